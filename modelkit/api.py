@@ -1,0 +1,253 @@
+"""The ``ModelAPI`` base class and the ``@modelapi`` provider registry.
+
+A provider is a ``ModelAPI`` subclass registered under a name with
+``@modelapi(name)``. Built-in providers are registered the same way, but
+their modules are imported only when ``get_model`` first names them, so
+``import modelkit`` stays cheap. Third-party packages add providers through
+the ``modelkit.providers`` entry-point group: each entry point's name is the
+provider name, and it loads a ``ModelAPI`` subclass, a factory returning
+one, or a module that registers itself with ``@modelapi``.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import importlib
+import os
+import threading
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Type, Union
+
+from .config import GenerateConfig
+from .errors import ConfigError, MissingAPIKeyError, RateLimitError
+from .messages import ChatMessage
+from .output import ModelCall, ModelOutput
+from .tools import ToolChoice, ToolInfo
+
+__all__ = ["ModelAPI", "modelapi", "provider_names", "resolve_provider", "ENTRY_POINT_GROUP"]
+
+ENTRY_POINT_GROUP = "modelkit.providers"
+
+GenerateResult = Union[ModelOutput, Tuple[Union[ModelOutput, Exception], ModelCall]]
+
+# name -> module that registers it; imported when the name is first used.
+BUILTIN_PROVIDERS: Dict[str, str] = {
+    "mockllm": "modelkit.providers.mockllm",
+    "openai": "modelkit.providers.openai",
+    "azure": "modelkit.providers.openai",
+    "openai-api": "modelkit.providers.openai_compat",
+    "groq": "modelkit.providers.openai_compat",
+    "together": "modelkit.providers.openai_compat",
+    "grok": "modelkit.providers.openai_compat",
+    "vllm": "modelkit.providers.openai_compat",
+    "llama-cpp-python": "modelkit.providers.openai_compat",
+    "ollama": "modelkit.providers.openai_compat",
+    "openrouter": "modelkit.providers.openai_compat",
+    "deepseek": "modelkit.providers.openai_compat",
+    "fireworks": "modelkit.providers.openai_compat",
+    "hf": "modelkit.providers.openai_compat",
+    "anthropic": "modelkit.providers.anthropic",
+    "google": "modelkit.providers.google",
+    "mistral": "modelkit.providers.mistral",
+    "bedrock": "modelkit.providers.bedrock",
+}
+
+_registry: Dict[str, Type["ModelAPI"]] = {}
+_registry_lock = threading.RLock()
+
+
+class ModelAPI(abc.ABC):
+    """Base class of every provider.
+
+    Subclasses implement :meth:`generate`; the other hooks have defaults a
+    provider overrides where its API differs. ``__init__`` resolves the API
+    key: the ``api_key`` argument, else the first of ``api_key_vars`` set in
+    the environment. Providers that cannot work without one set
+    ``requires_api_key = True`` and get a ``MissingAPIKeyError`` early.
+
+    Args:
+        model_name: the model name, without the provider prefix.
+        base_url: an alternate base URL for the API.
+        api_key: the API key (else read from ``api_key_vars``).
+        api_key_vars: environment variables that may hold the key.
+        config: the model's default generation config.
+    """
+
+    provider: str = ""
+    """Registry name, set by ``@modelapi``."""
+
+    requires_api_key: bool = False
+    """Raise ``MissingAPIKeyError`` at construction when no key is found."""
+
+    env_vars: ClassVar[Dict[str, str]] = {}
+    """Environment variables the provider reads, each with what it is for
+    (``modelkit providers`` lists them)."""
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: Optional[str] = None,
+        api_key: Optional[str] = None,
+        api_key_vars: Sequence[str] = (),
+        config: GenerateConfig = GenerateConfig(),
+    ) -> None:
+        self.model_name = model_name
+        self.base_url = base_url
+        self.api_key_vars = list(api_key_vars)
+        self.config = config
+        self.api_key = api_key or _first_env(self.api_key_vars)
+        if self.requires_api_key and not self.api_key:
+            raise MissingAPIKeyError(self.provider or type(self).__name__, self.api_key_vars)
+
+    def __repr__(self) -> str:
+        url = f", base_url={self.base_url!r}" if self.base_url else ""
+        return f"{type(self).__name__}(model_name={self.model_name!r}{url})"
+
+    @abc.abstractmethod
+    def generate(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> GenerateResult:
+        """Generate output for ``input``; synchronous.
+
+        Returns:
+            A ``ModelOutput``, or ``(output_or_exception, ModelCall)`` so the
+            request and response can be recorded.
+        """
+
+    def close(self) -> None:
+        """Release the API's clients (HTTP sessions). Safe to call twice."""
+
+    def max_tokens(self) -> Optional[int]:
+        """The default ``max_tokens`` for this model, or ``None`` for the API's."""
+        return None
+
+    def max_connections(self) -> int:
+        """The default limit on requests in flight at once."""
+        return 10
+
+    def connection_key(self) -> str:
+        """Models sharing this key share one connection limit.
+
+        By default: the provider, its base URL and (hashed) API key, so
+        separate accounts get separate limits.
+        """
+        key = hashlib.sha256((self.api_key or "").encode()).hexdigest()[:16]
+        return f"{self.provider or type(self).__name__}|{self.base_url or ''}|{key}"
+
+    def is_rate_limit(self, ex: BaseException) -> bool:
+        """Whether ``ex`` is the API telling us to slow down."""
+        return isinstance(ex, RateLimitError)
+
+    def collapse_user_messages(self) -> bool:
+        """Merge consecutive user messages into one before sending."""
+        return False
+
+    def collapse_assistant_messages(self) -> bool:
+        """Merge consecutive assistant messages into one before sending."""
+        return False
+
+    def tools_required(self) -> bool:
+        """A conversation that used tools must be sent with tool definitions."""
+        return False
+
+    def tool_result_images(self) -> bool:
+        """Tool results may carry images."""
+        return False
+
+    def has_reasoning_history(self) -> bool:
+        """Assistant messages sent back may carry their reasoning."""
+        return False
+
+
+def _first_env(names: Sequence[str]) -> Optional[str]:
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+ProviderTarget = Union[Type[ModelAPI], Callable[[], Type[ModelAPI]]]
+
+
+def modelapi(name: str) -> Callable[[Any], Any]:
+    """Register a provider under ``name``.
+
+    Decorate a ``ModelAPI`` subclass, or (as Inspect does) a function
+    returning one, which then runs only when the provider is first used.
+    """
+
+    def register(target: Any) -> Any:
+        with _registry_lock:
+            _registry[name] = target
+        if isinstance(target, type):
+            if not issubclass(target, ModelAPI):
+                raise ConfigError(f"@modelapi({name!r}) needs a ModelAPI subclass")
+            if not target.__dict__.get("provider"):
+                target.provider = name
+        return target
+
+    return register
+
+
+def resolve_provider(name: str) -> Type[ModelAPI]:
+    """The ``ModelAPI`` class registered as ``name``, importing it if needed.
+
+    Raises:
+        ConfigError: no provider of that name, listing the ones there are.
+    """
+    with _registry_lock:
+        target = _registry.get(name)
+        if target is None and name in BUILTIN_PROVIDERS:
+            importlib.import_module(BUILTIN_PROVIDERS[name])
+            target = _registry.get(name)
+        if target is None:
+            _load_entry_point(name)
+            target = _registry.get(name)
+    if target is None:
+        raise ConfigError(
+            f"unknown provider {name!r}. Registered providers: {', '.join(provider_names())}. "
+            f"Model names look like 'provider/model', e.g. 'openai/gpt-4o'."
+        )
+    if isinstance(target, type):
+        return target
+    cls = target()
+    if not (isinstance(cls, type) and issubclass(cls, ModelAPI)):
+        raise ConfigError(f"provider {name!r}: its factory returned {cls!r}, not a ModelAPI")
+    if not cls.__dict__.get("provider"):
+        cls.provider = name
+    with _registry_lock:
+        _registry[name] = cls
+    return cls
+
+
+def provider_names() -> List[str]:
+    """Every provider name: built in, registered, and from entry points."""
+    names = set(BUILTIN_PROVIDERS) | set(_registry)
+    names.update(ep.name for ep in _entry_points())
+    return sorted(names)
+
+
+def _entry_points() -> List[Any]:
+    from importlib import metadata
+
+    found = metadata.entry_points()
+    if hasattr(found, "select"):
+        return list(found.select(group=ENTRY_POINT_GROUP))
+    group: Any = found.get(ENTRY_POINT_GROUP, [])  # Python 3.8 and 3.9
+    return list(group)
+
+
+def _load_entry_point(name: str) -> None:
+    for entry in _entry_points():
+        if entry.name != name:
+            continue
+        loaded = entry.load()
+        if isinstance(loaded, type) or callable(loaded):
+            with _registry_lock:
+                _registry.setdefault(name, loaded)
+        return

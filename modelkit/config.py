@@ -1,0 +1,226 @@
+"""Generation options: ``GenerateConfig``, its ``merge`` and its validation.
+
+Every field is ``None`` by default, meaning "not set: use the provider's
+or the model's default". ``merge`` layers one config over another (the
+other's set values win), the way requests merges per-call settings over a
+session's. Values out of range raise ``ConfigError`` at construction,
+naming the field and what it allows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Literal, Mapping, Optional, TypedDict, Union
+
+import attrs
+
+from ._serde import Serializable
+from .errors import ConfigError
+
+__all__ = ["GenerateConfig", "GenerateConfigArgs", "ReasoningEffort"]
+
+ReasoningEffort = Literal["minimal", "low", "medium", "high"]
+REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+
+
+class GenerateConfigArgs(TypedDict, total=False):
+    """Keyword arguments that selectively override ``GenerateConfig``."""
+
+    max_retries: Optional[int]
+    timeout: Optional[float]
+    max_connections: Optional[int]
+    system_message: Optional[str]
+    max_tokens: Optional[int]
+    top_p: Optional[float]
+    temperature: Optional[float]
+    stop_seqs: Optional[List[str]]
+    best_of: Optional[int]
+    frequency_penalty: Optional[float]
+    presence_penalty: Optional[float]
+    logit_bias: Optional[Dict[int, float]]
+    seed: Optional[int]
+    top_k: Optional[int]
+    num_choices: Optional[int]
+    logprobs: Optional[bool]
+    top_logprobs: Optional[int]
+    parallel_tool_calls: Optional[bool]
+    internal_tools: Optional[bool]
+    max_tool_output: Optional[int]
+    cache_prompt: Union[Literal["auto"], bool, None]
+    reasoning_effort: Optional[ReasoningEffort]
+    reasoning_history: Optional[bool]
+
+
+def _number(low: Optional[float], high: Optional[float], integer: bool = False) -> Any:
+    """A validator: ``None``, or a number within [low, high]."""
+    kind = "an integer" if integer else "a number"
+
+    def check(instance: Any, attribute: Any, value: Any) -> None:
+        if value is None:
+            return
+        ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+        if not ok_type or isinstance(value, bool):
+            raise ConfigError(f"{attribute.name} must be {kind}, got {value!r}")
+        if (low is not None and value < low) or (high is not None and value > high):
+            if high is None:
+                allowed = f">= {low}"
+            elif low is None:
+                allowed = f"<= {high}"
+            else:
+                allowed = f"between {low} and {high}"
+            raise ConfigError(f"{attribute.name} must be {allowed}, got {value!r}")
+
+    return check
+
+
+def _positive(instance: Any, attribute: Any, value: Any) -> None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+    ):
+        raise ConfigError(f"{attribute.name} must be a number > 0, got {value!r}")
+
+
+def _one_of(*allowed: Any) -> Any:
+    def check(instance: Any, attribute: Any, value: Any) -> None:
+        if value is not None and value not in allowed:
+            options = ", ".join(repr(a) for a in allowed)
+            raise ConfigError(f"{attribute.name} must be one of {options}, got {value!r}")
+
+    return check
+
+
+def _optional_bool(instance: Any, attribute: Any, value: Any) -> None:
+    if value is not None and not isinstance(value, bool):
+        raise ConfigError(f"{attribute.name} must be True or False, got {value!r}")
+
+
+def _stop_seqs(instance: Any, attribute: Any, value: Any) -> None:
+    if value is not None and (
+        isinstance(value, str) or not all(isinstance(s, str) and s for s in value)
+    ):
+        raise ConfigError(f"stop_seqs must be a list of non-empty strings, got {value!r}")
+
+
+def _logit_bias(instance: Any, attribute: Any, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"logit_bias must be a dict of token id to bias, got {value!r}")
+    for token, bias in value.items():
+        if isinstance(token, bool) or not isinstance(token, int):
+            raise ConfigError(f"logit_bias keys must be integer token ids, got {token!r}")
+        if isinstance(bias, bool) or not isinstance(bias, (int, float)) or not -100 <= bias <= 100:
+            raise ConfigError(f"logit_bias values must be between -100 and 100, got {bias!r}")
+
+
+def _logit_bias_keys(value: Any) -> Any:
+    """JSON turns int keys into strings; turn digit strings back into ints."""
+    if isinstance(value, Mapping):
+        return {int(k) if isinstance(k, str) and k.lstrip("-").isdigit() else k: v
+                for k, v in value.items()}
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class GenerateConfig(Serializable):
+    """Options for one generation; ``None`` everywhere means "use the default".
+
+    Args:
+        max_retries: retries after the first attempt (default 5).
+        timeout: seconds the whole call may take, retries and waits included.
+        max_connections: requests in flight at once to this API (default:
+            the provider's).
+        system_message: a system message put before the input's messages.
+        max_tokens: the most tokens to generate (default: the model's).
+        top_p: nucleus sampling mass, 0 to 1.
+        temperature: sampling temperature, 0 to 2.
+        stop_seqs: sequences at which generation stops (not included).
+        best_of: completions generated server-side, the best returned (vLLM).
+        frequency_penalty: -2 to 2; penalises tokens by their frequency so far.
+        presence_penalty: -2 to 2; penalises tokens that appeared so far.
+        logit_bias: token id to a bias from -100 to 100.
+        seed: random seed.
+        top_k: sample only from the k most likely tokens.
+        num_choices: how many completions to generate.
+        logprobs: return log probabilities of the output tokens.
+        top_logprobs: most likely tokens (0 to 20) to return at each position.
+        parallel_tool_calls: allow several tool calls in one turn (default True).
+        internal_tools: map tools to the model's built-in ones where it has them.
+        max_tool_output: most bytes of tool output kept (default 16 KiB).
+        cache_prompt: cache the prompt prefix; ``"auto"`` (default) caches
+            when tools are present (Anthropic).
+        reasoning_effort: ``"minimal"``, ``"low"``, ``"medium"`` or ``"high"``.
+        reasoning_history: send earlier reasoning back to the model.
+    """
+
+    max_retries: Optional[int] = attrs.field(default=None, validator=_number(0, None, integer=True))
+    timeout: Optional[float] = attrs.field(default=None, validator=_positive)
+    max_connections: Optional[int] = attrs.field(
+        default=None, validator=_number(1, None, integer=True)
+    )
+    system_message: Optional[str] = None
+    max_tokens: Optional[int] = attrs.field(default=None, validator=_number(1, None, integer=True))
+    top_p: Optional[float] = attrs.field(default=None, validator=_number(0, 1))
+    temperature: Optional[float] = attrs.field(default=None, validator=_number(0, 2))
+    stop_seqs: Optional[List[str]] = attrs.field(default=None, validator=_stop_seqs)
+    best_of: Optional[int] = attrs.field(default=None, validator=_number(1, None, integer=True))
+    frequency_penalty: Optional[float] = attrs.field(default=None, validator=_number(-2, 2))
+    presence_penalty: Optional[float] = attrs.field(default=None, validator=_number(-2, 2))
+    logit_bias: Optional[Dict[int, float]] = attrs.field(
+        default=None, converter=_logit_bias_keys, validator=_logit_bias
+    )
+    seed: Optional[int] = attrs.field(default=None, validator=_number(None, None, integer=True))
+    top_k: Optional[int] = attrs.field(default=None, validator=_number(1, None, integer=True))
+    num_choices: Optional[int] = attrs.field(default=None, validator=_number(1, None, integer=True))
+    logprobs: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
+    top_logprobs: Optional[int] = attrs.field(default=None, validator=_number(0, 20, integer=True))
+    parallel_tool_calls: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
+    internal_tools: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
+    max_tool_output: Optional[int] = attrs.field(
+        default=None, validator=_number(0, None, integer=True)
+    )
+    cache_prompt: Union[Literal["auto"], bool, None] = attrs.field(
+        default=None, validator=_one_of("auto", True, False)
+    )
+    reasoning_effort: Optional[ReasoningEffort] = attrs.field(
+        default=None, validator=_one_of(*REASONING_EFFORTS)
+    )
+    reasoning_history: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
+
+    def merge(self, other: Union["GenerateConfig", GenerateConfigArgs, None]) -> "GenerateConfig":
+        """A new config: this one with ``other``'s set (non-``None``) values on top.
+
+        Raises:
+            ConfigError: ``other`` is a dict with a key that is not a field,
+                or a value out of range.
+        """
+        if other is None:
+            return self
+        if isinstance(other, GenerateConfig):
+            updates = {k: v for k, v in attrs.asdict(other, recurse=False).items() if v is not None}
+        elif isinstance(other, Mapping):
+            check_keys(other)
+            updates = {k: v for k, v in other.items() if v is not None}
+        else:
+            raise ConfigError(
+                f"merge() takes a GenerateConfig or a dict, got {type(other).__name__}"
+            )
+        return attrs.evolve(self, **updates) if updates else self
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "GenerateConfig":
+        """Build a config from a dict, rejecting unknown keys with a ``ConfigError``."""
+        check_keys(data)
+        return cls(**data)
+
+
+FIELDS = tuple(f.name for f in attrs.fields(GenerateConfig))
+
+
+def check_keys(data: Mapping[str, Any]) -> None:
+    """Raise ``ConfigError`` naming any key of ``data`` that is not a config field."""
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise ConfigError(
+            f"unknown GenerateConfig field(s): {', '.join(unknown)}. "
+            f"Known fields: {', '.join(FIELDS)}"
+        )

@@ -1,0 +1,158 @@
+"""The exceptions modelkit raises, in one hierarchy.
+
+Every error a caller can see is a ``ModelkitError``; each also subclasses
+the builtin it resembles, so ``except ValueError`` still works::
+
+    ModelkitError
+      ConfigError(ValueError)         bad config value, model spec, provider
+        MissingAPIKeyError            names the variables it looked in
+      APIError                        provider, model, status, API message
+        RateLimitError                429 or the API's rate-limit signal
+        QuotaExceededError            out of credit or a daily quota (not retried)
+        APITimeoutError(TimeoutError) the request or the call's deadline ran out
+        APIConnectionError(ConnectionError)
+        BadRequestError(ValueError)   a 4xx other than 429: never retried
+          AuthenticationError         401 / 403
+        ResponseFormatError(ValueError) an answer modelkit cannot parse
+      CacheError(OSError)             the cache cannot recover by itself
+
+Messages never carry an API key: providers build them from the API's own
+error text, and ``APIError`` shortens long bodies.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+__all__ = [
+    "ModelkitError",
+    "ConfigError",
+    "MissingAPIKeyError",
+    "APIError",
+    "RateLimitError",
+    "QuotaExceededError",
+    "APITimeoutError",
+    "APIConnectionError",
+    "BadRequestError",
+    "AuthenticationError",
+    "ResponseFormatError",
+    "CacheError",
+]
+
+_MAX_DETAIL = 500
+
+
+def shorten(text: str, limit: int = _MAX_DETAIL) -> str:
+    """Cut ``text`` to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [{len(text) - limit} more characters]"
+
+
+class ModelkitError(Exception):
+    """Base class of every error modelkit raises."""
+
+
+class ConfigError(ModelkitError, ValueError):
+    """A configuration value, model spec or provider name is not valid."""
+
+
+class MissingAPIKeyError(ConfigError):
+    """No API key was given and none was found in the environment."""
+
+    def __init__(self, provider: str, variables: "list[str]") -> None:
+        self.provider = provider
+        self.variables = list(variables)
+        names = " or ".join(f"${v}" for v in self.variables) or "an api_key"
+        super().__init__(
+            f"{provider}: no API key found. Set {names}, "
+            f"or pass api_key= to get_model()."
+        )
+
+
+class APIError(ModelkitError):
+    """The model API answered with an error, or could not be reached.
+
+    Attributes:
+        provider: the provider's registry name (``"openai"``).
+        model: the model name.
+        status: the HTTP status, or ``None`` when no response arrived.
+        message: the API's own error message.
+        body: the parsed error body, when there was one.
+        headers: the response headers (lower-cased names), when any.
+        attempts: how many requests were made before giving up.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        model: str = "",
+        status: Optional[int] = None,
+        body: Any = None,
+        headers: "Optional[dict[str, str]]" = None,
+        attempts: int = 1,
+    ) -> None:
+        self.message = shorten(message)
+        self.provider = provider
+        self.model = model
+        self.status = status
+        self.body = body
+        self.headers = dict(headers or {})
+        self.attempts = attempts
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        where = "/".join(p for p in (self.provider, self.model) if p)
+        status = f"HTTP {self.status}" if self.status is not None else "no response"
+        tries = f" (after {self.attempts} attempts)" if self.attempts > 1 else ""
+        prefix = f"{where}: " if where else ""
+        return f"{prefix}{status}: {self.message}{tries}"
+
+    def __reduce__(self) -> Any:
+        kwargs = {
+            "provider": self.provider,
+            "model": self.model,
+            "status": self.status,
+            "body": self.body,
+            "headers": self.headers,
+            "attempts": self.attempts,
+        }
+        return (_rebuild_api_error, (type(self), self.message, kwargs))
+
+
+def _rebuild_api_error(cls: Any, message: str, kwargs: "dict[str, Any]") -> Any:
+    return cls(message, **kwargs)
+
+
+class RateLimitError(APIError):
+    """HTTP 429, or the provider's own rate-limit signal. Retried."""
+
+
+class QuotaExceededError(APIError):
+    """Credit or a daily quota is exhausted. Waiting will not help: not retried."""
+
+
+class APITimeoutError(APIError, TimeoutError):
+    """The request, or the whole call's deadline, ran out of time."""
+
+
+class APIConnectionError(APIError, ConnectionError):
+    """The connection failed or broke before a full response arrived."""
+
+
+class BadRequestError(APIError, ValueError):
+    """The API rejected the request (a 4xx other than 429). Never retried."""
+
+
+class AuthenticationError(BadRequestError):
+    """The API rejected the credentials (HTTP 401 or 403)."""
+
+
+class ResponseFormatError(APIError, ValueError):
+    """The API answered something modelkit cannot parse."""
+
+
+class CacheError(ModelkitError, OSError):
+    """The response cache failed in a way it cannot recover from."""

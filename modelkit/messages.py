@@ -1,0 +1,223 @@
+"""Chat messages and their content parts.
+
+Content is text, an image, audio, video, or (assistant side) reasoning that
+a provider may need back verbatim, with its signature. A message's
+``content`` is a plain string or a list of those parts; ``.text`` gives the
+text either way. Unions are told apart by ``type`` (content) and ``role``
+(messages), which ``content_from_dict`` and ``message_from_dict`` read.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Dict, List, Literal, Mapping, Optional, Union
+
+import attrs
+
+from ._serde import Decoder, Serializable, list_of
+from .errors import ConfigError
+from .tools import ToolCall, ToolCallError
+
+__all__ = [
+    "ChatMessage",
+    "ChatMessageAssistant",
+    "ChatMessageBase",
+    "ChatMessageSystem",
+    "ChatMessageTool",
+    "ChatMessageUser",
+    "Content",
+    "ContentAudio",
+    "ContentImage",
+    "ContentReasoning",
+    "ContentText",
+    "ContentVideo",
+    "content_from_dict",
+    "message_from_dict",
+]
+
+
+@attrs.frozen
+class ContentText(Serializable):
+    """Text content."""
+
+    text: str
+    type: Literal["text"] = attrs.field(default="text", init=False)
+
+
+@attrs.frozen
+class ContentImage(Serializable):
+    """An image: an http(s) URL, a ``data:`` URI, or a local file path.
+
+    Args:
+        image: where the image is, or its base64 ``data:`` URI.
+        detail: ``"auto"``, ``"low"`` or ``"high"`` (OpenAI only).
+    """
+
+    image: str
+    detail: Literal["auto", "low", "high"] = "auto"
+    type: Literal["image"] = attrs.field(default="image", init=False)
+
+
+@attrs.frozen
+class ContentAudio(Serializable):
+    """Audio: a local file path or a base64 ``data:`` URI, in ``format``."""
+
+    audio: str
+    format: Literal["wav", "mp3"]
+    type: Literal["audio"] = attrs.field(default="audio", init=False)
+
+
+@attrs.frozen
+class ContentVideo(Serializable):
+    """Video: a local file path, URL or base64 ``data:`` URI, in ``format``."""
+
+    video: str
+    format: Literal["mp4", "mpeg", "mov"]
+    type: Literal["video"] = attrs.field(default="video", init=False)
+
+
+@attrs.frozen
+class ContentReasoning(Serializable):
+    """A model's reasoning, kept so it can be sent back unchanged.
+
+    Args:
+        reasoning: the reasoning text (empty when redacted).
+        signature: the provider's signature over it, needed to send it back.
+        redacted: the provider returned it encrypted; ``data`` holds it.
+        data: the opaque, encrypted reasoning of a redacted block.
+    """
+
+    reasoning: str
+    signature: Optional[str] = None
+    redacted: bool = False
+    data: Optional[str] = None
+    type: Literal["reasoning"] = attrs.field(default="reasoning", init=False)
+
+
+Content = Union[ContentText, ContentImage, ContentAudio, ContentVideo, ContentReasoning]
+
+_CONTENT_TYPES: Dict[str, Any] = {
+    "text": ContentText,
+    "image": ContentImage,
+    "audio": ContentAudio,
+    "video": ContentVideo,
+    "reasoning": ContentReasoning,
+}
+
+
+def content_from_dict(data: Mapping[str, Any]) -> Content:
+    """Build the content part whose ``type`` the dict names."""
+    cls = _CONTENT_TYPES.get(data.get("type", ""))
+    if cls is None:
+        raise ConfigError(
+            f"unknown content type {data.get('type')!r}; expected one of {sorted(_CONTENT_TYPES)}"
+        )
+    part: Content = cls.from_dict(data)
+    return part
+
+
+def _decode_content(value: Any) -> Any:
+    return value if isinstance(value, str) else [content_from_dict(part) for part in value]
+
+
+@attrs.frozen
+class ChatMessageBase(Serializable):
+    """What every chat message has.
+
+    Args:
+        content: a plain string or a list of content parts.
+        source: ``"input"`` or ``"generate"``: where the message came from.
+    """
+
+    content: Union[str, List[Content]]
+    source: Optional[Literal["input", "generate"]] = attrs.field(default=None, kw_only=True)
+
+    _decoders: ClassVar[Dict[str, Decoder]] = {"content": _decode_content}
+
+    @property
+    def text(self) -> str:
+        """The text of the message: the string, or its text parts joined by newlines."""
+        if isinstance(self.content, str):
+            return self.content
+        return "\n".join(part.text for part in self.content if isinstance(part, ContentText))
+
+
+@attrs.frozen
+class ChatMessageSystem(ChatMessageBase):
+    """A system message."""
+
+    role: Literal["system"] = attrs.field(default="system", init=False)
+
+
+@attrs.frozen
+class ChatMessageUser(ChatMessageBase):
+    """A user message.
+
+    Args:
+        tool_call_id: the id(s) of tool calls this message carries content for.
+    """
+
+    tool_call_id: Optional[List[str]] = attrs.field(default=None, kw_only=True)
+    role: Literal["user"] = attrs.field(default="user", init=False)
+
+
+@attrs.frozen
+class ChatMessageAssistant(ChatMessageBase):
+    """An assistant message.
+
+    Args:
+        tool_calls: the tool calls the model made.
+        reasoning: the model's reasoning, as plain text.
+        model: the model that wrote it.
+    """
+
+    tool_calls: Optional[List[ToolCall]] = attrs.field(default=None, kw_only=True)
+    reasoning: Optional[str] = attrs.field(default=None, kw_only=True)
+    model: Optional[str] = attrs.field(default=None, kw_only=True)
+    role: Literal["assistant"] = attrs.field(default="assistant", init=False)
+
+    _decoders: ClassVar[Dict[str, Decoder]] = {
+        "content": _decode_content,
+        "tool_calls": list_of(ToolCall.from_dict),
+    }
+
+
+@attrs.frozen
+class ChatMessageTool(ChatMessageBase):
+    """The result of a tool call.
+
+    Args:
+        tool_call_id: the id of the call this answers.
+        function: the name of the tool that was called.
+        error: what went wrong, when the call failed.
+    """
+
+    tool_call_id: Optional[str] = attrs.field(default=None, kw_only=True)
+    function: Optional[str] = attrs.field(default=None, kw_only=True)
+    error: Optional[ToolCallError] = attrs.field(default=None, kw_only=True)
+    role: Literal["tool"] = attrs.field(default="tool", init=False)
+
+    _decoders: ClassVar[Dict[str, Decoder]] = {
+        "content": _decode_content,
+        "error": ToolCallError.from_dict,
+    }
+
+
+ChatMessage = Union[ChatMessageSystem, ChatMessageUser, ChatMessageAssistant, ChatMessageTool]
+
+_MESSAGE_ROLES: Dict[str, Any] = {
+    "system": ChatMessageSystem,
+    "user": ChatMessageUser,
+    "assistant": ChatMessageAssistant,
+    "tool": ChatMessageTool,
+}
+
+
+def message_from_dict(data: Mapping[str, Any]) -> ChatMessage:
+    """Build the chat message whose ``role`` the dict names."""
+    cls = _MESSAGE_ROLES.get(data.get("role", ""))
+    if cls is None:
+        raise ConfigError(
+            f"unknown message role {data.get('role')!r}; expected one of {sorted(_MESSAGE_ROLES)}"
+        )
+    message: ChatMessage = cls.from_dict(data)
+    return message

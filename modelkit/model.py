@@ -1,0 +1,374 @@
+"""``Model`` and ``get_model``: the front door of every generation.
+
+``get_model("provider/model")`` finds the provider in the registry, builds
+its ``ModelAPI`` and wraps it in a ``Model``, memoized on every argument.
+``Model.generate`` normalises the input (a string becomes a user message,
+configs merge, the system message override goes first, message runs
+collapse where the API asks), then consults the response cache, and hands
+the request to the engine (connection limits, retries, call records).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import threading
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+import attrs
+
+from .api import ModelAPI, resolve_provider
+from .config import GenerateConfig, GenerateConfigArgs
+from .errors import ConfigError
+from .messages import (
+    ChatMessage,
+    ChatMessageAssistant,
+    ChatMessageSystem,
+    ChatMessageUser,
+    ContentReasoning,
+    ContentText,
+    message_from_dict,
+)
+from .output import ModelOutput, ModelUsage
+from .tools import ToolChoice, ToolFunction, ToolInfo, to_tool_info
+
+__all__ = ["GenerateRequest", "Model", "get_model", "ModelInput", "ToolsInput"]
+
+ModelInput = Union[str, Sequence[Union[ChatMessage, Mapping[str, Any]]]]
+ToolsInput = Sequence[Any]
+ConfigInput = Union[GenerateConfig, GenerateConfigArgs, None]
+
+_MODEL_VARS = ("MODELKIT_MODEL", "INSPECT_EVAL_MODEL")
+
+
+@attrs.frozen
+class GenerateRequest:
+    """One generation, normalised: what the API is asked, with which config."""
+
+    input: List[ChatMessage]
+    tools: List[ToolInfo]
+    tool_choice: ToolChoice
+    config: GenerateConfig
+
+
+class Model:
+    """A model: a provider's ``ModelAPI`` plus default generation config.
+
+    Get one with :func:`get_model`. ``with`` (or ``async with``) closes the
+    API's clients at the end and drops the model from ``get_model``'s memo.
+
+    Args:
+        api: the provider's API object.
+        config: generation config applied under each call's own.
+    """
+
+    def __init__(self, api: ModelAPI, config: GenerateConfig = GenerateConfig()) -> None:
+        self.api = api
+        self.config = config
+        self._memo_key: Optional[str] = None
+        self._usage = ModelUsage()
+        self._usage_lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The model name, without the provider."""
+        return self.api.model_name
+
+    def __str__(self) -> str:
+        return f"{self.api.provider}/{self.name}" if self.api.provider else self.name
+
+    def __repr__(self) -> str:
+        return f"Model({str(self)!r})"
+
+    @property
+    def usage(self) -> ModelUsage:
+        """Tokens used by every call this model made so far (cache hits excluded)."""
+        with self._usage_lock:
+            return self._usage
+
+    def add_usage(self, usage: Optional[ModelUsage]) -> None:
+        """Add one call's usage to the running total (thread-safe)."""
+        if usage is not None:
+            with self._usage_lock:
+                self._usage = self._usage + usage
+
+    def generate(
+        self,
+        input: ModelInput,
+        tools: ToolsInput = (),
+        tool_choice: Optional[ToolChoice] = None,
+        config: ConfigInput = None,
+        cache: Any = False,
+    ) -> ModelOutput:
+        """Generate output from the model (synchronously).
+
+        Args:
+            input: a prompt string, or a list of chat messages (or their dicts).
+            tools: tools the model may call: ``ToolInfo``, ``ToolDef`` or functions.
+            tool_choice: which tool to use (default ``"auto"`` when there are tools).
+            config: options layered over the model's own config.
+            cache: ``True`` or a ``CachePolicy`` to use the response cache.
+
+        Returns:
+            The model's output, ``time`` and ``usage`` filled in.
+
+        Raises:
+            ConfigError: the input or config is not valid.
+            APIError: the API failed (after retries, where retrying helps).
+        """
+        from . import _engine, cache as response_cache
+
+        request = self.prepare(input, tools, tool_choice, config)
+        policy = response_cache.policy_for(cache)
+        if policy is not None:
+            hit = response_cache.fetch(self, request, policy)
+            if hit is not None:
+                return hit
+        output = _engine.run_request(self, request)
+        if policy is not None:
+            response_cache.store(self, request, policy, output)
+        return output
+
+    async def generate_async(
+        self,
+        input: ModelInput,
+        tools: ToolsInput = (),
+        tool_choice: Optional[ToolChoice] = None,
+        config: ConfigInput = None,
+        cache: Any = False,
+    ) -> ModelOutput:
+        """``generate`` for asyncio callers: runs it in a worker thread."""
+        from . import _engine
+
+        call = functools.partial(self.generate, input, tools, tool_choice, config, cache)
+        return await _engine.run_in_thread(call)
+
+    def prepare(
+        self,
+        input: ModelInput,
+        tools: ToolsInput = (),
+        tool_choice: Optional[ToolChoice] = None,
+        config: ConfigInput = None,
+    ) -> GenerateRequest:
+        """Normalise one call's arguments into the request the API sees."""
+        merged = self.config.merge(config)
+        messages = _messages(input)
+        if merged.system_message:
+            messages.insert(0, ChatMessageSystem(content=merged.system_message))
+        infos = [to_tool_info(tool) for tool in tools]
+        choice: ToolChoice = tool_choice or ("auto" if infos else "none")
+        _check_tool_choice(choice, infos)
+        if not infos and self.api.tools_required():
+            infos = _tools_named_in(messages)
+            choice = "none"
+        if self.api.collapse_user_messages():
+            messages = _collapse(messages, "user")
+        if self.api.collapse_assistant_messages():
+            messages = _collapse(messages, "assistant")
+        if merged.reasoning_history is False or not self.api.has_reasoning_history():
+            messages = [_without_reasoning(m) for m in messages]
+        return GenerateRequest(input=messages, tools=infos, tool_choice=choice, config=merged)
+
+    def close(self) -> None:
+        """Close the API's clients and drop this model from ``get_model``'s memo."""
+        _forget(self)
+        self.api.close()
+
+    def __enter__(self) -> "Model":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    async def __aenter__(self) -> "Model":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _messages(input: ModelInput) -> List[ChatMessage]:
+    if isinstance(input, str):
+        return [ChatMessageUser(content=input)]
+    if not isinstance(input, Sequence):
+        raise ConfigError(
+            f"input must be a string or a list of chat messages, got {type(input).__name__}"
+        )
+    messages: List[ChatMessage] = []
+    for item in input:
+        if isinstance(item, Mapping):
+            messages.append(message_from_dict(item))
+        elif isinstance(
+            item, (ChatMessageSystem, ChatMessageUser, ChatMessageAssistant)
+        ) or getattr(item, "role", None) == "tool":
+            messages.append(item)  # type: ignore[arg-type]
+        else:
+            raise ConfigError(
+                f"input messages must be ChatMessage objects or dicts, got {type(item).__name__}"
+            )
+    if not messages:
+        raise ConfigError("input is empty: give a prompt string or at least one message")
+    return messages
+
+
+def _check_tool_choice(choice: ToolChoice, tools: List[ToolInfo]) -> None:
+    if isinstance(choice, ToolFunction):
+        if choice.name not in {t.name for t in tools}:
+            raise ConfigError(f"tool_choice names {choice.name!r}, which is not among the tools")
+    elif choice not in ("auto", "any", "none"):
+        raise ConfigError(
+            f"tool_choice must be 'auto', 'any', 'none' or ToolFunction(name), got {choice!r}"
+        )
+
+
+def _tools_named_in(messages: List[ChatMessage]) -> List[ToolInfo]:
+    """Placeholder tool definitions for tools a conversation already used."""
+    names: Dict[str, None] = {}
+    for message in messages:
+        if isinstance(message, ChatMessageAssistant):
+            for call in message.tool_calls or []:
+                names.setdefault(call.function)
+    return [ToolInfo(name=name, description=name) for name in names]
+
+
+def _collapse(messages: List[ChatMessage], role: str) -> List[ChatMessage]:
+    """Merge each run of consecutive ``role`` messages into one."""
+    out: List[ChatMessage] = []
+    for message in messages:
+        previous = out[-1] if out else None
+        if previous is not None and previous.role == role and message.role == role:
+            out[-1] = _merge_pair(previous, message)
+        else:
+            out.append(message)
+    return out
+
+
+def _parts(message: ChatMessage) -> List[Any]:
+    content = message.content
+    return [ContentText(text=content)] if isinstance(content, str) else list(content)
+
+
+def _merge_pair(first: Any, second: Any) -> Any:
+    changes: Dict[str, Any] = {"content": _parts(first) + _parts(second)}
+    if isinstance(first, ChatMessageAssistant):
+        calls = (first.tool_calls or []) + (second.tool_calls or [])
+        changes["tool_calls"] = calls or None
+    elif isinstance(first, ChatMessageUser) and (first.tool_call_id or second.tool_call_id):
+        changes["tool_call_id"] = (first.tool_call_id or []) + (second.tool_call_id or [])
+    return attrs.evolve(first, **changes)
+
+
+def _without_reasoning(message: ChatMessage) -> ChatMessage:
+    if not isinstance(message, ChatMessageAssistant):
+        return message
+    content = message.content
+    if not isinstance(content, str) and any(isinstance(p, ContentReasoning) for p in content):
+        content = [p for p in content if not isinstance(p, ContentReasoning)]
+    elif message.reasoning is None:
+        return message
+    return attrs.evolve(message, content=content, reasoning=None)
+
+
+# --- get_model and its memo ---------------------------------------------------
+
+_memo: Dict[str, Model] = {}
+_memo_lock = threading.Lock()
+
+
+def get_model(
+    model: Union[str, Model, None] = None,
+    config: Union[GenerateConfig, GenerateConfigArgs] = GenerateConfig(),
+    base_url: Optional[str] = None,
+    api_key: Optional[str] = None,
+    memoize: bool = True,
+    **model_args: Any,
+) -> Model:
+    """Get a model: ``"provider/model"``, an existing ``Model``, or ``None``.
+
+    Args:
+        model: ``"provider/model"``; a ``Model`` (returned as is); or ``None``
+            for ``$MODELKIT_MODEL`` (else ``$INSPECT_EVAL_MODEL``).
+        config: the model's default generation config.
+        base_url: an alternate base URL for the API.
+        api_key: the API key (default: the provider's environment variable).
+        memoize: reuse the model made by an earlier call with the same
+            arguments, and keep this one for later calls.
+        **model_args: passed to the provider's constructor.
+
+    Raises:
+        ConfigError: no model named, a malformed name, or an unknown provider.
+        MissingAPIKeyError: the provider needs a key and none was found.
+    """
+    if isinstance(model, Model):
+        return model
+    spec = model or _model_from_env()
+    provider, sep, name = spec.partition("/")
+    if not sep or not provider or not name:
+        raise ConfigError(
+            f"model {spec!r} is not of the form 'provider/model' (e.g. 'openai/gpt-4o', "
+            f"'mockllm/model')"
+        )
+    base = config if isinstance(config, GenerateConfig) else GenerateConfig.from_dict(config)
+    if not memoize:
+        return _build(provider, name, base, base_url, api_key, model_args)
+    key = _memo_key(spec, base, base_url, api_key, model_args)
+    with _memo_lock:
+        found = _memo.get(key)
+        if found is None:
+            found = _build(provider, name, base, base_url, api_key, model_args)
+            found._memo_key = key
+            _memo[key] = found
+        return found
+
+
+def _model_from_env() -> str:
+    for var in _MODEL_VARS:
+        value = os.environ.get(var)
+        if value:
+            return value
+    raise ConfigError(
+        "no model given: pass get_model('provider/model') or set $MODELKIT_MODEL "
+        "(e.g. MODELKIT_MODEL=openai/gpt-4o)"
+    )
+
+
+def _build(
+    provider: str,
+    name: str,
+    config: GenerateConfig,
+    base_url: Optional[str],
+    api_key: Optional[str],
+    model_args: Dict[str, Any],
+) -> Model:
+    api_class = resolve_provider(provider)
+    try:
+        api = api_class(
+            model_name=name, base_url=base_url, api_key=api_key, config=config, **model_args
+        )
+    except TypeError as exc:
+        if "argument" not in str(exc):
+            raise
+        raise ConfigError(f"{provider}: bad model argument: {exc}") from exc
+    return Model(api, config)
+
+
+def _memo_key(
+    spec: str,
+    config: GenerateConfig,
+    base_url: Optional[str],
+    api_key: Optional[str],
+    model_args: Dict[str, Any],
+) -> str:
+    key_hash = hashlib.sha256(api_key.encode()).hexdigest() if api_key else None
+    parts = [spec, config.to_dict(), base_url, key_hash, model_args]
+    return json.dumps(parts, sort_keys=True, default=repr)
+
+
+def _forget(model: Model) -> None:
+    with _memo_lock:
+        if model._memo_key is not None and _memo.get(model._memo_key) is model:
+            del _memo[model._memo_key]
+        model._memo_key = None
+

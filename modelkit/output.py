@@ -1,0 +1,223 @@
+"""What a generation returns: choices, stop reasons, usage, logprobs, calls.
+
+``ModelOutput`` holds one ``ChatCompletionChoice`` per completion the API
+returned; ``.message``, ``.completion`` and ``.stop_reason`` read the first.
+``ModelUsage`` follows one convention for every provider: ``input_tokens``
+excludes tokens read from the prompt cache (those are in
+``input_tokens_cache_read``), ``output_tokens`` includes reasoning tokens,
+and ``total_tokens`` is the sum of all. ``ModelCall`` records one request
+and its response, secrets already redacted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Dict, List, Literal, Optional
+
+import attrs
+
+from ._serde import Decoder, Serializable, list_of
+from .messages import ChatMessageAssistant
+from .tools import ToolCall
+
+__all__ = [
+    "ChatCompletionChoice",
+    "Logprob",
+    "Logprobs",
+    "ModelCall",
+    "ModelOutput",
+    "ModelUsage",
+    "StopReason",
+    "TopLogprob",
+]
+
+StopReason = Literal["stop", "max_tokens", "model_length", "tool_calls", "content_filter", "unknown"]
+"""Why the model stopped: it finished (``stop``), hit ``max_tokens``, ran out
+of context (``model_length``), called tools, was filtered, or ``unknown``."""
+
+
+@attrs.frozen
+class TopLogprob(Serializable):
+    """One of the most likely tokens at a position, with its log probability."""
+
+    token: str
+    logprob: float
+    bytes: Optional[List[int]] = None
+
+
+@attrs.frozen
+class Logprob(Serializable):
+    """The log probability of one generated token, and its best rivals."""
+
+    token: str
+    logprob: float
+    bytes: Optional[List[int]] = None
+    top_logprobs: Optional[List[TopLogprob]] = None
+
+    _decoders: ClassVar[Dict[str, Decoder]] = {"top_logprobs": list_of(TopLogprob.from_dict)}
+
+
+@attrs.frozen
+class Logprobs(Serializable):
+    """Log probabilities for every generated token of a choice."""
+
+    content: List[Logprob]
+
+    _decoders: ClassVar[Dict[str, Decoder]] = {"content": list_of(Logprob.from_dict)}
+
+
+@attrs.frozen
+class ModelUsage(Serializable):
+    """Token usage of one call (or a running total: usages add with ``+``).
+
+    Args:
+        input_tokens: input tokens not read from the prompt cache.
+        output_tokens: output tokens, reasoning tokens included.
+        total_tokens: all of the above plus cache reads and writes.
+        input_tokens_cache_write: input tokens written to the prompt cache.
+        input_tokens_cache_read: input tokens read from the prompt cache.
+        reasoning_tokens: the part of ``output_tokens`` spent on reasoning.
+    """
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    input_tokens_cache_write: Optional[int] = None
+    input_tokens_cache_read: Optional[int] = None
+    reasoning_tokens: Optional[int] = None
+
+    def __add__(self, other: "ModelUsage") -> "ModelUsage":
+        def both(a: Optional[int], b: Optional[int]) -> Optional[int]:
+            return None if a is None and b is None else (a or 0) + (b or 0)
+
+        return ModelUsage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+            input_tokens_cache_write=both(
+                self.input_tokens_cache_write, other.input_tokens_cache_write
+            ),
+            input_tokens_cache_read=both(self.input_tokens_cache_read, other.input_tokens_cache_read),
+            reasoning_tokens=both(self.reasoning_tokens, other.reasoning_tokens),
+        )
+
+
+@attrs.frozen
+class ChatCompletionChoice(Serializable):
+    """One completion: the assistant message, why it stopped, its logprobs."""
+
+    message: ChatMessageAssistant
+    stop_reason: StopReason = "unknown"
+    logprobs: Optional[Logprobs] = None
+
+    _decoders: ClassVar[Dict[str, Decoder]] = {
+        "message": ChatMessageAssistant.from_dict,
+        "logprobs": Logprobs.from_dict,
+    }
+
+
+@attrs.define
+class ModelOutput(Serializable):
+    """The output of one generation.
+
+    Args:
+        model: the model that generated it.
+        choices: one entry per completion.
+        usage: the tokens the call used.
+        time: seconds the call took (filled in by ``Model.generate``).
+        metadata: provider-specific extras.
+        error: why the model refused, when it did (content moderation).
+        cached: the output came from modelkit's response cache.
+    """
+
+    model: str = ""
+    choices: List[ChatCompletionChoice] = attrs.field(factory=list)
+    usage: Optional[ModelUsage] = None
+    time: Optional[float] = None
+    metadata: Optional[Dict[str, Any]] = None
+    error: Optional[str] = None
+    cached: Optional[bool] = None
+
+    _decoders: ClassVar[Dict[str, Decoder]] = {
+        "choices": list_of(ChatCompletionChoice.from_dict),
+        "usage": ModelUsage.from_dict,
+    }
+
+    @property
+    def stop_reason(self) -> StopReason:
+        """The first choice's stop reason (``"unknown"`` with no choices)."""
+        return self.choices[0].stop_reason if self.choices else "unknown"
+
+    @property
+    def message(self) -> ChatMessageAssistant:
+        """The first choice's message (an empty one with no choices)."""
+        return self.choices[0].message if self.choices else ChatMessageAssistant(content="")
+
+    @property
+    def completion(self) -> str:
+        """The text of the first choice (``""`` with no choices)."""
+        return self.message.text if self.choices else ""
+
+    @classmethod
+    def from_content(
+        cls,
+        model: str,
+        content: str,
+        stop_reason: StopReason = "stop",
+        error: Optional[str] = None,
+    ) -> "ModelOutput":
+        """An output whose one choice is the text ``content``."""
+        message = ChatMessageAssistant(content=content, model=model, source="generate")
+        return cls(
+            model=model,
+            choices=[ChatCompletionChoice(message=message, stop_reason=stop_reason)],
+            error=error,
+        )
+
+    @classmethod
+    def for_tool_call(
+        cls,
+        model: str,
+        tool_name: str,
+        tool_arguments: Dict[str, Any],
+        tool_call_id: Optional[str] = None,
+        content: Optional[str] = None,
+    ) -> "ModelOutput":
+        """An output whose one choice calls ``tool_name`` with ``tool_arguments``."""
+        import uuid
+
+        call = ToolCall(
+            id=tool_call_id or str(uuid.uuid4()),
+            function=tool_name,
+            arguments=dict(tool_arguments),
+        )
+        message = ChatMessageAssistant(
+            content=content if content is not None else f"tool call for tool {tool_name}",
+            tool_calls=[call],
+            model=model,
+            source="generate",
+        )
+        return cls(
+            model=model,
+            choices=[ChatCompletionChoice(message=message, stop_reason="tool_calls")],
+        )
+
+
+@attrs.frozen
+class ModelCall(Serializable):
+    """One request to a model API and what came back, secrets redacted.
+
+    Args:
+        request: the request body, base64 media shortened.
+        response: the response body, or ``None`` when none arrived.
+        time: seconds from sending the request to reading the response.
+        status: the HTTP status, when there was a response.
+        url: where the request went.
+        headers: the request headers, credentials redacted.
+    """
+
+    request: Dict[str, Any]
+    response: Optional[Any] = None
+    time: Optional[float] = None
+    status: Optional[int] = None
+    url: Optional[str] = None
+    headers: Optional[Dict[str, str]] = None

@@ -1,0 +1,176 @@
+"""The shape every JSON-over-HTTP provider shares.
+
+A provider subclasses ``RestAPI`` and supplies three pure steps:
+``build_request`` (messages, tools, config -> URL, headers, JSON body),
+``parse_response`` (JSON body -> ``ModelOutput``) and, where its error
+bodies differ from the common ``{"error": {"message": ...}}``,
+``parse_error``. ``generate`` posts through the shared ``HttpClient``,
+records a ``ModelCall`` with secrets redacted and media shortened, and
+returns ``(output or exception, call)`` for the engine to raise, retry or
+keep.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+
+import attrs
+
+from .._http import HttpClient, HttpResponse
+from .._redact import redact_headers, shorten_media
+from ..api import ModelAPI
+from ..config import GenerateConfig
+from ..errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    RateLimitError,
+    ResponseFormatError,
+    shorten,
+)
+from ..messages import ChatMessage
+from ..output import ModelCall, ModelOutput
+from ..tools import ToolChoice, ToolInfo
+
+__all__ = ["HttpRequest", "RestAPI", "error_from_status", "error_message"]
+
+
+@attrs.frozen
+class HttpRequest:
+    """A request ready to send: where, with which headers, and the JSON body."""
+
+    url: str
+    headers: Dict[str, str]
+    body: Dict[str, Any]
+
+
+class RestAPI(ModelAPI):
+    """A provider speaking JSON over HTTP through the shared client."""
+
+    _http: Optional[HttpClient] = None
+
+    @property
+    def http(self) -> HttpClient:
+        """This provider's HTTP client, made on first use."""
+        if self._http is None:
+            self._http = HttpClient(self.provider, self.model_name)
+        return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+
+    @abc.abstractmethod
+    def build_request(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> HttpRequest:
+        """The request for this generation (pure: no I/O)."""
+
+    @abc.abstractmethod
+    def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
+        """Turn a successful response body into a ``ModelOutput`` (pure)."""
+
+    def parse_error(self, response: HttpResponse) -> APIError:
+        """Turn an error response into the right exception."""
+        body = _json_or_none(response)
+        return error_from_status(
+            response.status,
+            error_message(body, response.text),
+            provider=self.provider,
+            model=self.model_name,
+            body=body,
+            headers=response.headers,
+        )
+
+    def sign(self, request: HttpRequest, data: bytes) -> Dict[str, str]:
+        """The headers to send with ``data``; signing APIs add theirs here."""
+        return request.headers
+
+    def generate(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
+        request = self.build_request(input, tools, tool_choice, config)
+        data = json.dumps(request.body).encode("utf-8")
+        headers = self.sign(request, data)
+        response = self.http.post(request.url, data, headers, timeout=config.timeout)
+        body = _json_or_none(response)
+        call = ModelCall(
+            request=shorten_media(request.body),
+            response=shorten_media(body) if body is not None else shorten(response.text, 2000),
+            time=response.elapsed,
+            status=response.status,
+            url=request.url,
+            headers=redact_headers(headers),
+        )
+        if response.status >= 400:
+            return self.parse_error(response), call
+        if body is None:
+            return self.format_error(f"response is not JSON: {shorten(response.text, 300)}"), call
+        try:
+            return self.parse_response(body, response), call
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            detail = f"{type(exc).__name__}: {exc}"
+            return (
+                self.format_error(f"unexpected response ({detail}): {shorten(response.text, 300)}"),
+                call,
+            )
+
+    def format_error(self, message: str) -> ResponseFormatError:
+        """A ``ResponseFormatError`` for this provider and model."""
+        return ResponseFormatError(message, provider=self.provider, model=self.model_name)
+
+
+def _json_or_none(response: HttpResponse) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def error_message(body: Any, text: str) -> str:
+    """The API's own message from a common error body, else the raw text."""
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict):
+            message = error.get("message") or error.get("msg") or error.get("detail")
+            if message:
+                kind = error.get("type") or error.get("code") or error.get("status")
+                return f"{message} ({kind})" if kind and isinstance(kind, str) else str(message)
+        elif isinstance(error, str):
+            return error
+        if isinstance(body.get("message"), str):
+            return str(body["message"])
+    return shorten(text.strip(), 300) or "(empty body)"
+
+
+def error_from_status(
+    status: int,
+    message: str,
+    *,
+    provider: str,
+    model: str,
+    body: Any = None,
+    headers: Optional[Mapping[str, str]] = None,
+) -> APIError:
+    """The exception for an HTTP error status (429 rate limit, 401/403 auth, ...)."""
+    kind: type = APIError
+    if status == 429:
+        kind = RateLimitError
+    elif status in (401, 403):
+        kind = AuthenticationError
+    elif 400 <= status < 500 and status not in (408, 409):
+        kind = BadRequestError
+    error: APIError = kind(
+        message, provider=provider, model=model, status=status, body=body, headers=dict(headers or {})
+    )
+    return error

@@ -1,0 +1,117 @@
+"""``mockllm``: a deterministic, offline model for tests and demos.
+
+Without ``custom_outputs`` it answers every call with the same text. With
+it, answers are scripted: a list or an iterator of outputs (or strings),
+taken in order, or a callable ``(input, tools, tool_choice, config) ->
+ModelOutput``. A list that runs out raises an error saying how many
+outputs it had. Usage is filled in (whitespace-separated words count as
+tokens) when an output has none.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Iterator, List, Optional, Union
+
+import attrs
+
+from ..api import ModelAPI, modelapi
+from ..config import GenerateConfig
+from ..errors import ConfigError, ModelkitError
+from ..messages import ChatMessage
+from ..output import ModelOutput, ModelUsage
+from ..tools import ToolChoice, ToolInfo
+
+DEFAULT_OUTPUT = "Default output from mockllm/{model}"
+
+OutputFactory = Callable[[List[ChatMessage], List[ToolInfo], ToolChoice, GenerateConfig], Any]
+
+
+@modelapi("mockllm")
+class MockLLM(ModelAPI):
+    """A model that answers from a script, never from the network.
+
+    Args:
+        model_name: any name (``"model"`` by convention).
+        custom_outputs: the answers: a list or iterator of ``ModelOutput`` or
+            strings, or a callable returning one per call.
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: Optional[str] = None,
+        api_key: Optional[str] = None,
+        config: GenerateConfig = GenerateConfig(),
+        custom_outputs: Union[OutputFactory, Any, None] = None,
+    ) -> None:
+        super().__init__(model_name, base_url, api_key, config=config)
+        self._lock = threading.Lock()
+        self._served = 0
+        self._factory: Optional[OutputFactory] = None
+        self._outputs: Optional[Iterator[Any]] = None
+        if custom_outputs is None:
+            pass
+        elif callable(custom_outputs) and not hasattr(custom_outputs, "__next__"):
+            self._factory = custom_outputs
+        elif isinstance(custom_outputs, (str, bytes)) or not hasattr(custom_outputs, "__iter__"):
+            raise ConfigError(
+                "mockllm: custom_outputs must be a list or iterator of ModelOutput "
+                f"(or str), or a callable; got {type(custom_outputs).__name__}"
+            )
+        else:
+            self._outputs = iter(custom_outputs)
+
+    def generate(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> ModelOutput:
+        if self._factory is not None:
+            output = self._factory(input, tools, tool_choice, config)
+        elif self._outputs is not None:
+            output = self._next_output()
+        else:
+            output = DEFAULT_OUTPUT.format(model=self.model_name)
+        output = self._as_output(output)
+        if output.usage is None:
+            output.usage = _usage(input, output)
+        return output
+
+    def _next_output(self) -> Any:
+        with self._lock:
+            try:
+                output = next(self._outputs)  # type: ignore[arg-type]
+            except StopIteration:
+                raise ModelkitError(
+                    f"mockllm: custom_outputs ran out after {self._served} output(s); "
+                    "give one output per generate() call"
+                ) from None
+            self._served += 1
+            return output
+
+    def _as_output(self, output: Any) -> ModelOutput:
+        if isinstance(output, str):
+            return ModelOutput.from_content(self.model_name, output)
+        if not isinstance(output, ModelOutput):
+            raise ConfigError(
+                f"mockllm: custom outputs must be ModelOutput or str, got {type(output).__name__}"
+            )
+        # A copy, so a scripted output reused across calls is never mutated.
+        return attrs.evolve(output, model=output.model or self.model_name)
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _usage(input: List[ChatMessage], output: ModelOutput) -> ModelUsage:
+    input_tokens = sum(_words(message.text) for message in input)
+    output_tokens = sum(_words(choice.message.text) for choice in output.choices)
+    return ModelUsage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=input_tokens + output_tokens,
+    )
