@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def run_request(model: "Model", request: "GenerateRequest") -> ModelOutput:
+def run_request(model: Model, request: GenerateRequest) -> ModelOutput:
     """Generate ``request`` with ``model``'s API and return the output."""
     start = time.monotonic()
     result = model.api.generate(request.input, request.tools, request.tool_choice, request.config)

@@ -19,7 +19,7 @@ import attrs
 
 from .errors import APIConnectionError, APITimeoutError
 
-__all__ = ["HttpClient", "HttpResponse", "DEFAULT_CONNECT_TIMEOUT", "DEFAULT_READ_TIMEOUT"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_READ_TIMEOUT", "HttpClient", "HttpResponse"]
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 600.0
@@ -69,9 +69,7 @@ class HttpClient:
             from requests.adapters import HTTPAdapter
 
             session = requests.Session()
-            adapter = HTTPAdapter(
-                max_retries=0, pool_connections=4, pool_maxsize=self.pool_size
-            )
+            adapter = HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=self.pool_size)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             self._local.session = session
@@ -115,7 +113,10 @@ class HttpClient:
                 )
         except requests.exceptions.Timeout as exc:
             raise self._timeout(budget) from exc
-        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        except (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
             raise APIConnectionError(
                 f"connection failed: {_describe(exc)}", provider=self.provider, model=self.model
             ) from exc

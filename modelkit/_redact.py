@@ -37,7 +37,7 @@ def redact_headers(headers: Mapping[str, str]) -> Dict[str, str]:
     }
 
 
-def redact_text(text: str, secrets: "list[str | None]") -> str:
+def redact_text(text: str, secrets: list[str | None]) -> str:
     """``text`` with each non-empty secret in ``secrets`` replaced."""
     for secret in secrets:
         if secret:

@@ -24,7 +24,7 @@ from .messages import ChatMessage
 from .output import ModelCall, ModelOutput
 from .tools import ToolChoice, ToolInfo
 
-__all__ = ["ModelAPI", "modelapi", "provider_names", "resolve_provider", "ENTRY_POINT_GROUP"]
+__all__ = ["ENTRY_POINT_GROUP", "ModelAPI", "modelapi", "provider_names", "resolve_provider"]
 
 ENTRY_POINT_GROUP = "modelkit.providers"
 
@@ -52,7 +52,7 @@ BUILTIN_PROVIDERS: Dict[str, str] = {
     "bedrock": "modelkit.providers.bedrock",
 }
 
-_registry: Dict[str, Type["ModelAPI"]] = {}
+_registry: Dict[str, Type[ModelAPI]] = {}
 _registry_lock = threading.RLock()
 
 
@@ -118,7 +118,7 @@ class ModelAPI(abc.ABC):
             request and response can be recorded.
         """
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Release the API's clients (HTTP sessions). Safe to call twice."""
 
     def max_tokens(self) -> Optional[int]:

@@ -63,12 +63,12 @@ def policy_for(cache: Any) -> Optional[CachePolicy]:
     raise ConfigError(f"cache must be True, False or a CachePolicy, got {cache!r}")
 
 
-def fetch(model: "Model", request: "GenerateRequest", policy: CachePolicy) -> Optional[ModelOutput]:
+def fetch(model: Model, request: GenerateRequest, policy: CachePolicy) -> Optional[ModelOutput]:
     """The cached output for ``request``, or ``None``."""
     return None
 
 
-def store(model: "Model", request: "GenerateRequest", policy: CachePolicy, output: ModelOutput) -> None:
+def store(model: Model, request: GenerateRequest, policy: CachePolicy, output: ModelOutput) -> None:
     """Keep ``output`` as the answer to ``request``."""
 
 
@@ -81,7 +81,7 @@ def cache_path(model: str = "") -> Path:
     return Path(root) / model if model else Path(root)
 
 
-def cache_size(subdirs: List[str] = [], files: List[Path] = []) -> List[Tuple[str, int]]:  # noqa: B006
+def cache_size(subdirs: List[str] = [], files: List[Path] = []) -> List[Tuple[str, int]]:
     """The size in bytes of each model's cache."""
     return []
 
@@ -91,10 +91,10 @@ def cache_clear(model: str = "") -> bool:
     return False
 
 
-def cache_list_expired(filter_by: List[str] = []) -> List[Path]:  # noqa: B006
+def cache_list_expired(filter_by: List[str] = []) -> List[Path]:
     """Paths of expired entries."""
     return []
 
 
-def cache_prune(files: List[Path] = []) -> None:  # noqa: B006
+def cache_prune(files: List[Path] = []) -> None:
     """Delete expired entries (or the ones given)."""

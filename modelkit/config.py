@@ -115,8 +115,10 @@ def _logit_bias(instance: Any, attribute: Any, value: Any) -> None:
 def _logit_bias_keys(value: Any) -> Any:
     """JSON turns int keys into strings; turn digit strings back into ints."""
     if isinstance(value, Mapping):
-        return {int(k) if isinstance(k, str) and k.lstrip("-").isdigit() else k: v
-                for k, v in value.items()}
+        return {
+            int(k) if isinstance(k, str) and k.lstrip("-").isdigit() else k: v
+            for k, v in value.items()
+        }
     return value
 
 
@@ -186,7 +188,7 @@ class GenerateConfig(Serializable):
     )
     reasoning_history: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
 
-    def merge(self, other: Union["GenerateConfig", GenerateConfigArgs, None]) -> "GenerateConfig":
+    def merge(self, other: Union[GenerateConfig, GenerateConfigArgs, None]) -> GenerateConfig:
         """A new config: this one with ``other``'s set (non-``None``) values on top.
 
         Raises:
@@ -207,7 +209,7 @@ class GenerateConfig(Serializable):
         return attrs.evolve(self, **updates) if updates else self
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "GenerateConfig":
+    def from_dict(cls, data: Mapping[str, Any]) -> GenerateConfig:
         """Build a config from a dict, rejecting unknown keys with a ``ConfigError``."""
         check_keys(data)
         return cls(**data)

@@ -25,18 +25,18 @@ from __future__ import annotations
 from typing import Any, Optional
 
 __all__ = [
-    "ModelkitError",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CacheError",
     "ConfigError",
     "MissingAPIKeyError",
-    "APIError",
-    "RateLimitError",
+    "ModelkitError",
     "QuotaExceededError",
-    "APITimeoutError",
-    "APIConnectionError",
-    "BadRequestError",
-    "AuthenticationError",
+    "RateLimitError",
     "ResponseFormatError",
-    "CacheError",
 ]
 
 _MAX_DETAIL = 500
@@ -60,13 +60,12 @@ class ConfigError(ModelkitError, ValueError):
 class MissingAPIKeyError(ConfigError):
     """No API key was given and none was found in the environment."""
 
-    def __init__(self, provider: str, variables: "list[str]") -> None:
+    def __init__(self, provider: str, variables: list[str]) -> None:
         self.provider = provider
         self.variables = list(variables)
         names = " or ".join(f"${v}" for v in self.variables) or "an api_key"
         super().__init__(
-            f"{provider}: no API key found. Set {names}, "
-            f"or pass api_key= to get_model()."
+            f"{provider}: no API key found. Set {names}, or pass api_key= to get_model()."
         )
 
 
@@ -91,7 +90,7 @@ class APIError(ModelkitError):
         model: str = "",
         status: Optional[int] = None,
         body: Any = None,
-        headers: "Optional[dict[str, str]]" = None,
+        headers: Optional[dict[str, str]] = None,
         attempts: int = 1,
     ) -> None:
         self.message = shorten(message)
@@ -122,7 +121,7 @@ class APIError(ModelkitError):
         return (_rebuild_api_error, (type(self), self.message, kwargs))
 
 
-def _rebuild_api_error(cls: Any, message: str, kwargs: "dict[str, Any]") -> Any:
+def _rebuild_api_error(cls: Any, message: str, kwargs: dict[str, Any]) -> Any:
     return cls(message, **kwargs)
 
 

@@ -34,7 +34,7 @@ from .messages import (
 from .output import ModelOutput, ModelUsage
 from .tools import ToolChoice, ToolFunction, ToolInfo, to_tool_info
 
-__all__ = ["GenerateRequest", "Model", "get_model", "ModelInput", "ToolsInput"]
+__all__ = ["GenerateRequest", "Model", "ModelInput", "ToolsInput", "get_model"]
 
 ModelInput = Union[str, Sequence[Union[ChatMessage, Mapping[str, Any]]]]
 ToolsInput = Sequence[Any]
@@ -118,7 +118,8 @@ class Model:
             ConfigError: the input or config is not valid.
             APIError: the API failed (after retries, where retrying helps).
         """
-        from . import _engine, cache as response_cache
+        from . import _engine
+        from . import cache as response_cache
 
         request = self.prepare(input, tools, tool_choice, config)
         policy = response_cache.policy_for(cache)
@@ -176,13 +177,13 @@ class Model:
         _forget(self)
         self.api.close()
 
-    def __enter__(self) -> "Model":
+    def __enter__(self) -> Model:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    async def __aenter__(self) -> "Model":
+    async def __aenter__(self) -> Model:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -200,9 +201,10 @@ def _messages(input: ModelInput) -> List[ChatMessage]:
     for item in input:
         if isinstance(item, Mapping):
             messages.append(message_from_dict(item))
-        elif isinstance(
-            item, (ChatMessageSystem, ChatMessageUser, ChatMessageAssistant)
-        ) or getattr(item, "role", None) == "tool":
+        elif (
+            isinstance(item, (ChatMessageSystem, ChatMessageUser, ChatMessageAssistant))
+            or getattr(item, "role", None) == "tool"
+        ):
             messages.append(item)  # type: ignore[arg-type]
         else:
             raise ConfigError(
@@ -371,4 +373,3 @@ def _forget(model: Model) -> None:
         if model._memo_key is not None and _memo.get(model._memo_key) is model:
             del _memo[model._memo_key]
         model._memo_key = None
-

@@ -30,7 +30,9 @@ __all__ = [
     "TopLogprob",
 ]
 
-StopReason = Literal["stop", "max_tokens", "model_length", "tool_calls", "content_filter", "unknown"]
+StopReason = Literal[
+    "stop", "max_tokens", "model_length", "tool_calls", "content_filter", "unknown"
+]
 """Why the model stopped: it finished (``stop``), hit ``max_tokens``, ran out
 of context (``model_length``), called tools, was filtered, or ``unknown``."""
 
@@ -85,7 +87,7 @@ class ModelUsage(Serializable):
     input_tokens_cache_read: Optional[int] = None
     reasoning_tokens: Optional[int] = None
 
-    def __add__(self, other: "ModelUsage") -> "ModelUsage":
+    def __add__(self, other: ModelUsage) -> ModelUsage:
         def both(a: Optional[int], b: Optional[int]) -> Optional[int]:
             return None if a is None and b is None else (a or 0) + (b or 0)
 
@@ -96,7 +98,9 @@ class ModelUsage(Serializable):
             input_tokens_cache_write=both(
                 self.input_tokens_cache_write, other.input_tokens_cache_write
             ),
-            input_tokens_cache_read=both(self.input_tokens_cache_read, other.input_tokens_cache_read),
+            input_tokens_cache_read=both(
+                self.input_tokens_cache_read, other.input_tokens_cache_read
+            ),
             reasoning_tokens=both(self.reasoning_tokens, other.reasoning_tokens),
         )
 
@@ -164,7 +168,7 @@ class ModelOutput(Serializable):
         content: str,
         stop_reason: StopReason = "stop",
         error: Optional[str] = None,
-    ) -> "ModelOutput":
+    ) -> ModelOutput:
         """An output whose one choice is the text ``content``."""
         message = ChatMessageAssistant(content=content, model=model, source="generate")
         return cls(
@@ -181,7 +185,7 @@ class ModelOutput(Serializable):
         tool_arguments: Dict[str, Any],
         tool_call_id: Optional[str] = None,
         content: Optional[str] = None,
-    ) -> "ModelOutput":
+    ) -> ModelOutput:
         """An output whose one choice calls ``tool_name`` with ``tool_arguments``."""
         import uuid
 

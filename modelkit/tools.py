@@ -15,7 +15,6 @@ import attrs
 
 from ._serde import Decoder, Serializable, dict_of, list_of
 
-
 __all__ = [
     "Tool",
     "ToolCall",
@@ -55,10 +54,10 @@ class ToolParam(Serializable):
     description: Optional[str] = None
     default: Any = None
     enum: Optional[List[Any]] = None
-    items: Optional["ToolParam"] = None
-    properties: Optional[Dict[str, "ToolParam"]] = None
-    additionalProperties: Optional[Union["ToolParam", bool]] = None
-    anyOf: Optional[List["ToolParam"]] = None
+    items: Optional[ToolParam] = None
+    properties: Optional[Dict[str, ToolParam]] = None
+    additionalProperties: Optional[Union[ToolParam, bool]] = None
+    anyOf: Optional[List[ToolParam]] = None
     required: Optional[List[str]] = None
 
     _decoders: ClassVar[Dict[str, Decoder]] = {
@@ -208,6 +207,4 @@ def to_tool_info(tool: Any) -> ToolInfo:
         return tool_def_from_function(tool).as_info()
     from .errors import ConfigError
 
-    raise ConfigError(
-        f"tools must be ToolInfo, ToolDef or functions, got {type(tool).__name__}"
-    )
+    raise ConfigError(f"tools must be ToolInfo, ToolDef or functions, got {type(tool).__name__}")

@@ -171,6 +171,11 @@ def error_from_status(
     elif 400 <= status < 500 and status not in (408, 409):
         kind = BadRequestError
     error: APIError = kind(
-        message, provider=provider, model=model, status=status, body=body, headers=dict(headers or {})
+        message,
+        provider=provider,
+        model=model,
+        status=status,
+        body=body,
+        headers=dict(headers or {}),
     )
     return error

@@ -1,0 +1,48 @@
+"""Shared fixtures: a clean environment for every test.
+
+Every test runs without API keys or AWS settings from the machine, with
+the response cache under its own temporary directory and with
+``get_model``'s memo emptied, so no test depends on another or on the host.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+import pytest
+
+_CLEARED_PREFIXES = ("AWS_",)
+_CLEARED_SUFFIXES = ("_API_KEY", "_BASE_URL", "_TOKEN")
+_CLEARED_NAMES = (
+    "MODELKIT_MODEL",
+    "INSPECT_EVAL_MODEL",
+    "HF_TOKEN",
+    "OPENAI_ORG_ID",
+    "OPENAI_PROJECT_ID",
+    "GOOGLE_API_KEY",
+    "GEMINI_API_KEY",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike[str]
+) -> Iterator[None]:
+    for name in list(os.environ):
+        if (
+            name.startswith(_CLEARED_PREFIXES)
+            or name.endswith(_CLEARED_SUFFIXES)
+            or name in _CLEARED_NAMES
+            or name.startswith("AZURE_OPENAI")
+        ):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MODELKIT_CACHE_DIR", os.path.join(str(tmp_path), "modelkit-cache"))
+    monkeypatch.setenv("HOME", os.path.join(str(tmp_path), "home"))
+    from modelkit import model
+
+    with model._memo_lock:
+        model._memo.clear()
+    yield
+    with model._memo_lock:
+        model._memo.clear()
