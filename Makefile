@@ -1,0 +1,63 @@
+# modelkit — developer commands. Every target installs what it needs first.
+#   make demo      offline completion from mockllm
+#   make test      the test suite (default Python)
+#   make lint      ruff + mypy --strict
+#   make test-all  the suite on every Python 3.8–3.13 found
+#   make bench     benchmarks (import time, engine, cache)
+#   make test-live the live suite against a local llama-cpp-python server
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+VERSIONS ?= 3.8 3.9 3.10 3.11 3.12 3.13
+PYTEST_ARGS ?= -q
+
+.PHONY: install demo test lint test-all test-py bench test-live clean
+
+$(STAMP): setup.cfg pyproject.toml requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e . -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/modelkit generate --model mockllm/model "Say hello"
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check modelkit tests benchmarks scripts
+	$(BIN)/ruff format --check modelkit
+	$(BIN)/mypy
+
+# The suite on one Python version: make test-py PY=3.8
+test-py:
+	@interpreter=$$(scripts/find_python.sh $(PY)) && \
+	$(MAKE) --no-print-directory test PYTHON=$$interpreter VENV=.venv-$(PY)
+
+test-all:
+	@for v in $(VERSIONS); do \
+	  echo "== Python $$v"; \
+	  $(MAKE) --no-print-directory test-py PY=$$v || exit 1; \
+	done
+
+bench: install
+	@for script in benchmarks/bench_*.py; do \
+	  echo "== $$script"; \
+	  $(BIN)/python $$script || exit 1; \
+	done
+
+LIVE_PORT ?= 8765
+test-live: install
+	$(BIN)/python scripts/live_server.py install
+	$(BIN)/python scripts/live_server.py start --port $(LIVE_PORT)
+	MODELKIT_LIVE=1 MODELKIT_LLAMA_URL=http://127.0.0.1:$(LIVE_PORT)/v1 \
+	  $(BIN)/python -m pytest -q -m live tests/live; \
+	  status=$$?; $(BIN)/python scripts/live_server.py stop; exit $$status
+
+clean:
+	rm -rf .venv .venv-3.* build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

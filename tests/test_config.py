@@ -1,0 +1,98 @@
+"""GenerateConfig: defaults, validation errors that name the field, and merge semantics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pytest
+
+from modelkit import ConfigError, GenerateConfig
+from modelkit.config import FIELDS
+
+
+def test_all_23_fields_default_to_none() -> None:
+    config = GenerateConfig()
+    assert len(FIELDS) == 23
+    assert all(getattr(config, name) is None for name in FIELDS)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("temperature", 2.5, "temperature must be between 0 and 2"),
+        ("temperature", -0.1, "temperature must be between 0 and 2"),
+        ("temperature", "hot", "temperature must be a number"),
+        ("top_p", 1.01, "top_p must be between 0 and 1"),
+        ("frequency_penalty", -2.1, "frequency_penalty must be between -2 and 2"),
+        ("presence_penalty", 3, "presence_penalty must be between -2 and 2"),
+        ("top_logprobs", 21, "top_logprobs must be between 0 and 20"),
+        ("top_logprobs", 1.5, "top_logprobs must be an integer"),
+        ("max_tokens", 0, "max_tokens must be >= 1"),
+        ("num_choices", 0, "num_choices must be >= 1"),
+        ("max_connections", 0, "max_connections must be >= 1"),
+        ("max_retries", -1, "max_retries must be >= 0"),
+        ("max_retries", True, "max_retries must be an integer"),
+        ("timeout", 0, "timeout must be a number > 0"),
+        ("reasoning_effort", "extreme", "reasoning_effort must be one of 'minimal', 'low'"),
+        ("cache_prompt", "always", "cache_prompt must be one of 'auto', True, False"),
+        ("logprobs", "yes", "logprobs must be True or False"),
+        ("stop_seqs", "STOP", "stop_seqs must be a list of non-empty strings"),
+        ("logit_bias", {42: 101}, "logit_bias values must be between -100 and 100"),
+        ("logit_bias", {"x": 1}, "logit_bias keys must be integer token ids"),
+    ],
+)
+def test_out_of_range_values_name_the_field_and_the_range(
+    field: str, value: Any, needle: str
+) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        GenerateConfig(**{field: value})
+    with pytest.raises(ConfigError, match=needle):
+        GenerateConfig().merge({field: value})  # type: ignore[misc]
+
+
+def test_boundary_values_are_accepted() -> None:
+    config = GenerateConfig(
+        temperature=0,
+        top_p=1,
+        frequency_penalty=-2,
+        presence_penalty=2,
+        top_logprobs=20,
+        max_retries=0,
+        max_tokens=1,
+        logit_bias={42: -100},
+        reasoning_effort="high",
+        cache_prompt="auto",
+    )
+    assert config.temperature == 0 and config.logit_bias == {42: -100}
+
+
+def test_unknown_keys_are_a_config_error_listing_the_fields() -> None:
+    with pytest.raises(ConfigError, match="unknown GenerateConfig field.*temprature.*temperature"):
+        GenerateConfig().merge({"temprature": 1})  # type: ignore[typeddict-unknown-key]
+    with pytest.raises(ConfigError, match="max_token"):
+        GenerateConfig.from_dict({"max_token": 5})
+
+
+def test_merge_lets_the_others_set_values_win_and_keeps_the_rest() -> None:
+    base = GenerateConfig(temperature=0.5, max_tokens=100, seed=1)
+    merged = base.merge(GenerateConfig(temperature=1.0, top_p=0.9))
+    assert (merged.temperature, merged.top_p, merged.max_tokens, merged.seed) == (1.0, 0.9, 100, 1)
+    assert base.temperature == 0.5, "merge must not change the original"
+    assert base.merge({"max_tokens": 5, "seed": None}).seed == 1, "None in a dict means not set"
+    assert base.merge(None) is base and base.merge(GenerateConfig()) is base
+
+
+def test_merge_rejects_other_types() -> None:
+    with pytest.raises(ConfigError, match="GenerateConfig or a dict"):
+        GenerateConfig().merge(["temperature"])  # type: ignore[arg-type]
+
+
+def test_config_is_frozen_and_round_trips_through_json_keys() -> None:
+    config = GenerateConfig(logit_bias={42: 10.0, 7: -3.0}, stop_seqs=["END"])
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        config.temperature = 1  # type: ignore[misc]
+    import json
+
+    data = json.loads(json.dumps(config.to_dict()))  # JSON turns int keys into strings
+    assert GenerateConfig.from_dict(data) == config

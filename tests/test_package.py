@@ -1,0 +1,100 @@
+"""The package surface: ``__all__`` covers the seed API, and ``import modelkit`` is cheap.
+
+``import modelkit`` must import no provider module and not ``requests``,
+create no file and open no socket: serverless functions pay for every
+import at cold start. Checked in a fresh interpreter with an audit hook.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import modelkit
+
+SEED_NAMES = {
+    "get_model",
+    "Model",
+    "GenerateConfig",
+    "GenerateConfigArgs",
+    "ModelOutput",
+    "ChatCompletionChoice",
+    "ModelUsage",
+    "StopReason",
+    "ChatMessage",
+    "ChatMessageBase",
+    "ChatMessageSystem",
+    "ChatMessageUser",
+    "ChatMessageAssistant",
+    "ChatMessageTool",
+    "Content",
+    "ContentText",
+    "ContentImage",
+    "ContentAudio",
+    "ContentVideo",
+    "Logprob",
+    "Logprobs",
+    "TopLogprob",
+    "CachePolicy",
+    "cache_size",
+    "cache_clear",
+    "cache_list_expired",
+    "cache_prune",
+    "cache_path",
+    "modelapi",
+    "ModelAPI",
+    "ToolInfo",
+    "ToolParams",
+    "ToolParam",
+    "ToolCall",
+    "ToolCallError",
+    "ToolChoice",
+    "ToolFunction",
+    "ToolDef",
+    "Tool",
+    "ContentReasoning",
+}
+
+
+def test_all_exports_the_seed_api_and_only_real_names() -> None:
+    assert SEED_NAMES <= set(modelkit.__all__)
+    for name in modelkit.__all__:
+        assert hasattr(modelkit, name), name
+    assert len(modelkit.__all__) == len(set(modelkit.__all__))
+
+
+_PROBE = r"""
+import json, sys
+events = []
+def hook(event, args):
+    if event == "open" and args[1] is not None and any(c in str(args[1]) for c in "wax+"):
+        events.append(("write", str(args[0])))
+    elif event.startswith("socket."):
+        events.append((event, ""))
+sys.addaudithook(hook)
+import modelkit
+loaded = sorted(m for m in sys.modules if m.startswith("modelkit.providers") or m in ("requests", "urllib3", "sqlite3"))
+print(json.dumps({"events": events, "loaded": loaded}))
+"""
+
+
+def test_import_is_cheap_and_side_effect_free(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={
+            "HOME": str(tmp_path),
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(Path(modelkit.__file__).parents[1]),
+            "PYTHONDONTWRITEBYTECODE": "1",  # bytecode caching is Python's, not ours
+        },
+        check=True,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["loaded"] == []
+    assert report["events"] == []
+    assert list(tmp_path.iterdir()) == []
