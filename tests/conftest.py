@@ -11,6 +11,7 @@ import os
 from typing import Iterator
 
 import pytest
+from loopback import LoopbackServer
 
 _CLEARED_PREFIXES = ("AWS_",)
 _CLEARED_SUFFIXES = ("_API_KEY", "_BASE_URL", "_TOKEN")
@@ -46,3 +47,10 @@ def clean_environment(
     yield
     with model._memo_lock:
         model._memo.clear()
+
+
+@pytest.fixture
+def loopback() -> Iterator[LoopbackServer]:
+    """A scriptable HTTP server on 127.0.0.1 (see ``tests/loopback.py``)."""
+    with LoopbackServer() as server:
+        yield server
