@@ -5,74 +5,155 @@ synchronous applications, serverless functions and vendored installs.
 Runtime dependencies: ``requests`` (imported on the first HTTP call) and
 ``attrs``. Importing this package imports no provider, writes no file and
 touches no network.
+
+The public names are re-exported lazily (PEP 562): each submodule loads on
+first use of one of its names, so ``import modelkit`` costs next to nothing
+at a serverless cold start. To export a name, add it both to the
+``TYPE_CHECKING`` imports (for type checkers), to ``_EXPORTS`` and to
+``__all__``; a test checks the three agree.
 """
 
 from __future__ import annotations
 
-import logging
-
-from .api import ModelAPI, modelapi
-from .cache import (
-    CachePolicy,
-    cache_clear,
-    cache_list_expired,
-    cache_path,
-    cache_prune,
-    cache_size,
-)
-from .config import GenerateConfig, GenerateConfigArgs
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    CacheError,
-    ConfigError,
-    MissingAPIKeyError,
-    ModelkitError,
-    QuotaExceededError,
-    RateLimitError,
-    ResponseFormatError,
-)
-from .messages import (
-    ChatMessage,
-    ChatMessageAssistant,
-    ChatMessageBase,
-    ChatMessageSystem,
-    ChatMessageTool,
-    ChatMessageUser,
-    Content,
-    ContentAudio,
-    ContentImage,
-    ContentReasoning,
-    ContentText,
-    ContentVideo,
-)
-from .model import Model, get_model
-from .output import (
-    ChatCompletionChoice,
-    Logprob,
-    Logprobs,
-    ModelCall,
-    ModelOutput,
-    ModelUsage,
-    StopReason,
-    TopLogprob,
-)
-from .tools import (
-    Tool,
-    ToolCall,
-    ToolCallError,
-    ToolChoice,
-    ToolDef,
-    ToolFunction,
-    ToolInfo,
-    ToolParam,
-    ToolParams,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .api import ModelAPI, modelapi
+    from .cache import (
+        CachePolicy,
+        cache_clear,
+        cache_list_expired,
+        cache_path,
+        cache_prune,
+        cache_size,
+    )
+    from .config import GenerateConfig, GenerateConfigArgs
+    from .errors import (
+        APIConnectionError,
+        APIError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        CacheError,
+        ConfigError,
+        MissingAPIKeyError,
+        ModelkitError,
+        QuotaExceededError,
+        RateLimitError,
+        ResponseFormatError,
+    )
+    from .messages import (
+        ChatMessage,
+        ChatMessageAssistant,
+        ChatMessageBase,
+        ChatMessageSystem,
+        ChatMessageTool,
+        ChatMessageUser,
+        Content,
+        ContentAudio,
+        ContentImage,
+        ContentReasoning,
+        ContentText,
+        ContentVideo,
+    )
+    from .model import Model, get_model
+    from .output import (
+        ChatCompletionChoice,
+        Logprob,
+        Logprobs,
+        ModelCall,
+        ModelOutput,
+        ModelUsage,
+        StopReason,
+        TopLogprob,
+    )
+    from .tools import (
+        Tool,
+        ToolCall,
+        ToolCallError,
+        ToolChoice,
+        ToolDef,
+        ToolFunction,
+        ToolInfo,
+        ToolParam,
+        ToolParams,
+    )
+
+_EXPORTS: Dict[str, Tuple[str, ...]] = {
+    "api": (
+        "ModelAPI",
+        "modelapi",
+    ),
+    "cache": (
+        "CachePolicy",
+        "cache_clear",
+        "cache_list_expired",
+        "cache_path",
+        "cache_prune",
+        "cache_size",
+    ),
+    "config": (
+        "GenerateConfig",
+        "GenerateConfigArgs",
+    ),
+    "errors": (
+        "APIConnectionError",
+        "APIError",
+        "APITimeoutError",
+        "AuthenticationError",
+        "BadRequestError",
+        "CacheError",
+        "ConfigError",
+        "MissingAPIKeyError",
+        "ModelkitError",
+        "QuotaExceededError",
+        "RateLimitError",
+        "ResponseFormatError",
+    ),
+    "messages": (
+        "ChatMessage",
+        "ChatMessageAssistant",
+        "ChatMessageBase",
+        "ChatMessageSystem",
+        "ChatMessageTool",
+        "ChatMessageUser",
+        "Content",
+        "ContentAudio",
+        "ContentImage",
+        "ContentReasoning",
+        "ContentText",
+        "ContentVideo",
+    ),
+    "model": (
+        "Model",
+        "get_model",
+    ),
+    "output": (
+        "ChatCompletionChoice",
+        "Logprob",
+        "Logprobs",
+        "ModelCall",
+        "ModelOutput",
+        "ModelUsage",
+        "StopReason",
+        "TopLogprob",
+    ),
+    "tools": (
+        "Tool",
+        "ToolCall",
+        "ToolCallError",
+        "ToolChoice",
+        "ToolDef",
+        "ToolFunction",
+        "ToolInfo",
+        "ToolParam",
+        "ToolParams",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "APIConnectionError",
@@ -131,4 +212,15 @@ __all__ = [
     "modelapi",
 ]
 
-logging.getLogger("modelkit").addHandler(logging.NullHandler())
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'modelkit' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(__all__))

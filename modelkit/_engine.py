@@ -7,7 +7,6 @@ output's ``time`` and adds its usage to the model's running total.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -33,6 +32,8 @@ def run_request(model: Model, request: GenerateRequest) -> ModelOutput:
 
 async def run_in_thread(call: Callable[[], T]) -> T:
     """Run ``call`` in a worker thread and await its result."""
+    import asyncio  # not at module level: it costs ~40 ms of cold start
+
     loop = asyncio.get_running_loop()
     result: Any = await loop.run_in_executor(None, call)
     return result  # type: ignore[no-any-return]

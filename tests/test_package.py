@@ -98,3 +98,50 @@ def test_import_is_cheap_and_side_effect_free(tmp_path: Path) -> None:
     assert report["loaded"] == []
     assert report["events"] == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_lazy_exports_agree_with_type_checking_imports_and_all() -> None:
+    import ast
+
+    tree = ast.parse(Path(modelkit.__file__).read_text())
+    typed = {
+        (node.module, alias.name)
+        for block in tree.body
+        if isinstance(block, ast.If) and getattr(block.test, "id", "") == "TYPE_CHECKING"
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    lazy = {(module, name) for module, names in modelkit._EXPORTS.items() for name in names}
+    assert typed == lazy
+    assert {name for _, name in lazy} | {"__version__"} == set(modelkit.__all__)
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    import pytest
+
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        modelkit.nope  # noqa: B018
+    assert "get_model" in dir(modelkit)
+
+
+_FIRST_CALL = r"""
+import json, sys
+import modelkit
+modelkit.get_model("mockllm/model").generate("hi")
+heavy = ("requests", "urllib3", "asyncio", "sqlite3", "concurrent.futures")
+print(json.dumps(sorted(m for m in heavy if m in sys.modules)))
+"""
+
+
+def test_an_offline_first_call_imports_nothing_heavy(tmp_path: Path) -> None:
+    """mockllm needs no HTTP, asyncio, sqlite or thread pool: none is imported."""
+    result = subprocess.run(
+        [sys.executable, "-c", _FIRST_CALL],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"HOME": str(tmp_path), "PYTHONPATH": str(Path(modelkit.__file__).parents[1])},
+        check=True,
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
