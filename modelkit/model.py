@@ -68,6 +68,7 @@ class Model:
         self.api = api
         self.config = config
         self._memo_key: Optional[str] = None
+        self._memo_args: Dict[str, Any] = {}
         self._usage = ModelUsage()
         self._usage_lock = threading.Lock()
 
@@ -321,6 +322,7 @@ def get_model(
         if found is None:
             found = _build(provider, name, base, base_url, api_key, model_args)
             found._memo_key = key
+            found._memo_args = model_args  # keeps identity-keyed arguments alive
             _memo[key] = found
         return found
 
@@ -364,8 +366,17 @@ def _memo_key(
     model_args: Dict[str, Any],
 ) -> str:
     key_hash = hashlib.sha256(api_key.encode()).hexdigest() if api_key else None
-    parts = [spec, config.to_dict(), base_url, key_hash, model_args]
-    return json.dumps(parts, sort_keys=True, default=repr)
+    args = {name: _arg_key(value) for name, value in model_args.items()}
+    return json.dumps([spec, config.to_dict(), base_url, key_hash, args], sort_keys=True)
+
+
+def _arg_key(value: Any) -> Any:
+    """Plain values key the memo by value; anything else (a list, an iterator,
+    a callable) by identity, so two scripts that happen to be equal never
+    share one model's state."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return f"<{type(value).__name__} at {id(value):#x}>"
 
 
 def _forget(model: Model) -> None:

@@ -67,6 +67,17 @@ def test_memoized_on_every_argument() -> None:
     assert get_model("mockllm/model", memoize=False) is not a
 
 
+def test_equal_scripts_do_not_share_one_model() -> None:
+    first = get_model("mockllm/model", custom_outputs=["a"])
+    second = get_model("mockllm/model", custom_outputs=["a"])
+    assert first is not second
+    assert first.generate("x").completion == second.generate("x").completion == "a"
+    script = ["b"]
+    assert get_model("mockllm/model", custom_outputs=script) is get_model(
+        "mockllm/model", custom_outputs=script
+    )
+
+
 def test_memo_keys_hold_no_api_key() -> None:
     get_model("mockllm/model", api_key="secret-key-value")
     assert not any("secret-key-value" in key for key in _memo)
