@@ -1,29 +1,37 @@
-"""HTTP for providers: one ``requests.Session`` per thread, errors mapped once.
+"""HTTP for providers: one ``requests.Session`` per thread, a hard deadline, errors mapped once.
 
 ``requests`` is imported on the first request, not at ``import modelkit``.
 Sessions are per thread (``requests`` does not promise a Session is
 thread-safe) and mount adapters with no urllib3 retries, so modelkit's own
-retry loop is the only one and its counts are honest. Every low-level
-failure becomes a modelkit ``APIConnectionError`` or ``APITimeoutError``
-here, ``raise ... from`` the original.
+retry loop is the only one and its counts are honest.
+
+Each request has a hard deadline. ``requests``' read timeout only bounds
+each socket read, so a server trickling a byte a second would never trip
+it; instead an alarm on the shared watchdog (``_deadline``) shuts the
+request's socket down when its time is up, which makes the blocked read
+return at once. Every low-level failure becomes a modelkit
+``APIConnectionError`` or ``APITimeoutError`` here, ``raise ... from`` the
+original.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from typing import Any, Dict, List, Mapping, Optional
 
 import attrs
 
+from ._deadline import watchdog
 from .errors import APIConnectionError, APITimeoutError
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_READ_TIMEOUT", "HttpClient", "HttpResponse"]
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 600.0
-_CHUNK = 64 * 1024
+"""The most one request may take when the call sets no ``timeout``."""
 
 
 @attrs.frozen
@@ -43,6 +51,95 @@ class HttpResponse:
     def text(self) -> str:
         """The body as text, undecodable bytes replaced."""
         return self.content.decode("utf-8", errors="replace")
+
+
+class _Cutoff:
+    """The connections one request uses, and the means to cut them at its deadline."""
+
+    __slots__ = ("_lock", "connections", "done", "fired")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.connections: List[Any] = []
+        self.done = False
+        self.fired = False
+
+    def watch(self, connection: Any) -> None:
+        with self._lock:
+            self.connections.append(connection)
+
+    def finish(self) -> None:
+        with self._lock:
+            self.done = True
+
+    def fire(self) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.fired = True
+            connections = list(self.connections)
+        for connection in connections:
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+# The request being sent on this thread; urllib3 connections register with it.
+_current = threading.local()
+_adapter_class: Any = None
+
+
+def _make_adapter(pool_size: int) -> Any:
+    """An ``HTTPAdapter`` without retries whose connections report to ``_current``."""
+    global _adapter_class
+    if _adapter_class is None:
+        _adapter_class = _define_adapter()
+    return _adapter_class(max_retries=0, pool_connections=4, pool_maxsize=pool_size)
+
+
+def _define_adapter() -> Any:
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    def _register(connection: Any) -> None:
+        cutoff = getattr(_current, "cutoff", None)
+        if cutoff is not None:
+            cutoff.watch(connection)
+
+    class _Conn(HTTPConnection):  # type: ignore[misc]
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            _register(self)
+            return super().request(*args, **kwargs)
+
+    class _SConn(HTTPSConnection):  # type: ignore[misc]
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            _register(self)
+            return super().request(*args, **kwargs)
+
+    class _Pool(HTTPConnectionPool):  # type: ignore[misc]
+        ConnectionCls = _Conn
+
+    class _SPool(HTTPSConnectionPool):  # type: ignore[misc]
+        ConnectionCls = _SConn
+
+    pools = {"http": _Pool, "https": _SPool}
+
+    class _Adapter(HTTPAdapter):  # type: ignore[misc]
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(proxy, **kwargs)
+            if hasattr(manager, "pool_classes_by_scheme") and not proxy.startswith("socks"):
+                manager.pool_classes_by_scheme = pools
+            return manager
+
+    return _Adapter
 
 
 class HttpClient:
@@ -66,10 +163,9 @@ class HttpClient:
         session = getattr(self._local, "session", None)
         if session is None:
             import requests
-            from requests.adapters import HTTPAdapter
 
             session = requests.Session()
-            adapter = HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=self.pool_size)
+            adapter = _make_adapter(self.pool_size)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             self._local.session = session
@@ -87,51 +183,50 @@ class HttpClient:
     ) -> HttpResponse:
         """POST ``data`` and read the whole response within ``timeout`` seconds.
 
+        The request is cut off when ``timeout`` (default
+        ``DEFAULT_READ_TIMEOUT``) runs out, however slowly the server sends.
+
         Raises:
             APITimeoutError: no full response within ``timeout``.
             APIConnectionError: the connection failed or broke mid-response.
         """
         import requests
 
-        budget = DEFAULT_READ_TIMEOUT if timeout is None else timeout
-        deadline = time.monotonic() + budget
+        budget = DEFAULT_READ_TIMEOUT if timeout is None else max(timeout, 0.001)
+        session = self._session()
+        cutoff = _Cutoff()
         start = time.monotonic()
+        alarm = watchdog().schedule(budget, cutoff.fire)
+        _current.cutoff = cutoff
         try:
-            with self._session().post(
+            with session.post(
                 url,
                 data=data,
                 headers=dict(headers),
                 timeout=(min(connect_timeout, budget), budget),
                 stream=True,
             ) as response:
-                content = self._read(response, deadline, budget)
-                return HttpResponse(
-                    status=response.status_code,
-                    headers={k.lower(): v for k, v in response.headers.items()},
-                    content=content,
-                    elapsed=time.monotonic() - start,
-                )
-        except requests.exceptions.Timeout as exc:
-            raise self._timeout(budget) from exc
-        except (
-            requests.exceptions.ConnectionError,
-            requests.exceptions.ChunkedEncodingError,
-        ) as exc:
-            raise APIConnectionError(
-                f"connection failed: {_describe(exc)}", provider=self.provider, model=self.model
-            ) from exc
+                content = response.content
+                status = response.status_code
+                response_headers = {k.lower(): v for k, v in response.headers.items()}
+            cutoff.finish()
+            return HttpResponse(
+                status=status,
+                headers=response_headers,
+                content=content,
+                elapsed=time.monotonic() - start,
+            )
         except requests.exceptions.RequestException as exc:
+            cutoff.finish()
+            if cutoff.fired or isinstance(exc, requests.exceptions.Timeout):
+                raise self._timeout(budget) from exc
+            verb = "connection failed" if _is_connection(exc) else "request failed"
             raise APIConnectionError(
-                f"request failed: {_describe(exc)}", provider=self.provider, model=self.model
+                f"{verb}: {_describe(exc)}", provider=self.provider, model=self.model
             ) from exc
-
-    def _read(self, response: Any, deadline: float, budget: float) -> bytes:
-        chunks = []
-        for chunk in response.iter_content(_CHUNK):
-            chunks.append(chunk)
-            if time.monotonic() > deadline:
-                raise self._timeout(budget)
-        return b"".join(chunks)
+        finally:
+            _current.cutoff = None
+            alarm.cancel()
 
     def _timeout(self, budget: float) -> APITimeoutError:
         return APITimeoutError(
@@ -145,6 +240,14 @@ class HttpClient:
         for session in sessions:
             session.close()
         self._local = threading.local()
+
+
+def _is_connection(exc: BaseException) -> bool:
+    import requests
+
+    return isinstance(
+        exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)
+    )
 
 
 def _describe(exc: BaseException) -> str:

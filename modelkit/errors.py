@@ -80,6 +80,7 @@ class APIError(ModelkitError):
         body: the parsed error body, when there was one.
         headers: the response headers (lower-cased names), when any.
         attempts: how many requests were made before giving up.
+        call: the ``ModelCall`` record of the last request, when one was made.
     """
 
     def __init__(
@@ -92,6 +93,7 @@ class APIError(ModelkitError):
         body: Any = None,
         headers: Optional[dict[str, str]] = None,
         attempts: int = 1,
+        call: Any = None,
     ) -> None:
         self.message = shorten(message)
         self.provider = provider
@@ -100,6 +102,7 @@ class APIError(ModelkitError):
         self.body = body
         self.headers = dict(headers or {})
         self.attempts = attempts
+        self.call = call
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -117,6 +120,7 @@ class APIError(ModelkitError):
             "body": self.body,
             "headers": self.headers,
             "attempts": self.attempts,
+            "call": self.call,
         }
         return (_rebuild_api_error, (type(self), self.message, kwargs))
 

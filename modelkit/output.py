@@ -131,6 +131,8 @@ class ModelOutput(Serializable):
         metadata: provider-specific extras.
         error: why the model refused, when it did (content moderation).
         cached: the output came from modelkit's response cache.
+        call: the ``ModelCall`` record of the request that produced it (not
+            serialised, not compared; ``None`` for cache hits and mockllm).
     """
 
     model: str = ""
@@ -140,6 +142,9 @@ class ModelOutput(Serializable):
     metadata: Optional[Dict[str, Any]] = None
     error: Optional[str] = None
     cached: Optional[bool] = None
+    call: Optional[ModelCall] = attrs.field(
+        default=None, eq=False, repr=False, metadata={"transient": True}
+    )
 
     _decoders: ClassVar[Dict[str, Decoder]] = {
         "choices": list_of(ChatCompletionChoice.from_dict),

@@ -1,0 +1,133 @@
+"""Alarms that run an action when a deadline passes, on one shared thread.
+
+The HTTP client arms an alarm for each request; if the request is still
+running when its time is up, the alarm cuts its socket. One daemon thread
+(started on first use, and again in a forked child) serves every alarm
+from a heap, so a request costs a heap push and no thread of its own.
+Cancelled alarms are dropped lazily.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import os
+import threading
+import time
+from typing import Callable, List, Optional, Tuple
+
+__all__ = ["Alarm", "Watchdog", "watchdog"]
+
+logger = logging.getLogger("modelkit")
+
+_PENDING, _CANCELLED, _FIRED = 0, 1, 2
+
+
+class Alarm:
+    """One scheduled action; ``cancel()`` it when the work finished in time."""
+
+    __slots__ = ("_action", "_state", "_watchdog", "when")
+
+    def __init__(self, watchdog: Watchdog, when: float, action: Callable[[], None]) -> None:
+        self._watchdog = watchdog
+        self._action = action
+        self._state = _PENDING
+        self.when = when
+
+    @property
+    def fired(self) -> bool:
+        """Whether the action ran (or is running)."""
+        return self._state == _FIRED
+
+    def cancel(self) -> bool:
+        """Stop the alarm; ``False`` when it had already fired."""
+        return self._watchdog._cancel(self)
+
+
+class Watchdog:
+    """Runs alarms' actions at their deadlines, on one daemon thread.
+
+    Args:
+        clock: the monotonic clock deadlines are measured on.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._cond = threading.Condition(threading.Lock())
+        self._heap: List[Tuple[float, int, Alarm]] = []
+        self._order = itertools.count()
+        self._cancelled = 0
+        self._thread: Optional[threading.Thread] = None
+        self._pid = os.getpid()
+
+    def schedule(self, delay: float, action: Callable[[], None]) -> Alarm:
+        """Run ``action`` in ``delay`` seconds unless the alarm is cancelled first."""
+        alarm = Alarm(self, self._clock() + delay, action)
+        with self._cond:
+            if self._thread is None or self._pid != os.getpid():
+                self._start()
+            earliest = self._heap[0][0] if self._heap else None
+            heapq.heappush(self._heap, (alarm.when, next(self._order), alarm))
+            if earliest is None or alarm.when < earliest:
+                self._cond.notify()
+        return alarm
+
+    def _start(self) -> None:
+        self._pid = os.getpid()
+        self._heap = [entry for entry in self._heap if entry[2]._state == _PENDING]
+        heapq.heapify(self._heap)
+        self._cancelled = 0
+        self._thread = threading.Thread(target=self._run, name="modelkit-watchdog", daemon=True)
+        self._thread.start()
+
+    def _cancel(self, alarm: Alarm) -> bool:
+        with self._cond:
+            if alarm._state == _FIRED:
+                return False
+            if alarm._state == _PENDING:
+                alarm._state = _CANCELLED
+                self._cancelled += 1
+                if self._cancelled > 256 and self._cancelled * 2 > len(self._heap):
+                    self._heap = [e for e in self._heap if e[2]._state == _PENDING]
+                    heapq.heapify(self._heap)
+                    self._cancelled = 0
+            return True
+
+    def _run(self) -> None:
+        while True:
+            due: List[Alarm] = []
+            with self._cond:
+                while not due:
+                    while self._heap and self._heap[0][2]._state != _PENDING:
+                        heapq.heappop(self._heap)
+                        self._cancelled = max(0, self._cancelled - 1)
+                    if not self._heap:
+                        self._cond.wait()
+                        continue
+                    wait = self._heap[0][0] - self._clock()
+                    if wait > 0:
+                        self._cond.wait(wait)
+                        continue
+                    alarm = heapq.heappop(self._heap)[2]
+                    alarm._state = _FIRED
+                    due.append(alarm)
+            for alarm in due:
+                try:
+                    alarm._action()
+                except Exception:  # an alarm's failure must not stop the others
+                    logger.debug("modelkit: a deadline action failed", exc_info=True)
+
+
+_shared: Optional[Watchdog] = None
+_shared_lock = threading.Lock()
+
+
+def watchdog() -> Watchdog:
+    """The process-wide watchdog."""
+    global _shared
+    if _shared is None:
+        with _shared_lock:
+            if _shared is None:
+                _shared = Watchdog()
+    return _shared
