@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from ._loop import GenerateLoopResult
+    from ._tool_exec import execute_tools
     from .api import ModelAPI, modelapi
     from .cache import (
         CachePolicy,
@@ -70,6 +72,7 @@ if TYPE_CHECKING:
         StopReason,
         TopLogprob,
     )
+    from .tool_def import tool
     from .tools import (
         Tool,
         ToolCall,
@@ -152,6 +155,9 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "ToolParam",
         "ToolParams",
     ),
+    "tool_def": ("tool",),
+    "_tool_exec": ("execute_tools",),
+    "_loop": ("GenerateLoopResult",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -179,6 +185,7 @@ __all__ = [
     "ContentVideo",
     "GenerateConfig",
     "GenerateConfigArgs",
+    "GenerateLoopResult",
     "Logprob",
     "Logprobs",
     "MissingAPIKeyError",
@@ -208,8 +215,10 @@ __all__ = [
     "cache_path",
     "cache_prune",
     "cache_size",
+    "execute_tools",
     "get_model",
     "modelapi",
+    "tool",
 ]
 
 

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import threading
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import attrs
 
@@ -33,6 +33,9 @@ from .messages import (
 )
 from .output import ModelOutput, ModelUsage
 from .tools import ToolChoice, ToolFunction, ToolInfo, to_tool_info
+
+if TYPE_CHECKING:
+    from ._loop import GenerateLoopResult
 
 __all__ = ["GenerateRequest", "Model", "ModelInput", "ToolsInput", "get_model"]
 
@@ -146,6 +149,53 @@ class Model:
 
         call = functools.partial(self.generate, input, tools, tool_choice, config, cache)
         return await _engine.run_in_thread(call)
+
+    def generate_loop(
+        self,
+        input: ModelInput,
+        tools: ToolsInput = (),
+        *,
+        max_turns: int = 20,
+        tool_choice: Optional[ToolChoice] = None,
+        config: ConfigInput = None,
+        cache: Any = False,
+        tool_timeout: Optional[float] = None,
+    ) -> GenerateLoopResult:
+        """Generate, run the tools the model calls, and repeat until it answers.
+
+        Args:
+            input: a prompt string, or a list of chat messages (or their dicts).
+            tools: the tools the model may call: ``ToolDef`` or functions.
+            max_turns: the most generations to make (the tools of the last
+                one still run; ``limit_reached`` says the loop stopped there).
+            tool_choice: for the first turn; a forced choice (``"any"``, a
+                ``ToolFunction``) becomes ``"auto"`` after it.
+            config: options layered over the model's own config (also read for
+                ``max_tool_output`` and ``parallel_tool_calls``).
+            cache: ``True`` or a ``CachePolicy`` to use the response cache.
+            tool_timeout: seconds each tool call may take.
+
+        Returns:
+            The whole conversation (``.messages``), the last output
+            (``.output``) and the summed ``.usage``; unpacks as
+            ``messages, output``.
+
+        Raises:
+            ConfigError: bad arguments, or a tool that cannot be run.
+            APIError: a generation failed (after retries, where retrying helps).
+        """
+        from ._loop import generate_loop
+
+        return generate_loop(
+            self,
+            input,
+            tools,
+            max_turns=max_turns,
+            tool_choice=tool_choice,
+            config=config,
+            cache=cache,
+            tool_timeout=tool_timeout,
+        )
 
     def prepare(
         self,

@@ -172,6 +172,22 @@ class ToolDef:
     description: str
     parameters: ToolParams = attrs.field(factory=ToolParams)
 
+    @classmethod
+    def from_function(
+        cls,
+        fn: Callable[..., Any],
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+    ) -> ToolDef:
+        """A ``ToolDef`` for ``fn``, described by its docstring and type hints.
+
+        Raises:
+            ConfigError: see ``modelkit.tool_def.tool_def_from_function``.
+        """
+        from .tool_def import tool_def_from_function
+
+        return tool_def_from_function(fn, name=name, description=description)
+
     def as_info(self) -> ToolInfo:
         """The ``ToolInfo`` a provider sends to the model."""
         return ToolInfo(name=self.name, description=self.description, parameters=self.parameters)
