@@ -15,7 +15,18 @@ import hashlib
 import json
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Union,
+)
 
 import attrs
 
@@ -149,6 +160,55 @@ class Model:
 
         call = functools.partial(self.generate, input, tools, tool_choice, config, cache)
         return await _engine.run_in_thread(call)
+
+    def generate_many(
+        self,
+        inputs: Iterable[ModelInput],
+        tools: ToolsInput = (),
+        tool_choice: Optional[ToolChoice] = None,
+        config: ConfigInput = None,
+        cache: Any = False,
+        *,
+        return_exceptions: bool = False,
+        progress: Optional[Callable[[int, int], Any]] = None,
+        max_workers: Optional[int] = None,
+    ) -> List[Any]:
+        """Generate an output for each input, concurrently, in input order.
+
+        Inputs run on a thread pool (each in a copy of the caller's
+        ``contextvars`` context), within the API's connection limit.
+
+        Args:
+            inputs: prompts or message lists, one per generation.
+            tools: tools, as for ``generate``, used by every input.
+            tool_choice: as for ``generate``.
+            config: as for ``generate``, used by every input.
+            cache: as for ``generate``.
+            return_exceptions: put a failed input's exception in its slot
+                instead of raising it.
+            progress: called as ``progress(done, total)`` after each input.
+            max_workers: threads to use (default: the connection limit).
+
+        Returns:
+            One ``ModelOutput`` per input (or exception, see above), in order.
+
+        Raises:
+            APIError: the first failure, unless ``return_exceptions``; inputs
+                not yet started are cancelled.
+        """
+        from . import _batch
+
+        return _batch.generate_many(
+            self,
+            inputs,
+            tools,
+            tool_choice,
+            config,
+            cache,
+            return_exceptions=return_exceptions,
+            progress=progress,
+            max_workers=max_workers,
+        )
 
     def generate_loop(
         self,

@@ -1,0 +1,89 @@
+"""Connection limits: one bounded slot counter per ``api.connection_key()``.
+
+Every ``Model`` whose API returns the same connection key shares one
+``ConnectionLimit``, so the number of requests in flight to that key never
+exceeds its size, however many models, threads or event loops send them.
+The size comes from the call's ``config.max_connections``, else from
+``api.max_connections()``.
+
+When calls ask one key for different sizes, the size in force is the one
+asked for by the call that found the key idle (no request in flight or
+waiting); a call asking for another size while the key is busy waits under
+the size in force. Sequential use therefore always gets the size it asks
+for, and concurrent calls never exceed the size the busy period began with.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Dict
+
+__all__ = ["ConnectionLimit", "limit_for"]
+
+logger = logging.getLogger("modelkit")
+
+
+class ConnectionLimit:
+    """A counter of requests in flight to one connection key, bounded by ``size``.
+
+    Args:
+        key: the connection key (for log messages).
+        size: the most requests in flight at once.
+    """
+
+    def __init__(self, key: str, size: int) -> None:
+        self.key = key
+        self.size = size
+        self.active = 0
+        self.waiting = 0
+        self._cond = threading.Condition(threading.Lock())
+
+    def acquire(self, size: int) -> None:
+        """Take a slot, waiting for one while ``size`` are in use.
+
+        Args:
+            size: the size this call asks for (applied if the key is idle).
+        """
+        with self._cond:
+            if size != self.size:
+                if self.active == 0 and self.waiting == 0:
+                    self.size = size
+                else:
+                    logger.debug(
+                        "modelkit: %s is busy with max_connections=%d; a call asking %d waits "
+                        "under %d",
+                        self.key,
+                        self.size,
+                        size,
+                        self.size,
+                    )
+            if self.active >= self.size:
+                self.waiting += 1
+                try:
+                    while self.active >= self.size:
+                        self._cond.wait()
+                finally:
+                    self.waiting -= 1
+            self.active += 1
+
+    def release(self) -> None:
+        """Give a slot back."""
+        with self._cond:
+            self.active -= 1
+            self._cond.notify()
+
+
+_limits: Dict[str, ConnectionLimit] = {}
+_limits_lock = threading.Lock()
+
+
+def limit_for(key: str, size: int) -> ConnectionLimit:
+    """The shared ``ConnectionLimit`` of ``key`` (made with ``size`` on first use)."""
+    limit = _limits.get(key)
+    if limit is None:
+        with _limits_lock:
+            limit = _limits.get(key)
+            if limit is None:
+                limit = _limits[key] = ConnectionLimit(key, size)
+    return limit
