@@ -15,7 +15,14 @@ import sys
 import typing
 from typing import Any, Dict, Mapping, Tuple
 
-__all__ = ["class_hints", "function_hints", "hint_repr", "origin_args", "strip_hint"]
+__all__ = [
+    "class_hints",
+    "function_hints",
+    "hint_repr",
+    "origin_args",
+    "required_marker",
+    "strip_hint",
+]
 
 _PEP585 = {
     "list": "List",
@@ -54,11 +61,18 @@ def function_hints(fn: Any) -> Dict[str, Any]:
 def class_hints(cls: type) -> Dict[str, Any]:
     """The evaluated annotations of ``cls`` and its bases (TypedDict, attrs, dataclass).
 
+    ``Required``/``NotRequired`` markers are kept (see :func:`required_marker`);
+    ``Annotated`` is peeled off.
+
     Raises:
         HintError: as for :func:`function_hints`.
     """
     try:
-        return _strip_all(typing.get_type_hints(cls))
+        if sys.version_info >= (3, 9):
+            found = typing.get_type_hints(cls, include_extras=True)
+        else:
+            found = typing.get_type_hints(cls)
+        return {name: _peel_annotated(hint) for name, hint in found.items()}
     except Exception:  # any failure: evaluate one annotation at a time
         pass
     hints: Dict[str, Any] = {}
@@ -68,8 +82,21 @@ def class_hints(cls: type) -> Dict[str, Any]:
         globalns = dict(vars(module)) if module else {}
         localns = dict(vars(cls))
         for name, annotation in annotations.items():
-            hints[name] = strip_hint(_evaluate(name, annotation, globalns, localns))
+            hints[name] = _peel_annotated(_evaluate(name, annotation, globalns, localns))
     return hints
+
+
+def _peel_annotated(hint: Any) -> Any:
+    while hasattr(hint, "__metadata__") and hasattr(hint, "__origin__"):
+        hint = hint.__origin__
+    return hint
+
+
+def required_marker(hint: Any) -> Any:
+    """``True`` for ``Required[...]``, ``False`` for ``NotRequired[...]``, else ``None``."""
+    origin = typing.get_origin(_peel_annotated(hint))
+    name = getattr(origin, "_name", None)
+    return {"Required": True, "NotRequired": False}.get(name) if name else None
 
 
 def _resolve(fn: Any, annotations: Dict[str, Any], globalns: Mapping[str, Any]) -> Dict[str, Any]:

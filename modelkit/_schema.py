@@ -20,7 +20,7 @@ from typing import Any, List, Optional, Tuple
 
 import attrs
 
-from ._hints import class_hints, hint_repr, origin_args, strip_hint
+from ._hints import class_hints, hint_repr, origin_args, required_marker, strip_hint
 from .tools import ToolParam
 
 __all__ = [
@@ -197,8 +197,10 @@ def object_fields(cls: type) -> List[Field]:
     if is_typeddict(cls):
         required = getattr(cls, "__required_keys__", None)
         for name, hint in hints.items():
-            needed = name in required if required is not None else bool(cls.__total__)  # type: ignore[attr-defined]
-            fields.append(Field(name, hint, needed, docs.get(name)))
+            needed = required_marker(hint)
+            if needed is None:  # string annotations hide markers from __required_keys__
+                needed = name in required if required is not None else bool(cls.__total__)  # type: ignore[attr-defined]
+            fields.append(Field(name, strip_hint(hint), needed, docs.get(name)))
     elif attrs.has(cls):
         for field in attrs.fields(cls):
             if not field.init:

@@ -152,7 +152,7 @@ def _analyse(
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"tool {name!r}: cannot read its signature ({exc})") from exc
     target = _unwrap(fn)
-    doc = parse_docstring(inspect.getdoc(target) or inspect.getdoc(_hint_target(fn)))
+    doc = parse_docstring(inspect.getdoc(_hint_target(fn)) or inspect.getdoc(target))
     description = description or doc.description
     if not description:
         raise ConfigError(
