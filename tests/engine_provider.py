@@ -10,9 +10,13 @@ not depend on any provider module. ``register()`` adds it to the registry as
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
+from loopback import Received, Reply, chat_completion
+
+from modelkit import Model, get_model
 from modelkit._http import HttpResponse
+from modelkit._retry import Retrying
 from modelkit.api import modelapi
 from modelkit.config import GenerateConfig
 from modelkit.messages import ChatMessage, ChatMessageAssistant
@@ -84,3 +88,42 @@ class LoopbackAPI(RestAPI):
 def register() -> None:
     """Register ``LoopbackAPI`` as the ``loopback`` provider."""
     modelapi("loopback")(LoopbackAPI)
+
+
+KEY = "sk-loopback-SECRET-4242424242"
+"""The API key engine tests use; it must never show up in errors, logs or records."""
+
+
+def loopback_model(url: str, **model_args: Any) -> Model:
+    """A fresh (unmemoized) ``loopback`` model talking to ``url`` with ``KEY``."""
+    register()
+    return get_model("loopback/test-model", base_url=url, api_key=KEY, memoize=False, **model_args)
+
+
+def echo(delay: float = 0.0) -> Callable[[Received], Reply]:
+    """A responder answering each request with its last message's text."""
+
+    def respond(received: Received) -> Reply:
+        prompt = received.json()["messages"][-1]["content"]
+        return Reply(body=chat_completion(prompt), delay=delay)
+
+    return respond
+
+
+class FakeTime:
+    """A clock that only moves when ``sleep`` is called; records the sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: List[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def retrying(self) -> Retrying:
+        """A ``Retrying`` on this clock, with no jitter."""
+        return Retrying(sleep=self.sleep, clock=self.clock, random=lambda: 0.0)

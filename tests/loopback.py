@@ -198,6 +198,7 @@ class LoopbackServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     loopback: LoopbackServer
 
     def log_message(self, format: str, *args: Any) -> None:  # silence the stderr log
