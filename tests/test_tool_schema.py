@@ -11,8 +11,8 @@ value. JSON Schema reference: https://json-schema.org/understanding-json-schema/
 """
 
 from __future__ import annotations
-
 import __future__
+
 import dataclasses
 import enum
 import sys
@@ -87,7 +87,8 @@ if tx is not None:
     class Item(tx.TypedDict):
         name: str
         count: tx.NotRequired[int]
-        tags: tx.Annotated[List[str], "labels"]
+        tags: tx.Annotated[List[str], 42]
+
 
 POINT = {
     "type": "object",
@@ -135,7 +136,12 @@ CASES = [
     ("dict[str, float]", {"type": "object", "additionalProperties": NUM}, {"a": 1.5}, (3, 9)),
     ("Dict[str, Any]", {"type": "object"}, {"a": [1]}, None),
     ("dict", {"type": "object"}, {}, None),
-    ("Mapping[str, bool]", {"type": "object", "additionalProperties": {"type": "boolean"}}, {}, None),
+    (
+        "Mapping[str, bool]",
+        {"type": "object", "additionalProperties": {"type": "boolean"}},
+        {},
+        None,
+    ),
     ("Tuple[int, ...]", {"type": "array", "items": INT}, [1, 2, 3], None),
     ("Tuple[float, float]", {"type": "array", "items": NUM}, [1.0, 2.0], None),
     ("tuple[int, str]", {"type": "array", "items": {"anyOf": [INT, STR]}}, [1, "a"], (3, 9)),
@@ -177,13 +183,19 @@ CASES = [
     ),
     (
         "Dict[str, List[Optional[int]]]",
-        {"type": "object", "additionalProperties": {"type": "array", "items": {"anyOf": [INT, NULL]}}},
+        {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"anyOf": [INT, NULL]}},
+        },
         {"a": [1, None]},
         None,
     ),
     (
         "dict[str, list[int | None]]",
-        {"type": "object", "additionalProperties": {"type": "array", "items": {"anyOf": [INT, NULL]}}},
+        {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"anyOf": [INT, NULL]}},
+        },
         {"a": [1, None]},
         (3, 10),
     ),
@@ -264,8 +276,12 @@ def value_schema(fn: Any) -> Dict[str, Any]:
 
 
 @pytest.mark.parametrize("lazy", [True, False], ids=["future-annotations", "eager"])
-@pytest.mark.parametrize(("annotation", "expected", "sample", "needs"), CASES, ids=[c[0] for c in CASES])
-def test_schema_for_hint(annotation: str, expected: Any, sample: Any, needs: Any, lazy: bool) -> None:
+@pytest.mark.parametrize(
+    ("annotation", "expected", "sample", "needs"), CASES, ids=[c[0] for c in CASES]
+)
+def test_schema_for_hint(
+    annotation: str, expected: Any, sample: Any, needs: Any, lazy: bool
+) -> None:
     if not lazy and needs is not None and sys.version_info < needs:
         pytest.skip(f"{annotation} cannot be evaluated on this Python")
     schema = value_schema(make_function(annotation, lazy))
@@ -276,7 +292,7 @@ def test_schema_for_hint(annotation: str, expected: Any, sample: Any, needs: Any
 
 def test_schemas_are_valid_json_schema_by_jsonschema() -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    for annotation, expected, sample, needs in CASES:
+    for annotation, _expected, sample, needs in CASES:
         if needs is not None and sys.version_info < needs:
             continue
         schema = value_schema(make_function(annotation, lazy=True))
@@ -293,7 +309,11 @@ def test_annotated_and_not_required_are_peeled() -> None:
     params = ToolDef.from_function(probe).parameters.to_schema()
     assert params["properties"]["value"] == INT
     item = params["properties"]["item"]
-    assert item["properties"] == {"name": STR, "count": INT, "tags": {"type": "array", "items": STR}}
+    assert item["properties"] == {
+        "name": STR,
+        "count": INT,
+        "tags": {"type": "array", "items": STR},
+    }
     assert item["required"] == ["name", "tags"]
 
 
