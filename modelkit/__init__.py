@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from .api import ModelAPI, modelapi
     from .cache import (
         CachePolicy,
+        CacheWarning,
         cache_clear,
+        cache_epoch,
         cache_list_expired,
         cache_path,
         cache_prune,
@@ -92,7 +94,9 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
     ),
     "cache": (
         "CachePolicy",
+        "CacheWarning",
         "cache_clear",
+        "cache_epoch",
         "cache_list_expired",
         "cache_path",
         "cache_prune",
@@ -169,6 +173,7 @@ __all__ = [
     "BadRequestError",
     "CacheError",
     "CachePolicy",
+    "CacheWarning",
     "ChatCompletionChoice",
     "ChatMessage",
     "ChatMessageAssistant",
@@ -211,6 +216,7 @@ __all__ = [
     "TopLogprob",
     "__version__",
     "cache_clear",
+    "cache_epoch",
     "cache_list_expired",
     "cache_path",
     "cache_prune",
