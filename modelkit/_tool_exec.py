@@ -14,25 +14,16 @@ note saying so.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-import attrs
-
+from ._tool_results import move_images, result_message
 from .errors import ConfigError
 from .messages import (
     ChatMessage,
     ChatMessageAssistant,
-    ChatMessageTool,
-    ChatMessageUser,
-    Content,
-    ContentAudio,
-    ContentImage,
-    ContentText,
-    ContentVideo,
     message_from_dict,
 )
 from .output import ModelOutput
@@ -43,11 +34,8 @@ __all__ = ["DEFAULT_MAX_TOOL_OUTPUT", "execute_tools", "tool_defs"]
 DEFAULT_MAX_TOOL_OUTPUT = 16 * 1024
 """Bytes of tool output kept when neither the call nor the config says otherwise."""
 
-IMAGE_MOVED = "(The image this tool returned is in the next user message.)"
-
 logger = logging.getLogger("modelkit")
 
-_MEDIA = (ContentText, ContentImage, ContentAudio, ContentVideo)
 _OS_ERRORS: Tuple[Tuple[type, str], ...] = (
     (TimeoutError, "timeout"),
     (PermissionError, "permission"),
@@ -105,9 +93,9 @@ def execute_tools(
     else:
         results = [_run(call, defs, timeout) for call in calls]
     messages: List[ChatMessage] = [
-        _message(call, result, limit) for call, result in zip(calls, results)
+        result_message(call, result, limit) for call, result in zip(calls, results)
     ]
-    return messages if tool_result_images else _move_images(messages)
+    return messages if tool_result_images else move_images(messages)
 
 
 def tool_defs(tools: Sequence[Any]) -> Dict[str, ToolDef]:
@@ -240,96 +228,3 @@ def _error_for(exc: Exception) -> ToolCallError:
         if isinstance(exc, kind):
             return ToolCallError(name, str(exc) or type(exc).__name__)  # type: ignore[arg-type]
     return ToolCallError("unknown", f"{type(exc).__name__}: {exc}")
-
-
-# --- results to messages --------------------------------------------------------
-
-
-def _message(call: ToolCall, result: Any, limit: int) -> ChatMessageTool:
-    if isinstance(result, ToolCallError):
-        return ChatMessageTool(
-            content=f"Error: {result.message}",
-            tool_call_id=call.id,
-            function=call.function,
-            error=result,
-        )
-    content = _truncate(_content(result), limit, call.function)
-    return ChatMessageTool(content=content, tool_call_id=call.id, function=call.function)
-
-
-def _content(value: Any) -> Union[str, List[Content]]:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, _MEDIA):
-        return [value]
-    if isinstance(value, list) and value and all(isinstance(v, _MEDIA) for v in value):
-        return list(value)
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    if attrs.has(type(value)):
-        value = attrs.asdict(value)
-    elif "__dataclass_fields__" in getattr(type(value), "__dict__", {}):
-        import dataclasses
-
-        value = dataclasses.asdict(value)
-    if isinstance(value, (dict, list, tuple, bool)):
-        try:
-            return json.dumps(value, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            return str(value)
-    return str(value)
-
-
-def _truncate(content: Union[str, List[Content]], limit: int, name: str) -> Any:
-    if limit <= 0:
-        return content
-    parts = [ContentText(text=content)] if isinstance(content, str) else content
-    total = sum(len(p.text.encode("utf-8")) for p in parts if isinstance(p, ContentText))
-    if total <= limit:
-        return content
-    note = (
-        f"[The output of tool {name!r} was {total} bytes, over the {limit}-byte limit; "
-        f"only the first {limit} bytes are shown.]\n"
-    )
-    left, noted = limit, False
-    out: List[Content] = []
-    for part in parts:
-        if not isinstance(part, ContentText):
-            out.append(part)
-            continue
-        data = part.text.encode("utf-8")
-        text = data[:left].decode("utf-8", errors="ignore")
-        left -= min(left, len(data))
-        if not noted:
-            text, noted = note + text, True
-        if text:
-            out.append(ContentText(text=text))
-    return out[0].text if isinstance(content, str) else out  # type: ignore[union-attr]
-
-
-def _move_images(messages: List[ChatMessage]) -> List[ChatMessage]:
-    images: List[Content] = []
-    ids: List[str] = []
-    out: List[ChatMessage] = []
-    for message in messages:
-        if (
-            not isinstance(message, ChatMessageTool)
-            or isinstance(message.content, str)
-            or not any(isinstance(p, ContentImage) for p in message.content)
-        ):
-            out.append(message)
-            continue
-        kept: List[Content] = []
-        for part in message.content:
-            if isinstance(part, ContentImage):
-                images.append(part)
-                kept.append(ContentText(text=IMAGE_MOVED))
-            else:
-                kept.append(part)
-        out.append(attrs.evolve(message, content=kept))
-        ids.append(message.tool_call_id or "")
-    if images:
-        out.append(ChatMessageUser(content=images, tool_call_id=ids))
-    return out

@@ -24,7 +24,7 @@ from modelkit import (
     ToolInfo,
     execute_tools,
 )
-from modelkit._tool_exec import IMAGE_MOVED
+from modelkit._tool_results import IMAGE_MOVED
 
 
 def assistant(*calls: ToolCall) -> ChatMessageAssistant:
