@@ -11,6 +11,7 @@ header (or the body's ``__type``), as the AWS SDKs do.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, Union
 
 from ..errors import (
@@ -185,9 +186,7 @@ def bedrock_error(
     message = message or text.strip()[:300] or "(empty body)"
     if name:
         message = f"{message} ({name})"
-    for secret in secrets:
-        if secret:
-            message = message.replace(secret, "[redacted]")
+    message, body = _scrub(message, secrets), _scrub(body, secrets)
     kwargs: Dict[str, Any] = {
         "provider": provider,
         "model": model,
@@ -197,5 +196,18 @@ def bedrock_error(
     }
     kind = ERROR_TYPES.get(name or "")
     if kind is None:
-        return error_from_status(status, message, **kwargs)
+        return error_from_status(
+            status, message, provider=provider, model=model, body=body, headers=headers
+        )
     return kind(message, **kwargs)
+
+
+def _scrub(value: Any, secrets: Sequence[Optional[str]]) -> Any:
+    """``value`` (text or JSON data) with every secret in it replaced."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    found = [s for s in secrets if s and s in text]
+    if not found:
+        return value
+    for secret in found:
+        text = text.replace(secret, "[redacted]")
+    return text if isinstance(value, str) else json.loads(text)

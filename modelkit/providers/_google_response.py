@@ -13,6 +13,7 @@ become the matching ``APIError``.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from ..errors import (
@@ -248,9 +249,7 @@ def google_error(
             message = f"{message} ({error['status']})"
     else:
         message = text.strip()[:300] or "(empty body)"
-    for secret in secrets:
-        if secret:
-            message = message.replace(secret, "[redacted]")
+    message, body = _scrub(message, secrets), _scrub(body, secrets)
     headers = dict(headers)
     delay = _retry_delay(details)
     if delay is not None and "retry-after" not in headers:
@@ -268,7 +267,9 @@ def google_error(
         return RateLimitError(message, **kwargs)
     if any(d.get("reason") == "API_KEY_INVALID" for d in details):
         return AuthenticationError(message, **kwargs)
-    return error_from_status(status, message, **kwargs)
+    return error_from_status(
+        status, message, provider=provider, model=model, body=body, headers=headers
+    )
 
 
 def _detail_type(detail: Mapping[str, Any]) -> str:
@@ -294,3 +295,14 @@ def _daily_quota(details: List[Any]) -> bool:
                 if "PerDay" in str(violation.get("quotaId", "")):
                     return True
     return False
+
+
+def _scrub(value: Any, secrets: Sequence[Optional[str]]) -> Any:
+    """``value`` (text or JSON data) with every secret in it replaced."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    found = [s for s in secrets if s and s in text]
+    if not found:
+        return value
+    for secret in found:
+        text = text.replace(secret, "[redacted]")
+    return text if isinstance(value, str) else json.loads(text)
