@@ -130,6 +130,9 @@ def run_case(provider: str, case: str, monkeypatch: pytest.MonkeyPatch) -> None:
             assert type(caught.value) is kind, f"{type(caught.value).__name__} is not {kind}"
             _assert_no_key(str(caught.value), repr(caught.value), caught.value.body)
             _assert_no_key(caught.value.headers, caught.value.message)
+            call = getattr(caught.value, "call", None)
+            if call is not None:
+                _assert_no_key(call.to_dict())
             assert caught.value.status == answer["status"]
             assert caught.value.provider == model.api.provider
             output = None
@@ -139,6 +142,9 @@ def run_case(provider: str, case: str, monkeypatch: pytest.MonkeyPatch) -> None:
             got.pop("time", None)
             assert got == load(provider, case, "output")
             _assert_no_key(got)
+            if output.call is not None:
+                _assert_no_key(output.call.to_dict())
+                assert output.call.url == built.url
 
     # 3. The recorded ModelCall carries no key either.
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
