@@ -10,6 +10,7 @@ https://platform.openai.com/docs/guides/function-calling.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
@@ -282,3 +283,25 @@ def test_generate_loop_over_openai_wire_format(loopback: LoopbackServer) -> None
         {"role": "tool", "tool_call_id": "call_1", "content": "18C, cloudy"},
     ]
     assert third["messages"][-1] == {"role": "tool", "tool_call_id": "call_2", "content": "64.4"}
+
+
+def test_the_documented_agent_runs_as_written(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = Path(__file__).resolve().parent.parent / "docs" / "tools.md"
+    example = docs.read_text(encoding="utf-8").split("```python\n")[1].split("```")[0]
+    assert len(example.strip().splitlines()) <= 15  # "an agent in ten lines" (of code)
+    monkeypatch.setenv("OPENAI_BASE_URL", f"{loopback.url}/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    loopback.script(
+        Reply(body=openai_tool_call("call_1", "get_weather", {"city": "Paris"})),
+        Reply(body=openai_answer("Yes: it is cloudy, take an umbrella.")),
+    )
+    exec(compile(example, str(docs), "exec"), {"__name__": "docs_example"})
+    assert capsys.readouterr().out == "Yes: it is cloudy, take an umbrella.\n"
+    tool_message = loopback.requests[1].json()["messages"][-1]
+    assert tool_message == {
+        "role": "tool",
+        "tool_call_id": "call_1",
+        "content": "18C and cloudy in Paris",
+    }
