@@ -129,6 +129,8 @@ def _hint_target(fn: Any) -> Any:
     target = _unwrap(fn)
     if hasattr(target, "__code__") or hasattr(target, "__func__"):
         return target
+    if isinstance(target, type):
+        return target.__init__  # type: ignore[misc]  # a class: its __init__ holds the hints
     return type(target).__call__ if callable(target) else target
 
 
@@ -228,7 +230,10 @@ def _remember(fn: Any, spec: CallSpec) -> None:
 def call_spec(definition: ToolDef) -> CallSpec:
     """The ``CallSpec`` of a tool's function (empty if its hints cannot be read)."""
     fn = definition.tool
-    found = _specs.get(fn) if _specs is not None else None
+    try:
+        found = _specs.get(fn) if _specs is not None else None
+    except TypeError:  # unhashable callable (e.g. an attrs instance with __call__)
+        found = None
     if found is not None:
         return found  # type: ignore[no-any-return]
     try:

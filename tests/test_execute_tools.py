@@ -332,3 +332,21 @@ def test_bad_tool_lists_are_config_errors() -> None:
         execute_tools(message, [convert, convert])
     with pytest.raises(ConfigError, match="timeout must be a positive"):
         execute_tools(message, [convert], timeout=0)
+
+
+@attrs.define
+class Multiplier:
+    """Multiplies numbers (an unhashable callable: attrs classes define __eq__)."""
+
+    factor: int
+
+    def __call__(self, value: int) -> int:
+        """Multiply a number by the factor."""
+        return value * self.factor
+
+
+def test_unhashable_callable_objects_run() -> None:
+    triple = ToolDef.from_function(Multiplier(3), name="triple")
+    (result,) = execute_tools(assistant(call("triple", value=5)), [triple])
+    assert result.error is None
+    assert result.text == "15"

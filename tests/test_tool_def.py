@@ -225,3 +225,15 @@ def test_import_modelkit_stays_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_class_is_described_by_its_init() -> None:
+    class Reminder:
+        """Create a reminder."""
+
+        def __init__(self, text: str, minutes: int = 10) -> None:
+            self.text = text
+
+    definition = ToolDef.from_function(Reminder)
+    assert (definition.name, definition.description) == ("Reminder", "Create a reminder.")
+    assert definition.parameters.required == ["text"]
