@@ -25,7 +25,7 @@ SECRET_HEADERS = frozenset(
 REDACTED = "[redacted]"
 
 _DATA_URI = re.compile(r"^data:([\w/+.-]+);base64,(.*)$", re.DOTALL)
-_BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]+$")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 _LONG_BASE64 = 512
 
 
@@ -62,6 +62,6 @@ def _shorten_string(text: str) -> str:
     match = _DATA_URI.match(text)
     if match:
         return f"data:{match.group(1)};base64,[{len(match.group(2))} base64 characters]"
-    if _BASE64.match(text[:_LONG_BASE64]) and _BASE64.match(text):
+    if _BASE64.match(text):
         return f"[{len(text)} base64 characters]"
     return text

@@ -42,8 +42,8 @@ class HttpRequest:
     """A request ready to send: where, with which headers, and the JSON body."""
 
     url: str
-    headers: Dict[str, str]
-    body: Dict[str, Any]
+    headers: Dict[str, str] = attrs.field(repr=lambda h: repr(redact_headers(h)))
+    body: Dict[str, Any] = attrs.field(factory=dict)
 
 
 class RestAPI(ModelAPI):
