@@ -40,11 +40,22 @@ class _Unusable(Exception):
 
 
 class _Conn:
-    __slots__ = ("conn", "generation")
+    """A thread's connection; closed when the thread's locals are dropped."""
+
+    __slots__ = ("conn", "generation", "pid")
 
     def __init__(self, conn: sqlite3.Connection, generation: int) -> None:
         self.conn = conn
         self.generation = generation
+        self.pid = os.getpid()
+
+    def __del__(self) -> None:
+        # Python 3.13 warns (ResourceWarning) about connections never closed; but
+        # a connection inherited across fork must not be touched by the child.
+        if self.pid == os.getpid():
+            self.conn.close()
+        else:
+            _abandoned.append(self.conn)  # kept alive: never closed, even by dealloc
 
 
 _local = threading.local()
@@ -130,7 +141,11 @@ def _connection(db: Path, create: bool) -> Optional[sqlite3.Connection]:
         _local.inodes = inodes
     except OSError as exc:
         raise _Unusable(f"{type(exc).__name__}: {exc}") from exc
-    conn = sqlite3.connect(name, timeout=BUSY_TIMEOUT, isolation_level=None)
+    # check_same_thread=False only so that a finished thread's connection can be
+    # closed wherever its locals are dropped; it is used by its own thread alone.
+    conn = sqlite3.connect(
+        name, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+    )
     try:
         _initialise(conn, db)
     except BaseException:

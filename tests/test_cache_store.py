@@ -189,6 +189,27 @@ def test_threads_share_the_cache_without_mix_ups() -> None:
     assert sum(hits) >= 16 * 60 - 16 * 25
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_opens_its_own_connection() -> None:
+    model = echo()
+    model.generate("hello", cache=True)  # the parent now holds a connection
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit code
+        code = 1
+        try:
+            hit = model.generate("hello", cache=True).cached
+            model.generate("from the child", cache=True)
+            code = 0 if hit else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert model.generate("from the child", cache=True).cached
+    assert model.generate("hello", cache=True).cached
+
+
 # --- processes ---------------------------------------------------------------------
 
 _WORKER = r"""
