@@ -11,10 +11,10 @@ total; on failure the last real API error is raised, with ``attempts`` and
 request and response bodies go to ``modelkit.http`` only when that logger
 itself is set to DEBUG.
 
-``run_in_thread`` serves asyncio callers from a shared thread pool sized
-well above any connection limit, so ``generate_async`` calls gathered
-together are bounded by the same limits as threads, not by asyncio's small
-default executor.
+``run_in_thread`` serves asyncio callers from a shared thread pool
+(``shared_executor``, also used by ``generate_many``) sized well above any
+connection limit, so ``generate_async`` calls gathered together are bounded
+by the same limits as threads, not by asyncio's small default executor.
 """
 
 from __future__ import annotations
@@ -38,14 +38,15 @@ if TYPE_CHECKING:
     from .api import ModelAPI
     from .model import GenerateRequest, Model
 
-__all__ = ["ASYNC_WORKERS", "run_in_thread", "run_request"]
+__all__ = ["ASYNC_WORKERS", "run_in_thread", "run_request", "shared_executor"]
 
 T = TypeVar("T")
 logger = logging.getLogger("modelkit")
 http_logger = logging.getLogger("modelkit.http")
 
 ASYNC_WORKERS = 256
-"""Threads serving ``generate_async``; more than any sensible connection limit."""
+"""Threads serving ``generate_async`` and ``generate_many``; more than any
+sensible connection limit, and started only as they are needed."""
 
 _DEFAULT_RETRYING = Retrying()
 
@@ -198,14 +199,19 @@ _executor: Optional[ThreadPoolExecutor] = None
 _executor_lock = threading.Lock()
 
 
-def _async_executor() -> ThreadPoolExecutor:
+def shared_executor() -> ThreadPoolExecutor:
+    """The thread pool serving ``generate_async`` and ``generate_many`` (made on first use).
+
+    Its threads (up to ``ASYNC_WORKERS``) stay alive between uses, and with
+    them their HTTP sessions and open connections.
+    """
     global _executor
     if _executor is None:
         with _executor_lock:
             if _executor is None:
                 from concurrent.futures import ThreadPoolExecutor
 
-                _executor = ThreadPoolExecutor(ASYNC_WORKERS, thread_name_prefix="modelkit-async")
+                _executor = ThreadPoolExecutor(ASYNC_WORKERS, thread_name_prefix="modelkit")
     return _executor
 
 
@@ -215,5 +221,5 @@ async def run_in_thread(call: Callable[[], T]) -> T:
 
     loop = asyncio.get_running_loop()
     context = contextvars.copy_context()
-    result: Any = await loop.run_in_executor(_async_executor(), context.run, call)
+    result: Any = await loop.run_in_executor(shared_executor(), context.run, call)
     return result  # type: ignore[no-any-return]

@@ -20,7 +20,8 @@ import json
 import socket
 import threading
 import time
-from typing import Any, Dict, List, Mapping, Optional
+import weakref
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import attrs
 
@@ -110,25 +111,25 @@ def _define_adapter() -> Any:
         if cutoff is not None:
             cutoff.watch(connection)
 
-    class _Conn(HTTPConnection):  # type: ignore[misc]
+    class _Conn(HTTPConnection):
         def request(self, *args: Any, **kwargs: Any) -> Any:
             _register(self)
             return super().request(*args, **kwargs)
 
-    class _SConn(HTTPSConnection):  # type: ignore[misc]
+    class _SConn(HTTPSConnection):
         def request(self, *args: Any, **kwargs: Any) -> Any:
             _register(self)
             return super().request(*args, **kwargs)
 
-    class _Pool(HTTPConnectionPool):  # type: ignore[misc]
+    class _Pool(HTTPConnectionPool):
         ConnectionCls = _Conn
 
-    class _SPool(HTTPSConnectionPool):  # type: ignore[misc]
+    class _SPool(HTTPSConnectionPool):
         ConnectionCls = _SConn
 
     pools = {"http": _Pool, "https": _SPool}
 
-    class _Adapter(HTTPAdapter):  # type: ignore[misc]
+    class _Adapter(HTTPAdapter):
         def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
             super().init_poolmanager(*args, **kwargs)
             self.poolmanager.pool_classes_by_scheme = pools
@@ -156,7 +157,7 @@ class HttpClient:
         self.model = model
         self.pool_size = pool_size
         self._local = threading.local()
-        self._sessions: List[Any] = []
+        self._sessions: Dict[int, Tuple[Any, Any]] = {}  # id(thread) -> (thread ref, session)
         self._lock = threading.Lock()
 
     def _session(self) -> Any:
@@ -169,8 +170,13 @@ class HttpClient:
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             self._local.session = session
+            thread = threading.current_thread()
             with self._lock:
-                self._sessions.append(session)
+                dead = [k for k, (ref, _) in self._sessions.items() if not _alive(ref)]
+                stale = [self._sessions.pop(k)[1] for k in dead]
+                self._sessions[id(thread)] = (weakref.ref(thread), session)
+            for old in stale:  # sessions of threads that ended: free their sockets
+                old.close()
         return session
 
     def post(
@@ -236,10 +242,15 @@ class HttpClient:
     def close(self) -> None:
         """Close every thread's session. The client can still be used after."""
         with self._lock:
-            sessions, self._sessions = self._sessions, []
-        for session in sessions:
+            sessions, self._sessions = self._sessions, {}
+        for _, session in sessions.values():
             session.close()
         self._local = threading.local()
+
+
+def _alive(ref: Any) -> bool:
+    thread = ref()
+    return thread is not None and bool(thread.is_alive())
 
 
 def _is_connection(exc: BaseException) -> bool:

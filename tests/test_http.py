@@ -96,9 +96,11 @@ def test_sessions_are_per_thread_and_close(loopback: LoopbackServer, client: Htt
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(client._sessions) == 3
+    assert 1 <= len(client._sessions) <= 3
+    post()  # a new thread's session frees those of threads that ended
+    assert len(client._sessions) == 1
     client.close()
-    assert client._sessions == []
+    assert client._sessions == {}
     post()
     assert len(client._sessions) == 1
 
