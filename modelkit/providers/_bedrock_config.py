@@ -18,6 +18,7 @@ from ..errors import ConfigError
 from ..tools import ToolChoice, ToolFunction, ToolInfo
 
 __all__ = [
+    "THINKING_ANSWER_TOKENS",
     "THINKING_BUDGETS",
     "additional_fields",
     "inference_config",
@@ -27,9 +28,14 @@ __all__ = [
 
 logger = logging.getLogger("modelkit")
 
-THINKING_BUDGETS = {"minimal": 1024, "low": 2048, "medium": 8192, "high": 16384}
+THINKING_BUDGETS = {"minimal": 1024, "low": 4096, "medium": 8192, "high": 12288}
 """Claude ``thinking.budget_tokens`` per ``reasoning_effort`` (1024 is
-Anthropic's minimum budget)."""
+Anthropic's minimum budget; the same table as the ``anthropic`` provider's)."""
+
+THINKING_ANSWER_TOKENS = 8192
+"""With thinking on and no ``max_tokens``, ``maxTokens`` is the budget plus
+this, keeping every total below the 21,333 tokens past which Claude needs
+streaming (Converse's own default is the model's maximum)."""
 
 _PROVIDERS = ("anthropic", "amazon", "meta", "mistral", "cohere", "ai21", "deepseek", "openai")
 

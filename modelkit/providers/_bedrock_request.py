@@ -32,7 +32,12 @@ from ..messages import (
     ContentVideo,
 )
 from ..tools import ToolChoice, ToolInfo
-from ._bedrock_config import additional_fields, inference_config, tool_config
+from ._bedrock_config import (
+    THINKING_ANSWER_TOKENS,
+    additional_fields,
+    inference_config,
+    tool_config,
+)
 
 __all__ = ["content_blocks", "converse_body", "messages_to_wire", "tool_use_id"]
 
@@ -84,14 +89,14 @@ def converse_body(
         body["toolConfig"] = tools_wire
     additional = additional_fields(config, model_id)
     additional.update(extra_fields or {})
-    if "thinking" in additional and config.max_tokens is not None:
-        budget = additional["thinking"].get("budget_tokens")
-        if isinstance(budget, int) and budget >= config.max_tokens:
-            raise ConfigError(
-                f"bedrock: Claude's thinking budget ({budget} tokens for reasoning_effort="
-                f"{config.reasoning_effort!r}) must be below max_tokens ({config.max_tokens}); "
-                "raise max_tokens or lower reasoning_effort"
-            )
+    budget = (additional.get("thinking") or {}).get("budget_tokens")
+    if isinstance(budget, int) and config.max_tokens is None:
+        inference["maxTokens"] = budget + THINKING_ANSWER_TOKENS
+    elif isinstance(budget, int) and config.max_tokens is not None and budget >= config.max_tokens:
+        raise ConfigError(
+            f"bedrock: Claude's thinking budget ({budget} tokens) must be below max_tokens "
+            f"({config.max_tokens}); raise max_tokens or lower reasoning_effort"
+        )
     if inference:
         body["inferenceConfig"] = inference
     if additional:

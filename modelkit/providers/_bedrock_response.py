@@ -98,8 +98,13 @@ def output_from(body: Mapping[str, Any], model: str) -> ModelOutput:
         value = ""
     elif len(content) == 1 and isinstance(content[0], ContentText):
         value = content[0].text
+    thoughts = [c.reasoning for c in content if isinstance(c, ContentReasoning) and c.reasoning]
     assistant = ChatMessageAssistant(
-        content=value, tool_calls=calls or None, model=model, source="generate"
+        content=value,
+        tool_calls=calls or None,
+        reasoning="\n\n".join(thoughts) or None,
+        model=model,
+        source="generate",
     )
     metadata: Dict[str, Any] = {"stop_reason": raw}
     latency = (body.get("metrics") or {}).get("latencyMs")

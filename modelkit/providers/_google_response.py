@@ -142,8 +142,13 @@ def choice_from_candidate(
         value = ""
     elif len(content) == 1 and isinstance(content[0], ContentText):
         value = content[0].text
+    thoughts = [c.reasoning for c in content if isinstance(c, ContentReasoning) and c.reasoning]
     message = ChatMessageAssistant(
-        content=value, tool_calls=calls or None, model=model, source="generate"
+        content=value,
+        tool_calls=calls or None,
+        reasoning="\n\n".join(thoughts) or None,
+        model=model,
+        source="generate",
     )
     return ChatCompletionChoice(
         message=message,

@@ -312,7 +312,7 @@ def roundtrip_case() -> Dict[str, Any]:
         ],
         tools=[WEATHER],
         tool_choice=None,
-        config=GenerateConfig(max_tokens=4096, reasoning_effort="low"),
+        config=GenerateConfig(max_tokens=8192, reasoning_effort="low"),
     )
 
 
@@ -449,6 +449,7 @@ def test_round_trip_with_a_tool_call_its_result_and_a_final_answer(
     reasoning, text = first.message.content
     assert isinstance(reasoning, ContentReasoning) and isinstance(text, ContentText)
     assert reasoning.signature == "ErUBCkYIBRgCIkD1o2E9d8fM0SgQlIDyW2xLm3pXk5v3cQ=="
+    assert first.message.reasoning == reasoning.reasoning
     assert first.completion == "I'll check the weather in Paris."
     assert first.usage.total_tokens == 515
 

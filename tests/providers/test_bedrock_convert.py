@@ -128,8 +128,15 @@ def test_top_k_and_reasoning_by_family(caplog: pytest.LogCaptureFixture) -> None
         assert additional_fields(effort, "amazon.nova-lite-v1:0") == {}
     assert "top_k is not sent" in caplog.text and "reasoning_effort is not sent" in caplog.text
     assert additional_fields(GenerateConfig(reasoning_effort="high"), CLAUDE) == {
-        "thinking": {"type": "enabled", "budget_tokens": 16384}
+        "thinking": {"type": "enabled", "budget_tokens": 12288}
     }
+
+
+def test_thinking_without_max_tokens_leaves_room_for_the_answer() -> None:
+    config = GenerateConfig(reasoning_effort="high")
+    body = converse_body([ChatMessageUser(content="hi")], [], "auto", config, CLAUDE)
+    assert body["inferenceConfig"] == {"maxTokens": 12288 + 8192}
+    assert body["additionalModelRequestFields"]["thinking"]["budget_tokens"] == 12288
 
 
 def test_thinking_budget_must_be_below_max_tokens() -> None:

@@ -430,6 +430,7 @@ def test_round_trip_with_a_tool_call_its_result_and_a_final_answer(
     assert call.id.startswith("mk_")  # Gemini sent no id: a local one, never sent back
     thought = first.message.content[0]
     assert isinstance(thought, ContentReasoning) and thought.reasoning.startswith("**Checking")
+    assert first.message.reasoning == thought.reasoning
     assert first.usage.output_tokens == 16 + 51 and first.usage.reasoning_tokens == 51
 
     result = ChatMessageTool(content="18°C, sunny", tool_call_id=call.id)
