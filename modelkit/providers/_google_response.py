@@ -22,7 +22,13 @@ from ..errors import (
     QuotaExceededError,
     RateLimitError,
 )
-from ..messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
+from ..messages import (
+    ChatMessageAssistant,
+    Content,
+    ContentImage,
+    ContentReasoning,
+    ContentText,
+)
 from ..output import (
     ChatCompletionChoice,
     Logprob,
@@ -111,6 +117,7 @@ def choice_from_candidate(
     before the part it signs (``data`` = the tool call id when that part is a
     ``functionCall``), so ``_google_request`` can put it back. Function calls
     without an ``id`` get a local one starting with ``LOCAL_ID_PREFIX``.
+    Generated images (``inlineData``) become ``ContentImage`` data URIs.
     """
     parts = (candidate.get("content") or {}).get("parts") or []
     content: List[Content] = []
@@ -133,6 +140,9 @@ def choice_from_candidate(
             content.append(ContentReasoning(reasoning="", signature=signature, redacted=True))
         if "text" in part:
             content.append(ContentText(text=part["text"]))
+        inline = part.get("inlineData") or {}
+        if str(inline.get("mimeType", "")).startswith("image/") and inline.get("data"):
+            content.append(ContentImage(image=f"data:{inline['mimeType']};base64,{inline['data']}"))
     raw = candidate.get("finishReason")
     stop_reason: StopReason = FINISH_REASONS.get(str(raw), "unknown")
     if calls and stop_reason == "stop":

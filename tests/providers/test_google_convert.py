@@ -297,3 +297,20 @@ def test_a_key_echoed_in_an_error_message_is_redacted() -> None:
     )
     assert "test-google-key" not in str(error)
     assert "test-google-key" not in json.dumps(error.body)
+
+
+def test_generated_images_become_data_uris() -> None:
+    candidate = {
+        "content": {
+            "parts": [
+                {"text": "Here you go:"},
+                {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}},
+            ]
+        },
+        "finishReason": "STOP",
+    }
+    message = choice_from_candidate(candidate, "gemini-2.5-flash-image").message
+    assert message.content == [
+        ContentText(text="Here you go:"),
+        ContentImage(image="data:image/png;base64,iVBORw0KGgo="),
+    ]
