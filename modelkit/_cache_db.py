@@ -102,7 +102,7 @@ def run(db: Path, op: Callable[[sqlite3.Connection], T], create: bool) -> Option
         except _Unusable as exc:
             _disable(db, str(exc))
             return None
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             kind = _classify(exc)
             if kind == "unwritable":
                 _disable(db, str(exc))
@@ -223,7 +223,7 @@ def _inode(path: Path) -> Tuple[int, int]:
     return st.st_dev, st.st_ino
 
 
-def _classify(exc: sqlite3.DatabaseError) -> str:
+def _classify(exc: sqlite3.Error) -> str:
     message = str(exc).lower()
     if "not a database" in message or "malformed" in message or "corrupt" in message:
         return "corrupt"

@@ -268,3 +268,24 @@ def test_files_and_directories_are_owner_only() -> None:
     assert [p.name for p in files] == ["cache.sqlite3", "cache.sqlite3-shm", "cache.sqlite3-wal"]
     for path in files:
         assert os.stat(path).st_mode & 0o777 == 0o600, path
+
+
+def test_modelkit_cli_runs_the_cache_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    from modelkit import cli
+
+    assert cli.main(["cache", "path", "--model", "mockllm/a"]) == 0
+    assert capsys.readouterr().out == f"{cache_path('mockllm/a')}\n"
+    assert cli.main(["cache", "clear"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "give --all, or --model NAME" in captured.err
+
+
+def test_other_files_under_the_root_are_never_counted_or_deleted() -> None:
+    fill("a", ["x"])
+    other = cache_path() / "llama-cpp-wheels" / "wheel.whl"
+    other.parent.mkdir()
+    other.write_bytes(b"w" * 5000)
+    assert [name for name, _ in cache_size()] == ["mockllm/a"]
+    assert cache_clear() is True
+    assert other.read_bytes() == b"w" * 5000
