@@ -68,6 +68,9 @@ class WireOptions:
         max_stop_seqs: the most stop sequences the API takes, if limited.
         logprobs_as_count: ``logprobs`` is an integer count of top tokens
             (Together) rather than a boolean plus ``top_logprobs``.
+        logprobs_need_top: the server returns no logprobs unless
+            ``top_logprobs`` is sent too (llama-cpp-python): ``logprobs``
+            alone is sent with ``top_logprobs: 1``.
     """
 
     system_role: str = "system"
@@ -79,6 +82,7 @@ class WireOptions:
     reasoning_details: bool = False
     max_stop_seqs: Optional[int] = None
     logprobs_as_count: bool = False
+    logprobs_need_top: bool = False
 
 
 def build_body(
@@ -163,6 +167,8 @@ def _logprob_params(config: GenerateConfig, options: WireOptions) -> Dict[str, A
     params: Dict[str, Any] = {"logprobs": wanted}
     if wanted and config.top_logprobs is not None:
         params["top_logprobs"] = config.top_logprobs
+    elif wanted and options.logprobs_need_top:
+        params["top_logprobs"] = 1
     return params
 
 

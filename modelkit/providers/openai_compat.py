@@ -123,6 +123,7 @@ PRESETS: Tuple[Preset, ...] = (
             unsupported=frozenset({"n", "parallel_tool_calls"}),
             extra_fields=("top_k",),
             reasoning_effort=None,
+            logprobs_need_top=True,
         ),
         summary="llama-cpp-python's server (python -m llama_cpp.server)",
     ),

@@ -113,6 +113,15 @@ def test_logprobs_with_top_logprobs(model: Model) -> None:
         assert entry.top_logprobs[0].logprob == pytest.approx(entry.logprob)
 
 
+def test_logprobs_alone() -> None:
+    # The server answers logprobs: null unless top_logprobs is sent too; the
+    # preset sends top_logprobs: 1 for a bare logprobs=True.
+    model = get_model(f"llama-cpp-python/{MODEL}", base_url=LLAMA_URL)
+    output = model.generate(PROMPT, config={**GREEDY, "max_tokens": 4, "logprobs": True})
+    logprobs = output.choices[0].logprobs
+    assert logprobs is not None and len(logprobs.content) == 4
+
+
 def test_concurrent_batch_in_order() -> None:
     model = get_model(f"llama-cpp-python/{MODEL}", base_url=LLAMA_URL)
     prompts = [f"Say the number {n} in words." for n in range(12)]

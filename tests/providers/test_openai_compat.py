@@ -178,3 +178,13 @@ def test_llama_cpp_validation_error_is_a_server_error() -> None:
     assert type(error) is APIError and not isinstance(error, BadRequestError)
     assert "Input should be a valid number" in error.message
     assert "(internal_server_error)" in error.message
+
+
+def test_llama_cpp_bare_logprobs_sends_top_logprobs() -> None:
+    # The server returns logprobs: null for logprobs alone (docs/live-tests.md).
+    api = get_model("llama-cpp-python/m").api
+    message = [ChatMessageUser(content="hi")]
+    body = api.build_request(message, [], "none", GenerateConfig(logprobs=True)).body  # type: ignore[attr-defined]
+    assert (body["logprobs"], body["top_logprobs"]) == (True, 1)
+    body = api.build_request(message, [], "none", GenerateConfig(top_logprobs=4)).body  # type: ignore[attr-defined]
+    assert (body["logprobs"], body["top_logprobs"]) == (True, 4)
