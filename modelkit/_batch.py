@@ -1,9 +1,10 @@
 """Batch generation: many inputs over shared worker threads, outputs in input order.
 
 ``generate_many`` runs ``model.generate`` for each input on the engine's
-shared thread pool, keeping at most ``max_workers`` inputs running at once
-(by default as many as the connection limit allows in flight): a sliding
-window, refilled as each input finishes. Each runs in a copy of the caller's
+shared thread pool: ``max_workers`` runners (by default as many as the
+connection limit allows in flight) each take the next input as soon as they
+finish one, so no hand-off through the caller's thread sits between one
+request and the next. Each input runs in a copy of the caller's
 ``contextvars`` context, so context-scoped settings such as the cache epoch
 carry over. The pool's threads outlive the batch, and so do their HTTP
 sessions and open connections. A failed input raises (the first failure to
@@ -16,14 +17,13 @@ from __future__ import annotations
 
 import contextvars
 import queue
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple
 
 from ._engine import shared_executor
 from .errors import ConfigError
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from .model import ConfigInput, Model, ModelInput, ToolsInput
     from .tools import ToolChoice
 
@@ -56,36 +56,40 @@ def generate_many(
         raise ConfigError(f"progress must be a callable (done, total), got {progress!r}")
     total = len(items)
     results: List[Any] = [None] * total
-    executor = shared_executor() if items else None
-    finished: queue.SimpleQueue[Tuple[int, Future[Any]]] = queue.SimpleQueue()
-    running: Dict[int, Future[Any]] = {}
+    if not items:
+        return results
+    context = contextvars.copy_context()
+    finished: queue.SimpleQueue[Tuple[int, Any, bool]] = queue.SimpleQueue()
     upcoming = iter(range(total))
+    lock = threading.Lock()
+    stop = threading.Event()
 
-    def start_next() -> None:
-        index = next(upcoming, None)
-        if index is None or executor is None:
-            return
-        context = contextvars.copy_context()
-        future = executor.submit(
-            context.run, model.generate, items[index], tools, tool_choice, config, cache
-        )
-        running[index] = future
-        future.add_done_callback(lambda done: finished.put((index, done)))
+    def runner() -> None:
+        while not stop.is_set():
+            with lock:
+                index = next(upcoming, None)
+            if index is None:
+                return
+            try:
+                output = context.copy().run(
+                    model.generate, items[index], tools, tool_choice, config, cache
+                )
+            except BaseException as error:  # handed to the caller's thread, which decides
+                finished.put((index, error, True))
+            else:
+                finished.put((index, output, False))
 
+    executor = shared_executor()
     try:
         for _ in range(min(max_workers, total)):
-            start_next()
+            executor.submit(runner)
         for done in range(1, total + 1):
-            index, future = finished.get()
-            del running[index]
-            error = future.exception()
-            if error is not None and not return_exceptions:
-                raise error
-            results[index] = error if error is not None else future.result()
-            start_next()
+            index, value, failed = finished.get()
+            if failed and not return_exceptions:
+                raise value
+            results[index] = value
             if progress is not None:
                 progress(done, total)
     finally:
-        for future in running.values():
-            future.cancel()
+        stop.set()
     return results

@@ -54,7 +54,8 @@ class Watchdog:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._heap: List[Tuple[float, int, Alarm]] = []
         self._order = itertools.count()
         self._cancelled = 0
@@ -64,7 +65,7 @@ class Watchdog:
     def schedule(self, delay: float, action: Callable[[], None]) -> Alarm:
         """Run ``action`` in ``delay`` seconds unless the alarm is cancelled first."""
         alarm = Alarm(self, self._clock() + delay, action)
-        with self._cond:
+        with self._lock:
             if self._thread is None or self._pid != os.getpid():
                 self._start()
             earliest = self._heap[0][0] if self._heap else None
@@ -82,7 +83,7 @@ class Watchdog:
         self._thread.start()
 
     def _cancel(self, alarm: Alarm) -> bool:
-        with self._cond:
+        with self._lock:
             if alarm._state == _FIRED:
                 return False
             if alarm._state == _PENDING:

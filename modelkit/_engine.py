@@ -68,8 +68,9 @@ def run_request(
     retrying = retrying or _DEFAULT_RETRYING
     api = model.api
     config = request.config
-    limit = limit_for(api.connection_key(), config.max_connections or api.max_connections())
-    limit.acquire(config.max_connections or api.max_connections())
+    size = config.max_connections or api.max_connections()
+    limit = limit_for(api.connection_key(), size)
+    limit.acquire(size)
     try:
         return _attempts(model, request, retrying)
     finally:
@@ -94,7 +95,8 @@ def _attempts(model: Model, request: GenerateRequest, retrying: Retrying) -> Mod
             output.time = elapsed
             output.call = call
             model.add_usage(output.usage)
-            _log_call(api, call, None, elapsed, attempts)
+            if logger.isEnabledFor(logging.DEBUG):
+                _log_call(api, call, None, elapsed, attempts)
             return output
         error = output
         left = None if deadline is None else deadline - clock()

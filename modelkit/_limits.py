@@ -37,7 +37,8 @@ class ConnectionLimit:
         self.size = size
         self.active = 0
         self.waiting = 0
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
 
     def acquire(self, size: int) -> None:
         """Take a slot, waiting for one while ``size`` are in use.
@@ -45,7 +46,7 @@ class ConnectionLimit:
         Args:
             size: the size this call asks for (applied if the key is idle).
         """
-        with self._cond:
+        with self._lock:
             if size != self.size:
                 if self.active == 0 and self.waiting == 0:
                     self.size = size
@@ -69,9 +70,10 @@ class ConnectionLimit:
 
     def release(self) -> None:
         """Give a slot back."""
-        with self._cond:
+        with self._lock:
             self.active -= 1
-            self._cond.notify()
+            if self.waiting:
+                self._cond.notify()
 
 
 _limits: Dict[str, ConnectionLimit] = {}
