@@ -65,6 +65,8 @@ def _resolve_paths(value: Any) -> Any:
 
 def make_model(spec: Dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Model:
     """The model a case names, with its environment and a fake key."""
+    # Not cleared by tests/conftest.py, but read by the azure provider.
+    monkeypatch.delenv("OPENAI_API_VERSION", raising=False)
     for name, value in spec.get("env", {}).items():
         monkeypatch.setenv(name, value)
     api_key = spec.get("api_key", FAKE_KEY)

@@ -97,6 +97,7 @@ def test_missing_key_names_the_variable() -> None:
 
 
 def test_openai_azure_prefix_is_azure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_VERSION", raising=False)
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", FAKE_KEY)
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://res.openai.azure.com/")
     model = get_model("openai/azure/gpt-4o-prod")
