@@ -56,7 +56,7 @@ test-live: install
 	$(BIN)/python scripts/live_server.py install
 	$(BIN)/python scripts/live_server.py start --port $(LIVE_PORT)
 	MODELKIT_LIVE=1 MODELKIT_LLAMA_URL=http://127.0.0.1:$(LIVE_PORT)/v1 \
-	  $(BIN)/python -m pytest -q -m live tests/live; \
+	  $(BIN)/python -m pytest -q -m live tests/live/test_llama_cpp_live.py; \
 	  status=$$?; $(BIN)/python scripts/live_server.py stop; exit $$status
 
 clean:
