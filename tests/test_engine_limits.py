@@ -12,11 +12,11 @@ import asyncio
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import List
+from typing import Callable, List
 
 import pytest
 from engine_provider import echo, loopback_model
-from loopback import LoopbackServer, Reply
+from loopback import LoopbackServer, Received, Reply
 
 from modelkit import GenerateConfig
 from modelkit._limits import ConnectionLimit, limit_for
@@ -73,8 +73,22 @@ def test_400_calls_via_asyncio(echo_server: LoopbackServer) -> None:
     assert 2 <= echo_server.max_in_flight <= LIMIT
 
 
+def _gather(parties: int) -> Callable[[Received], Reply]:
+    """A responder holding each request until ``parties`` are in flight at once (or 10 s)."""
+    barrier = threading.Barrier(parties)
+
+    def respond(received: Received) -> Reply:
+        try:
+            barrier.wait(10)
+        except threading.BrokenBarrierError:
+            pass
+        return Reply()
+
+    return respond
+
+
 def test_asyncio_is_not_throttled_by_the_default_executor(loopback: LoopbackServer) -> None:
-    loopback.default = Reply(delay=0.3)
+    loopback.default = _gather(16)
     model = loopback_model(loopback.url, config=GenerateConfig(max_connections=16))
 
     async def main() -> None:
@@ -104,7 +118,7 @@ def test_a_different_key_gets_its_own_limit(echo_server: LoopbackServer) -> None
     other = loopback_model(echo_server.url, config=GenerateConfig(max_connections=2))
     other.api.api_key = "sk-another-account"
     assert model.api.connection_key() != other.api.connection_key()
-    echo_server.default = Reply(delay=0.2)
+    echo_server.default = _gather(4)
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda i: (model if i % 2 else other).generate("x"), range(8)))
     assert echo_server.max_in_flight == 4
