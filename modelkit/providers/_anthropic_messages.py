@@ -14,12 +14,9 @@ last block of the final two user turns (at most 4 in all).
 
 from __future__ import annotations
 
-import base64
-import mimetypes
-import os
-import re
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
+from .._media import media_type_error, read_media
 from ..errors import ConfigError
 from ..messages import (
     ChatMessage,
@@ -53,14 +50,6 @@ IMAGE_MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 MAX_CACHE_BREAKPOINTS = 4
 """The most ``cache_control`` breakpoints one request may carry."""
 
-_EXTENSIONS = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-}
-_DATA_URI = re.compile(r"^data:([^;,]*)((?:;[^;,]*)*),(.*)$", re.DOTALL)
 # Blocks that cannot carry cache_control (the SDK's ThinkingBlockParam and
 # RedactedThinkingBlockParam have no such field).
 _UNCACHEABLE = ("thinking", "redacted_thinking")
@@ -192,38 +181,12 @@ def image_source(image: str) -> Block:
     """
     if image.startswith(("http://", "https://")):
         return {"type": "url", "url": image}
-    media_type, data = _media_data(image)
+    media_type, data = read_media(image, "image", provider="anthropic", percent_encoded=True)
     if media_type not in IMAGE_MEDIA_TYPES:
-        raise ConfigError(
-            f"anthropic: image type {media_type or 'unknown'!r} is not accepted; "
-            f"use one of {', '.join(IMAGE_MEDIA_TYPES)}"
+        raise media_type_error(
+            "anthropic", "image", media_type, image, "one of " + ", ".join(IMAGE_MEDIA_TYPES)
         )
     return {"type": "base64", "media_type": media_type, "data": data}
-
-
-def _media_data(ref: str) -> Tuple[str, str]:
-    """The media type and base64 data of a ``data:`` URI or a local file."""
-    match = _DATA_URI.match(ref)
-    if match:
-        params = match.group(2).split(";")
-        payload = match.group(3)
-        if "base64" not in params:
-            from urllib.parse import unquote_to_bytes
-
-            payload = base64.b64encode(unquote_to_bytes(payload)).decode("ascii")
-        return match.group(1).lower(), payload
-    path = ref[len("file://") :] if ref.startswith("file://") else ref
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise ConfigError(
-            f"anthropic: cannot read image {path!r} ({exc.strerror or exc}); give an "
-            f"http(s) URL, a data: URI or the path of a readable file"
-        ) from exc
-    extension = os.path.splitext(path)[1].lower()
-    media_type = _EXTENSIONS.get(extension) or mimetypes.guess_type(path)[0] or ""
-    return media_type, base64.b64encode(raw).decode("ascii")
 
 
 def tools_to_wire(tools: Sequence[ToolInfo]) -> List[Block]:

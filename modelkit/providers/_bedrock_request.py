@@ -10,13 +10,11 @@ inference settings come from ``_bedrock_config``.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import mimetypes
-import os
 import re
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+from .._media import guess_mime, media_type_error, parse_media, read_media
 from ..config import GenerateConfig
 from ..errors import ConfigError
 from ..messages import (
@@ -47,8 +45,6 @@ _IMAGE_FORMATS = {
     "image/gif": "gif",
     "image/webp": "webp",
 }
-_EXTRA_MIME = {".webp": "image/webp"}
-_DATA_URI = re.compile(r"^data:([^;,]+)((?:;[^;,]*)*),(.*)$", re.DOTALL)
 _TOOL_USE_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 Block = Dict[str, Any]
@@ -226,10 +222,7 @@ def _image(source: str) -> Dict[str, Any]:
     mime, wire_source = _media(source)
     image_format = _IMAGE_FORMATS.get(mime or "")
     if image_format is None:
-        raise ConfigError(
-            f"bedrock: images must be PNG, JPEG, GIF or WebP, got {mime or 'an unknown type'} "
-            f"for {source[:60]!r}"
-        )
+        raise media_type_error("bedrock", "image", mime, source, "PNG, JPEG, GIF or WebP")
     return {"format": image_format, "source": wire_source}
 
 
@@ -239,28 +232,13 @@ def _source(source: str) -> Dict[str, Any]:
 
 def _media(source: str) -> Tuple[Optional[str], Dict[str, Any]]:
     """``(mime type, Converse source)`` for a data URI, local file or s3:// URI."""
-    match = _DATA_URI.match(source)
-    if match:
-        mime, params, payload = match.groups()
-        if ";base64" not in params:
-            raise ConfigError(f"bedrock: data URIs must be base64-encoded (got {source[:40]!r}...)")
-        return mime, {"bytes": payload}
-    if source.startswith("s3://"):
-        return _guess_mime(source), {"s3Location": {"uri": source}}
-    if "://" in source and not source.startswith("file://"):
+    ref = parse_media(source)
+    if ref.is_url and source.startswith("s3://"):
+        return guess_mime(source), {"s3Location": {"uri": source}}
+    if ref.is_url:
         raise ConfigError(
             f"bedrock: Converse takes media as bytes or an s3:// URI, not {source[:60]!r}; "
             "download it and pass a local path or a data: URI"
         )
-    path = source[len("file://") :] if source.startswith("file://") else source
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise ConfigError(f"bedrock: cannot read media file {path!r}: {exc.strerror}") from exc
-    return _guess_mime(path), {"bytes": base64.b64encode(data).decode("ascii")}
-
-
-def _guess_mime(name: str) -> Optional[str]:
-    extension = os.path.splitext(name)[1].lower()
-    return _EXTRA_MIME.get(extension) or mimetypes.guess_type(name)[0]
+    mime, data = read_media(ref, "media", provider="bedrock")
+    return mime, {"bytes": data}

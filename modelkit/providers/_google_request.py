@@ -12,12 +12,9 @@ from ``_google_config``.
 
 from __future__ import annotations
 
-import base64
-import mimetypes
-import os
-import re
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+from .._media import guess_mime, media_type_error, parse_media, read_media
 from ..config import GenerateConfig
 from ..errors import ConfigError
 from ..messages import (
@@ -43,8 +40,6 @@ are never sent back to the API."""
 
 AUDIO_MIME = {"wav": "audio/wav", "mp3": "audio/mp3"}
 VIDEO_MIME = {"mp4": "video/mp4", "mpeg": "video/mpeg", "mov": "video/mov"}
-_EXTRA_MIME = {".webp": "image/webp", ".heic": "image/heic", ".heif": "image/heif"}
-_DATA_URI = re.compile(r"^data:([^;,]+)((?:;[^;,]*)*),(.*)$", re.DOTALL)
 
 Part = Dict[str, Any]
 
@@ -231,33 +226,16 @@ def media_part(source: str, mime_type: Optional[str]) -> Part:
     Raises:
         ConfigError: the file cannot be read, or its media type is unknown.
     """
-    match = _DATA_URI.match(source)
-    if match:
-        mime, params, payload = match.groups()
-        if ";base64" not in params:
-            raise ConfigError(f"google: data URIs must be base64-encoded (got {source[:40]!r}...)")
-        return {"inlineData": {"mimeType": mime, "data": payload}}
-    if "://" in source and not source.startswith("file://"):
+    ref = parse_media(source)
+    if ref.is_url:
         file_data: Dict[str, str] = {"fileUri": source}
-        guessed = mime_type or _guess_mime(source.split("?", 1)[0])
+        guessed = mime_type or guess_mime(source.split("?", 1)[0])
         if guessed:
             file_data["mimeType"] = guessed
         return {"fileData": file_data}
-    path = source[len("file://") :] if source.startswith("file://") else source
-    mime = mime_type or _guess_mime(path)
+    # A data URI's own type wins; a file's comes from its format, else its name.
+    mime = ref.mime_type or mime_type or (guess_mime(ref.path) if ref.path else None)
     if mime is None:
-        raise ConfigError(
-            f"google: cannot tell the media type of {path!r} from its name; "
-            "give it a known extension or pass a data: URI"
-        )
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise ConfigError(f"google: cannot read media file {path!r}: {exc.strerror}") from exc
-    return {"inlineData": {"mimeType": mime, "data": base64.b64encode(data).decode("ascii")}}
-
-
-def _guess_mime(name: str) -> Optional[str]:
-    extension = os.path.splitext(name)[1].lower()
-    return _EXTRA_MIME.get(extension) or mimetypes.guess_type(name)[0]
+        raise media_type_error("google", "media", None, ref.path or source)
+    _, data = read_media(ref, "media", provider="google")
+    return {"inlineData": {"mimeType": mime, "data": data}}

@@ -13,13 +13,12 @@ message marked ``prefix``. Reasoning goes back as ``thinking`` chunks.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import mimetypes
 import re
 from typing import Any, Dict, List, Sequence, Union
 
+from .._media import data_uri, read_media
 from ..errors import ConfigError
 from ..messages import (
     ChatMessage,
@@ -36,7 +35,6 @@ from ..messages import (
 __all__ = ["messages_to_wire", "mistral_tool_call_id"]
 
 _TOOL_CALL_ID = re.compile(r"^[a-zA-Z0-9]{9}$")
-_DATA_URI = re.compile(r"^data:[^,]*;base64,(.*)$", re.DOTALL)
 
 Chunk = Dict[str, Any]
 WireMessage = Dict[str, Any]
@@ -144,7 +142,8 @@ def _user_content(content: Union[str, Sequence[Content]]) -> Union[str, List[Chu
                 image["detail"] = part.detail
             chunks.append({"type": "image_url", "image_url": image})
         elif isinstance(part, ContentAudio):
-            chunks.append({"type": "input_audio", "input_audio": _base64_of(part.audio)})
+            audio = read_media(part.audio, "audio", provider="mistral")[1]
+            chunks.append({"type": "input_audio", "input_audio": audio})
         elif isinstance(part, ContentReasoning):
             continue
         else:
@@ -162,23 +161,6 @@ def _as_chunks(content: Union[str, List[Chunk], None]) -> List[Chunk]:
 
 
 def _image_url(image: str) -> str:
-    if image.startswith(("http://", "https://", "data:")):
+    if image.startswith(("http://", "https://")):
         return image
-    media_type = mimetypes.guess_type(image)[0] or "image/png"
-    return f"data:{media_type};base64,{_base64_of(image)}"
-
-
-def _base64_of(ref: str) -> str:
-    """The base64 payload of a ``data:`` URI, or of a local file's bytes."""
-    match = _DATA_URI.match(ref)
-    if match:
-        return match.group(1)
-    path = ref[len("file://") :] if ref.startswith("file://") else ref
-    try:
-        with open(path, "rb") as handle:
-            return base64.b64encode(handle.read()).decode("ascii")
-    except OSError as exc:
-        raise ConfigError(
-            f"mistral: cannot read {path!r} ({exc.strerror or exc}); give a base64 data: URI "
-            f"or the path of a readable file"
-        ) from exc
+    return data_uri(image, "image", provider="mistral", default_mime="image/png")

@@ -5,19 +5,18 @@ JSON body of ``POST /chat/completions``. What differs between OpenAI models
 and the servers that copy the format (the system role, the name of the token
 limit, parameters a server rejects, where reasoning goes back) is described
 by a ``WireOptions`` value, so each provider is a table entry, not a copy.
-The one piece of I/O is :func:`media_data`, which reads a local image or
-audio file named in the input and base64-encodes it.
+The one piece of I/O is reading a local image or audio file named in the
+input (through ``modelkit._media``).
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import mimetypes
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 import attrs
 
+from .._media import data_uri, read_media
 from ..config import GenerateConfig
 from ..errors import ConfigError
 from ..messages import (
@@ -39,7 +38,6 @@ __all__ = [
     "WireOptions",
     "build_body",
     "config_params",
-    "media_data",
     "messages_to_wire",
     "tool_choice_to_wire",
     "tools_to_wire",
@@ -231,16 +229,15 @@ def _part_to_wire(part: Content) -> Dict[str, Any]:
         return {"type": "text", "text": part.text}
     if isinstance(part, ContentImage):
         url = part.image
-        if not url.startswith(("http://", "https://", "data:")):
-            url = media_data(url, "image")
+        if not url.startswith(("http://", "https://")):
+            url = data_uri(url, "image", default_mime="image/png")
         return {"type": "image_url", "image_url": {"url": url, "detail": part.detail}}
     if isinstance(part, ContentAudio):
         if part.audio.startswith(("http://", "https://")):
             raise ConfigError(
                 "audio must be a local file or a base64 data: URI; this API does not fetch URLs"
             )
-        data_uri = media_data(part.audio, "audio")
-        data = data_uri.split("base64,", 1)[1] if "base64," in data_uri else data_uri
+        data = read_media(part.audio, "audio")[1]
         return {"type": "input_audio", "input_audio": {"data": data, "format": part.format}}
     if isinstance(part, ContentVideo):
         raise ConfigError(
@@ -248,26 +245,6 @@ def _part_to_wire(part: Content) -> Dict[str, Any]:
             "or use a provider that takes video (e.g. google)"
         )
     raise ConfigError(f"cannot send content of type {type(part).__name__}")
-
-
-def media_data(source: str, kind: str) -> str:
-    """``source`` as a ``data:`` URI: returned as is if it is one, else the file read.
-
-    Raises:
-        ConfigError: the file does not exist or cannot be read.
-    """
-    if source.startswith("data:"):
-        return source
-    try:
-        with open(source, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read {kind} file {source!r} ({exc.strerror or exc}); give an http(s) URL, "
-            f"a data: URI or the path of a readable file"
-        ) from exc
-    mime = mimetypes.guess_type(source)[0] or f"{kind}/{'wav' if kind == 'audio' else 'png'}"
-    return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"
 
 
 def _assistant_to_wire(message: ChatMessageAssistant, options: WireOptions) -> Dict[str, Any]:
