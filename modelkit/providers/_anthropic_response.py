@@ -17,9 +17,10 @@ import json
 from typing import Any, Dict, List, Mapping
 
 from ..errors import APIError, QuotaExceededError, shorten
-from ..messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
+from ..messages import Content, ContentReasoning, ContentText
 from ..output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ..tools import ToolCall
+from ._common import assistant_message
 from ._rest import error_from_status, error_message
 
 __all__ = ["STOP_REASONS", "error_type", "parse_error_body", "parse_message"]
@@ -60,19 +61,9 @@ def parse_message(body: Mapping[str, Any], model: str = "") -> ModelOutput:
             parts.append(ContentReasoning(reasoning="", redacted=True, data=block.get("data")))
         elif kind == "tool_use":
             calls.append(_tool_call(block))
-    thoughts = [p.reasoning for p in parts if isinstance(p, ContentReasoning) and p.reasoning]
-    content: Any = parts
-    if all(isinstance(p, ContentText) for p in parts):
-        content = "".join(p.text for p in parts if isinstance(p, ContentText))
     raw_stop = body.get("stop_reason")
     stop_reason = STOP_REASONS.get(raw_stop or "", "unknown")
-    message = ChatMessageAssistant(
-        content=content,
-        tool_calls=calls or None,
-        reasoning="\n\n".join(thoughts) or None,
-        model=body.get("model") or model,
-        source="generate",
-    )
+    message = assistant_message(parts, calls, body.get("model") or model, join_texts=True)
     return ModelOutput(
         model=body.get("model") or model,
         choices=[ChatCompletionChoice(message=message, stop_reason=stop_reason)],

@@ -12,7 +12,7 @@ header (or the body's ``__type``), as the AWS SDKs do.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Type
 
 from ..errors import (
     APIError,
@@ -22,9 +22,10 @@ from ..errors import (
     QuotaExceededError,
     RateLimitError,
 )
-from ..messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
+from ..messages import Content, ContentReasoning, ContentText
 from ..output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ..tools import ToolCall
+from ._common import assistant_message
 from ._rest import error_from_status
 
 __all__ = [
@@ -93,19 +94,7 @@ def output_from(body: Mapping[str, Any], model: str) -> ModelOutput:
             calls.append(_tool_call(block["toolUse"]))
     raw = str(body.get("stopReason") or "")
     stop_reason: StopReason = STOP_REASONS.get(raw, "unknown")
-    value: Union[str, List[Content]] = content
-    if not content:
-        value = ""
-    elif len(content) == 1 and isinstance(content[0], ContentText):
-        value = content[0].text
-    thoughts = [c.reasoning for c in content if isinstance(c, ContentReasoning) and c.reasoning]
-    assistant = ChatMessageAssistant(
-        content=value,
-        tool_calls=calls or None,
-        reasoning="\n\n".join(thoughts) or None,
-        model=model,
-        source="generate",
-    )
+    assistant = assistant_message(content, calls, model)
     metadata: Dict[str, Any] = {"stop_reason": raw}
     latency = (body.get("metrics") or {}).get("latencyMs")
     if latency is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ..errors import (
     APIError,
@@ -23,7 +23,6 @@ from ..errors import (
     RateLimitError,
 )
 from ..messages import (
-    ChatMessageAssistant,
     Content,
     ContentImage,
     ContentReasoning,
@@ -39,6 +38,7 @@ from ..output import (
     TopLogprob,
 )
 from ..tools import ToolCall
+from ._common import assistant_message
 from ._google_request import LOCAL_ID_PREFIX
 from ._rest import error_from_status
 
@@ -80,7 +80,7 @@ def output_from(body: Mapping[str, Any], model: str) -> ModelOutput:
         if not reason:
             raise ValueError("the response has no candidates and no promptFeedback.blockReason")
         detail = feedback.get("blockReasonMessage")
-        message = ChatMessageAssistant(content="", model=model_version, source="generate")
+        message = assistant_message([], [], model_version)
         return ModelOutput(
             model=model_version,
             choices=[ChatCompletionChoice(message=message, stop_reason=_FILTERED)],
@@ -147,19 +147,7 @@ def choice_from_candidate(
     stop_reason: StopReason = FINISH_REASONS.get(str(raw), "unknown")
     if calls and stop_reason == "stop":
         stop_reason = "tool_calls"
-    value: Union[str, List[Content]] = content
-    if not content:
-        value = ""
-    elif len(content) == 1 and isinstance(content[0], ContentText):
-        value = content[0].text
-    thoughts = [c.reasoning for c in content if isinstance(c, ContentReasoning) and c.reasoning]
-    message = ChatMessageAssistant(
-        content=value,
-        tool_calls=calls or None,
-        reasoning="\n\n".join(thoughts) or None,
-        model=model,
-        source="generate",
-    )
+    message = assistant_message(content, calls, model)
     return ChatCompletionChoice(
         message=message,
         stop_reason=stop_reason,

@@ -25,9 +25,10 @@ from .._http import HttpResponse
 from ..api import modelapi
 from ..config import GenerateConfig
 from ..errors import APIError, shorten
-from ..messages import ChatMessage, ChatMessageAssistant, Content, ContentReasoning, ContentText
+from ..messages import ChatMessage, Content, ContentReasoning, ContentText
 from ..output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ..tools import ToolCall, ToolChoice, ToolFunction, ToolInfo
+from ._common import assistant_message
 from ._mistral_messages import messages_to_wire, mistral_tool_call_id
 from ._rest import HttpRequest, RestAPI, error_from_status
 
@@ -146,18 +147,8 @@ def _choice(choice: Mapping[str, Any], model: str) -> ChatCompletionChoice:
             inner = chunk.get("thinking") or []
             text = "".join(c.get("text", "") for c in inner if c.get("type") == "text")
             parts.append(ContentReasoning(reasoning=text))
-    reasoning = [p.reasoning for p in parts if isinstance(p, ContentReasoning) and p.reasoning]
     calls = [_tool_call(call) for call in message.get("tool_calls") or []]
-    text_only = all(isinstance(p, ContentText) for p in parts)
-    assistant = ChatMessageAssistant(
-        content="".join(p.text for p in parts if isinstance(p, ContentText))
-        if text_only
-        else parts,
-        tool_calls=calls or None,
-        reasoning="\n\n".join(reasoning) or None,
-        model=model,
-        source="generate",
-    )
+    assistant = assistant_message(parts, calls, model, join_texts=True)
     stop = FINISH_REASONS.get(choice.get("finish_reason") or "", "unknown")
     return ChatCompletionChoice(message=assistant, stop_reason=stop)
 
