@@ -34,7 +34,7 @@ from ..messages import ChatMessage
 from ..output import ModelCall, ModelOutput
 from ..tools import ToolChoice, ToolInfo
 
-__all__ = ["HttpRequest", "RestAPI", "error_from_status", "error_message"]
+__all__ = ["HttpRequest", "RestAPI", "error_from_status", "error_message", "json_or_none"]
 
 
 @attrs.frozen
@@ -78,7 +78,7 @@ class RestAPI(ModelAPI):
 
     def parse_error(self, response: HttpResponse) -> APIError:
         """Turn an error response into the right exception."""
-        body = _json_or_none(response)
+        body = json_or_none(response)
         return error_from_status(
             response.status,
             error_message(body, response.text),
@@ -103,7 +103,7 @@ class RestAPI(ModelAPI):
         data = json.dumps(request.body).encode("utf-8")
         headers = self.sign(request, data)
         response = self.http.post(request.url, data, headers, timeout=config.timeout)
-        body = _json_or_none(response)
+        body = json_or_none(response)
         call = ModelCall(
             request=shorten_media(request.body),
             response=shorten_media(body) if body is not None else shorten(response.text, 2000),
@@ -130,7 +130,8 @@ class RestAPI(ModelAPI):
         return ResponseFormatError(message, provider=self.provider, model=self.model_name)
 
 
-def _json_or_none(response: HttpResponse) -> Any:
+def json_or_none(response: HttpResponse) -> Any:
+    """The response body as JSON, or ``None`` when it is not JSON."""
     try:
         return response.json()
     except ValueError:

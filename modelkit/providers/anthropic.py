@@ -35,7 +35,7 @@ from ._anthropic_messages import (
     tools_to_wire,
 )
 from ._anthropic_response import STOP_REASONS, error_type, parse_error_body, parse_message
-from ._rest import HttpRequest, RestAPI
+from ._rest import HttpRequest, RestAPI, json_or_none
 
 __all__ = [
     "ADAPTIVE_EFFORTS",
@@ -274,10 +274,7 @@ class AnthropicAPI(RestAPI):
         return parse_message(body, self.model_name)
 
     def parse_error(self, response: HttpResponse) -> APIError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = json_or_none(response)
         return parse_error_body(
             response.status,
             body,

@@ -30,7 +30,7 @@ from ..tools import ToolChoice, ToolInfo
 from . import _sigv4
 from ._bedrock_request import converse_body
 from ._bedrock_response import bedrock_error, output_from
-from ._rest import HttpRequest, RestAPI
+from ._rest import HttpRequest, RestAPI, json_or_none
 
 __all__ = ["CREDENTIAL_VARS", "SIGNING_NAME", "BedrockAPI"]
 
@@ -176,10 +176,7 @@ class BedrockAPI(RestAPI):
         return output_from(body, self.model_name)
 
     def parse_error(self, response: HttpResponse) -> APIError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = json_or_none(response)
         secrets = [self.api_key]
         if self.credentials is not None:
             secrets += [self.credentials.secret_key, self.credentials.session_token]

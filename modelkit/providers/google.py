@@ -27,7 +27,7 @@ from ..output import ModelOutput
 from ..tools import ToolChoice, ToolInfo
 from ._google_request import request_body
 from ._google_response import google_error, output_from
-from ._rest import HttpRequest, RestAPI
+from ._rest import HttpRequest, RestAPI, json_or_none
 
 __all__ = ["API_KEY_VARS", "BASE_URL_VAR", "DEFAULT_BASE_URL", "GoogleAPI"]
 
@@ -101,10 +101,7 @@ class GoogleAPI(RestAPI):
         return output_from(body, self.model_name)
 
     def parse_error(self, response: HttpResponse) -> APIError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = json_or_none(response)
         return google_error(
             response.status,
             body,

@@ -30,7 +30,7 @@ from ..output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ..tools import ToolCall, ToolChoice, ToolFunction, ToolInfo
 from ._common import assistant_message
 from ._mistral_messages import messages_to_wire, mistral_tool_call_id
-from ._rest import HttpRequest, RestAPI, error_from_status
+from ._rest import HttpRequest, RestAPI, error_from_status, json_or_none
 
 __all__ = [
     "FINISH_REASONS",
@@ -265,10 +265,7 @@ class MistralAPI(RestAPI):
         return parse_completion(body, self.model_name)
 
     def parse_error(self, response: HttpResponse) -> APIError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = json_or_none(response)
         return error_from_status(
             response.status,
             error_text(body, response.text),

@@ -40,7 +40,7 @@ from ._openai_response import (
     output_for_error,
     parse_completion,
 )
-from ._rest import HttpRequest, RestAPI
+from ._rest import HttpRequest, RestAPI, json_or_none
 
 __all__ = ["AzureOpenAIAPI", "OpenAIAPI", "openai_wire_options"]
 
@@ -210,10 +210,7 @@ class OpenAIAPI(RestAPI):
         return parse_completion(body, self.model_name, self.parse_options())
 
     def parse_error(self, response: HttpResponse) -> APIError:
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = None
+        body = json_or_none(response)
         return error_from_response(
             response.status,
             body,
