@@ -2,12 +2,16 @@
 
 1. Latency: ``model.generate(prompt)`` (``openai/gpt-4o`` pointed at the
    loopback server) against a raw ``requests.Session.post`` of the same URL,
-   body and headers, in the same run, the clients taking turns call by call;
-   medians of 3,000 calls each. Rows in between show where the time goes:
+   body and headers, in the same run, the clients taking turns call by call
+   in a random order; medians of 3,000 calls each. Rows in between show where the time goes:
    modelkit's HTTP client alone, plus the provider (build the request,
    record the call, parse the answer), plus the engine (connection limit,
    retry loop, usage total). The official ``openai`` SDK joins the table
-   when it is importable (it is not a dependency).
+   when it is importable (it is not a dependency). A default ``requests``
+   session reads proxies, the CA bundle and ``~/.netrc`` from the
+   environment on every request; modelkit's sessions read them once, so the
+   table also shows a raw session with ``trust_env=False``, the fairer
+   baseline for modelkit's own work.
 2. Throughput: ``generate_many`` against a server answering after a fixed
    20 ms, at ``max_connections`` 1, 8 and 64, as a fraction of the ideal
    (``max_connections / 20 ms``), beside raw ``requests`` posts from as many
@@ -24,6 +28,7 @@ and 64 connections.
 from __future__ import annotations
 
 import json
+import random
 import statistics
 import subprocess
 import sys
@@ -129,10 +134,13 @@ def latencies(url: str) -> Dict[str, List[float]]:
     data = json.dumps(wire.body).encode("utf-8")
     headers = api.sign(wire, data)
     session = requests.Session()
+    no_env = requests.Session()
+    no_env.trust_env = False
     client = HttpClient("openai", "gpt-4o")
     clients: Dict[str, Callable[[], object]] = {
         BASELINE: lambda: session.post(wire.url, data=data, headers=headers),
         "  ... then .json()": lambda: session.post(wire.url, data=data, headers=headers).json(),
+        "  ... with trust_env=False": lambda: no_env.post(wire.url, data=data, headers=headers),
         "modelkit HttpClient.post": lambda: client.post(wire.url, data, headers),
         "  + provider (build, record, parse)": lambda: api.generate(
             request.input, request.tools, request.tool_choice, request.config
@@ -147,9 +155,13 @@ def latencies(url: str) -> Dict[str, List[float]]:
         for _ in range(200):
             call()
     samples: Dict[str, List[float]] = {name: [] for name in clients}
+    names = list(clients)
+    shuffle = random.Random(1).shuffle
     clock = time.perf_counter
     for _ in range(CALLS):
-        for name, call in clients.items():
+        shuffle(names)  # a client's cost depends on what ran before it (caches): vary it
+        for name in names:
+            call = clients[name]
             start = clock()
             call()
             samples[name].append(clock() - start)

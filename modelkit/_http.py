@@ -3,7 +3,11 @@
 ``requests`` is imported on the first request, not at ``import modelkit``.
 Sessions are per thread (``requests`` does not promise a Session is
 thread-safe) and mount adapters with no urllib3 retries, so modelkit's own
-retry loop is the only one and its counts are honest.
+retry loop is the only one and its counts are honest. Each session reads the
+environment once, when it is made: proxies (``HTTP(S)_PROXY``, ``ALL_PROXY``,
+``NO_PROXY``; resolved once per origin) and the CA bundle
+(``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``); ``~/.netrc`` is never used, so
+it cannot replace an API's credentials.
 
 Each request has a hard deadline. ``requests``' read timeout only bounds
 each socket read, so a server trickling a byte a second would never trip
@@ -17,6 +21,7 @@ original.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -166,10 +171,17 @@ class HttpClient:
             import requests
 
             session = requests.Session()
+            # Read the environment once per session, not on every request (requests
+            # would look up proxies, CA bundle and ~/.netrc per call: ~0.1 ms each).
+            session.trust_env = False
+            session.verify = (
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            )
             adapter = _make_adapter(self.pool_size)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             self._local.session = session
+            self._local.proxies = {}
             thread = threading.current_thread()
             with self._lock:
                 dead = [k for k, (ref, _) in self._sessions.items() if not _alive(ref)]
@@ -205,21 +217,18 @@ class HttpClient:
         alarm = watchdog().schedule(budget, cutoff.fire)
         _current.cutoff = cutoff
         try:
-            with session.post(
+            response = session.post(
                 url,
                 data=data,
-                headers=dict(headers),
+                headers=headers,
                 timeout=(min(connect_timeout, budget), budget),
-                stream=True,
-            ) as response:
-                content = response.content
-                status = response.status_code
-                response_headers = {k.lower(): v for k, v in response.headers.items()}
+                proxies=self._proxies(url),
+            )
             cutoff.finish()
             return HttpResponse(
-                status=status,
-                headers=response_headers,
-                content=content,
+                status=response.status_code,
+                headers=dict(response.headers.lower_items()),
+                content=response.content,
                 elapsed=time.monotonic() - start,
             )
         except requests.exceptions.RequestException as exc:
@@ -233,6 +242,18 @@ class HttpClient:
         finally:
             _current.cutoff = None
             alarm.cancel()
+
+    def _proxies(self, url: str) -> Dict[str, str]:
+        """The proxies the environment sets for ``url``'s origin (``NO_PROXY`` honoured)."""
+        slash = url.find("/", url.find("//") + 2)
+        origin = url if slash < 0 else url[:slash]
+        cache: Dict[str, Dict[str, str]] = self._local.proxies
+        proxies = cache.get(origin)
+        if proxies is None:
+            from requests.utils import get_environ_proxies
+
+            proxies = cache[origin] = dict(get_environ_proxies(url))
+        return proxies
 
     def _timeout(self, budget: float) -> APITimeoutError:
         return APITimeoutError(

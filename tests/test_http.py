@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import List
 
 import pytest
@@ -140,3 +141,41 @@ def test_a_failing_action_does_not_stop_the_watchdog() -> None:
     watchdog.schedule(0.01, boom)
     watchdog.schedule(0.05, done.set)
     assert done.wait(2)
+
+
+# --- the environment, read once per session -------------------------------------
+
+
+def test_proxies_from_the_environment_are_used(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with LoopbackServer() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        HttpClient("p", "m").post(f"{loopback.url}/v1/x", b"{}", HEADERS, timeout=5)
+        assert (proxy.count, loopback.count) == (1, 0)
+        assert proxy.requests[0].path == f"{loopback.url}/v1/x"  # absolute-form: a proxy request
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        HttpClient("p", "m").post(f"{loopback.url}/v1/x", b"{}", HEADERS, timeout=5)
+        assert (proxy.count, loopback.count) == (1, 1)
+
+
+def test_ca_bundle_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/custom.pem")
+    assert HttpClient("p", "m")._session().verify == "/etc/ssl/custom.pem"
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    assert HttpClient("p", "m")._session().verify is True
+
+
+def test_netrc_never_replaces_the_api_credentials(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password hunter2\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    client = HttpClient("p", "m")
+    client.post(loopback.url, b"{}", {**HEADERS, "Authorization": "Bearer sk-x"}, timeout=5)
+    assert loopback.requests[0].headers["authorization"] == "Bearer sk-x"
