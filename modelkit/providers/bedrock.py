@@ -3,9 +3,9 @@
 ``POST https://bedrock-runtime.{region}.amazonaws.com/model/{modelId}/converse``
 with the model id (or inference profile, or ARN) percent-encoded in the path.
 Credentials are found at construction, the way the AWS CLI finds static ones
-(``_sigv4.load_credentials``: ``$AWS_ACCESS_KEY_ID``/``$AWS_SECRET_ACCESS_KEY``/
-``$AWS_SESSION_TOKEN``, then the ``$AWS_PROFILE`` profile of
-``~/.aws/credentials`` and ``~/.aws/config``), as is the region
+(``_aws_credentials.load_credentials``: ``$AWS_ACCESS_KEY_ID``/
+``$AWS_SECRET_ACCESS_KEY``/``$AWS_SESSION_TOKEN``, then the ``$AWS_PROFILE``
+profile of ``~/.aws/credentials`` and ``~/.aws/config``), as is the region
 (``region=``, ``$AWS_REGION``, ``$AWS_DEFAULT_REGION``, the profile's
 ``region``). Each request is signed just before it is sent (``sign``), over
 the exact body bytes. A Bedrock API key (``api_key=`` or
@@ -28,6 +28,7 @@ from ..messages import ChatMessage
 from ..output import ModelOutput
 from ..tools import ToolChoice, ToolInfo
 from . import _sigv4
+from ._aws_credentials import load_credentials, resolve_region
 from ._bedrock_request import converse_body
 from ._bedrock_response import bedrock_error, output_from
 from ._rest import HttpRequest, RestAPI, json_or_none
@@ -101,8 +102,8 @@ class BedrockAPI(RestAPI):
         )
         home = os.path.expanduser("~")
         try:
-            self.credentials = None if self.api_key else _sigv4.load_credentials(os.environ, home)
-            self.region = region or _sigv4.resolve_region(os.environ, home)
+            self.credentials = None if self.api_key else load_credentials(os.environ, home)
+            self.region = region or resolve_region(os.environ, home)
         except ValueError as exc:
             raise ConfigError(f"bedrock: {exc}") from None
         if self.api_key is None and self.credentials is None:
