@@ -86,7 +86,11 @@ def _attempts(model: Model, request: GenerateRequest, retrying: Retrying) -> Mod
     while True:
         attempts += 1
         remaining = None if deadline is None else deadline - clock()
-        attempt_config = config if remaining is None else attrs.evolve(config, timeout=remaining)
+        # A wait never ends past the deadline, but a late wake-up may: give the
+        # attempt a sliver rather than a config that fails validation.
+        attempt_config = (
+            config if remaining is None else attrs.evolve(config, timeout=max(remaining, 0.001))
+        )
         output, call = _attempt(api, request, attempt_config)
         if call is not None and http_logger.level and http_logger.level <= logging.DEBUG:
             http_logger.debug("%s %s", api.provider, json.dumps(call.to_dict(), default=repr))

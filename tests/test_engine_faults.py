@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from typing import Any, Dict
 
+import attrs
 import pytest
 from engine_provider import KEY, FakeTime, loopback_model
 from loopback import LoopbackServer, Reply
@@ -262,3 +263,27 @@ def test_connection_refused_is_retried_then_raised() -> None:
         run_request(model, model.prepare("hi", config={"max_retries": 2}), fake.retrying())
     assert caught.value.attempts == 3
     assert len(fake.sleeps) == 2
+
+
+def test_a_late_wake_up_still_makes_a_valid_last_attempt(loopback: LoopbackServer) -> None:
+    seen = []
+    model = loopback_model(loopback.url)
+    original = model.api.generate
+
+    def recording(input: Any, tools: Any, tool_choice: Any, config: GenerateConfig) -> Any:
+        seen.append(config.timeout)
+        return original(input, tools, tool_choice, config)
+
+    model.api.generate = recording  # type: ignore[method-assign]
+    fake = FakeTime()
+
+    def oversleep(seconds: float) -> None:
+        fake.sleep(seconds + 5)  # the OS woke us long after the deadline
+
+    retrying = attrs.evolve(fake.retrying(), sleep=oversleep)
+    loopback.script(Reply(503, "busy"))
+    try:  # 1 ms may or may not be enough for the loopback server to answer
+        run_request(model, model.prepare("hi", config={"timeout": 2}), retrying)
+    except APITimeoutError as error:
+        assert "timeout=2s ran out" in str(error)
+    assert seen == [2, 0.001]
