@@ -29,6 +29,7 @@ from ..messages import (
     ContentText,
 )
 from ..tools import ToolChoice, ToolFunction, ToolInfo
+from ._common import append_turn, as_parts
 
 __all__ = [
     "IMAGE_MEDIA_TYPES",
@@ -86,22 +87,14 @@ def messages_to_wire(messages: Sequence[ChatMessage]) -> List[WireMessage]:
             role, blocks = "user", [tool_result_block(message)]
         else:
             role, blocks = "user", content_blocks(message.content, "a user message")
-        if not blocks:
-            continue
-        if wire and wire[-1]["role"] == role:
-            wire[-1]["content"].extend(blocks)
-        else:
-            wire.append({"role": role, "content": blocks})
+        append_turn(wire, role, blocks)
     return wire
 
 
 def assistant_blocks(message: ChatMessageAssistant) -> List[Block]:
     """An assistant message's blocks: thinking, text, then ``tool_use``."""
-    parts: Sequence[Content] = (
-        [ContentText(text=message.content)] if isinstance(message.content, str) else message.content
-    )
     blocks: List[Block] = []
-    for part in parts:
+    for part in as_parts(message.content):
         if isinstance(part, ContentReasoning):
             block = reasoning_block(part)
             if block is not None:

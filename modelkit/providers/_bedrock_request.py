@@ -36,6 +36,7 @@ from ._bedrock_config import (
     inference_config,
     tool_config,
 )
+from ._common import append_turn, as_parts
 
 __all__ = ["content_blocks", "converse_body", "messages_to_wire", "tool_use_id"]
 
@@ -125,12 +126,7 @@ def messages_to_wire(
             role, blocks = "user", [_tool_result(message)]
         else:
             role, blocks = "user", content_blocks(message.content)
-        if not blocks:
-            continue
-        if wire and wire[-1]["role"] == role:
-            wire[-1]["content"].extend(blocks)
-        else:
-            wire.append({"role": role, "content": blocks})
+        append_turn(wire, role, blocks)
     for turn in wire:
         # Tool results lead their user turn, as Claude requires.
         turn["content"].sort(key=lambda block: 0 if "toolResult" in block else 1)
@@ -159,13 +155,8 @@ def _assistant_blocks(message: ChatMessageAssistant, model_id: str) -> List[Bloc
     # Reasoning goes back only to the model that wrote it (its signature
     # means nothing to another model).
     replay = message.model is None or message.model == model_id
-    items: List[Content] = (
-        [ContentText(text=message.content)]
-        if isinstance(message.content, str)
-        else list(message.content)
-    )
     blocks: List[Block] = []
-    for item in items:
+    for item in as_parts(message.content):
         if isinstance(item, ContentReasoning):
             if not replay:
                 continue

@@ -11,7 +11,6 @@ header (or the body's ``__type``), as the AWS SDKs do.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Type
 
 from ..errors import (
@@ -25,7 +24,7 @@ from ..errors import (
 from ..messages import Content, ContentReasoning, ContentText
 from ..output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ..tools import ToolCall
-from ._common import assistant_message
+from ._common import assistant_message, scrub_secrets
 from ._rest import error_from_status
 
 __all__ = [
@@ -180,7 +179,7 @@ def bedrock_error(
     message = message or text.strip()[:300] or "(empty body)"
     if name:
         message = f"{message} ({name})"
-    message, body = _scrub(message, secrets), _scrub(body, secrets)
+    message, body = scrub_secrets(message, secrets), scrub_secrets(body, secrets)
     kwargs: Dict[str, Any] = {
         "provider": provider,
         "model": model,
@@ -194,14 +193,3 @@ def bedrock_error(
             status, message, provider=provider, model=model, body=body, headers=headers
         )
     return kind(message, **kwargs)
-
-
-def _scrub(value: Any, secrets: Sequence[Optional[str]]) -> Any:
-    """``value`` (text or JSON data) with every secret in it replaced."""
-    text = value if isinstance(value, str) else json.dumps(value)
-    found = [s for s in secrets if s and s in text]
-    if not found:
-        return value
-    for secret in found:
-        text = text.replace(secret, "[redacted]")
-    return text if isinstance(value, str) else json.loads(text)

@@ -1,18 +1,89 @@
-"""Small pure helpers that several provider modules share.
+"""Small helpers that several provider modules share.
 
-``assistant_message`` builds the assistant message of a response from its
-content parts and tool calls, the same way for every API whose answer is a
-list of typed blocks (Anthropic, Bedrock, Gemini, Mistral).
+Settings: ``env_first`` (the first environment variable that is set) and
+``versioned_url`` (an endpoint under an API root that may or may not end in
+its version already). Requests: ``as_parts`` (a message's content as a list
+of parts) and ``append_turn`` (add a turn, merging runs of one role). Responses:
+``assistant_message`` (the assistant message of an API whose answer is a
+list of typed blocks) and ``scrub_secrets`` (an error body with the
+credentials that may be echoed in it replaced). All but ``env_first``
+are pure.
 """
 
 from __future__ import annotations
 
-from typing import List, Sequence, Union
+import json
+import os
+import re
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 from ..messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
 from ..tools import ToolCall
 
-__all__ = ["assistant_message"]
+__all__ = [
+    "append_turn",
+    "as_parts",
+    "assistant_message",
+    "env_first",
+    "scrub_secrets",
+    "versioned_url",
+]
+
+_VERSION_SEGMENT = r"/v\d+(?:alpha|beta)?\d*$"
+
+
+def env_first(*names: str) -> Optional[str]:
+    """The value of the first of ``names`` set to a non-empty value, else ``None``."""
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+def versioned_url(root: str, version: str, path: str, *, any_version: bool = False) -> str:
+    """``{root}/{version}/{path}``, leaving out ``version`` when ``root`` ends with it.
+
+    Args:
+        root: the API root URL (a trailing ``/`` is ignored).
+        version: the version path segment, e.g. ``v1``.
+        path: the endpoint below the version, e.g. ``messages``.
+        any_version: keep ``root`` as it is when it ends with any version
+            segment (``/v1``, ``/v1beta``, ``/v2alpha1``...), not only ``version``.
+    """
+    root = root.rstrip("/")
+    if any_version:
+        versioned = re.search(_VERSION_SEGMENT, root) is not None
+    else:
+        versioned = root.endswith(f"/{version}")
+    return f"{root}/{path}" if versioned else f"{root}/{version}/{path}"
+
+
+def as_parts(content: Union[str, Sequence[Content]]) -> List[Content]:
+    """A message's content as a list of parts (a string is one text part)."""
+    return [ContentText(text=content)] if isinstance(content, str) else list(content)
+
+
+def append_turn(
+    turns: List[Dict[str, Any]], role: str, blocks: List[Any], key: str = "content"
+) -> None:
+    """Add a turn of ``blocks`` to ``turns``, in place.
+
+    Blocks of the same role as the last turn join it (APIs that want roles
+    to alternate); an empty list of blocks adds nothing.
+
+    Args:
+        turns: the wire messages so far.
+        role: the new turn's role.
+        blocks: its content blocks.
+        key: the field holding the blocks (``content``; ``parts`` for Gemini).
+    """
+    if not blocks:
+        return
+    if turns and turns[-1]["role"] == role:
+        turns[-1][key].extend(blocks)
+    else:
+        turns.append({"role": role, key: blocks})
 
 
 def assistant_message(
@@ -47,3 +118,14 @@ def assistant_message(
         model=model,
         source="generate",
     )
+
+
+def scrub_secrets(value: Any, secrets: Sequence[Optional[str]]) -> Any:
+    """``value`` (text or JSON data) with every secret in it replaced by ``[redacted]``."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    found = [s for s in secrets if s and s in text]
+    if not found:
+        return value
+    for secret in found:
+        text = text.replace(secret, "[redacted]")
+    return text if isinstance(value, str) else json.loads(text)

@@ -30,6 +30,7 @@ from ..messages import (
     ContentVideo,
 )
 from ..tools import ToolChoice, ToolInfo
+from ._common import append_turn, as_parts
 from ._google_config import generation_config, tool_config, tools_to_wire
 
 __all__ = ["LOCAL_ID_PREFIX", "content_parts", "media_part", "messages_to_wire", "request_body"]
@@ -108,12 +109,7 @@ def messages_to_wire(
         else:
             role = "user"
             parts = content_parts(message.content)
-        if not parts:
-            continue
-        if contents and contents[-1]["role"] == role:
-            contents[-1]["parts"].extend(parts)
-        else:
-            contents.append({"role": role, "parts": parts})
+        append_turn(contents, role, parts, key="parts")
     return ({"parts": system} if system else None), contents
 
 
@@ -150,15 +146,10 @@ def _assistant_parts(message: ChatMessageAssistant, model: str) -> List[Part]:
     signed part was a ``functionCall``.
     """
     replay = _replays_reasoning(message, model)
-    items: List[Content] = (
-        [ContentText(text=message.content)]
-        if isinstance(message.content, str)
-        else list(message.content)
-    )
     parts: List[Part] = []
     pending: Optional[str] = None
     call_signatures: Dict[str, str] = {}
-    for item in items:
+    for item in as_parts(message.content):
         if isinstance(item, ContentReasoning):
             if not replay:
                 continue

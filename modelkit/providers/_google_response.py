@@ -13,7 +13,6 @@ become the matching ``APIError``.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ..errors import (
@@ -38,7 +37,7 @@ from ..output import (
     TopLogprob,
 )
 from ..tools import ToolCall
-from ._common import assistant_message
+from ._common import assistant_message, scrub_secrets
 from ._google_request import LOCAL_ID_PREFIX
 from ._rest import error_from_status
 
@@ -252,7 +251,7 @@ def google_error(
             message = f"{message} ({error['status']})"
     else:
         message = text.strip()[:300] or "(empty body)"
-    message, body = _scrub(message, secrets), _scrub(body, secrets)
+    message, body = scrub_secrets(message, secrets), scrub_secrets(body, secrets)
     headers = dict(headers)
     delay = _retry_delay(details)
     if delay is not None and "retry-after" not in headers:
@@ -298,14 +297,3 @@ def _daily_quota(details: List[Any]) -> bool:
                 if "PerDay" in str(violation.get("quotaId", "")):
                     return True
     return False
-
-
-def _scrub(value: Any, secrets: Sequence[Optional[str]]) -> Any:
-    """``value`` (text or JSON data) with every secret in it replaced."""
-    text = value if isinstance(value, str) else json.dumps(value)
-    found = [s for s in secrets if s and s in text]
-    if not found:
-        return value
-    for secret in found:
-        text = text.replace(secret, "[redacted]")
-    return text if isinstance(value, str) else json.loads(text)

@@ -31,6 +31,7 @@ from ..messages import (
     ContentReasoning,
     ContentText,
 )
+from ._common import as_parts
 
 __all__ = ["messages_to_wire", "mistral_tool_call_id"]
 
@@ -94,11 +95,8 @@ def _message(message: ChatMessage) -> WireMessage:
 
 def _assistant(message: ChatMessageAssistant) -> WireMessage:
     item: WireMessage = {"role": "assistant"}
-    parts: Sequence[Content] = (
-        [ContentText(text=message.content)] if isinstance(message.content, str) else message.content
-    )
     chunks: List[Chunk] = []
-    for part in parts:
+    for part in as_parts(message.content):
         if isinstance(part, ContentReasoning):
             if part.reasoning and not part.redacted:
                 text = {"type": "text", "text": part.reasoning}

@@ -12,7 +12,7 @@ input (through ``modelkit._media``).
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import attrs
 
@@ -170,7 +170,7 @@ def _logprob_params(config: GenerateConfig, options: WireOptions) -> Dict[str, A
     return params
 
 
-def tools_to_wire(tools: List[ToolInfo]) -> List[Dict[str, Any]]:
+def tools_to_wire(tools: Sequence[ToolInfo]) -> List[Dict[str, Any]]:
     """Tool definitions as OpenAI ``function`` tools."""
     return [
         {

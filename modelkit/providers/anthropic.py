@@ -16,7 +16,6 @@ are reported beside it; the total is the sum of all four counts.
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple
 
@@ -35,6 +34,7 @@ from ._anthropic_messages import (
     tools_to_wire,
 )
 from ._anthropic_response import STOP_REASONS, error_type, parse_error_body, parse_message
+from ._common import env_first, versioned_url
 from ._rest import HttpRequest, RestAPI, json_or_none
 
 __all__ = [
@@ -221,7 +221,7 @@ class AnthropicAPI(RestAPI):
             )
         super().__init__(
             model_name,
-            base_url=base_url or os.environ.get(BASE_URL_VAR) or None,
+            base_url=base_url or env_first(BASE_URL_VAR),
             api_key=api_key,
             api_key_vars=KEY_VARS,
             config=config,
@@ -233,8 +233,7 @@ class AnthropicAPI(RestAPI):
     @property
     def url(self) -> str:
         """Where requests go: the base URL plus ``/v1/messages``."""
-        base = (self.base_url or DEFAULT_BASE_URL).rstrip("/")
-        return f"{base}/messages" if base.endswith("/v1") else f"{base}/v1/messages"
+        return versioned_url(self.base_url or DEFAULT_BASE_URL, "v1", "messages")
 
     def max_tokens(self) -> Optional[int]:
         return default_max_tokens(self.model_name)

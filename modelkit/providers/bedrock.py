@@ -31,6 +31,7 @@ from . import _sigv4
 from ._aws_credentials import load_credentials, resolve_region
 from ._bedrock_request import converse_body
 from ._bedrock_response import bedrock_error, output_from
+from ._common import env_first
 from ._rest import HttpRequest, RestAPI, json_or_none
 
 __all__ = ["CREDENTIAL_VARS", "SIGNING_NAME", "BedrockAPI"]
@@ -90,9 +91,7 @@ class BedrockAPI(RestAPI):
         additional_model_request_fields: Optional[Dict[str, Any]] = None,
         clock: Optional[Callable[[], datetime]] = None,
     ) -> None:
-        endpoint = base_url or next(
-            (os.environ[v] for v in ENDPOINT_VARS if os.environ.get(v)), None
-        )
+        endpoint = base_url or env_first(*ENDPOINT_VARS)
         super().__init__(
             model_name,
             base_url=endpoint,

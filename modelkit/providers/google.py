@@ -14,8 +14,6 @@ request and response converters live in ``_google_request`` and
 
 from __future__ import annotations
 
-import os
-import re
 from typing import Any, ClassVar, Dict, List, Optional
 
 from .._http import HttpResponse
@@ -25,6 +23,7 @@ from ..errors import APIError
 from ..messages import ChatMessage
 from ..output import ModelOutput
 from ..tools import ToolChoice, ToolInfo
+from ._common import env_first, versioned_url
 from ._google_request import request_body
 from ._google_response import google_error, output_from
 from ._rest import HttpRequest, RestAPI, json_or_none
@@ -34,7 +33,6 @@ __all__ = ["API_KEY_VARS", "BASE_URL_VAR", "DEFAULT_BASE_URL", "GoogleAPI"]
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 API_KEY_VARS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
 BASE_URL_VAR = "GOOGLE_BASE_URL"
-_VERSIONED = re.compile(r"/v\d+(?:alpha|beta)?\d*$")
 
 
 @modelapi("google")
@@ -66,7 +64,7 @@ class GoogleAPI(RestAPI):
     ) -> None:
         super().__init__(
             model_name,
-            base_url=base_url or os.environ.get(BASE_URL_VAR) or None,
+            base_url=base_url or env_first(BASE_URL_VAR),
             api_key=api_key,
             api_key_vars=API_KEY_VARS,
             config=config,
@@ -76,11 +74,9 @@ class GoogleAPI(RestAPI):
     @property
     def url(self) -> str:
         """The ``generateContent`` URL for this model (it carries no key)."""
-        root = (self.base_url or DEFAULT_BASE_URL).rstrip("/")
-        if not _VERSIONED.search(root):
-            root = f"{root}/{self.api_version}"
         name = self.model_name if "/" in self.model_name else f"models/{self.model_name}"
-        return f"{root}/{name}:generateContent"
+        root = self.base_url or DEFAULT_BASE_URL
+        return versioned_url(root, self.api_version, f"{name}:generateContent", any_version=True)
 
     def build_request(
         self,

@@ -18,7 +18,6 @@ chunks and is sent back the same way. Errors arrive as
 from __future__ import annotations
 
 import json
-import os
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Union
 
 from .._http import HttpResponse
@@ -28,8 +27,9 @@ from ..errors import APIError, shorten
 from ..messages import ChatMessage, Content, ContentReasoning, ContentText
 from ..output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ..tools import ToolCall, ToolChoice, ToolFunction, ToolInfo
-from ._common import assistant_message
+from ._common import assistant_message, env_first, versioned_url
 from ._mistral_messages import messages_to_wire, mistral_tool_call_id
+from ._openai_request import tools_to_wire
 from ._rest import HttpRequest, RestAPI, error_from_status, json_or_none
 
 __all__ = [
@@ -81,17 +81,7 @@ def request_body(
     """
     body: Dict[str, Any] = {"model": model, "messages": messages_to_wire(input)}
     if tools:
-        body["tools"] = [
-            {
-                "type": "function",
-                "function": {
-                    "name": tool.name,
-                    "description": tool.description,
-                    "parameters": tool.parameters.to_schema(),
-                },
-            }
-            for tool in tools
-        ]
+        body["tools"] = tools_to_wire(tools)
         body["tool_choice"] = _tool_choice(tool_choice)
         if config.parallel_tool_calls is not None:
             body["parallel_tool_calls"] = config.parallel_tool_calls
@@ -230,7 +220,7 @@ class MistralAPI(RestAPI):
     ) -> None:
         super().__init__(
             model_name,
-            base_url=base_url or os.environ.get(BASE_URL_VAR) or None,
+            base_url=base_url or env_first(BASE_URL_VAR),
             api_key=api_key,
             api_key_vars=KEY_VARS,
             config=config,
@@ -239,9 +229,7 @@ class MistralAPI(RestAPI):
     @property
     def url(self) -> str:
         """Where requests go."""
-        base = (self.base_url or DEFAULT_BASE_URL).rstrip("/")
-        suffix = "/chat/completions" if base.endswith("/v1") else "/v1/chat/completions"
-        return base + suffix
+        return versioned_url(self.base_url or DEFAULT_BASE_URL, "v1", "chat/completions")
 
     def has_reasoning_history(self) -> bool:
         return True

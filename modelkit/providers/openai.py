@@ -21,7 +21,6 @@ compatible servers (Groq, vLLM, Ollama, ...) are presets in ``openai_compat``.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from typing import Any, Dict, List, Optional, Set, Tuple, Union
@@ -33,6 +32,7 @@ from ..errors import APIError, ConfigError, MissingAPIKeyError, ResponseFormatEr
 from ..messages import ChatMessage
 from ..output import ModelCall, ModelOutput
 from ..tools import ToolChoice, ToolInfo
+from ._common import env_first
 from ._openai_request import WireOptions, build_body
 from ._openai_response import (
     ParseOptions,
@@ -96,14 +96,6 @@ def openai_wire_options(model: str) -> WireOptions:
     )
 
 
-def _env(*names: str) -> Optional[str]:
-    for name in names:
-        value = os.environ.get(name)
-        if value:
-            return value
-    return None
-
-
 @modelapi("openai")
 class OpenAIAPI(RestAPI):
     """OpenAI chat completions.
@@ -145,13 +137,13 @@ class OpenAIAPI(RestAPI):
     ) -> None:
         super().__init__(
             model_name,
-            base_url=base_url or _env("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            base_url=base_url or env_first("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
             api_key=api_key,
             api_key_vars=["OPENAI_API_KEY"],
             config=config,
         )
-        self.organization = organization or _env("OPENAI_ORG_ID")
-        self.project = project or _env("OPENAI_PROJECT_ID")
+        self.organization = organization or env_first("OPENAI_ORG_ID")
+        self.project = project or env_first("OPENAI_PROJECT_ID")
         self._init_state()
 
     def _init_state(self) -> None:
@@ -288,7 +280,7 @@ class AzureOpenAIAPI(OpenAIAPI):
     ) -> None:
         if model_name.startswith("azure/"):
             model_name = model_name[len("azure/") :]
-        endpoint = base_url or _env("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_BASE_URL")
+        endpoint = base_url or env_first("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_BASE_URL")
         if not endpoint:
             raise ConfigError(
                 "azure: no endpoint. Set $AZURE_OPENAI_ENDPOINT "
@@ -302,13 +294,13 @@ class AzureOpenAIAPI(OpenAIAPI):
             api_key_vars=["AZURE_OPENAI_API_KEY"],
             config=config,
         )
-        self.ad_token = None if self.api_key else _env("AZURE_OPENAI_AD_TOKEN")
+        self.ad_token = None if self.api_key else env_first("AZURE_OPENAI_AD_TOKEN")
         if not self.api_key and not self.ad_token:
             raise MissingAPIKeyError("azure", ["AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN"])
         self.organization = self.project = None
         self.api_version = (
             api_version
-            or _env("AZURE_OPENAI_API_VERSION", "OPENAI_API_VERSION")
+            or env_first("AZURE_OPENAI_API_VERSION", "OPENAI_API_VERSION")
             or AZURE_API_VERSION
         )
         self._init_state()

@@ -20,9 +20,10 @@ import attrs
 from ..api import ModelAPI, modelapi
 from ..config import GenerateConfig
 from ..errors import ConfigError
+from ._common import env_first
 from ._openai_request import WireOptions
 from ._openai_response import ParseOptions
-from .openai import OpenAIAPI, _env
+from .openai import OpenAIAPI
 
 __all__ = ["PRESETS", "GenericOpenAIAPI", "OpenAICompatibleAPI", "Preset"]
 
@@ -206,7 +207,7 @@ class OpenAICompatibleAPI(OpenAIAPI):
         config: GenerateConfig,
     ) -> None:
         self.settings = preset
-        url = base_url or _env(*preset.base_url_vars) or preset.base_url
+        url = base_url or env_first(*preset.base_url_vars) or preset.base_url
         if not url:
             names = " or ".join(f"${v}" for v in preset.base_url_vars)
             raise ConfigError(
