@@ -95,7 +95,7 @@ class ModelAPI(abc.ABC):
         self.base_url = base_url
         self.api_key_vars = list(api_key_vars)
         self.config = config
-        self.api_key = api_key or _first_env(self.api_key_vars)
+        self.api_key = api_key or env_first(*self.api_key_vars)
         if self.requires_api_key and not self.api_key:
             raise MissingAPIKeyError(self.provider or type(self).__name__, self.api_key_vars)
 
@@ -163,7 +163,8 @@ class ModelAPI(abc.ABC):
         return False
 
 
-def _first_env(names: Sequence[str]) -> Optional[str]:
+def env_first(*names: str) -> Optional[str]:
+    """The value of the first of ``names`` set to a non-empty value, else ``None``."""
     for name in names:
         value = os.environ.get(name)
         if value:

@@ -1,7 +1,7 @@
 """Small helpers that several provider modules share.
 
-Settings: ``env_first`` (the first environment variable that is set) and
-``versioned_url`` (an endpoint under an API root that may or may not end in
+Settings: ``env_first`` (the first environment variable that is set, from
+``modelkit.api``) and ``versioned_url`` (an endpoint under an API root that may or may not end in
 its version already). Requests: ``as_parts`` (a message's content as a list
 of parts) and ``append_turn`` (add a turn, merging runs of one role). Responses:
 ``assistant_message`` (the assistant message of an API whose answer is a
@@ -13,10 +13,10 @@ are pure.
 from __future__ import annotations
 
 import json
-import os
 import re
 from typing import Any, Dict, List, Optional, Sequence, Union
 
+from ..api import env_first
 from ..messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
 from ..tools import ToolCall
 
@@ -30,15 +30,6 @@ __all__ = [
 ]
 
 _VERSION_SEGMENT = r"/v\d+(?:alpha|beta)?\d*$"
-
-
-def env_first(*names: str) -> Optional[str]:
-    """The value of the first of ``names`` set to a non-empty value, else ``None``."""
-    for name in names:
-        value = os.environ.get(name)
-        if value:
-            return value
-    return None
 
 
 def versioned_url(root: str, version: str, path: str, *, any_version: bool = False) -> str:
