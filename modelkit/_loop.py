@@ -78,13 +78,13 @@ def generate_loop(
         ConfigError: ``max_turns`` below 1, or a tool that cannot be run.
         APIError: a generation failed (after the engine's retries).
     """
+    from ._prepare import input_messages
     from ._tool_exec import execute_tools, tool_defs
-    from .model import _messages
 
     if isinstance(max_turns, bool) or not isinstance(max_turns, int) or max_turns < 1:
         raise ConfigError(f"max_turns must be an integer of at least 1, got {max_turns!r}")
     defs = list(tool_defs(tools).values())
-    messages: List[ChatMessage] = _messages(input)
+    messages: List[ChatMessage] = input_messages(input)
     merged = model.config.merge(config)
     usage = ModelUsage()
     choice = tool_choice

@@ -22,49 +22,25 @@ from typing import (
     Dict,
     Iterable,
     List,
-    Mapping,
     Optional,
-    Sequence,
     Union,
 )
 
-import attrs
-
+from ._prepare import GenerateRequest, ModelInput, ToolsInput, prepare_request
 from .api import ModelAPI, resolve_provider
 from .config import GenerateConfig, GenerateConfigArgs
 from .errors import ConfigError
-from .messages import (
-    ChatMessage,
-    ChatMessageAssistant,
-    ChatMessageSystem,
-    ChatMessageUser,
-    ContentReasoning,
-    ContentText,
-    message_from_dict,
-)
 from .output import ModelOutput, ModelUsage
-from .tools import ToolChoice, ToolFunction, ToolInfo, to_tool_info
+from .tools import ToolChoice
 
 if TYPE_CHECKING:
     from ._loop import GenerateLoopResult
 
 __all__ = ["GenerateRequest", "Model", "ModelInput", "ToolsInput", "get_model"]
 
-ModelInput = Union[str, Sequence[Union[ChatMessage, Mapping[str, Any]]]]
-ToolsInput = Sequence[Any]
 ConfigInput = Union[GenerateConfig, GenerateConfigArgs, None]
 
 _MODEL_VARS = ("MODELKIT_MODEL", "INSPECT_EVAL_MODEL")
-
-
-@attrs.frozen
-class GenerateRequest:
-    """One generation, normalised: what the API is asked, with which config."""
-
-    input: List[ChatMessage]
-    tools: List[ToolInfo]
-    tool_choice: ToolChoice
-    config: GenerateConfig
 
 
 class Model:
@@ -265,23 +241,7 @@ class Model:
         config: ConfigInput = None,
     ) -> GenerateRequest:
         """Normalise one call's arguments into the request the API sees."""
-        merged = self.config.merge(config)
-        messages = _messages(input)
-        if merged.system_message:
-            messages.insert(0, ChatMessageSystem(content=merged.system_message))
-        infos = [to_tool_info(tool) for tool in tools]
-        choice: ToolChoice = tool_choice or ("auto" if infos else "none")
-        _check_tool_choice(choice, infos)
-        if not infos and self.api.tools_required():
-            infos = _tools_named_in(messages)
-            choice = "none"
-        if self.api.collapse_user_messages():
-            messages = _collapse(messages, "user")
-        if self.api.collapse_assistant_messages():
-            messages = _collapse(messages, "assistant")
-        if merged.reasoning_history is False or not self.api.has_reasoning_history():
-            messages = [_without_reasoning(m) for m in messages]
-        return GenerateRequest(input=messages, tools=infos, tool_choice=choice, config=merged)
+        return prepare_request(self.api, self.config.merge(config), input, tools, tool_choice)
 
     def close(self) -> None:
         """Close the API's clients and drop this model from ``get_model``'s memo."""
@@ -299,89 +259,6 @@ class Model:
 
     async def __aexit__(self, *exc: Any) -> None:
         self.close()
-
-
-def _messages(input: ModelInput) -> List[ChatMessage]:
-    if isinstance(input, str):
-        return [ChatMessageUser(content=input)]
-    if not isinstance(input, Sequence):
-        raise ConfigError(
-            f"input must be a string or a list of chat messages, got {type(input).__name__}"
-        )
-    messages: List[ChatMessage] = []
-    for item in input:
-        if isinstance(item, Mapping):
-            messages.append(message_from_dict(item))
-        elif (
-            isinstance(item, (ChatMessageSystem, ChatMessageUser, ChatMessageAssistant))
-            or getattr(item, "role", None) == "tool"
-        ):
-            messages.append(item)  # type: ignore[arg-type]
-        else:
-            raise ConfigError(
-                f"input messages must be ChatMessage objects or dicts, got {type(item).__name__}"
-            )
-    if not messages:
-        raise ConfigError("input is empty: give a prompt string or at least one message")
-    return messages
-
-
-def _check_tool_choice(choice: ToolChoice, tools: List[ToolInfo]) -> None:
-    if isinstance(choice, ToolFunction):
-        if choice.name not in {t.name for t in tools}:
-            raise ConfigError(f"tool_choice names {choice.name!r}, which is not among the tools")
-    elif choice not in ("auto", "any", "none"):
-        raise ConfigError(
-            f"tool_choice must be 'auto', 'any', 'none' or ToolFunction(name), got {choice!r}"
-        )
-
-
-def _tools_named_in(messages: List[ChatMessage]) -> List[ToolInfo]:
-    """Placeholder tool definitions for tools a conversation already used."""
-    names: Dict[str, None] = {}
-    for message in messages:
-        if isinstance(message, ChatMessageAssistant):
-            for call in message.tool_calls or []:
-                names.setdefault(call.function)
-    return [ToolInfo(name=name, description=name) for name in names]
-
-
-def _collapse(messages: List[ChatMessage], role: str) -> List[ChatMessage]:
-    """Merge each run of consecutive ``role`` messages into one."""
-    out: List[ChatMessage] = []
-    for message in messages:
-        previous = out[-1] if out else None
-        if previous is not None and previous.role == role and message.role == role:
-            out[-1] = _merge_pair(previous, message)
-        else:
-            out.append(message)
-    return out
-
-
-def _parts(message: ChatMessage) -> List[Any]:
-    content = message.content
-    return [ContentText(text=content)] if isinstance(content, str) else list(content)
-
-
-def _merge_pair(first: Any, second: Any) -> Any:
-    changes: Dict[str, Any] = {"content": _parts(first) + _parts(second)}
-    if isinstance(first, ChatMessageAssistant):
-        calls = (first.tool_calls or []) + (second.tool_calls or [])
-        changes["tool_calls"] = calls or None
-    elif isinstance(first, ChatMessageUser) and (first.tool_call_id or second.tool_call_id):
-        changes["tool_call_id"] = (first.tool_call_id or []) + (second.tool_call_id or [])
-    return attrs.evolve(first, **changes)
-
-
-def _without_reasoning(message: ChatMessage) -> ChatMessage:
-    if not isinstance(message, ChatMessageAssistant):
-        return message
-    content = message.content
-    if not isinstance(content, str) and any(isinstance(p, ContentReasoning) for p in content):
-        content = [p for p in content if not isinstance(p, ContentReasoning)]
-    elif message.reasoning is None:
-        return message
-    return attrs.evolve(message, content=content, reasoning=None)
 
 
 # --- get_model and its memo ---------------------------------------------------

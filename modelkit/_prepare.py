@@ -1,0 +1,153 @@
+"""Normalising one call: what ``Model.generate`` turns its arguments into.
+
+A prompt string becomes a user message (message dicts become messages),
+the system-message override goes first, tools become ``ToolInfo`` with a
+checked ``tool_choice``, runs of user or assistant messages collapse where
+the API asks, and reasoning is dropped unless the API takes it back. The
+result is a ``GenerateRequest``: what the cache keys on and the engine sends.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+import attrs
+
+from .api import ModelAPI
+from .config import GenerateConfig
+from .errors import ConfigError
+from .messages import (
+    ChatMessage,
+    ChatMessageAssistant,
+    ChatMessageSystem,
+    ChatMessageTool,
+    ChatMessageUser,
+    ContentReasoning,
+    ContentText,
+    message_from_dict,
+)
+from .tools import ToolChoice, ToolFunction, ToolInfo, to_tool_info
+
+__all__ = ["GenerateRequest", "ModelInput", "ToolsInput", "input_messages", "prepare_request"]
+
+ModelInput = Union[str, Sequence[Union[ChatMessage, Mapping[str, Any]]]]
+ToolsInput = Sequence[Any]
+
+
+@attrs.frozen
+class GenerateRequest:
+    """One generation, normalised: what the API is asked, with which config."""
+
+    input: List[ChatMessage]
+    tools: List[ToolInfo]
+    tool_choice: ToolChoice
+    config: GenerateConfig
+
+
+def prepare_request(
+    api: ModelAPI,
+    config: GenerateConfig,
+    input: ModelInput,
+    tools: ToolsInput = (),
+    tool_choice: Optional[ToolChoice] = None,
+) -> GenerateRequest:
+    """The request ``api`` is sent for ``input`` under the merged ``config``."""
+    messages = input_messages(input)
+    if config.system_message:
+        messages.insert(0, ChatMessageSystem(content=config.system_message))
+    infos = [to_tool_info(tool) for tool in tools]
+    choice: ToolChoice = tool_choice or ("auto" if infos else "none")
+    _check_tool_choice(choice, infos)
+    if not infos and api.tools_required():
+        infos = _tools_named_in(messages)
+        choice = "none"
+    if api.collapse_user_messages():
+        messages = _collapse(messages, "user")
+    if api.collapse_assistant_messages():
+        messages = _collapse(messages, "assistant")
+    if config.reasoning_history is False or not api.has_reasoning_history():
+        messages = [_without_reasoning(m) for m in messages]
+    return GenerateRequest(input=messages, tools=infos, tool_choice=choice, config=config)
+
+
+def input_messages(input: ModelInput) -> List[ChatMessage]:
+    """The messages of a prompt string or a list of messages (or their dicts)."""
+    if isinstance(input, str):
+        return [ChatMessageUser(content=input)]
+    if not isinstance(input, Sequence):
+        raise ConfigError(
+            f"input must be a string or a list of chat messages, got {type(input).__name__}"
+        )
+    messages: List[ChatMessage] = []
+    for item in input:
+        if isinstance(item, Mapping):
+            messages.append(message_from_dict(item))
+        elif isinstance(
+            item, (ChatMessageSystem, ChatMessageUser, ChatMessageAssistant, ChatMessageTool)
+        ):
+            messages.append(item)
+        else:
+            raise ConfigError(
+                f"input messages must be ChatMessage objects or dicts, got {type(item).__name__}"
+            )
+    if not messages:
+        raise ConfigError("input is empty: give a prompt string or at least one message")
+    return messages
+
+
+def _check_tool_choice(choice: ToolChoice, tools: List[ToolInfo]) -> None:
+    if isinstance(choice, ToolFunction):
+        if choice.name not in {t.name for t in tools}:
+            raise ConfigError(f"tool_choice names {choice.name!r}, which is not among the tools")
+    elif choice not in ("auto", "any", "none"):
+        raise ConfigError(
+            f"tool_choice must be 'auto', 'any', 'none' or ToolFunction(name), got {choice!r}"
+        )
+
+
+def _tools_named_in(messages: List[ChatMessage]) -> List[ToolInfo]:
+    """Placeholder tool definitions for tools a conversation already used."""
+    names: Dict[str, None] = {}
+    for message in messages:
+        if isinstance(message, ChatMessageAssistant):
+            for call in message.tool_calls or []:
+                names.setdefault(call.function)
+    return [ToolInfo(name=name, description=name) for name in names]
+
+
+def _collapse(messages: List[ChatMessage], role: str) -> List[ChatMessage]:
+    """Merge each run of consecutive ``role`` messages into one."""
+    out: List[ChatMessage] = []
+    for message in messages:
+        previous = out[-1] if out else None
+        if previous is not None and previous.role == role and message.role == role:
+            out[-1] = _merge_pair(previous, message)
+        else:
+            out.append(message)
+    return out
+
+
+def _parts(message: ChatMessage) -> List[Any]:
+    content = message.content
+    return [ContentText(text=content)] if isinstance(content, str) else list(content)
+
+
+def _merge_pair(first: Any, second: Any) -> Any:
+    changes: Dict[str, Any] = {"content": _parts(first) + _parts(second)}
+    if isinstance(first, ChatMessageAssistant):
+        calls = (first.tool_calls or []) + (second.tool_calls or [])
+        changes["tool_calls"] = calls or None
+    elif isinstance(first, ChatMessageUser) and (first.tool_call_id or second.tool_call_id):
+        changes["tool_call_id"] = (first.tool_call_id or []) + (second.tool_call_id or [])
+    return attrs.evolve(first, **changes)
+
+
+def _without_reasoning(message: ChatMessage) -> ChatMessage:
+    if not isinstance(message, ChatMessageAssistant):
+        return message
+    content = message.content
+    if not isinstance(content, str) and any(isinstance(p, ContentReasoning) for p in content):
+        content = [p for p in content if not isinstance(p, ContentReasoning)]
+    elif message.reasoning is None:
+        return message
+    return attrs.evolve(message, content=content, reasoning=None)
