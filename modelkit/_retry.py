@@ -15,7 +15,6 @@ which waiting will not fix.
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
@@ -90,6 +89,8 @@ def retry_after(
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # only for HTTP-date Retry-After; costs ~13 ms to import
+
     parsed = email.utils.parsedate_tz(value)
     if parsed is None:
         return None

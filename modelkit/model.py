@@ -11,7 +11,6 @@ the request to the engine (connection limits, retries, call records).
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import threading
@@ -352,6 +351,8 @@ def _memo_key(
     api_key: Optional[str],
     model_args: Dict[str, Any],
 ) -> str:
+    import hashlib  # lazily: loading OpenSSL costs ~10 ms at cold start
+
     key_hash = hashlib.sha256(api_key.encode()).hexdigest() if api_key else None
     args = {name: _arg_key(value) for name, value in model_args.items()}
     return json.dumps([spec, config.to_dict(), base_url, key_hash, args], sort_keys=True)

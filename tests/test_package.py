@@ -129,7 +129,7 @@ _FIRST_CALL = r"""
 import json, sys
 import modelkit
 modelkit.get_model("mockllm/model").generate("hi")
-heavy = ("requests", "urllib3", "asyncio", "sqlite3", "concurrent.futures")
+heavy = ("requests", "urllib3", "asyncio", "sqlite3", "concurrent.futures", "email.utils")
 print(json.dumps(sorted(m for m in heavy if m in sys.modules)))
 """
 
