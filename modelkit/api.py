@@ -186,13 +186,13 @@ def modelapi(name: str) -> Callable[[Any], Any]:
     """
 
     def register(target: Any) -> Any:
-        with _registry_lock:
-            _registry[name] = target
         if isinstance(target, type):
             if not issubclass(target, ModelAPI):
                 raise ConfigError(f"@modelapi({name!r}) needs a ModelAPI subclass")
             if not target.__dict__.get("provider"):
                 target.provider = name
+        with _registry_lock:
+            _registry[name] = target
         return target
 
     return register

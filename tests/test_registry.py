@@ -49,6 +49,7 @@ def test_a_factory_must_return_a_model_api() -> None:
 def test_decorating_a_non_api_class_fails() -> None:
     with pytest.raises(ConfigError, match="needs a ModelAPI subclass"):
         modelapi("not-an-api")(int)
+    assert "not-an-api" not in provider_names(), "a rejected class must not be registered"
 
 
 def test_builtin_providers_load_lazily() -> None:
