@@ -3,6 +3,7 @@
 #   make test      the test suite (default Python)
 #   make lint      ruff + mypy --strict
 #   make test-all  the suite on every Python 3.8–3.13 found
+#   make test-min  the suite on the oldest requests (urllib3 1.26) and attrs allowed
 #   make bench     benchmarks (import time, engine, cache)
 #   make test-live the live suite against a local llama-cpp-python server
 
@@ -13,7 +14,7 @@ STAMP := $(VENV)/.installed
 VERSIONS ?= 3.8 3.9 3.10 3.11 3.12 3.13
 PYTEST_ARGS ?= -q
 
-.PHONY: install demo test lint test-all test-py bench test-live clean
+.PHONY: install demo test lint test-all test-py test-min bench test-live clean
 
 $(STAMP): setup.cfg pyproject.toml requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,12 @@ test-all:
 	  echo "== Python $$v"; \
 	  $(MAKE) --no-print-directory test-py PY=$$v || exit 1; \
 	done
+
+# The suite on the oldest requests/attrs/urllib3 that setup.cfg allows.
+test-min:
+	$(PYTHON) -m venv .venv-min
+	.venv-min/bin/python -m pip install -q -e . -r requirements-dev.txt -r requirements-min.txt
+	.venv-min/bin/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	@for script in benchmarks/bench_*.py; do \

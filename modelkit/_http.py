@@ -224,11 +224,15 @@ class HttpClient:
                 timeout=(min(connect_timeout, budget), budget),
                 proxies=self._proxies(url),
             )
+            content = response.content
             cutoff.finish()
+            if cutoff.fired:  # urllib3 1.x returns a cut-off body without raising
+                raise self._timeout(budget)
+            self._check_complete(response.headers, content)
             return HttpResponse(
                 status=response.status_code,
                 headers=dict(response.headers.lower_items()),
-                content=response.content,
+                content=content,
                 elapsed=time.monotonic() - start,
             )
         except requests.exceptions.RequestException as exc:
@@ -242,6 +246,23 @@ class HttpClient:
         finally:
             _current.cutoff = None
             alarm.cancel()
+
+    def _check_complete(self, headers: Mapping[str, str], content: bytes) -> None:
+        """Raise ``APIConnectionError`` for a body shorter than its Content-Length.
+
+        urllib3 2 checks this itself; urllib3 1.26 (still pinned by many
+        legacy applications) silently returns the truncated body.
+        """
+        declared = headers.get("content-length")
+        encoding = headers.get("content-encoding", "identity").lower()
+        if declared is None or encoding != "identity" or not declared.isdigit():
+            return
+        if len(content) < int(declared):
+            raise APIConnectionError(
+                f"connection failed: response truncated ({len(content)} of {declared} bytes)",
+                provider=self.provider,
+                model=self.model,
+            )
 
     def _proxies(self, url: str) -> Dict[str, str]:
         """The proxies the environment sets for ``url``'s origin (``NO_PROXY`` honoured)."""

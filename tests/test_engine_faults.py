@@ -116,7 +116,7 @@ def test_max_retries_zero_makes_one_attempt(loopback: LoopbackServer) -> None:
 
 @pytest.mark.parametrize(
     ("fault", "match"),
-    [(Reply(reset_after=20), "reset"), (Reply(truncate_at=20), "IncompleteRead")],
+    [(Reply(reset_after=20), "reset"), (Reply(truncate_at=20), "IncompleteRead|truncated")],
 )
 def test_broken_bodies_are_connection_errors_and_retried(
     loopback: LoopbackServer, fault: Reply, match: str
