@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 import pytest
+from wire import load_fixture
 
 from modelkit.config import GenerateConfig
 from modelkit.errors import (
@@ -69,7 +70,6 @@ from modelkit.tools import (
     ToolParams,
 )
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "anthropic"
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 WEATHER = ToolInfo(
@@ -92,8 +92,7 @@ WEATHER = ToolInfo(
 
 
 def fixture(name: str) -> Any:
-    with open(FIXTURES / name, encoding="utf-8") as handle:
-        return json.load(handle)
+    return load_fixture("anthropic", name)
 
 
 Case = Tuple[str, List[ChatMessage], List[ToolInfo], ToolChoice, GenerateConfig]

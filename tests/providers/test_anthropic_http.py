@@ -15,12 +15,11 @@ appear in an exception or a ``ModelCall``.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, List
 
 import pytest
 import responses
-from responses import matchers
+from wire import expect_post, load_fixture
 
 from modelkit import get_model
 from modelkit._engine import run_request
@@ -39,7 +38,6 @@ from modelkit.output import ModelCall
 from modelkit.providers.anthropic import AnthropicAPI
 from modelkit.tools import ToolInfo, ToolParam, ToolParams
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "anthropic"
 KEY = "test-key-not-real"
 URL = "https://api.anthropic.com/v1/messages"
 HEADERS = {"x-api-key": KEY, "anthropic-version": "2023-06-01", "content-type": "application/json"}
@@ -64,28 +62,25 @@ WEATHER = ToolInfo(
 
 
 def fixture(name: str) -> Any:
-    with open(FIXTURES / name, encoding="utf-8") as handle:
-        return json.load(handle)
+    return load_fixture("anthropic", name)
 
 
 def test_a_tool_call_its_result_and_a_final_answer_round_trip() -> None:
     model = get_model("anthropic/claude-sonnet-4-5", api_key=KEY)
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        mock.post(
+        expect_post(
+            mock,
             URL,
-            json=fixture("tool_use.response.json"),
-            match=[
-                matchers.json_params_matcher(fixture("round_trip_1.request.json")),
-                matchers.header_matcher(HEADERS),
-            ],
+            request=fixture("round_trip_1.request.json"),
+            response=fixture("tool_use.response.json"),
+            headers=HEADERS,
         )
-        mock.post(
+        expect_post(
+            mock,
             URL,
-            json=fixture("final_answer.response.json"),
-            match=[
-                matchers.json_params_matcher(fixture("round_trip_2.request.json")),
-                matchers.header_matcher(HEADERS),
-            ],
+            request=fixture("round_trip_2.request.json"),
+            response=fixture("final_answer.response.json"),
+            headers=HEADERS,
         )
         first = model.generate("What's the weather like in San Francisco?", tools=[WEATHER])
         assert first.stop_reason == "tool_calls"
@@ -122,10 +117,11 @@ def test_base_url_from_the_environment_version_and_beta_headers(
         "anthropic-beta": "interleaved-thinking-2025-05-14,context-1m-2025-08-07",
     }
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        mock.post(
+        expect_post(
+            mock,
             "http://127.0.0.1:9/proxy/v1/messages",
-            json=fixture("text.response.json"),
-            match=[matchers.header_matcher(headers)],
+            response=fixture("text.response.json"),
+            headers=headers,
         )
         assert model.generate("hi").completion == "Hi! My name is Claude."
 

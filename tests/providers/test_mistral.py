@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 import pytest
+from wire import load_fixture
 
 from modelkit.config import GenerateConfig
 from modelkit.errors import (
@@ -75,7 +76,6 @@ from modelkit.tools import (
     ToolParams,
 )
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mistral"
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 WAV = "UklGRiQAAABXQVZFZm10IBAAAAABAAEARKwAAIhYAQACABAAZGF0YQAAAAA="
 
@@ -90,8 +90,7 @@ PAYMENT_STATUS = ToolInfo(
 
 
 def fixture(name: str) -> Any:
-    with open(FIXTURES / name, encoding="utf-8") as handle:
-        return json.load(handle)
+    return load_fixture("mistral", name)
 
 
 Case = Tuple[str, List[ChatMessage], List[ToolInfo], ToolChoice, GenerateConfig]

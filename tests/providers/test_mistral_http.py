@@ -11,12 +11,11 @@ The fake key must never appear in an exception or a ``ModelCall``.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, List
 
 import pytest
 import responses
-from responses import matchers
+from wire import expect_post, load_fixture
 
 from modelkit import get_model
 from modelkit._engine import run_request
@@ -34,7 +33,6 @@ from modelkit.output import ModelCall
 from modelkit.providers.mistral import MistralAPI
 from modelkit.tools import ToolInfo, ToolParam, ToolParams
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mistral"
 KEY = "test-key-not-real"
 URL = "https://api.mistral.ai/v1/chat/completions"
 HEADERS = {"Authorization": f"Bearer {KEY}", "content-type": "application/json"}
@@ -50,28 +48,25 @@ PAYMENT_STATUS = ToolInfo(
 
 
 def fixture(name: str) -> Any:
-    with open(FIXTURES / name, encoding="utf-8") as handle:
-        return json.load(handle)
+    return load_fixture("mistral", name)
 
 
 def test_a_tool_call_its_result_and_a_final_answer_round_trip() -> None:
     model = get_model("mistral/mistral-large-latest", api_key=KEY)
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        mock.post(
+        expect_post(
+            mock,
             URL,
-            json=fixture("tool_calls.response.json"),
-            match=[
-                matchers.json_params_matcher(fixture("round_trip_1.request.json")),
-                matchers.header_matcher(HEADERS),
-            ],
+            request=fixture("round_trip_1.request.json"),
+            response=fixture("tool_calls.response.json"),
+            headers=HEADERS,
         )
-        mock.post(
+        expect_post(
+            mock,
             URL,
-            json=fixture("final_answer.response.json"),
-            match=[
-                matchers.json_params_matcher(fixture("round_trip_2.request.json")),
-                matchers.header_matcher(HEADERS),
-            ],
+            request=fixture("round_trip_2.request.json"),
+            response=fixture("final_answer.response.json"),
+            headers=HEADERS,
         )
         question = "What's the status of my transaction T1001?"
         first = model.generate(question, tools=[PAYMENT_STATUS])
@@ -98,10 +93,11 @@ def test_base_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MISTRAL_BASE_URL", "http://127.0.0.1:9/mistral/v1")
     model = get_model("mistral/mistral-small-latest")
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        mock.post(
+        expect_post(
+            mock,
             "http://127.0.0.1:9/mistral/v1/chat/completions",
-            json=fixture("text.response.json"),
-            match=[matchers.header_matcher(HEADERS)],
+            response=fixture("text.response.json"),
+            headers=HEADERS,
         )
         assert model.generate("hi").completion.startswith("Claude Monet")
     assert MistralAPI("m", base_url="https://eu.example", api_key=KEY).url == (

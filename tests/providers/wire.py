@@ -1,0 +1,54 @@
+"""Shared scaffolding for the provider wire tests: fixture loading and mocked POSTs.
+
+``load_fixture`` reads ``tests/fixtures/<provider>/<name>`` as JSON;
+``expect_post`` registers one answer on a ``responses.RequestsMock`` that
+only matches a POST whose JSON body equals the expected request and whose
+headers include the expected ones. Plain functions, imported by the test
+modules in this folder as ``from wire import ...`` (pytest puts the folder on
+``sys.path``, there being no ``__init__.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import responses
+from responses import matchers
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def load_fixture(provider: str, name: str) -> Any:
+    """The JSON in ``tests/fixtures/<provider>/<name>`` (``name`` includes ``.json``)."""
+    return json.loads((FIXTURES / provider / name).read_text(encoding="utf-8"))
+
+
+def expect_post(
+    mock: responses.RequestsMock,
+    url: str,
+    *,
+    request: Optional[Any] = None,
+    response: Any = None,
+    headers: Optional[Dict[str, str]] = None,
+    status: int = 200,
+    response_headers: Optional[Dict[str, str]] = None,
+) -> None:
+    """Answer one POST to ``url`` with ``response`` as JSON.
+
+    Args:
+        mock: The active ``responses.RequestsMock``.
+        url: The URL the POST must go to.
+        request: The exact JSON body the POST must carry; ``None`` matches any body.
+        response: The JSON body of the answer.
+        headers: Headers the POST must carry (others are allowed); ``None`` checks none.
+        status: The answer's HTTP status.
+        response_headers: Headers of the answer.
+    """
+    match: List[Any] = []
+    if headers is not None:
+        match.append(matchers.header_matcher(headers))
+    if request is not None:
+        match.append(matchers.json_params_matcher(request))
+    mock.post(url, json=response, status=status, headers=response_headers, match=match)
