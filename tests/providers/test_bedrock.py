@@ -27,7 +27,7 @@ from typing import Any, Dict, Iterator, List, Optional, Type
 
 import pytest
 import responses
-from responses import matchers
+from wire import expect_post, load_fixture
 
 from modelkit import GenerateConfig, get_model
 from modelkit.errors import (
@@ -53,7 +53,6 @@ from modelkit.model import Model
 from modelkit.providers import _sigv4 as sigv4
 from modelkit.tools import ToolCall, ToolFunction, ToolInfo, ToolParam, ToolParams
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bedrock"
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 SESSION_TOKEN = "test-session-token-EXAMPLE"
@@ -63,7 +62,7 @@ PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAW
 
 
 def load(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
+    return load_fixture("bedrock", f"{name}.json")
 
 
 def url(model: str, region: str = "us-east-1") -> str:
@@ -96,10 +95,15 @@ def expect(
     status: int = 200,
     headers: Optional[Dict[str, str]] = None,
 ) -> None:
-    match = [matchers.header_matcher({"Content-Type": "application/json"})]
-    if body is not None:
-        match.append(matchers.json_params_matcher(body))
-    mock.add(responses.POST, url(model), json=reply, status=status, headers=headers, match=match)
+    expect_post(
+        mock,
+        url(model),
+        request=body,
+        response=reply,
+        headers={"Content-Type": "application/json"},
+        status=status,
+        response_headers=headers,
+    )
 
 
 def expected_authorization(request: Any, region: str = "us-east-1") -> str:
@@ -191,11 +195,11 @@ def test_bedrock_api_key_is_sent_as_a_bearer_token(
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "test-bedrock-api-key")
-    mock.add(
-        responses.POST,
+    expect_post(
+        mock,
         url(CLAUDE),
-        json=load("chat.response"),
-        match=[matchers.header_matcher({"Authorization": "Bearer test-bedrock-api-key"})],
+        response=load("chat.response"),
+        headers={"Authorization": "Bearer test-bedrock-api-key"},
     )
     output = bedrock().generate("hi")
     assert output.call is not None and output.call.headers["Authorization"] == "[redacted]"

@@ -19,12 +19,11 @@ and every test that sends it checks that it appears only in the
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Type
 
 import pytest
 import responses
-from responses import matchers
+from wire import expect_post, load_fixture
 
 from modelkit import GenerateConfig, get_model
 from modelkit.errors import (
@@ -50,14 +49,13 @@ from modelkit.model import Model
 from modelkit.output import ModelOutput
 from modelkit.tools import ToolCall, ToolFunction, ToolInfo, ToolParam, ToolParams
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "google"
 KEY = "test-google-key"
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 WAV = "UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YQAAAAA="
 
 
 def load(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
+    return load_fixture("google", f"{name}.json")
 
 
 def url(model: str) -> str:
@@ -87,10 +85,8 @@ def expect(
     status: int = 200,
 ) -> None:
     """Answer one POST to ``model`` whose JSON body is exactly ``body``."""
-    match = [matchers.header_matcher({"x-goog-api-key": KEY, "Content-Type": "application/json"})]
-    if body is not None:
-        match.append(matchers.json_params_matcher(body))
-    mock.add(responses.POST, url(model), json=reply, status=status, match=match)
+    headers = {"x-goog-api-key": KEY, "Content-Type": "application/json"}
+    expect_post(mock, url(model), request=body, response=reply, headers=headers, status=status)
 
 
 def assert_key_kept_secret(output_or_error: Any) -> None:
@@ -254,11 +250,11 @@ def test_base_url_from_the_environment_and_tuned_model_paths(
     monkeypatch: pytest.MonkeyPatch, mock: responses.RequestsMock
 ) -> None:
     monkeypatch.setenv("GOOGLE_BASE_URL", "http://127.0.0.1:9/proxy/v1beta/")
-    mock.add(
-        responses.POST,
+    expect_post(
+        mock,
         "http://127.0.0.1:9/proxy/v1beta/tunedModels/my-model-7:generateContent",
-        json=load("chat.response"),
-        match=[matchers.header_matcher({"x-goog-api-key": KEY})],
+        response=load("chat.response"),
+        headers={"x-goog-api-key": KEY},
     )
     output = get_model("google/tunedModels/my-model-7", memoize=False).generate("hi")
     assert output.completion == "One white dot, a tiny star."
@@ -269,11 +265,11 @@ def test_gemini_api_key_is_read_when_google_api_key_is_unset(
 ) -> None:
     monkeypatch.delenv("GOOGLE_API_KEY")
     monkeypatch.setenv("GEMINI_API_KEY", "test-gemini-key")
-    mock.add(
-        responses.POST,
+    expect_post(
+        mock,
         url("gemini-2.5-flash"),
-        json=load("chat.response"),
-        match=[matchers.header_matcher({"x-goog-api-key": "test-gemini-key"})],
+        response=load("chat.response"),
+        headers={"x-goog-api-key": "test-gemini-key"},
     )
     gemini().generate("hi")
 
