@@ -217,14 +217,24 @@ class _Handler(BaseHTTPRequestHandler):
         received = Received(self.command, self.path, headers, body)
         server = self.loopback
         reply = server._next_reply(received)
+        released = []
+
+        def release() -> None:
+            # No longer in flight once the client can have the whole answer:
+            # called before the body's last write, else a client that got it
+            # could send its next request before this one is counted out.
+            if not released:
+                released.append(True)
+                server._done()
+
         try:
-            self._send(reply, server.closing)
+            self._send(reply, server.closing, release)
         except (BrokenPipeError, ConnectionResetError, socket.timeout):
             self.close_connection = True
         finally:
-            server._done()
+            release()
 
-    def _send(self, reply: Reply, closing: threading.Event) -> None:
+    def _send(self, reply: Reply, closing: threading.Event, release: Any) -> None:
         if reply.delay and closing.wait(reply.delay):
             self.close_connection = True
             return
@@ -250,16 +260,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(payload[: reply.truncate_at], reply.trickle, closing)
             self.close_connection = True
             return
-        self._write(payload, reply.trickle, closing)
+        self._write(payload, reply.trickle, closing, release)
 
     def _write(
-        self, data: bytes, trickle: Optional[Tuple[int, float]], closing: threading.Event
+        self,
+        data: bytes,
+        trickle: Optional[Tuple[int, float]],
+        closing: threading.Event,
+        before_last: Any = None,
     ) -> None:
         if trickle is None:
+            if before_last is not None:
+                before_last()
             self.wfile.write(data)
             return
         size, interval = trickle
         for start in range(0, len(data), size):
+            if before_last is not None and start + size >= len(data):
+                before_last()
             self.wfile.write(data[start : start + size])
             self.wfile.flush()
             if closing.wait(interval):
