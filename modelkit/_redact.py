@@ -9,7 +9,7 @@ change their input.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Mapping
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 SECRET_HEADERS = frozenset(
     {
@@ -37,7 +37,7 @@ def redact_headers(headers: Mapping[str, str]) -> Dict[str, str]:
     }
 
 
-def redact_text(text: str, secrets: list[str | None]) -> str:
+def redact_text(text: str, secrets: Sequence[Optional[str]]) -> str:
     """``text`` with each non-empty secret in ``secrets`` replaced."""
     for secret in secrets:
         if secret:

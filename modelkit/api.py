@@ -175,9 +175,6 @@ def env_first(*names: str) -> Optional[str]:
     return None
 
 
-ProviderTarget = Union[Type[ModelAPI], Callable[[], Type[ModelAPI]]]
-
-
 def modelapi(name: str) -> Callable[[Any], Any]:
     """Register a provider under ``name``.
 

@@ -9,7 +9,7 @@ its ``ToolInfo``; a ``Tool`` is any plain callable offered as a tool.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Dict, List, Literal, Mapping, Optional, Union
+from typing import Any, Callable, ClassVar, Dict, List, Literal, Optional, Union
 
 import attrs
 
@@ -196,19 +196,6 @@ class ToolDef:
 def tool_choice_to_dict(choice: ToolChoice) -> Any:
     """A ``ToolChoice`` as JSON-ready data (a string or ``{"name": ...}``)."""
     return choice.to_dict() if isinstance(choice, ToolFunction) else choice
-
-
-def tool_choice_from_dict(data: Any) -> ToolChoice:
-    """The inverse of :func:`tool_choice_to_dict`."""
-    if isinstance(data, Mapping):
-        return ToolFunction(name=data["name"])
-    if data in ("auto", "any", "none"):
-        return data  # type: ignore[no-any-return]
-    from .errors import ConfigError
-
-    raise ConfigError(
-        f"tool_choice must be 'auto', 'any', 'none' or ToolFunction(name), got {data!r}"
-    )
 
 
 def to_tool_info(tool: Any) -> ToolInfo:

@@ -16,6 +16,7 @@ import json
 import re
 from typing import Any, Dict, List, Optional, Sequence, Union
 
+from .._redact import redact_text
 from ..api import env_first
 from ..messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
 from ..tools import ToolCall
@@ -114,9 +115,7 @@ def assistant_message(
 def scrub_secrets(value: Any, secrets: Sequence[Optional[str]]) -> Any:
     """``value`` (text or JSON data) with every secret in it replaced by ``[redacted]``."""
     text = value if isinstance(value, str) else json.dumps(value)
-    found = [s for s in secrets if s and s in text]
-    if not found:
+    scrubbed = redact_text(text, secrets)
+    if scrubbed == text:
         return value
-    for secret in found:
-        text = text.replace(secret, "[redacted]")
-    return text if isinstance(value, str) else json.loads(text)
+    return scrubbed if isinstance(value, str) else json.loads(scrubbed)
