@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import time
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Callable, Mapping, Optional
 
 import attrs
 
@@ -26,8 +26,9 @@ from .errors import (
     APIError,
     APITimeoutError,
     BadRequestError,
-    QuotaExceededError,
     ResponseFormatError,
+    as_quota_error,
+    is_quota,
 )
 
 if TYPE_CHECKING:
@@ -46,8 +47,6 @@ __all__ = [
 ]
 
 DEFAULT_MAX_RETRIES = 5
-QUOTA_CODES = frozenset({"insufficient_quota", "enforced_spend_limit_reached"})
-"""Error codes meaning "out of credit or quota": OpenAI's and Anthropic's spend limit."""
 
 
 @attrs.frozen
@@ -95,44 +94,6 @@ def retry_after(
     if parsed is None:
         return None
     return max(0.0, float(email.utils.mktime_tz(parsed)) - now())
-
-
-def _error_codes(body: Any) -> set:  # type: ignore[type-arg]
-    """The ``type`` / ``code`` / ``details.error_code`` strings of an error body."""
-    codes = set()
-    error = body.get("error", body) if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        for key in ("type", "code", "status"):
-            if isinstance(error.get(key), str):
-                codes.add(error[key])
-        details = error.get("details")
-        if isinstance(details, dict) and isinstance(details.get("error_code"), str):
-            codes.add(details["error_code"])
-    return codes
-
-
-def is_quota(error: BaseException) -> bool:
-    """Whether ``error`` says the account is out of credit or quota."""
-    if isinstance(error, QuotaExceededError):
-        return True
-    return isinstance(error, APIError) and bool(_error_codes(error.body) & QUOTA_CODES)
-
-
-def as_quota_error(error: APIError) -> QuotaExceededError:
-    """``error`` as a ``QuotaExceededError``, its message saying waiting will not help."""
-    if isinstance(error, QuotaExceededError):
-        return error
-    return QuotaExceededError(
-        f"{error.message} [out of credit or quota: retrying will not help; "
-        f"check the account's plan and billing]",
-        provider=error.provider,
-        model=error.model,
-        status=error.status,
-        body=error.body,
-        headers=error.headers,
-        attempts=error.attempts,
-        call=error.call,
-    )
 
 
 def is_retryable(api: ModelAPI, error: BaseException) -> bool:

@@ -8,7 +8,8 @@ the builtin it resembles, so ``except ValueError`` still works::
         MissingAPIKeyError            names the variables it looked in
       APIError                        provider, model, status, API message
         RateLimitError                429 or the API's rate-limit signal
-        QuotaExceededError            out of credit or a daily quota (not retried)
+        QuotaExceededError            out of credit or a daily quota (not retried;
+                                      ``is_quota`` / ``as_quota_error`` classify)
         APITimeoutError(TimeoutError) the request or the call's deadline ran out
         APIConnectionError(ConnectionError)
         BadRequestError(ValueError)   a 4xx other than 429: never retried
@@ -159,3 +160,48 @@ class ResponseFormatError(APIError, ValueError):
 
 class CacheError(ModelkitError, OSError):
     """The response cache failed in a way it cannot recover from."""
+
+
+QUOTA_CODES = frozenset({"insufficient_quota", "enforced_spend_limit_reached", "billing_error"})
+"""Error codes meaning "out of credit or quota" (OpenAI, Anthropic): waiting will not help."""
+
+QUOTA_HINT = (
+    "[out of credit or quota: retrying will not help; check the account's plan and billing]"
+)
+
+
+def error_codes(body: Any) -> set[str]:
+    """The ``type`` / ``code`` / ``status`` / ``details.error_code`` strings of an error body."""
+    codes = set()
+    error = body.get("error", body) if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        for key in ("type", "code", "status"):
+            if isinstance(error.get(key), str):
+                codes.add(error[key])
+        details = error.get("details")
+        if isinstance(details, dict) and isinstance(details.get("error_code"), str):
+            codes.add(details["error_code"])
+    return codes
+
+
+def is_quota(error: BaseException) -> bool:
+    """Whether ``error`` says the account is out of credit or quota."""
+    if isinstance(error, QuotaExceededError):
+        return True
+    return isinstance(error, APIError) and bool(error_codes(error.body) & QUOTA_CODES)
+
+
+def as_quota_error(error: APIError) -> QuotaExceededError:
+    """``error`` as a ``QuotaExceededError``, its message saying waiting will not help."""
+    if isinstance(error, QuotaExceededError):
+        return error
+    return QuotaExceededError(
+        f"{error.message} {QUOTA_HINT}",
+        provider=error.provider,
+        model=error.model,
+        status=error.status,
+        body=error.body,
+        headers=error.headers,
+        attempts=error.attempts,
+        call=error.call,
+    )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Mapping
 
-from ..errors import APIError, QuotaExceededError, shorten
+from ..errors import APIError, shorten
 from ..messages import Content, ContentReasoning, ContentText
 from ..output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ..tools import ToolCall
@@ -121,7 +121,8 @@ def parse_error_body(
     ``overloaded_error`` (HTTP 529) is a plain ``APIError`` that
     ``is_rate_limit`` reports, so the engine backs off and retries it; a
     spend-limit 429 and ``billing_error`` are ``QuotaExceededError`` (not
-    retried); the rest follow the HTTP status.
+    retried, classified by the shared ``error_from_status``); the rest
+    follow the HTTP status.
     """
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
@@ -138,10 +139,6 @@ def parse_error_body(
     request_id = body.get("request_id") or headers.get("request-id")
     if request_id:
         message = f"{message} [request_id {request_id}]"
-    details = error.get("details") or {}
-    spend_limit = isinstance(details, dict) and (
-        details.get("error_code") == "enforced_spend_limit_reached"
-    )
     common: Dict[str, Any] = {
         "provider": provider,
         "model": model,
@@ -149,8 +146,6 @@ def parse_error_body(
         "body": body,
         "headers": dict(headers),
     }
-    if spend_limit or kind == "billing_error" or status == 402:
-        return QuotaExceededError(message, **common)
     if kind == "overloaded_error" or status == 529:
         return APIError(message, **common)
     return error_from_status(

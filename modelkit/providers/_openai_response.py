@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import attrs
 
-from ..errors import APIError, BadRequestError, QuotaExceededError, RateLimitError
+from ..errors import APIError, BadRequestError, QuotaExceededError
 from ..messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
 from ..output import (
     ChatCompletionChoice,
@@ -56,7 +56,6 @@ FINISH_REASONS: Dict[str, StopReason] = {
 }
 """``finish_reason`` -> ``StopReason``; anything else is ``"unknown"``."""
 
-_QUOTA_CODES = frozenset({"insufficient_quota"})
 _CONTEXT_CODES = frozenset({"context_length_exceeded"})
 _FILTER_CODES = frozenset({"content_filter", "content_policy_violation", "invalid_prompt"})
 _THINK = re.compile(r"^\s*<think>(.*?)</think>\s*", re.DOTALL)
@@ -309,11 +308,8 @@ def error_from_response(
         "body": body,
         "headers": dict(headers),
     }
-    quota = code in _QUOTA_CODES or kind in _QUOTA_CODES or "exceeded your current quota" in full
-    if status == 402 or (status == 429 and quota):
+    if status == 429 and "exceeded your current quota" in full:  # some servers send no code
         return QuotaExceededError(full, **common)
-    if status == 429:
-        return RateLimitError(full, **common)
     return error_from_status(
         status, full, provider=provider, model=model, body=body, headers=headers
     )

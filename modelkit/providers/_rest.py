@@ -23,11 +23,15 @@ from .._redact import redact_headers, shorten_media
 from ..api import ModelAPI
 from ..config import GenerateConfig
 from ..errors import (
+    QUOTA_CODES,
+    QUOTA_HINT,
     APIError,
     AuthenticationError,
     BadRequestError,
+    QuotaExceededError,
     RateLimitError,
     ResponseFormatError,
+    error_codes,
     shorten,
 )
 from ..messages import ChatMessage
@@ -163,9 +167,16 @@ def error_from_status(
     body: Any = None,
     headers: Optional[Mapping[str, str]] = None,
 ) -> APIError:
-    """The exception for an HTTP error status (429 rate limit, 401/403 auth, ...)."""
+    """The exception for an HTTP error status (429 rate limit, 401/403 auth, ...).
+
+    402, or a body carrying an out-of-credit code (``errors.QUOTA_CODES``), is a
+    ``QuotaExceededError`` whatever the status: waiting will not help.
+    """
     kind: type = APIError
-    if status == 429:
+    if status == 402 or error_codes(body) & QUOTA_CODES:
+        kind = QuotaExceededError
+        message = f"{message} {QUOTA_HINT}"
+    elif status == 429:
         kind = RateLimitError
     elif status in (401, 403):
         kind = AuthenticationError
