@@ -29,7 +29,9 @@ os.environ["MODELKIT_CACHE_DIR"] = str(ROOT)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import modelkit  # noqa: E402 - after MODELKIT_CACHE_DIR is set
-from modelkit import _cache_key, _cache_store, cache  # noqa: E402
+from modelkit.cache import _key as _cache_key  # noqa: E402
+from modelkit.cache import _lookup  # noqa: E402
+from modelkit.cache import _store as _cache_store  # noqa: E402
 
 REAL = 200
 SIZES = (1_000, 100_000)
@@ -55,7 +57,7 @@ def _fill(name: str, total: int) -> modelkit.Model:
     model = modelkit.get_model(f"mockllm/{name}")
     for i in range(REAL):
         model.generate(PROMPT.format(i), cache=True)
-    db = cache.cache_path(str(model)) / _cache_key.DB_NAME
+    db = modelkit.cache_path(str(model)) / _cache_key.DB_NAME
     conn = sqlite3.connect(str(db), isolation_level=None, timeout=10)
     output = conn.execute("SELECT output FROM entries LIMIT 1").fetchone()[0]
     created = time.time()
@@ -99,7 +101,7 @@ def main() -> None:
             )
             assert model.generate(PROMPT.format(0), cache=True).cached
             _row(f"cache hit, {total:,} entries", stats, base)
-            db = cache.cache_path(str(model)) / _cache_key.DB_NAME
+            db = modelkit.cache_path(str(model)) / _cache_key.DB_NAME
             _cache_store.close_thread_connections()  # checkpoints the WAL into the file
             sizes[total] = sum(p.stat().st_size for p in db.parent.iterdir()) / total
         miss_model = modelkit.get_model("mockllm/misses")
@@ -111,8 +113,8 @@ def main() -> None:
 
         model = modelkit.get_model(f"mockllm/store-{SIZES[-1]}")
         request = model.prepare(PROMPT.format(0))
-        policy = cache.CachePolicy()
-        db = cache.cache_path(str(model)) / _cache_key.DB_NAME
+        policy = modelkit.CachePolicy()
+        db = modelkit.cache_path(str(model)) / _cache_key.DB_NAME
         document = _cache_key.key_document("mockllm", model.name, None, request, None, {})
         key = _cache_key.request_key(document)
         data = _cache_store.get(db, key)
@@ -127,7 +129,7 @@ def main() -> None:
             "decode (JSON -> ModelOutput)": lambda i: modelkit.ModelOutput.from_dict(
                 json.loads(data)
             ),
-            "whole fetch()": lambda i: cache.fetch(model, request, policy),
+            "whole fetch()": lambda i: _lookup.fetch(model.api, request, policy),
         }
         for label, fn in parts.items():
             print(f"  {label:<42} {_median_us(fn)['median']:>9.1f}")

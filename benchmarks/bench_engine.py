@@ -124,8 +124,8 @@ def model_for(url: str, max_connections: Optional[int] = None) -> modelkit.Model
 
 def latencies(url: str) -> Dict[str, List[float]]:
     """Per-call latencies (seconds) of each client, the clients taking turns call by call."""
-    from modelkit import _engine
-    from modelkit._http import HttpClient
+    from modelkit._engine.http import HttpClient
+    from modelkit._engine.run import run_request
 
     model = model_for(url)
     request = model.prepare(PROMPT)
@@ -145,7 +145,7 @@ def latencies(url: str) -> Dict[str, List[float]]:
         "  + provider (build, record, parse)": lambda: api.generate(
             request.input, request.tools, request.tool_choice, request.config
         ),
-        "  + engine (limit, retries, usage)": lambda: _engine.run_request(model, request),
+        "  + engine (limit, retries, usage)": lambda: run_request(model.api, request),
         "  + prepare = model.generate": lambda: model.generate(PROMPT),
     }
     sdk = _openai_sdk(url)

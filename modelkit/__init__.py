@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from ._loop import GenerateLoopResult
-    from ._tool_exec import execute_tools
     from .api import ModelAPI, modelapi
     from .cache import (
         CachePolicy,
@@ -74,7 +72,6 @@ if TYPE_CHECKING:
         StopReason,
         TopLogprob,
     )
-    from .tool_def import tool
     from .tools import (
         Tool,
         ToolCall,
@@ -85,7 +82,10 @@ if TYPE_CHECKING:
         ToolInfo,
         ToolParam,
         ToolParams,
+        tool,
     )
+    from .tools._execute import execute_tools
+    from .tools._loop import GenerateLoopResult
 
 _EXPORTS: Dict[str, Tuple[str, ...]] = {
     "api": (
@@ -158,10 +158,10 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "ToolInfo",
         "ToolParam",
         "ToolParams",
+        "tool",
     ),
-    "tool_def": ("tool",),
-    "_tool_exec": ("execute_tools",),
-    "_loop": ("GenerateLoopResult",),
+    "tools._execute": ("execute_tools",),
+    "tools._loop": ("GenerateLoopResult",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

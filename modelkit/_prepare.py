@@ -26,7 +26,8 @@ from .messages import (
     ContentText,
     message_from_dict,
 )
-from .tools import ToolChoice, ToolFunction, ToolInfo, to_tool_info
+from .tools._function import to_tool_info
+from .tools._types import ToolChoice, ToolFunction, ToolInfo
 
 __all__ = ["GenerateRequest", "ModelInput", "ToolsInput", "input_messages", "prepare_request"]
 

@@ -21,7 +21,7 @@ from .config import GenerateConfig
 from .errors import ConfigError, MissingAPIKeyError, RateLimitError
 from .messages import ChatMessage
 from .output import ModelCall, ModelOutput
-from .tools import ToolChoice, ToolInfo
+from .tools._types import ToolChoice, ToolInfo
 
 __all__ = ["ENTRY_POINT_GROUP", "ModelAPI", "modelapi", "provider_names", "resolve_provider"]
 
@@ -32,23 +32,23 @@ GenerateResult = Union[ModelOutput, Tuple[Union[ModelOutput, Exception], ModelCa
 # name -> module that registers it; imported when the name is first used.
 BUILTIN_PROVIDERS: Dict[str, str] = {
     "mockllm": "modelkit.providers.mockllm",
-    "openai": "modelkit.providers.openai",
-    "azure": "modelkit.providers.openai",
-    "openai-api": "modelkit.providers.openai_compat",
-    "groq": "modelkit.providers.openai_compat",
-    "together": "modelkit.providers.openai_compat",
-    "grok": "modelkit.providers.openai_compat",
-    "vllm": "modelkit.providers.openai_compat",
-    "llama-cpp-python": "modelkit.providers.openai_compat",
-    "ollama": "modelkit.providers.openai_compat",
-    "openrouter": "modelkit.providers.openai_compat",
-    "deepseek": "modelkit.providers.openai_compat",
-    "fireworks": "modelkit.providers.openai_compat",
-    "hf": "modelkit.providers.openai_compat",
-    "anthropic": "modelkit.providers.anthropic",
-    "google": "modelkit.providers.google",
-    "mistral": "modelkit.providers.mistral",
-    "bedrock": "modelkit.providers.bedrock",
+    "openai": "modelkit.providers.openai.api",
+    "azure": "modelkit.providers.openai.api",
+    "openai-api": "modelkit.providers.openai.compat",
+    "groq": "modelkit.providers.openai.compat",
+    "together": "modelkit.providers.openai.compat",
+    "grok": "modelkit.providers.openai.compat",
+    "vllm": "modelkit.providers.openai.compat",
+    "llama-cpp-python": "modelkit.providers.openai.compat",
+    "ollama": "modelkit.providers.openai.compat",
+    "openrouter": "modelkit.providers.openai.compat",
+    "deepseek": "modelkit.providers.openai.compat",
+    "fireworks": "modelkit.providers.openai.compat",
+    "hf": "modelkit.providers.openai.compat",
+    "anthropic": "modelkit.providers.anthropic.api",
+    "google": "modelkit.providers.google.api",
+    "mistral": "modelkit.providers.mistral.api",
+    "bedrock": "modelkit.providers.bedrock.api",
 }
 
 _registry: Dict[str, Type[ModelAPI]] = {}

@@ -15,7 +15,7 @@ import attrs
 
 from ._serde import Decoder, Serializable, list_of
 from .errors import ConfigError
-from .tools import ToolCall, ToolCallError
+from .tools._types import ToolCall, ToolCallError
 
 __all__ = [
     "ChatMessage",

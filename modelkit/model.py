@@ -22,6 +22,7 @@ from typing import (
     Iterable,
     List,
     Optional,
+    Sequence,
     Union,
 )
 
@@ -29,11 +30,12 @@ from ._prepare import GenerateRequest, ModelInput, ToolsInput, prepare_request
 from .api import ModelAPI, resolve_provider
 from .config import GenerateConfig, GenerateConfigArgs
 from .errors import ConfigError
+from .messages import ChatMessage
 from .output import ModelOutput, ModelUsage
-from .tools import ToolChoice
+from .tools._types import ToolChoice
 
 if TYPE_CHECKING:
-    from ._loop import GenerateLoopResult
+    from .tools._loop import GenerateLoopResult
 
 __all__ = ["GenerateRequest", "Model", "ModelInput", "ToolsInput", "get_model"]
 
@@ -108,18 +110,23 @@ class Model:
             ConfigError: the input or config is not valid.
             APIError: the API failed (after retries, where retrying helps).
         """
-        from . import _engine
-        from . import cache as response_cache
+        from ._engine.run import run_request
+        from .cache._policy import policy_for
 
         request = self.prepare(input, tools, tool_choice, config)
-        policy = response_cache.policy_for(cache)
-        if policy is not None:
-            hit = response_cache.fetch(self, request, policy)
-            if hit is not None:
-                return hit
-        output = _engine.run_request(self, request)
-        if policy is not None:
-            response_cache.store(self, request, policy, output)
+        policy = policy_for(cache)
+        if policy is None:
+            output = run_request(self.api, request)
+            self.add_usage(output.usage)
+            return output
+        from .cache import _lookup
+
+        hit = _lookup.fetch(self.api, request, policy)
+        if hit is not None:
+            return hit
+        output = run_request(self.api, request)
+        self.add_usage(output.usage)
+        _lookup.store(self.api, request, policy, output)
         return output
 
     async def generate_async(
@@ -131,10 +138,10 @@ class Model:
         cache: Any = False,
     ) -> ModelOutput:
         """``generate`` for asyncio callers: runs it in a worker thread."""
-        from . import _engine
+        from ._engine.pool import run_in_thread
 
         call = functools.partial(self.generate, input, tools, tool_choice, config, cache)
-        return await _engine.run_in_thread(call)
+        return await run_in_thread(call)
 
     def generate_many(
         self,
@@ -171,18 +178,21 @@ class Model:
             APIError: the first failure, unless ``return_exceptions``; inputs
                 not yet started are cancelled.
         """
-        from . import _batch
+        from ._engine.many import generate_many
 
-        return _batch.generate_many(
-            self,
+        if max_workers is None:
+            merged = self.config.merge(config)
+            max_workers = merged.max_connections or self.api.max_connections()
+
+        def generate(input: ModelInput) -> ModelOutput:
+            return self.generate(input, tools, tool_choice, config, cache)
+
+        return generate_many(
+            generate,
             inputs,
-            tools,
-            tool_choice,
-            config,
-            cache,
+            max_workers=max_workers,
             return_exceptions=return_exceptions,
             progress=progress,
-            max_workers=max_workers,
         )
 
     def generate_loop(
@@ -219,16 +229,21 @@ class Model:
             ConfigError: bad arguments, or a tool that cannot be run.
             APIError: a generation failed (after retries, where retrying helps).
         """
-        from ._loop import generate_loop
+        from .tools._loop import generate_loop
+
+        def generate(
+            messages: List[ChatMessage], defs: Sequence[Any], choice: Optional[ToolChoice]
+        ) -> ModelOutput:
+            return self.generate(messages, defs, choice, config, cache)
 
         return generate_loop(
-            self,
+            generate,
             input,
             tools,
+            config=self.config.merge(config),
+            tool_result_images=self.api.tool_result_images(),
             max_turns=max_turns,
             tool_choice=tool_choice,
-            config=config,
-            cache=cache,
             tool_timeout=tool_timeout,
         )
 

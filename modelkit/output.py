@@ -17,7 +17,7 @@ import attrs
 
 from ._serde import Decoder, Serializable, list_of
 from .messages import ChatMessageAssistant
-from .tools import ToolCall
+from .tools._types import ToolCall
 
 __all__ = [
     "ChatCompletionChoice",

@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 from .._redact import redact_text
 from ..api import env_first
 from ..messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
-from ..tools import ToolCall
+from ..tools._types import ToolCall
 
 __all__ = [
     "append_turn",

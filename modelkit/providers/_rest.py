@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import attrs
 
-from .._http import HttpClient, HttpResponse
+from .._engine.http import HttpClient, HttpResponse
 from .._redact import redact_headers, shorten_media
 from ..api import ModelAPI
 from ..config import GenerateConfig
@@ -36,7 +36,7 @@ from ..errors import (
 )
 from ..messages import ChatMessage
 from ..output import ModelCall, ModelOutput
-from ..tools import ToolChoice, ToolInfo
+from ..tools._types import ToolChoice, ToolInfo
 
 __all__ = ["HttpRequest", "RestAPI", "error_from_status", "error_message", "json_or_none"]
 

@@ -20,7 +20,7 @@ from ..config import GenerateConfig
 from ..errors import ConfigError, ModelkitError
 from ..messages import ChatMessage
 from ..output import ModelOutput, ModelUsage
-from ..tools import ToolChoice, ToolInfo
+from ..tools._types import ToolChoice, ToolInfo
 
 DEFAULT_OUTPUT = "Default output from mockllm/{model}"
 

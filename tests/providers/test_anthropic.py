@@ -50,7 +50,7 @@ from modelkit.messages import (
     ContentText,
 )
 from modelkit.output import ModelUsage
-from modelkit.providers.anthropic import (
+from modelkit.providers.anthropic.api import (
     THINKING_BUDGETS,
     AnthropicAPI,
     default_max_tokens,

@@ -22,8 +22,8 @@ import responses
 from wire import expect_post, load_fixture
 
 from modelkit import get_model
-from modelkit._engine import run_request
-from modelkit._retry import Retrying
+from modelkit._engine.retry import Retrying
+from modelkit._engine.run import run_request
 from modelkit.config import GenerateConfig
 from modelkit.errors import (
     APIError,
@@ -35,7 +35,7 @@ from modelkit.errors import (
 )
 from modelkit.messages import ChatMessage, ChatMessageTool, ChatMessageUser
 from modelkit.output import ModelCall
-from modelkit.providers.anthropic import AnthropicAPI
+from modelkit.providers.anthropic.api import AnthropicAPI
 from modelkit.tools import ToolInfo, ToolParam, ToolParams
 
 KEY = "test-key-not-real"
@@ -169,7 +169,7 @@ def test_overload_is_retried_and_the_next_answer_returned() -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         mock.post(URL, json=fixture("error_overloaded.response.json"), status=529)
         mock.post(URL, json=fixture("text.response.json"))
-        output = run_request(model, model.prepare("hi"), retrying)
+        output = run_request(model.api, model.prepare("hi"), retrying)
     assert output.completion == "Hi! My name is Claude."
     assert len(waits) == 1
 
@@ -180,7 +180,7 @@ def test_a_spend_limit_is_not_retried() -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         mock.post(URL, json=fixture("error_spend_limit.response.json"), status=429)
         with pytest.raises(QuotaExceededError, match="monthly spend cap"):
-            run_request(model, model.prepare("hi"), Retrying(sleep=waits.append))
+            run_request(model.api, model.prepare("hi"), Retrying(sleep=waits.append))
     assert waits == []
 
 

@@ -1,4 +1,4 @@
-"""Tests for ``modelkit.providers._aws_credentials``: static credentials and the region.
+"""Tests for ``modelkit.providers.bedrock._credentials``: static credentials and the region.
 
 The lookup order and the shared-file layout (``[profile NAME]`` sections in
 ``~/.aws/config``, plain ``[NAME]`` in ``~/.aws/credentials``) follow the AWS
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from modelkit.providers._aws_credentials import Credentials, load_credentials, resolve_region
+from modelkit.providers.bedrock._credentials import Credentials, load_credentials, resolve_region
 
 
 def test_credentials_repr_hides_secret_and_token() -> None:

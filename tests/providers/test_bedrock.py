@@ -50,7 +50,7 @@ from modelkit.messages import (
     ContentVideo,
 )
 from modelkit.model import Model
-from modelkit.providers import _sigv4 as sigv4
+from modelkit.providers.bedrock import _sigv4 as sigv4
 from modelkit.tools import ToolCall, ToolFunction, ToolInfo, ToolParam, ToolParams
 
 ACCESS_KEY = "AKIDEXAMPLE"
@@ -415,15 +415,15 @@ def test_errors_are_told_apart_by_their_type(
 
 
 def test_throttling_is_retried(mock: responses.RequestsMock) -> None:
-    from modelkit import _engine
-    from modelkit._retry import Retrying
+    from modelkit._engine import run as _engine
+    from modelkit._engine.retry import Retrying
 
     waits: List[float] = []
     headers = {"x-amzn-ErrorType": "ThrottlingException"}
     expect(mock, CLAUDE, None, load("error_throttling.response"), status=429, headers=headers)
     expect(mock, CLAUDE, None, load("chat.response"))
     model = bedrock()
-    output = _engine.run_request(model, model.prepare("hi"), Retrying(sleep=waits.append))
+    output = _engine.run_request(model.api, model.prepare("hi"), Retrying(sleep=waits.append))
     assert output.completion == "One white dot,\na tiny star."
     assert len(waits) == 1
     first, second = mock.calls

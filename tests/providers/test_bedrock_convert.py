@@ -31,9 +31,9 @@ from modelkit.messages import (
     ContentReasoning,
     ContentText,
 )
-from modelkit.providers._bedrock_config import additional_fields, inference_config, model_family
-from modelkit.providers._bedrock_request import converse_body, messages_to_wire, tool_use_id
-from modelkit.providers._bedrock_response import bedrock_error, error_type, output_from
+from modelkit.providers.bedrock._config import additional_fields, inference_config, model_family
+from modelkit.providers.bedrock._request import converse_body, messages_to_wire, tool_use_id
+from modelkit.providers.bedrock._response import bedrock_error, error_type, output_from
 from modelkit.tools import ToolCall, ToolCallError
 
 CLAUDE = "anthropic.claude-3-5-sonnet-20240620-v1:0"

@@ -394,8 +394,8 @@ def test_error_bodies_map_to_exceptions(
 
 
 def test_rate_limit_is_retried_after_the_server_delay(mock: responses.RequestsMock) -> None:
-    from modelkit import _engine
-    from modelkit._retry import Retrying
+    from modelkit._engine import run as _engine
+    from modelkit._engine.retry import Retrying
 
     waits: List[float] = []
     retrying = Retrying(sleep=waits.append)
@@ -403,7 +403,7 @@ def test_rate_limit_is_retried_after_the_server_delay(mock: responses.RequestsMo
     expect(mock, "gemini-2.5-flash", None, load("chat.response"))
     model = gemini()
     request = model.prepare("hi")
-    output = _engine.run_request(model, request, retrying)
+    output = _engine.run_request(model.api, request, retrying)
     assert output.completion == "One white dot, a tiny star."
     assert waits == [27.0]
 

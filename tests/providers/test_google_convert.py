@@ -26,9 +26,9 @@ from modelkit.messages import (
     ContentReasoning,
     ContentText,
 )
-from modelkit.providers._google_config import schema_to_gemini, thinking_config
-from modelkit.providers._google_request import media_part, messages_to_wire
-from modelkit.providers._google_response import (
+from modelkit.providers.google._config import schema_to_gemini, thinking_config
+from modelkit.providers.google._request import media_part, messages_to_wire
+from modelkit.providers.google._response import (
     choice_from_candidate,
     google_error,
     output_from,

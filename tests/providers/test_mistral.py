@@ -59,7 +59,7 @@ from modelkit.messages import (
 )
 from modelkit.output import ModelUsage
 from modelkit.providers._rest import error_from_status
-from modelkit.providers.mistral import (
+from modelkit.providers.mistral.api import (
     error_text,
     messages_to_wire,
     mistral_tool_call_id,

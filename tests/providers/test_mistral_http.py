@@ -18,8 +18,8 @@ import responses
 from wire import expect_post, load_fixture
 
 from modelkit import get_model
-from modelkit._engine import run_request
-from modelkit._retry import Retrying
+from modelkit._engine.retry import Retrying
+from modelkit._engine.run import run_request
 from modelkit.config import GenerateConfig
 from modelkit.errors import (
     APIError,
@@ -30,7 +30,7 @@ from modelkit.errors import (
 )
 from modelkit.messages import ChatMessage, ChatMessageTool, ChatMessageUser
 from modelkit.output import ModelCall
-from modelkit.providers.mistral import MistralAPI
+from modelkit.providers.mistral.api import MistralAPI
 from modelkit.tools import ToolInfo, ToolParam, ToolParams
 
 KEY = "test-key-not-real"
@@ -143,7 +143,7 @@ def test_a_rate_limit_is_retried() -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         mock.post(URL, json=fixture("error_rate_limit_plain.response.json"), status=429)
         mock.post(URL, json=fixture("text.response.json"))
-        output = run_request(model, model.prepare("hi"), Retrying(sleep=waits.append))
+        output = run_request(model.api, model.prepare("hi"), Retrying(sleep=waits.append))
     assert output.completion.startswith("Claude Monet") and len(waits) == 1
 
 

@@ -40,8 +40,8 @@ from modelkit.messages import (
     ContentText,
     ContentVideo,
 )
-from modelkit.providers._openai_request import WireOptions, config_params, messages_to_wire
-from modelkit.providers._openai_response import (
+from modelkit.providers.openai._request import WireOptions, config_params, messages_to_wire
+from modelkit.providers.openai._response import (
     FINISH_REASONS,
     ParseOptions,
     parse_completion,
@@ -49,7 +49,7 @@ from modelkit.providers._openai_response import (
     parse_tool_call,
     parse_usage,
 )
-from modelkit.providers.openai import AzureOpenAIAPI, OpenAIAPI, openai_wire_options
+from modelkit.providers.openai.api import AzureOpenAIAPI, OpenAIAPI, openai_wire_options
 from modelkit.tools import ToolCall, ToolCallError
 
 
@@ -184,7 +184,7 @@ def test_tool_choice_any_is_required_and_parallel_only_with_tools() -> None:
     config = GenerateConfig(parallel_tool_calls=True)
     assert config_params(config, WireOptions(), has_tools=False) == ({}, [])
     assert config_params(config, WireOptions(), has_tools=True)[0] == {"parallel_tool_calls": True}
-    from modelkit.providers._openai_request import tool_choice_to_wire
+    from modelkit.providers.openai._request import tool_choice_to_wire
 
     assert tool_choice_to_wire("any") == "required"
     assert tool_choice_to_wire("none") == "none"

@@ -44,7 +44,7 @@ from modelkit import GenerateConfig, get_model
 from modelkit.api import resolve_provider
 from modelkit.errors import ConfigError, MissingAPIKeyError
 from modelkit.messages import ChatMessageUser
-from modelkit.providers.openai_compat import (
+from modelkit.providers.openai.compat import (
     PRESETS,
     GenericOpenAIAPI,
     OpenAICompatibleAPI,
@@ -171,7 +171,7 @@ def test_openai_limits_stop_sequences_but_compatible_servers_do_not() -> None:
 def test_llama_cpp_validation_error_is_a_server_error() -> None:
     # Recorded: llama-cpp-python answers a bad field with HTTP 500 (not 422).
     from modelkit.errors import APIError, BadRequestError
-    from modelkit.providers._openai_response import error_from_response
+    from modelkit.providers.openai._response import error_from_response
 
     body = load("llama_cpp_live", "validation_error.http500", "response")
     error = error_from_response(500, body, "", {}, provider="llama-cpp-python", model="m")

@@ -1,4 +1,4 @@
-"""Tests for ``modelkit.providers._sigv4``: AWS's SigV4 test suite and Bedrock paths.
+"""Tests for ``modelkit.providers.bedrock._sigv4``: AWS's SigV4 test suite and Bedrock paths.
 
 The suite vectors under ``tests/fixtures/sigv4/<case>/`` are AWS's published
 ``aws-sig-v4-test-suite`` (credentials AKIDEXAMPLE, region us-east-1, service
@@ -24,7 +24,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import pytest
 
-from modelkit.providers import _sigv4 as sigv4
+from modelkit.providers.bedrock import _sigv4 as sigv4
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sigv4"
 ACCESS_KEY = "AKIDEXAMPLE"

@@ -1,0 +1,309 @@
+"""HTTP for providers: one ``requests.Session`` per thread, a hard deadline, errors mapped once.
+
+``requests`` is imported on the first request, not at ``import modelkit``.
+Sessions are per thread (``requests`` does not promise a Session is
+thread-safe) and mount adapters with no urllib3 retries, so modelkit's own
+retry loop is the only one and its counts are honest. Each session reads the
+environment once, when it is made: proxies (``HTTP(S)_PROXY``, ``ALL_PROXY``,
+``NO_PROXY``; resolved once per origin) and the CA bundle
+(``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``); ``~/.netrc`` is never used, so
+it cannot replace an API's credentials.
+
+Each request has a hard deadline. ``requests``' read timeout only bounds
+each socket read, so a server trickling a byte a second would never trip
+it; instead an alarm on the shared watchdog (``_deadline``) shuts the
+request's socket down when its time is up, which makes the blocked read
+return at once. Every low-level failure becomes a modelkit
+``APIConnectionError`` or ``APITimeoutError`` here, ``raise ... from`` the
+original.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import weakref
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+import attrs
+
+from ..errors import APIConnectionError, APITimeoutError
+from .deadline import watchdog
+
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_READ_TIMEOUT", "HttpClient", "HttpResponse"]
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 600.0
+"""The most one request may take when the call sets no ``timeout``."""
+
+
+@attrs.frozen
+class HttpResponse:
+    """A response read in full: status, lower-cased headers, raw body, time."""
+
+    status: int
+    headers: Dict[str, str]
+    content: bytes
+    elapsed: float
+
+    def json(self) -> Any:
+        """The body parsed as JSON (raises ``ValueError`` when it is not)."""
+        return json.loads(self.content.decode("utf-8"))
+
+    @property
+    def text(self) -> str:
+        """The body as text, undecodable bytes replaced."""
+        return self.content.decode("utf-8", errors="replace")
+
+
+class _Cutoff:
+    """The connections one request uses, and the means to cut them at its deadline."""
+
+    __slots__ = ("_lock", "connections", "done", "fired")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.connections: List[Any] = []
+        self.done = False
+        self.fired = False
+
+    def watch(self, connection: Any) -> None:
+        with self._lock:
+            self.connections.append(connection)
+
+    def finish(self) -> None:
+        with self._lock:
+            self.done = True
+
+    def fire(self) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.fired = True
+            connections = list(self.connections)
+        for connection in connections:
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+# The request being sent on this thread; urllib3 connections register with it.
+_current = threading.local()
+_adapter_class: Any = None
+
+
+def _make_adapter(pool_size: int) -> Any:
+    """An ``HTTPAdapter`` without retries whose connections report to ``_current``."""
+    global _adapter_class
+    if _adapter_class is None:
+        _adapter_class = _define_adapter()
+    return _adapter_class(max_retries=0, pool_connections=4, pool_maxsize=pool_size)
+
+
+def _define_adapter() -> Any:
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    def _register(connection: Any) -> None:
+        cutoff = getattr(_current, "cutoff", None)
+        if cutoff is not None:
+            cutoff.watch(connection)
+
+    class _Conn(HTTPConnection):
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            _register(self)
+            return super().request(*args, **kwargs)
+
+    class _SConn(HTTPSConnection):
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            _register(self)
+            return super().request(*args, **kwargs)
+
+    class _Pool(HTTPConnectionPool):
+        ConnectionCls = _Conn
+
+    class _SPool(HTTPSConnectionPool):
+        ConnectionCls = _SConn
+
+    pools = {"http": _Pool, "https": _SPool}
+
+    class _Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(proxy, **kwargs)
+            if hasattr(manager, "pool_classes_by_scheme") and not proxy.startswith("socks"):
+                manager.pool_classes_by_scheme = pools
+            return manager
+
+    return _Adapter
+
+
+class HttpClient:
+    """Posts JSON for one provider instance, with a session per thread.
+
+    Args:
+        provider: provider name, for error messages.
+        model: model name, for error messages.
+        pool_size: connections kept per host in each thread's pool.
+    """
+
+    def __init__(self, provider: str, model: str, pool_size: int = 16) -> None:
+        self.provider = provider
+        self.model = model
+        self.pool_size = pool_size
+        self._local = threading.local()
+        self._sessions: Dict[int, Tuple[Any, Any]] = {}  # id(thread) -> (thread ref, session)
+        self._lock = threading.Lock()
+
+    def _session(self) -> Any:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            import requests
+
+            session = requests.Session()
+            # Read the environment once per session, not on every request (requests
+            # would look up proxies, CA bundle and ~/.netrc per call: ~0.1 ms each).
+            session.trust_env = False
+            session.verify = (
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            )
+            adapter = _make_adapter(self.pool_size)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+            self._local.session = session
+            self._local.proxies = {}
+            thread = threading.current_thread()
+            with self._lock:
+                dead = [k for k, (ref, _) in self._sessions.items() if not _alive(ref)]
+                stale = [self._sessions.pop(k)[1] for k in dead]
+                self._sessions[id(thread)] = (weakref.ref(thread), session)
+            for old in stale:  # sessions of threads that ended: free their sockets
+                old.close()
+        return session
+
+    def post(
+        self,
+        url: str,
+        data: bytes,
+        headers: Mapping[str, str],
+        timeout: Optional[float] = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    ) -> HttpResponse:
+        """POST ``data`` and read the whole response within ``timeout`` seconds.
+
+        The request is cut off when ``timeout`` (default
+        ``DEFAULT_READ_TIMEOUT``) runs out, however slowly the server sends.
+
+        Raises:
+            APITimeoutError: no full response within ``timeout``.
+            APIConnectionError: the connection failed or broke mid-response.
+        """
+        import requests
+
+        budget = DEFAULT_READ_TIMEOUT if timeout is None else max(timeout, 0.001)
+        session = self._session()
+        cutoff = _Cutoff()
+        start = time.monotonic()
+        alarm = watchdog().schedule(budget, cutoff.fire)
+        _current.cutoff = cutoff
+        try:
+            response = session.post(
+                url,
+                data=data,
+                headers=headers,
+                timeout=(min(connect_timeout, budget), budget),
+                proxies=self._proxies(url),
+            )
+            content = response.content
+            cutoff.finish()
+            if cutoff.fired:  # urllib3 1.x returns a cut-off body without raising
+                raise self._timeout(budget)
+            self._check_complete(response.headers, content)
+            return HttpResponse(
+                status=response.status_code,
+                headers=dict(response.headers.lower_items()),
+                content=content,
+                elapsed=time.monotonic() - start,
+            )
+        except requests.exceptions.RequestException as exc:
+            cutoff.finish()
+            if cutoff.fired or isinstance(exc, requests.exceptions.Timeout):
+                raise self._timeout(budget) from exc
+            verb = "connection failed" if _is_connection(exc) else "request failed"
+            raise APIConnectionError(
+                f"{verb}: {_describe(exc)}", provider=self.provider, model=self.model
+            ) from exc
+        finally:
+            _current.cutoff = None
+            alarm.cancel()
+
+    def _check_complete(self, headers: Mapping[str, str], content: bytes) -> None:
+        """Raise ``APIConnectionError`` for a body shorter than its Content-Length.
+
+        urllib3 2 checks this itself; urllib3 1.26 (still pinned by many
+        legacy applications) silently returns the truncated body.
+        """
+        declared = headers.get("content-length")
+        encoding = headers.get("content-encoding", "identity").lower()
+        if declared is None or encoding != "identity" or not declared.isdigit():
+            return
+        if len(content) < int(declared):
+            raise APIConnectionError(
+                f"connection failed: response truncated ({len(content)} of {declared} bytes)",
+                provider=self.provider,
+                model=self.model,
+            )
+
+    def _proxies(self, url: str) -> Dict[str, str]:
+        """The proxies the environment sets for ``url``'s origin (``NO_PROXY`` honoured)."""
+        slash = url.find("/", url.find("//") + 2)
+        origin = url if slash < 0 else url[:slash]
+        cache: Dict[str, Dict[str, str]] = self._local.proxies
+        proxies = cache.get(origin)
+        if proxies is None:
+            from requests.utils import get_environ_proxies
+
+            proxies = cache[origin] = dict(get_environ_proxies(url))
+        return proxies
+
+    def _timeout(self, budget: float) -> APITimeoutError:
+        return APITimeoutError(
+            f"no complete response within {budget:.3g}s", provider=self.provider, model=self.model
+        )
+
+    def close(self) -> None:
+        """Close every thread's session. The client can still be used after."""
+        with self._lock:
+            sessions, self._sessions = self._sessions, {}
+        for _, session in sessions.values():
+            session.close()
+        self._local = threading.local()
+
+
+def _alive(ref: Any) -> bool:
+    thread = ref()
+    return thread is not None and bool(thread.is_alive())
+
+
+def _is_connection(exc: BaseException) -> bool:
+    import requests
+
+    return isinstance(
+        exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line description of a requests exception, without URLs' queries."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]

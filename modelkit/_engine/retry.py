@@ -1,0 +1,189 @@
+"""Retry decisions: which errors to retry, and how long to wait before the next try.
+
+Small strategies in the manner of tenacity, kept apart from the loop that
+uses them (``_engine``) so each can be tested alone. ``Retrying`` bundles a
+``RetryPolicy`` with the ``sleep``, ``clock`` and ``random`` functions it
+uses, so tests inject fakes and record the waits instead of sleeping.
+
+What is retried: the API's rate-limit signal (``api.is_rate_limit``, HTTP
+429), 408, 409, every 5xx (Anthropic's 529 included), connection errors and
+timeouts; a server's ``x-should-retry: true|false`` header overrides that.
+Never retried: other 4xx, responses modelkit cannot parse, and quota or
+credit exhaustion (OpenAI's ``insufficient_quota``, Anthropic's spend limit),
+which waiting will not fix.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import TYPE_CHECKING, Callable, Mapping, Optional
+
+import attrs
+
+from ..errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    BadRequestError,
+    ResponseFormatError,
+    as_quota_error,
+    is_quota,
+)
+
+if TYPE_CHECKING:
+    from ..api import ModelAPI
+
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "Backoff",
+    "Decision",
+    "RetryPolicy",
+    "Retrying",
+    "as_quota_error",
+    "is_quota",
+    "is_retryable",
+    "retry_after",
+]
+
+DEFAULT_MAX_RETRIES = 5
+
+
+@attrs.frozen
+class Backoff:
+    """Exponential backoff with jitter: ``initial * multiplier**n``, capped.
+
+    The n-th retry (from 0) waits that long times a random factor in
+    ``[1 - jitter, 1]``, so waits never exceed ``maximum``.
+    """
+
+    initial: float = 0.5
+    multiplier: float = 2.0
+    maximum: float = 30.0
+    jitter: float = 0.25
+
+    def __call__(self, retry: int, rand: Callable[[], float] = random.random) -> float:
+        base = min(self.initial * self.multiplier ** min(retry, 64), self.maximum)
+        return base * (1.0 - self.jitter * rand())
+
+
+def retry_after(
+    headers: Mapping[str, str], now: Callable[[], float] = time.time
+) -> Optional[float]:
+    """Seconds the server asked us to wait, from ``retry-after-ms`` or ``retry-after``.
+
+    ``retry-after`` may be seconds (a float is accepted) or an HTTP date.
+    Names are matched lower-case. Returns ``None`` when neither is usable.
+    """
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    import email.utils  # only for HTTP-date Retry-After; costs ~13 ms to import
+
+    parsed = email.utils.parsedate_tz(value)
+    if parsed is None:
+        return None
+    return max(0.0, float(email.utils.mktime_tz(parsed)) - now())
+
+
+def is_retryable(api: ModelAPI, error: BaseException) -> bool:
+    """Whether retrying may help (ignoring the ``x-should-retry`` header)."""
+    if is_quota(error):
+        return False
+    if api.is_rate_limit(error):
+        return True
+    if isinstance(error, (APITimeoutError, APIConnectionError)):
+        return True
+    if isinstance(error, (BadRequestError, ResponseFormatError)):
+        return False
+    if isinstance(error, APIError) and error.status is not None:
+        return error.status in (408, 409, 429) or error.status >= 500
+    return False
+
+
+@attrs.frozen
+class Decision:
+    """Retry after ``wait`` seconds, or (``wait is None``) give up, and why."""
+
+    wait: Optional[float]
+    reason: str
+
+
+@attrs.frozen
+class RetryPolicy:
+    """When to retry and how long to wait.
+
+    Args:
+        backoff: the wait when the server does not say.
+        max_retry_after: the longest ``Retry-After`` honoured; a server
+            asking for more makes the call give up at once.
+    """
+
+    backoff: Backoff = Backoff()
+    max_retry_after: float = 120.0
+
+    def decide(
+        self,
+        api: ModelAPI,
+        error: BaseException,
+        retries: int,
+        max_retries: int,
+        remaining: Optional[float],
+        rand: Callable[[], float] = random.random,
+        now: Callable[[], float] = time.time,
+    ) -> Decision:
+        """Whether to retry after ``error``, given ``retries`` made so far.
+
+        Args:
+            api: the provider (for ``is_rate_limit``).
+            error: what the last attempt raised or returned.
+            retries: retries already made (0 after the first attempt).
+            max_retries: the most retries allowed.
+            remaining: seconds left before the call's deadline, if it has one.
+            rand: a random number in [0, 1) for the jitter.
+            now: wall-clock time, for ``Retry-After`` dates.
+        """
+        headers = error.headers if isinstance(error, APIError) else {}
+        override = headers.get("x-should-retry")
+        if is_quota(error):
+            return Decision(None, "out of credit or quota")
+        if override == "false":
+            return Decision(None, "the server said x-should-retry: false")
+        if override != "true" and not is_retryable(api, error):
+            return Decision(None, "not retryable")
+        if retries >= max_retries:
+            return Decision(None, f"max_retries={max_retries} used up")
+        hinted = retry_after(headers, now)
+        if hinted is not None and hinted > self.max_retry_after:
+            return Decision(
+                None,
+                f"the server asked to wait {hinted:.0f}s, more than {self.max_retry_after:.0f}s",
+            )
+        wait = hinted if hinted is not None else self.backoff(retries, rand)
+        if remaining is not None and wait >= remaining:
+            return Decision(
+                None,
+                f"the call's timeout leaves {max(remaining, 0):.3g}s, less than the {wait:.3g}s wait",
+            )
+        return Decision(wait, "retry-after" if hinted is not None else "backoff")
+
+
+@attrs.frozen
+class Retrying:
+    """A ``RetryPolicy`` with the functions it sleeps and reads time with."""
+
+    policy: RetryPolicy = RetryPolicy()
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    random: Callable[[], float] = random.random
+    now: Callable[[], float] = time.time

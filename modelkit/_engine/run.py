@@ -1,0 +1,184 @@
+"""The engine: runs one normalised request within limits, with retries and a deadline.
+
+``run_request`` takes a slot of the API's connection limit (``_limits``),
+then calls the provider until it answers, an error is not worth retrying,
+``max_retries`` is used up or ``config.timeout`` would pass (``_retry``).
+Each attempt gets the time that remains as its ``config.timeout``, and the
+HTTP client cuts a request off when that runs out. On success the output
+gets its ``time`` and ``call`` record; on failure the last real API error is raised, with ``attempts`` and
+``call`` set. One DEBUG line per call goes to the ``modelkit`` logger;
+request and response bodies go to ``modelkit.http`` only when that logger
+itself is set to DEBUG.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
+
+import attrs
+
+from ..errors import APIError, APITimeoutError
+from ..output import ModelCall, ModelOutput
+from .limits import limit_for
+from .retry import DEFAULT_MAX_RETRIES, Retrying, as_quota_error, is_quota
+
+if TYPE_CHECKING:
+    from .._prepare import GenerateRequest
+    from ..api import ModelAPI
+
+__all__ = ["run_request"]
+
+logger = logging.getLogger("modelkit")
+http_logger = logging.getLogger("modelkit.http")
+
+_DEFAULT_RETRYING = Retrying()
+
+
+def run_request(
+    api: ModelAPI, request: GenerateRequest, retrying: Optional[Retrying] = None
+) -> ModelOutput:
+    """Generate ``request`` with ``api``, within its connection limit.
+
+    Args:
+        api: the provider's API.
+        request: the normalised request.
+        retrying: retry policy, sleep and clock (tests inject fakes).
+
+    Raises:
+        APIError: the last attempt's error, when retrying cannot help or is
+            used up, or the call's timeout ran out.
+    """
+    retrying = retrying or _DEFAULT_RETRYING
+    config = request.config
+    size = config.max_connections or api.max_connections()
+    limit = limit_for(api.connection_key(), size)
+    limit.acquire(size)
+    try:
+        return _attempts(api, request, retrying)
+    finally:
+        limit.release()
+
+
+def _attempts(api: ModelAPI, request: GenerateRequest, retrying: Retrying) -> ModelOutput:
+    config, clock = request.config, retrying.clock
+    max_retries = DEFAULT_MAX_RETRIES if config.max_retries is None else config.max_retries
+    start = clock()
+    deadline = None if config.timeout is None else start + config.timeout
+    attempts = 0
+    while True:
+        attempts += 1
+        remaining = None if deadline is None else deadline - clock()
+        # A wait never ends past the deadline, but a late wake-up may: give the
+        # attempt a sliver rather than a config that fails validation.
+        attempt_config = (
+            config if remaining is None else attrs.evolve(config, timeout=max(remaining, 0.001))
+        )
+        output, call = _attempt(api, request, attempt_config)
+        if call is not None and http_logger.level and http_logger.level <= logging.DEBUG:
+            http_logger.debug("%s %s", api.provider, json.dumps(call.to_dict(), default=repr))
+        if isinstance(output, ModelOutput):
+            elapsed = clock() - start
+            output.time = elapsed
+            output.call = call
+            if logger.isEnabledFor(logging.DEBUG):
+                _log_call(api, call, None, elapsed, attempts)
+            return output
+        error = output
+        left = None if deadline is None else deadline - clock()
+        decision = retrying.policy.decide(
+            api, error, attempts - 1, max_retries, left, retrying.random, retrying.now
+        )
+        if decision.wait is None:
+            final = _final_error(error, attempts, call, config.timeout, left)
+            _log_call(api, call, final, clock() - start, attempts, decision.reason)
+            if final is error:
+                raise error
+            raise final from error
+        logger.info(
+            "modelkit: %s/%s: %s; retry %d of %d in %.2fs (%s)",
+            api.provider,
+            api.model_name,
+            _summary(error),
+            attempts,
+            max_retries,
+            decision.wait,
+            decision.reason,
+        )
+        retrying.sleep(decision.wait)
+
+
+def _attempt(
+    api: ModelAPI, request: GenerateRequest, config: Any
+) -> Tuple[Union[ModelOutput, APIError], Optional[ModelCall]]:
+    """One call to the provider: its output or API error, and its call record."""
+    try:
+        result = api.generate(request.input, request.tools, request.tool_choice, config)
+    except APIError as error:
+        return error, error.call
+    if isinstance(result, tuple):
+        output, call = result
+    else:
+        output, call = result, None
+    if isinstance(output, APIError):
+        return output, call
+    if isinstance(output, BaseException):
+        raise output
+    return output, call
+
+
+def _final_error(
+    error: APIError,
+    attempts: int,
+    call: Optional[ModelCall],
+    timeout: Optional[float],
+    left: Optional[float],
+) -> APIError:
+    """The error to raise: ``error`` itself, with ``attempts`` and ``call`` set."""
+    if is_quota(error):
+        error = as_quota_error(error)
+    error.attempts = attempts
+    if call is not None:
+        error.call = call
+    if (
+        isinstance(error, APITimeoutError)
+        and timeout is not None
+        and left is not None
+        and left <= 0
+    ):
+        if "timeout=" not in error.message:
+            error.message = f"{error.message} (the call's timeout={timeout:g}s ran out)"
+            error.args = (error.message,)
+    return error
+
+
+def _summary(error: BaseException) -> str:
+    if isinstance(error, APIError):
+        status = f"HTTP {error.status}" if error.status is not None else type(error).__name__
+        return f"{status}: {error.message}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _log_call(
+    api: ModelAPI,
+    call: Optional[ModelCall],
+    error: Optional[BaseException],
+    elapsed: float,
+    attempts: int,
+    reason: str = "",
+) -> None:
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    status = call.status if call is not None else getattr(error, "status", None)
+    outcome = "ok" if error is None else f"{type(error).__name__} ({reason})"
+    logger.debug(
+        "modelkit: %s/%s: HTTP %s in %.3fs, %d attempt%s: %s",
+        api.provider,
+        api.model_name,
+        status if status is not None else "-",
+        elapsed,
+        attempts,
+        "" if attempts == 1 else "s",
+        outcome,
+    )

@@ -1,0 +1,154 @@
+"""Keys and paths of the response cache.
+
+``request_key`` hashes (sha256) a canonical JSON document of everything
+that changes a model's answer: provider, model name, base URL, the
+normalised messages, tools, tool choice, the config fields that affect
+output, the epoch and the policy's scopes. ``cache_path`` finds the cache
+root (from the environment, at call time) and ``model_dir`` turns a model
+name (``"openai/gpt-4o"``) into a relative directory that cannot escape it.
+Nothing here touches the file system.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import string
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
+
+from ..tools._types import tool_choice_to_dict
+
+if TYPE_CHECKING:
+    from .._prepare import GenerateRequest
+
+DB_NAME = "cache.sqlite3"
+"""The database file in each model's directory."""
+
+CORRUPT_MARK = ".corrupt-"
+"""Infix of a corrupt database moved aside: ``cache.sqlite3.corrupt-<time>-<pid>``."""
+
+KEY_VERSION = 1
+"""Bumped whenever the key document changes shape, so old entries simply miss."""
+
+IGNORED_CONFIG = frozenset({"max_retries", "timeout", "max_connections"})
+"""Config fields that change how a call is made, never what it answers."""
+
+_SAFE = frozenset(string.ascii_letters + string.digits + "._-+@=,")
+
+
+def key_document(
+    provider: str,
+    model: str,
+    base_url: Optional[str],
+    request: GenerateRequest,
+    epoch: Optional[int],
+    scopes: Mapping[str, Any],
+) -> Dict[str, Any]:
+    """The JSON-ready document whose hash is the cache key.
+
+    Args:
+        provider: the provider's registry name.
+        model: the model name, without the provider.
+        base_url: the API's base URL (``None``: the provider's default).
+        request: the normalised request.
+        epoch: the epoch, or ``None`` when the key ignores it.
+        scopes: the policy's extra key values.
+    """
+    config = {k: v for k, v in request.config.to_dict().items() if k not in IGNORED_CONFIG}
+    return {
+        "v": KEY_VERSION,
+        "provider": provider,
+        "model": model,
+        "base_url": base_url,
+        "input": [_message(m.to_dict()) for m in request.input],
+        "tools": [tool.to_dict() for tool in request.tools],
+        "tool_choice": tool_choice_to_dict(request.tool_choice),
+        "config": config,
+        "epoch": epoch,
+        "scopes": dict(scopes),
+    }
+
+
+def request_key(document: Mapping[str, Any]) -> bytes:
+    """The 32-byte sha256 of ``document`` as canonical JSON.
+
+    Raises:
+        TypeError: the document holds a value JSON cannot order (mixed key types).
+    """
+    text = json.dumps(
+        document,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=_fallback,
+    )
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def _message(data: Dict[str, Any]) -> Dict[str, Any]:
+    # ``source`` records where a message came from; it is never sent to an API.
+    data.pop("source", None)
+    return data
+
+
+def _fallback(value: Any) -> Any:
+    """Non-JSON values (a tool parameter's default, say) by type and repr."""
+    return {"__repr__": f"{type(value).__module__}.{type(value).__qualname__}:{value!r}"}
+
+
+def model_dir(model: str) -> str:
+    """The directory (relative, ``/``-separated) holding ``model``'s cache.
+
+    Each ``/``-separated part of the name becomes one directory level.
+    Characters other than letters, digits and ``._-+@=,`` are written as
+    ``%XX`` (UTF-8 bytes); ``.`` and ``..`` parts are escaped the same way,
+    so no name reaches outside the cache root.
+    """
+    parts: List[str] = []
+    for part in model.split("/"):
+        if part in ("", ".", ".."):
+            parts.append("".join(_escape(c) for c in part) or "%")
+        else:
+            parts.append("".join(c if c in _SAFE else _escape(c) for c in part))
+    return "/".join(parts)
+
+
+def model_name(directory: str) -> str:
+    """The model name :func:`model_dir` made ``directory`` from."""
+    from urllib.parse import unquote
+
+    return "/".join("" if part == "%" else unquote(part) for part in directory.split("/"))
+
+
+def _escape(char: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
+
+
+def cache_path(model: str = "") -> Path:
+    """The cache directory, or the directory of ``model``'s cache within it.
+
+    The root is ``$MODELKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/modelkit``,
+    else the platform's cache directory: ``~/.cache/modelkit`` (Linux),
+    ``~/Library/Caches/modelkit`` (macOS), ``%LOCALAPPDATA%\\modelkit\\Cache``
+    (Windows). ``model`` is ``"provider/name"``; each ``/`` part is one
+    directory level, other unsafe characters are ``%XX``-escaped. Nothing
+    is created.
+    """
+    root = os.environ.get("MODELKIT_CACHE_DIR")
+    if not root:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        if xdg:
+            root = os.path.join(xdg, "modelkit")
+        elif sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+            root = os.path.join(os.environ["LOCALAPPDATA"], "modelkit", "Cache")
+        elif sys.platform == "darwin":
+            root = os.path.join(os.path.expanduser("~"), "Library", "Caches", "modelkit")
+        else:
+            root = os.path.join(os.path.expanduser("~"), ".cache", "modelkit")
+    path = Path(os.path.abspath(os.path.expanduser(root)))
+    if not model:
+        return path
+    return path.joinpath(*model_dir(model).split("/"))

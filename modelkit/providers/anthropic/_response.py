@@ -1,0 +1,160 @@
+"""Anthropic Messages responses: message bodies and error bodies to modelkit types.
+
+Pure functions used by ``anthropic.py``. A response's ``text`` blocks
+become text, ``thinking`` and ``redacted_thinking`` blocks become
+``ContentReasoning`` (the signature or the encrypted data kept, so they can
+be sent back), ``tool_use`` blocks become ``ToolCall`` (``input`` is already
+an object). ``stop_reason`` maps through ``STOP_REASONS``. Usage keeps
+Anthropic's split: ``input_tokens`` excludes cache reads and writes, which
+are carried beside it, and the total is the sum of all four. Error bodies
+(``{"type": "error", "error": {"type", "message"}, "request_id"}``) map to
+the exception the engine should see.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Mapping
+
+from ...errors import APIError, shorten
+from ...messages import Content, ContentReasoning, ContentText
+from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
+from ...tools._types import ToolCall
+from .._common import assistant_message
+from .._rest import error_from_status, error_message
+
+__all__ = ["STOP_REASONS", "error_type", "parse_error_body", "parse_message"]
+
+STOP_REASONS: Dict[str, StopReason] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "max_tokens",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+    "model_context_window_exceeded": "model_length",
+    # A server-tool loop paused mid-turn: the answer is unfinished, so it is
+    # not "stop". Send the conversation back with this turn to continue.
+    "pause_turn": "unknown",
+}
+
+
+def parse_message(body: Mapping[str, Any], model: str = "") -> ModelOutput:
+    """A ``ModelOutput`` from a Messages API response body.
+
+    Text blocks become text, ``thinking``/``redacted_thinking`` blocks
+    become ``ContentReasoning`` (signature or encrypted data kept),
+    ``tool_use`` blocks become tool calls. Server-tool blocks are skipped.
+    """
+    parts: List[Content] = []
+    calls: List[ToolCall] = []
+    for block in body.get("content") or []:
+        kind = block.get("type")
+        if kind == "text":
+            parts.append(ContentText(text=block.get("text", "")))
+        elif kind == "thinking":
+            parts.append(
+                ContentReasoning(
+                    reasoning=block.get("thinking", ""), signature=block.get("signature")
+                )
+            )
+        elif kind == "redacted_thinking":
+            parts.append(ContentReasoning(reasoning="", redacted=True, data=block.get("data")))
+        elif kind == "tool_use":
+            calls.append(_tool_call(block))
+    raw_stop = body.get("stop_reason")
+    stop_reason = STOP_REASONS.get(raw_stop or "", "unknown")
+    message = assistant_message(parts, calls, body.get("model") or model, join_texts=True)
+    return ModelOutput(
+        model=body.get("model") or model,
+        choices=[ChatCompletionChoice(message=message, stop_reason=stop_reason)],
+        usage=_usage(body.get("usage") or {}),
+        metadata={"stop_reason": raw_stop} if stop_reason == "unknown" and raw_stop else None,
+        error=_refusal(body) if raw_stop == "refusal" else None,
+    )
+
+
+def _tool_call(block: Mapping[str, Any]) -> ToolCall:
+    arguments = block.get("input")
+    if isinstance(arguments, dict):
+        return ToolCall(id=block["id"], function=block["name"], arguments=arguments)
+    return ToolCall(
+        id=block["id"],
+        function=block["name"],
+        parse_error=f"tool input is not a JSON object: {shorten(repr(arguments), 200)}",
+        raw_arguments=json.dumps(arguments),
+    )
+
+
+def _usage(usage: Mapping[str, Any]) -> ModelUsage:
+    input_tokens = int(usage.get("input_tokens") or 0)
+    output_tokens = int(usage.get("output_tokens") or 0)
+    cache_write = usage.get("cache_creation_input_tokens")
+    cache_read = usage.get("cache_read_input_tokens")
+    details = usage.get("output_tokens_details") or {}
+    return ModelUsage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=input_tokens + output_tokens + int(cache_write or 0) + int(cache_read or 0),
+        input_tokens_cache_write=cache_write,
+        input_tokens_cache_read=cache_read,
+        reasoning_tokens=details.get("thinking_tokens"),
+    )
+
+
+def _refusal(body: Mapping[str, Any]) -> str:
+    details = body.get("stop_details") or {}
+    explanation = details.get("explanation") or details.get("category")
+    return f"refusal: {explanation}" if explanation else "refusal"
+
+
+def parse_error_body(
+    status: int,
+    body: Any,
+    text: str,
+    headers: Mapping[str, str],
+    *,
+    provider: str,
+    model: str,
+) -> APIError:
+    """The exception for an error response (``{"type": "error", "error": {...}}``).
+
+    ``overloaded_error`` (HTTP 529) is a plain ``APIError`` that
+    ``is_rate_limit`` reports, so the engine backs off and retries it; a
+    spend-limit 429 and ``billing_error`` are ``QuotaExceededError`` (not
+    retried, classified by the shared ``error_from_status``); the rest
+    follow the HTTP status.
+    """
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return error_from_status(
+            status,
+            error_message(body, text),
+            provider=provider,
+            model=model,
+            body=body,
+            headers=headers,
+        )
+    kind = error.get("type") or ""
+    message = error_message(body, text)
+    request_id = body.get("request_id") or headers.get("request-id")
+    if request_id:
+        message = f"{message} [request_id {request_id}]"
+    common: Dict[str, Any] = {
+        "provider": provider,
+        "model": model,
+        "status": status,
+        "body": body,
+        "headers": dict(headers),
+    }
+    if kind == "overloaded_error" or status == 529:
+        return APIError(message, **common)
+    return error_from_status(
+        status, message, provider=provider, model=model, body=body, headers=headers
+    )
+
+
+def error_type(body: Any) -> str:
+    """The ``error.type`` of an Anthropic error body (``""`` when there is none)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    kind = error.get("type") if isinstance(error, dict) else None
+    return kind if isinstance(kind, str) else ""

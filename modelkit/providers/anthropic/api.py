@@ -1,0 +1,284 @@
+"""``anthropic``: Claude models through the Anthropic Messages API.
+
+``POST {base}/v1/messages`` with the key in ``x-api-key`` and a pinned
+``anthropic-version`` (``2023-06-01``, the version that still takes
+``temperature``/``top_p``/``top_k``). ``max_tokens`` is always sent (a
+per-model default when the config has none). ``reasoning_effort`` turns on
+extended thinking: models from Claude 4.6 on get ``{"type": "adaptive"}``
+with ``output_config.effort``; older ones get ``{"type": "enabled"}`` with
+a ``budget_tokens`` taken from ``THINKING_BUDGETS``, ``max_tokens`` kept
+above it. Thinking blocks come back as ``ContentReasoning`` with their
+signatures and are sent back unchanged. ``cache_prompt`` (``"auto"``: when
+tools are present) places ``cache_control`` breakpoints. Usage keeps
+Anthropic's split: ``input_tokens`` excludes cache reads and writes, which
+are reported beside it; the total is the sum of all four counts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple
+
+from ..._engine.http import HttpResponse
+from ...api import modelapi
+from ...config import GenerateConfig
+from ...errors import APIError, ConfigError
+from ...messages import ChatMessage
+from ...output import ModelOutput
+from ...tools._types import ToolChoice, ToolInfo
+from .._common import env_first, versioned_url
+from .._rest import HttpRequest, RestAPI, json_or_none
+from ._messages import (
+    add_cache_breakpoints,
+    messages_to_wire,
+    system_to_wire,
+    tool_choice_to_wire,
+    tools_to_wire,
+)
+from ._response import STOP_REASONS, error_type, parse_error_body, parse_message
+
+__all__ = [
+    "ADAPTIVE_EFFORTS",
+    "API_VERSION",
+    "STOP_REASONS",
+    "THINKING_BUDGETS",
+    "AnthropicAPI",
+    "default_max_tokens",
+    "model_version",
+    "parse_error_body",
+    "parse_message",
+    "request_body",
+    "thinking_mode",
+]
+
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+API_VERSION = "2023-06-01"
+KEY_VARS = ("ANTHROPIC_API_KEY",)
+BASE_URL_VAR = "ANTHROPIC_BASE_URL"
+
+THINKING_BUDGETS: Dict[str, int] = {"minimal": 1024, "low": 4096, "medium": 8192, "high": 12288}
+"""``budget_tokens`` per ``reasoning_effort`` for manual extended thinking.
+1024 is the API's minimum; with the default answer allowance (8192) added,
+every total stays under the 21,333 ``max_tokens`` past which the official
+SDK refuses non-streaming requests as likely to outlast 10 minutes."""
+
+ADAPTIVE_EFFORTS: Dict[str, str] = {
+    "minimal": "low",
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+}
+"""``output_config.effort`` per ``reasoning_effort`` for adaptive thinking."""
+
+_NEW_NAME = re.compile(r"^claude-[a-z]+-(\d+)(?:-(\d{1,2}))?(?:-\d{8})?(?:-v\d+(?::\d+)?)?$")
+_OLD_NAME = re.compile(r"^claude-(\d+)(?:-(\d{1,2}))?-[a-z]+")
+
+
+def model_version(model: str) -> Optional[Tuple[int, int]]:
+    """``(major, minor)`` from a Claude model id, or ``None`` when it has none.
+
+    Handles ``claude-opus-4-1-20250805`` (4, 1), ``claude-sonnet-4-20250514``
+    (4, 0) and the older ``claude-3-7-sonnet-20250219`` (3, 7).
+    """
+    name = model.rsplit("/", 1)[-1].lower()
+    match = _NEW_NAME.match(name) or _OLD_NAME.match(name)
+    if not match:
+        return None
+    return int(match.group(1)), int(match.group(2) or 0)
+
+
+def thinking_mode(model: str) -> str:
+    """``"adaptive"`` (Claude 4.6 and later, or an id with no version) or ``"budget"``.
+
+    Claude Opus 4.7 and later reject ``thinking.type: "enabled"``; 4.6
+    deprecates it; earlier models only have it.
+    """
+    version = model_version(model)
+    return "adaptive" if version is None or version >= (4, 6) else "budget"
+
+
+def default_max_tokens(model: str) -> int:
+    """The ``max_tokens`` sent when the config sets none.
+
+    4096 for Claude 3 (their ceiling), 16384 for adaptive-thinking models
+    (thinking counts against it), 8192 otherwise.
+    """
+    version = model_version(model)
+    if version is not None and version < (3, 5):
+        return 4096
+    if thinking_mode(model) == "adaptive":
+        return 16384
+    return 8192
+
+
+def request_body(
+    model: str,
+    input: Sequence[ChatMessage],
+    tools: Sequence[ToolInfo],
+    tool_choice: ToolChoice,
+    config: GenerateConfig,
+    mode: Optional[str] = None,
+) -> Dict[str, Any]:
+    """The Messages API request body for one generation.
+
+    Args:
+        model: the model id.
+        input: the conversation.
+        tools: tools the model may call.
+        tool_choice: which tool to use.
+        config: generation options.
+        mode: ``"adaptive"`` or ``"budget"`` thinking (default: by model).
+
+    Raises:
+        ConfigError: a value the API cannot take (temperature above 1,
+            several choices, max_tokens not above the thinking budget).
+    """
+    if config.temperature is not None and config.temperature > 1:
+        raise ConfigError(
+            f"anthropic: temperature must be between 0 and 1, got {config.temperature}"
+        )
+    if config.num_choices is not None and config.num_choices > 1:
+        raise ConfigError(
+            f"anthropic: the Messages API returns one completion per request; "
+            f"num_choices={config.num_choices} is not supported (make several calls)"
+        )
+    mode = mode or thinking_mode(model)
+    body: Dict[str, Any] = {"model": model, "max_tokens": _max_tokens(model, config, mode)}
+    system = system_to_wire(input)
+    if system:
+        body["system"] = system
+    body["messages"] = messages_to_wire(input)
+    if tools:
+        body["tools"] = tools_to_wire(tools)
+        body["tool_choice"] = tool_choice_to_wire(tool_choice, config.parallel_tool_calls)
+    effort = config.reasoning_effort
+    if effort is not None and mode == "adaptive":
+        body["thinking"] = {"type": "adaptive"}
+        body["output_config"] = {"effort": ADAPTIVE_EFFORTS[effort]}
+    elif effort is not None:
+        body["thinking"] = {"type": "enabled", "budget_tokens": THINKING_BUDGETS[effort]}
+    for field, key in (("temperature", "temperature"), ("top_p", "top_p"), ("top_k", "top_k")):
+        value = getattr(config, field)
+        if value is not None:
+            body[key] = value
+    if config.stop_seqs:
+        body["stop_sequences"] = list(config.stop_seqs)
+    if config.cache_prompt is True or (config.cache_prompt in (None, "auto") and tools):
+        add_cache_breakpoints(body)
+    return body
+
+
+def _max_tokens(model: str, config: GenerateConfig, mode: str) -> int:
+    budget = THINKING_BUDGETS[config.reasoning_effort] if config.reasoning_effort else 0
+    if mode != "budget":
+        budget = 0
+    if config.max_tokens is None:
+        return default_max_tokens(model) + budget
+    if budget and config.max_tokens <= budget:
+        raise ConfigError(
+            f"anthropic: max_tokens ({config.max_tokens}) must be above the thinking budget "
+            f"for reasoning_effort={config.reasoning_effort!r} ({budget} tokens); raise "
+            f"max_tokens, lower reasoning_effort, or leave max_tokens unset"
+        )
+    return config.max_tokens
+
+
+@modelapi("anthropic")
+class AnthropicAPI(RestAPI):
+    """Claude models through the Anthropic Messages API.
+
+    Args:
+        model_name: the model id (``claude-sonnet-4-5``, ``claude-opus-4-7``...).
+        base_url: the API root (default ``$ANTHROPIC_BASE_URL``, else
+            ``https://api.anthropic.com``); ``/v1/messages`` is appended.
+        api_key: the API key (default ``$ANTHROPIC_API_KEY``).
+        config: the model's default generation config.
+        anthropic_version: the ``anthropic-version`` header.
+        betas: ``anthropic-beta`` flags to send.
+        thinking: ``"adaptive"`` or ``"budget"`` extended thinking, to
+            override the choice made from the model id.
+    """
+
+    requires_api_key = True
+    env_vars: ClassVar[Dict[str, str]] = {
+        "ANTHROPIC_API_KEY": "API key (required)",
+        "ANTHROPIC_BASE_URL": f"API root URL (default {DEFAULT_BASE_URL})",
+    }
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: Optional[str] = None,
+        api_key: Optional[str] = None,
+        config: GenerateConfig = GenerateConfig(),
+        anthropic_version: str = API_VERSION,
+        betas: Optional[Sequence[str]] = None,
+        thinking: Optional[str] = None,
+    ) -> None:
+        if thinking not in (None, "adaptive", "budget"):
+            raise ConfigError(
+                f"anthropic: thinking must be 'adaptive' or 'budget', got {thinking!r}"
+            )
+        super().__init__(
+            model_name,
+            base_url=base_url or env_first(BASE_URL_VAR),
+            api_key=api_key,
+            api_key_vars=KEY_VARS,
+            config=config,
+        )
+        self.anthropic_version = anthropic_version
+        self.betas = list(betas or [])
+        self.thinking = thinking
+
+    @property
+    def url(self) -> str:
+        """Where requests go: the base URL plus ``/v1/messages``."""
+        return versioned_url(self.base_url or DEFAULT_BASE_URL, "v1", "messages")
+
+    def max_tokens(self) -> Optional[int]:
+        return default_max_tokens(self.model_name)
+
+    def is_rate_limit(self, ex: BaseException) -> bool:
+        """Rate limits (429) and API-wide overload (529 ``overloaded_error``)."""
+        if super().is_rate_limit(ex):
+            return True
+        return isinstance(ex, APIError) and (
+            ex.status == 529 or error_type(ex.body) == "overloaded_error"
+        )
+
+    def tool_result_images(self) -> bool:
+        return True
+
+    def has_reasoning_history(self) -> bool:
+        return True
+
+    def build_request(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> HttpRequest:
+        body = request_body(self.model_name, input, tools, tool_choice, config, self.thinking)
+        headers = {
+            "x-api-key": self.api_key or "",
+            "anthropic-version": self.anthropic_version,
+            "content-type": "application/json",
+        }
+        if self.betas:
+            headers["anthropic-beta"] = ",".join(self.betas)
+        return HttpRequest(url=self.url, headers=headers, body=body)
+
+    def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
+        return parse_message(body, self.model_name)
+
+    def parse_error(self, response: HttpResponse) -> APIError:
+        body = json_or_none(response)
+        return parse_error_body(
+            response.status,
+            body,
+            response.text,
+            response.headers,
+            provider=self.provider,
+            model=self.model_name,
+        )

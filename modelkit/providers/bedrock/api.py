@@ -1,0 +1,202 @@
+"""``bedrock``: AWS Bedrock Runtime's ``Converse`` API, signed with SigV4.
+
+``POST https://bedrock-runtime.{region}.amazonaws.com/model/{modelId}/converse``
+with the model id (or inference profile, or ARN) percent-encoded in the path.
+Credentials are found at construction, the way the AWS CLI finds static ones
+(``_aws_credentials.load_credentials``: ``$AWS_ACCESS_KEY_ID``/
+``$AWS_SECRET_ACCESS_KEY``/``$AWS_SESSION_TOKEN``, then the ``$AWS_PROFILE``
+profile of ``~/.aws/credentials`` and ``~/.aws/config``), as is the region
+(``region=``, ``$AWS_REGION``, ``$AWS_DEFAULT_REGION``, the profile's
+``region``). Each request is signed just before it is sent (``sign``), over
+the exact body bytes. A Bedrock API key (``api_key=`` or
+``$AWS_BEARER_TOKEN_BEDROCK``) is sent as ``Authorization: Bearer`` instead.
+The converters live in ``_bedrock_request`` and ``_bedrock_response``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import datetime, timezone
+from typing import Any, Callable, ClassVar, Dict, List, Optional
+
+from ..._engine.http import HttpResponse
+from ...api import modelapi
+from ...config import GenerateConfig
+from ...errors import APIError, ConfigError, MissingAPIKeyError
+from ...messages import ChatMessage
+from ...output import ModelOutput
+from ...tools._types import ToolChoice, ToolInfo
+from .._common import env_first
+from .._rest import HttpRequest, RestAPI, json_or_none
+from . import _sigv4
+from ._credentials import load_credentials, resolve_region
+from ._request import converse_body
+from ._response import bedrock_error, output_from
+
+__all__ = ["CREDENTIAL_VARS", "SIGNING_NAME", "BedrockAPI"]
+
+SIGNING_NAME = "bedrock"
+"""The SigV4 service name for Bedrock Runtime (its endpoint prefix differs)."""
+
+CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE")
+BEARER_VAR = "AWS_BEARER_TOKEN_BEDROCK"
+ENDPOINT_VARS = ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@modelapi("bedrock")
+class BedrockAPI(RestAPI):
+    """Models on Amazon Bedrock through the ``Converse`` API.
+
+    Args:
+        model_name: a model id (``anthropic.claude-3-5-haiku-20241022-v1:0``),
+            an inference profile (``us.anthropic...``) or an ARN.
+        base_url: an endpoint to use instead of the regional one (default
+            ``$AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, else ``$AWS_ENDPOINT_URL``).
+        api_key: a Bedrock API key (default ``$AWS_BEARER_TOKEN_BEDROCK``);
+            without one, requests are signed with AWS credentials.
+        config: the model's default generation config.
+        region: the AWS region (default: from the environment and ~/.aws).
+        additional_model_request_fields: model-specific fields sent in
+            ``additionalModelRequestFields`` with every request.
+        clock: returns the signing time (tests pin it).
+
+    Raises:
+        MissingAPIKeyError: no AWS credentials and no Bedrock API key.
+        ConfigError: no region configured, or an unreadable ~/.aws file.
+    """
+
+    env_vars: ClassVar[Dict[str, str]] = {
+        "AWS_ACCESS_KEY_ID": "AWS access key id (with AWS_SECRET_ACCESS_KEY)",
+        "AWS_SECRET_ACCESS_KEY": "AWS secret access key",
+        "AWS_SESSION_TOKEN": "session token of temporary credentials",
+        "AWS_PROFILE": "profile in ~/.aws/credentials and ~/.aws/config (default 'default')",
+        "AWS_REGION": "AWS region (else AWS_DEFAULT_REGION, else the profile's region)",
+        "AWS_DEFAULT_REGION": "AWS region, read when AWS_REGION is not set",
+        "AWS_BEARER_TOKEN_BEDROCK": "Bedrock API key, sent as a bearer token instead of SigV4",
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "endpoint to use instead of the regional one",
+    }
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: Optional[str] = None,
+        api_key: Optional[str] = None,
+        config: GenerateConfig = GenerateConfig(),
+        region: Optional[str] = None,
+        additional_model_request_fields: Optional[Dict[str, Any]] = None,
+        clock: Optional[Callable[[], datetime]] = None,
+    ) -> None:
+        endpoint = base_url or env_first(*ENDPOINT_VARS)
+        super().__init__(
+            model_name,
+            base_url=endpoint,
+            api_key=api_key,
+            api_key_vars=[BEARER_VAR],
+            config=config,
+        )
+        home = os.path.expanduser("~")
+        try:
+            self.credentials = None if self.api_key else load_credentials(os.environ, home)
+            self.region = region or resolve_region(os.environ, home)
+        except ValueError as exc:
+            raise ConfigError(f"bedrock: {exc}") from None
+        if self.api_key is None and self.credentials is None:
+            error = MissingAPIKeyError("bedrock", [*CREDENTIAL_VARS, BEARER_VAR])
+            error.args = (
+                "bedrock: no AWS credentials found. Set $AWS_ACCESS_KEY_ID and "
+                "$AWS_SECRET_ACCESS_KEY (and $AWS_SESSION_TOKEN for temporary credentials), "
+                "or a profile in ~/.aws/credentials ($AWS_PROFILE picks one), or a Bedrock "
+                f"API key in ${BEARER_VAR}.",
+            )
+            raise error
+        if not self.region:
+            raise ConfigError(
+                "bedrock: no AWS region. Set $AWS_REGION (or $AWS_DEFAULT_REGION), add "
+                "region = ... to your profile in ~/.aws/config, or pass region= to get_model()."
+            )
+        self.additional_model_request_fields = dict(additional_model_request_fields or {})
+        self._clock = clock or _utc_now
+
+    @property
+    def url(self) -> str:
+        """The ``converse`` URL for this model and region."""
+        if self.base_url:
+            model = _sigv4.quote_path_segment(self.model_name)
+            return f"{self.base_url.rstrip('/')}/model/{model}/converse"
+        return _sigv4.bedrock_runtime_url(str(self.region), self.model_name)
+
+    def connection_key(self) -> str:
+        identity = self.api_key or (self.credentials.access_key if self.credentials else "")
+        digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+        return f"{self.provider}|{self.region}|{self.base_url or ''}|{digest}"
+
+    def build_request(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> HttpRequest:
+        body = converse_body(
+            input,
+            tools,
+            tool_choice,
+            config,
+            self.model_name,
+            self.additional_model_request_fields,
+        )
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        return HttpRequest(url=self.url, headers=headers, body=body)
+
+    def sign(self, request: HttpRequest, data: bytes) -> Dict[str, str]:
+        """The headers to send: SigV4 over ``data`` (or the bearer API key)."""
+        if self.api_key:
+            return {**request.headers, "Authorization": f"Bearer {self.api_key}"}
+        assert self.credentials is not None
+        signed = _sigv4.sign(
+            "POST",
+            request.url,
+            request.headers,
+            data,
+            access_key=self.credentials.access_key,
+            secret_key=self.credentials.secret_key,
+            session_token=self.credentials.session_token,
+            region=str(self.region),
+            service=SIGNING_NAME,
+            now=self._clock(),
+        )
+        return {**request.headers, **signed}
+
+    def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
+        return output_from(body, self.model_name)
+
+    def parse_error(self, response: HttpResponse) -> APIError:
+        body = json_or_none(response)
+        secrets = [self.api_key]
+        if self.credentials is not None:
+            secrets += [self.credentials.secret_key, self.credentials.session_token]
+        return bedrock_error(
+            response.status,
+            body,
+            response.text,
+            response.headers,
+            provider=self.provider,
+            model=self.model_name,
+            secrets=secrets,
+        )
+
+    def tools_required(self) -> bool:
+        # Converse rejects toolUse/toolResult blocks without a toolConfig.
+        return True
+
+    def tool_result_images(self) -> bool:
+        return True
+
+    def has_reasoning_history(self) -> bool:
+        # Claude's signed thinking must go back on tool-use turns.
+        return True

@@ -1,0 +1,264 @@
+"""``mistral``: Mistral models through Mistral's chat completions API.
+
+``POST {base}/v1/chat/completions`` with ``Authorization: Bearer``. The
+body looks like OpenAI's but follows Mistral's own rules, which its
+validator enforces: the seed is ``random_seed``; ``tool_choice`` is
+``auto``/``none``/``any`` or a named function; tool-call ids must be nine
+letters or digits, so foreign ids are remapped (deterministically, the same
+way in the assistant's ``tool_calls`` and the tool message's
+``tool_call_id``); a user message may not follow a tool message, so one that
+does is folded into the tool message before it; a conversation ending with
+an assistant message sends it as a ``prefix``; unknown fields are rejected,
+so only the documented ones are sent. Reasoning comes back as ``thinking``
+chunks and is sent back the same way. Errors arrive as
+``{"object": "error", "message", "type", "code"}`` or, for validation,
+``{"detail": [{"loc", "msg", "type"}]}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Union
+
+from ..._engine.http import HttpResponse
+from ...api import modelapi
+from ...config import GenerateConfig
+from ...errors import APIError, shorten
+from ...messages import ChatMessage, Content, ContentReasoning, ContentText
+from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
+from ...tools._types import ToolCall, ToolChoice, ToolFunction, ToolInfo
+from .._common import assistant_message, env_first, versioned_url
+from .._rest import HttpRequest, RestAPI, error_from_status, json_or_none
+from ..openai._request import tools_to_wire
+from ._messages import messages_to_wire, mistral_tool_call_id
+
+__all__ = [
+    "FINISH_REASONS",
+    "REASONING_EFFORTS",
+    "MistralAPI",
+    "error_text",
+    "messages_to_wire",
+    "mistral_tool_call_id",
+    "parse_completion",
+    "request_body",
+]
+
+DEFAULT_BASE_URL = "https://api.mistral.ai"
+KEY_VARS = ("MISTRAL_API_KEY",)
+BASE_URL_VAR = "MISTRAL_BASE_URL"
+
+FINISH_REASONS: Dict[str, StopReason] = {
+    "stop": "stop",
+    "length": "max_tokens",
+    "model_length": "model_length",
+    "tool_calls": "tool_calls",
+    "error": "unknown",
+}
+
+REASONING_EFFORTS: Dict[str, str] = {
+    "minimal": "none",
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+}
+"""``reasoning_effort`` on the wire. Mistral Small 4 and Medium 3.5 document
+only ``none`` and ``high``; other values are passed through for models that
+take them."""
+
+
+def request_body(
+    model: str,
+    input: Sequence[ChatMessage],
+    tools: Sequence[ToolInfo],
+    tool_choice: ToolChoice,
+    config: GenerateConfig,
+) -> Dict[str, Any]:
+    """The chat completions request body for one generation.
+
+    Config fields Mistral has no parameter for (``top_k``, ``logit_bias``,
+    ``logprobs``, ``top_logprobs``, ``best_of``) are not sent: the API
+    rejects unknown fields.
+    """
+    body: Dict[str, Any] = {"model": model, "messages": messages_to_wire(input)}
+    if tools:
+        body["tools"] = tools_to_wire(tools)
+        body["tool_choice"] = _tool_choice(tool_choice)
+        if config.parallel_tool_calls is not None:
+            body["parallel_tool_calls"] = config.parallel_tool_calls
+    settings = (
+        ("temperature", config.temperature),
+        ("top_p", config.top_p),
+        ("max_tokens", config.max_tokens),
+        ("stop", list(config.stop_seqs) if config.stop_seqs else None),
+        ("random_seed", config.seed),
+        ("presence_penalty", config.presence_penalty),
+        ("frequency_penalty", config.frequency_penalty),
+        ("n", config.num_choices),
+        ("reasoning_effort", REASONING_EFFORTS.get(config.reasoning_effort or "")),
+    )
+    body.update((key, value) for key, value in settings if value is not None)
+    return body
+
+
+def _tool_choice(choice: ToolChoice) -> Union[str, Dict[str, Any]]:
+    if isinstance(choice, ToolFunction):
+        return {"type": "function", "function": {"name": choice.name}}
+    return choice
+
+
+def parse_completion(body: Mapping[str, Any], model: str = "") -> ModelOutput:
+    """A ``ModelOutput`` from a chat completions response body."""
+    name = body.get("model") or model
+    choices = [_choice(choice, name) for choice in body.get("choices") or []]
+    usage = body.get("usage") or {}
+    prompt = int(usage.get("prompt_tokens") or 0)
+    completion = int(usage.get("completion_tokens") or 0)
+    return ModelOutput(
+        model=name,
+        choices=choices,
+        usage=ModelUsage(
+            input_tokens=prompt,
+            output_tokens=completion,
+            total_tokens=int(usage.get("total_tokens") or prompt + completion),
+        ),
+    )
+
+
+def _choice(choice: Mapping[str, Any], model: str) -> ChatCompletionChoice:
+    message = choice.get("message") or {}
+    content = message.get("content")
+    parts: List[Content] = []
+    if isinstance(content, str):
+        parts.append(ContentText(text=content))
+    for chunk in content if isinstance(content, list) else []:
+        if chunk.get("type") == "text":
+            parts.append(ContentText(text=chunk.get("text", "")))
+        elif chunk.get("type") == "thinking":
+            inner = chunk.get("thinking") or []
+            text = "".join(c.get("text", "") for c in inner if c.get("type") == "text")
+            parts.append(ContentReasoning(reasoning=text))
+    calls = [_tool_call(call) for call in message.get("tool_calls") or []]
+    assistant = assistant_message(parts, calls, model, join_texts=True)
+    stop = FINISH_REASONS.get(choice.get("finish_reason") or "", "unknown")
+    return ChatCompletionChoice(message=assistant, stop_reason=stop)
+
+
+def _tool_call(call: Mapping[str, Any]) -> ToolCall:
+    function = call.get("function") or {}
+    raw = function.get("arguments")
+    call_id, name = str(call.get("id") or ""), str(function.get("name") or "")
+    if isinstance(raw, dict):
+        return ToolCall(id=call_id, function=name, arguments=raw)
+    text = raw if isinstance(raw, str) else json.dumps(raw)
+    try:
+        parsed = json.loads(text) if text.strip() else {}
+    except ValueError as exc:
+        return ToolCall(
+            id=call_id,
+            function=name,
+            parse_error=f"invalid JSON arguments: {exc}",
+            raw_arguments=text,
+        )
+    if not isinstance(parsed, dict):
+        return ToolCall(
+            id=call_id,
+            function=name,
+            parse_error=f"arguments are not a JSON object: {shorten(text, 200)}",
+            raw_arguments=text,
+        )
+    return ToolCall(id=call_id, function=name, arguments=parsed)
+
+
+def error_text(body: Any, text: str) -> str:
+    """The message of a Mistral error body, validation details included."""
+    if not isinstance(body, dict):
+        return shorten(text.strip(), 300) or "(empty body)"
+    message: Any = body.get("message")
+    detail: Any = body.get("detail")
+    if isinstance(message, dict):
+        message, detail = None, message.get("detail", detail)
+    elif isinstance(message, list):
+        message, detail = None, message
+    parts = [message] if isinstance(message, str) and message else []
+    if isinstance(detail, list):
+        for item in detail:
+            if isinstance(item, dict):
+                where = ".".join(str(step) for step in item.get("loc") or [])
+                parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
+    elif isinstance(detail, str):
+        parts.append(detail)
+    summary = "; ".join(parts) or shorten(text.strip(), 300) or "(empty body)"
+    tags = [str(v) for v in (body.get("type"), body.get("code")) if v not in (None, "")]
+    return f"{summary} ({', '.join(tags)})" if tags else summary
+
+
+@modelapi("mistral")
+class MistralAPI(RestAPI):
+    """Mistral models through the chat completions API.
+
+    Args:
+        model_name: the model id (``mistral-large-latest``, ``magistral-medium-latest``...).
+        base_url: the API root (default ``$MISTRAL_BASE_URL``, else
+            ``https://api.mistral.ai``); ``/v1/chat/completions`` is appended
+            (``/chat/completions`` when it already ends in ``/v1``).
+        api_key: the API key (default ``$MISTRAL_API_KEY``).
+        config: the model's default generation config.
+    """
+
+    requires_api_key = True
+    env_vars: ClassVar[Dict[str, str]] = {
+        "MISTRAL_API_KEY": "API key (required)",
+        "MISTRAL_BASE_URL": f"API root URL (default {DEFAULT_BASE_URL})",
+    }
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: Optional[str] = None,
+        api_key: Optional[str] = None,
+        config: GenerateConfig = GenerateConfig(),
+    ) -> None:
+        super().__init__(
+            model_name,
+            base_url=base_url or env_first(BASE_URL_VAR),
+            api_key=api_key,
+            api_key_vars=KEY_VARS,
+            config=config,
+        )
+
+    @property
+    def url(self) -> str:
+        """Where requests go."""
+        return versioned_url(self.base_url or DEFAULT_BASE_URL, "v1", "chat/completions")
+
+    def has_reasoning_history(self) -> bool:
+        return True
+
+    def build_request(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> HttpRequest:
+        headers = {
+            "Authorization": f"Bearer {self.api_key or ''}",
+            "content-type": "application/json",
+            "accept": "application/json",
+        }
+        body = request_body(self.model_name, input, tools, tool_choice, config)
+        return HttpRequest(url=self.url, headers=headers, body=body)
+
+    def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
+        return parse_completion(body, self.model_name)
+
+    def parse_error(self, response: HttpResponse) -> APIError:
+        body = json_or_none(response)
+        return error_from_status(
+            response.status,
+            error_text(body, response.text),
+            provider=self.provider,
+            model=self.model_name,
+            body=body,
+            headers=response.headers,
+        )

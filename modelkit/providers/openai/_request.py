@@ -1,0 +1,296 @@
+"""Build OpenAI chat-completions request bodies (shared by the OpenAI family).
+
+Pure converters from modelkit's messages, tools and ``GenerateConfig`` to the
+JSON body of ``POST /chat/completions``. What differs between OpenAI models
+and the servers that copy the format (the system role, the name of the token
+limit, parameters a server rejects, where reasoning goes back) is described
+by a ``WireOptions`` value, so each provider is a table entry, not a copy.
+The one piece of I/O is reading a local image or audio file named in the
+input (through ``modelkit._media``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+import attrs
+
+from ..._media import data_uri, read_media
+from ...config import GenerateConfig
+from ...errors import ConfigError
+from ...messages import (
+    ChatMessage,
+    ChatMessageAssistant,
+    ChatMessageSystem,
+    ChatMessageTool,
+    ChatMessageUser,
+    Content,
+    ContentAudio,
+    ContentImage,
+    ContentReasoning,
+    ContentText,
+    ContentVideo,
+)
+from ...tools._types import ToolCall, ToolChoice, ToolFunction, ToolInfo
+
+__all__ = [
+    "WireOptions",
+    "build_body",
+    "config_params",
+    "messages_to_wire",
+    "tool_choice_to_wire",
+    "tools_to_wire",
+]
+
+
+@attrs.frozen
+class WireOptions:
+    """How one model or server wants the OpenAI request shaped.
+
+    Args:
+        system_role: the role system messages are sent as (``"system"``,
+            ``"developer"`` or, for models without either, ``"user"``).
+        max_tokens_field: ``"max_tokens"`` or ``"max_completion_tokens"``.
+        unsupported: request fields the server rejects; they are left off
+            (and reported) instead of being sent.
+        extra_fields: ``GenerateConfig`` fields the server takes under the
+            same name beyond OpenAI's (e.g. ``top_k``).
+        reasoning_effort: ``"reasoning_effort"`` (a top-level field),
+            ``"reasoning"`` (OpenRouter's ``reasoning: {effort}``), or ``None``
+            when the server takes no effort setting.
+        reasoning_field: the assistant-message field earlier reasoning is
+            sent back in (``reasoning_content``, ``reasoning``), or ``None``.
+        reasoning_details: also send back OpenRouter ``reasoning_details``
+            kept (as JSON) in ``ContentReasoning.data``.
+        max_stop_seqs: the most stop sequences the API takes, if limited.
+        logprobs_as_count: ``logprobs`` is an integer count of top tokens
+            (Together) rather than a boolean plus ``top_logprobs``.
+        logprobs_need_top: the server returns no logprobs unless
+            ``top_logprobs`` is sent too (llama-cpp-python): ``logprobs``
+            alone is sent with ``top_logprobs: 1``.
+    """
+
+    system_role: str = "system"
+    max_tokens_field: str = "max_tokens"
+    unsupported: FrozenSet[str] = frozenset()
+    extra_fields: Tuple[str, ...] = ()
+    reasoning_effort: Optional[str] = "reasoning_effort"
+    reasoning_field: Optional[str] = None
+    reasoning_details: bool = False
+    max_stop_seqs: Optional[int] = None
+    logprobs_as_count: bool = False
+    logprobs_need_top: bool = False
+
+
+def build_body(
+    model: Optional[str],
+    messages: List[ChatMessage],
+    tools: List[ToolInfo],
+    tool_choice: ToolChoice,
+    config: GenerateConfig,
+    options: WireOptions,
+) -> Tuple[Dict[str, Any], List[str]]:
+    """The request body, and the names of set fields left off as unsupported.
+
+    Args:
+        model: the ``model`` field, or ``None`` to leave it out (Azure's
+            deployment URLs name the model in the path).
+
+    Raises:
+        ConfigError: the input cannot be sent (video, a missing media file,
+            too many stop sequences, a tool message without its call id).
+    """
+    body: Dict[str, Any] = {} if model is None else {"model": model}
+    body["messages"] = messages_to_wire(messages, options)
+    if tools:
+        body["tools"] = tools_to_wire(tools)
+        body["tool_choice"] = tool_choice_to_wire(tool_choice)
+    params, dropped = config_params(config, options, has_tools=bool(tools))
+    body.update(params)
+    return body, dropped
+
+
+def config_params(
+    config: GenerateConfig, options: WireOptions, has_tools: bool
+) -> Tuple[Dict[str, Any], List[str]]:
+    """The body fields for ``config``, and the set ones left off as unsupported."""
+    params: Dict[str, Any] = {}
+    if config.max_tokens is not None:
+        params[options.max_tokens_field] = config.max_tokens
+    for name in ("temperature", "top_p", "frequency_penalty", "presence_penalty", "seed"):
+        value = getattr(config, name)
+        if value is not None:
+            params[name] = value
+    if config.stop_seqs is not None:
+        limit = options.max_stop_seqs
+        if limit is not None and len(config.stop_seqs) > limit:
+            raise ConfigError(
+                f"stop_seqs has {len(config.stop_seqs)} sequences; this API takes at most {limit}"
+            )
+        params["stop"] = list(config.stop_seqs)
+    if config.num_choices is not None:
+        params["n"] = config.num_choices
+    params.update(_logprob_params(config, options))
+    if config.logit_bias is not None:
+        params["logit_bias"] = {str(token): bias for token, bias in config.logit_bias.items()}
+    if has_tools and config.parallel_tool_calls is not None:
+        params["parallel_tool_calls"] = config.parallel_tool_calls
+    dropped: List[str] = []
+    if config.reasoning_effort is not None:
+        if options.reasoning_effort == "reasoning":
+            params["reasoning"] = {"effort": config.reasoning_effort}
+        elif options.reasoning_effort is not None:
+            params[options.reasoning_effort] = config.reasoning_effort
+        else:
+            dropped.append("reasoning_effort")
+    for name in options.extra_fields:
+        value = getattr(config, name)
+        if value is not None:
+            params[name] = value
+    for name in sorted(options.unsupported & set(params)):
+        if name == "n" and params[name] == 1:
+            continue
+        del params[name]
+        dropped.append(name)
+    return params, dropped
+
+
+def _logprob_params(config: GenerateConfig, options: WireOptions) -> Dict[str, Any]:
+    wanted = config.logprobs if config.logprobs is not None else config.top_logprobs is not None
+    if config.logprobs is None and config.top_logprobs is None:
+        return {}
+    if options.logprobs_as_count:
+        return {"logprobs": max(config.top_logprobs or 0, 1)} if wanted else {}
+    params: Dict[str, Any] = {"logprobs": wanted}
+    if wanted and config.top_logprobs is not None:
+        params["top_logprobs"] = config.top_logprobs
+    elif wanted and options.logprobs_need_top:
+        params["top_logprobs"] = 1
+    return params
+
+
+def tools_to_wire(tools: Sequence[ToolInfo]) -> List[Dict[str, Any]]:
+    """Tool definitions as OpenAI ``function`` tools."""
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": tool.name,
+                "description": tool.description,
+                "parameters": tool.parameters.to_schema(),
+            },
+        }
+        for tool in tools
+    ]
+
+
+def tool_choice_to_wire(choice: ToolChoice) -> Any:
+    """``auto``/``none`` as is, ``any`` as ``required``, a named tool as an object."""
+    if isinstance(choice, ToolFunction):
+        return {"type": "function", "function": {"name": choice.name}}
+    return "required" if choice == "any" else choice
+
+
+def messages_to_wire(messages: List[ChatMessage], options: WireOptions) -> List[Dict[str, Any]]:
+    """Chat messages as OpenAI ``messages``."""
+    return [_message_to_wire(message, options) for message in messages]
+
+
+def _message_to_wire(message: ChatMessage, options: WireOptions) -> Dict[str, Any]:
+    if isinstance(message, ChatMessageSystem):
+        return {"role": options.system_role, "content": message.text}
+    if isinstance(message, ChatMessageUser):
+        return {"role": "user", "content": _user_content(message.content)}
+    if isinstance(message, ChatMessageAssistant):
+        return _assistant_to_wire(message, options)
+    if isinstance(message, ChatMessageTool):
+        if not message.tool_call_id:
+            raise ConfigError(
+                "a tool message needs the tool_call_id of the call it answers "
+                "(ChatMessageTool(content=..., tool_call_id=call.id))"
+            )
+        text = f"Error: {message.error.message}" if message.error else message.text
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": text}
+    raise ConfigError(f"cannot send a message of type {type(message).__name__}")
+
+
+def _user_content(content: Any) -> Any:
+    if isinstance(content, str):
+        return content
+    if all(isinstance(part, (ContentText, ContentReasoning)) for part in content):
+        # Plain text is sent as a string: some compatible servers only take strings.
+        return "\n".join(part.text for part in content if isinstance(part, ContentText))
+    return [_part_to_wire(part) for part in content if not isinstance(part, ContentReasoning)]
+
+
+def _part_to_wire(part: Content) -> Dict[str, Any]:
+    if isinstance(part, ContentText):
+        return {"type": "text", "text": part.text}
+    if isinstance(part, ContentImage):
+        url = part.image
+        if not url.startswith(("http://", "https://")):
+            url = data_uri(url, "image", default_mime="image/png")
+        return {"type": "image_url", "image_url": {"url": url, "detail": part.detail}}
+    if isinstance(part, ContentAudio):
+        if part.audio.startswith(("http://", "https://")):
+            raise ConfigError(
+                "audio must be a local file or a base64 data: URI; this API does not fetch URLs"
+            )
+        data = read_media(part.audio, "audio")[1]
+        return {"type": "input_audio", "input_audio": {"data": data, "format": part.format}}
+    if isinstance(part, ContentVideo):
+        raise ConfigError(
+            "this API does not accept video input (ContentVideo); send frames as images, "
+            "or use a provider that takes video (e.g. google)"
+        )
+    raise ConfigError(f"cannot send content of type {type(part).__name__}")
+
+
+def _assistant_to_wire(message: ChatMessageAssistant, options: WireOptions) -> Dict[str, Any]:
+    content = message.content
+    if isinstance(content, str):
+        text, reasoning_parts = content, []
+    else:
+        text = "\n".join(part.text for part in content if isinstance(part, ContentText))
+        reasoning_parts = [part for part in content if isinstance(part, ContentReasoning)]
+    wire: Dict[str, Any] = {"role": "assistant", "content": text}
+    if message.tool_calls:
+        wire["content"] = text or None
+        wire["tool_calls"] = [_tool_call_to_wire(call) for call in message.tool_calls]
+    if options.reasoning_field:
+        reasoning = "\n".join(p.reasoning for p in reasoning_parts if p.reasoning)
+        reasoning = reasoning or message.reasoning or ""
+        if reasoning:
+            wire[options.reasoning_field] = reasoning
+        if options.reasoning_details:
+            details = _reasoning_details(reasoning_parts)
+            if details:
+                wire["reasoning_details"] = details
+    return wire
+
+
+def _reasoning_details(parts: List[ContentReasoning]) -> List[Any]:
+    details: List[Any] = []
+    for part in parts:
+        if not part.data:
+            continue
+        try:
+            value = json.loads(part.data)
+        except ValueError:
+            continue
+        details.extend(value if isinstance(value, list) else [value])
+    return details
+
+
+def _tool_call_to_wire(call: ToolCall) -> Dict[str, Any]:
+    # Arguments that did not parse go back exactly as the model wrote them.
+    arguments = call.raw_arguments if call.parse_error and call.raw_arguments is not None else None
+    return {
+        "id": call.id,
+        "type": "function",
+        "function": {
+            "name": call.function,
+            "arguments": arguments if arguments is not None else json.dumps(call.arguments),
+        },
+    }

@@ -1,0 +1,333 @@
+"""Read OpenAI chat-completions responses and errors (shared by the OpenAI family).
+
+Pure converters from a response body to a ``ModelOutput``: every choice,
+``finish_reason`` through :data:`FINISH_REASONS`, tool calls with their
+JSON arguments parsed (arguments that do not parse are kept on the
+``ToolCall``, not raised), refusals, reasoning text from compatible servers
+(``reasoning_content``, ``reasoning``, a leading ``<think>`` block), logprobs
+in either the chat shape or the legacy ``tokens``/``token_logprobs`` shape,
+and usage with cached and reasoning tokens. :func:`error_from_response`
+maps error responses to modelkit's exceptions; :func:`output_for_error`
+turns the errors that are really answers (context overflow, a content
+filter) into a ``ModelOutput``, as Inspect does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+import attrs
+
+from ...errors import APIError, BadRequestError, QuotaExceededError
+from ...messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
+from ...output import (
+    ChatCompletionChoice,
+    Logprob,
+    Logprobs,
+    ModelOutput,
+    ModelUsage,
+    StopReason,
+    TopLogprob,
+)
+from ...tools._types import ToolCall
+from .._rest import error_from_status
+
+__all__ = [
+    "FINISH_REASONS",
+    "ParseOptions",
+    "error_from_response",
+    "output_for_error",
+    "parse_completion",
+    "parse_logprobs",
+    "parse_tool_call",
+    "parse_usage",
+]
+
+FINISH_REASONS: Dict[str, StopReason] = {
+    "stop": "stop",
+    "eos": "stop",  # Together
+    "length": "max_tokens",
+    "model_length": "model_length",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",  # the legacy functions API
+    "content_filter": "content_filter",
+}
+"""``finish_reason`` -> ``StopReason``; anything else is ``"unknown"``."""
+
+_CONTEXT_CODES = frozenset({"context_length_exceeded"})
+_FILTER_CODES = frozenset({"content_filter", "content_policy_violation", "invalid_prompt"})
+_THINK = re.compile(r"^\s*<think>(.*?)</think>\s*", re.DOTALL)
+
+
+@attrs.frozen
+class ParseOptions:
+    """How to read one server's responses.
+
+    Args:
+        think_tags: a leading ``<think>...</think>`` block in the content is
+            the model's reasoning (servers that leave it in the text).
+        reasoning_parts: also put reasoning into the content as a
+            ``ContentReasoning`` part, so it can be sent back.
+    """
+
+    think_tags: bool = False
+    reasoning_parts: bool = False
+
+
+def parse_completion(body: Mapping[str, Any], model: str, options: ParseOptions) -> ModelOutput:
+    """A ``ModelOutput`` from a ``chat.completion`` body.
+
+    A refusal becomes the message's content (as Inspect does) and, since it
+    is the model declining, also ``ModelOutput.error`` (the first one).
+    """
+    model = body.get("model") or model
+    choices: List[ChatCompletionChoice] = []
+    refusals: List[str] = []
+    for choice in sorted(body["choices"], key=lambda c: c.get("index") or 0):
+        parsed, refusal = _parse_choice(choice, model, options)
+        choices.append(parsed)
+        if refusal:
+            refusals.append(refusal)
+    metadata = {key: body[key] for key in ("id", "system_fingerprint") if body.get(key)}
+    return ModelOutput(
+        model=model,
+        choices=choices,
+        usage=parse_usage(body.get("usage")),
+        metadata=metadata or None,
+        error=refusals[0] if refusals else None,
+    )
+
+
+def _parse_choice(
+    choice: Mapping[str, Any], model: str, options: ParseOptions
+) -> Tuple[ChatCompletionChoice, Optional[str]]:
+    message = choice.get("message") or {}
+    refusal = message.get("refusal") if isinstance(message.get("refusal"), str) else None
+    text = refusal or _text(message.get("content"))
+    reasoning, details = _reasoning(message)
+    if reasoning is None and options.think_tags:
+        match = _THINK.match(text)
+        if match:
+            reasoning, text = match.group(1).strip(), text[match.end() :]
+    content: Any = text
+    if reasoning is not None and options.reasoning_parts:
+        part = ContentReasoning(reasoning=reasoning, data=json.dumps(details) if details else None)
+        parts: List[Content] = [part]
+        if text:
+            parts.append(ContentText(text=text))
+        content = parts
+    calls = [parse_tool_call(call, i) for i, call in enumerate(message.get("tool_calls") or [])]
+    assistant = ChatMessageAssistant(
+        content=content,
+        tool_calls=calls or None,
+        reasoning=reasoning,
+        model=model,
+        source="generate",
+    )
+    stop = FINISH_REASONS.get(choice.get("finish_reason") or "", "unknown")
+    return (
+        ChatCompletionChoice(
+            message=assistant, stop_reason=stop, logprobs=parse_logprobs(choice.get("logprobs"))
+        ),
+        refusal,
+    )
+
+
+def _text(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    # Some compatible servers answer with content parts.
+    return "".join(
+        part.get("text") or "" for part in content if isinstance(part, dict) and "text" in part
+    )
+
+
+def _reasoning(message: Mapping[str, Any]) -> Tuple[Optional[str], Optional[List[Any]]]:
+    details = message.get("reasoning_details")
+    details = details if isinstance(details, list) and details else None
+    for field in ("reasoning_content", "reasoning"):
+        value = message.get(field)
+        if isinstance(value, str) and value:
+            return value, details
+    if details:
+        texts = [d.get("text") or d.get("summary") or "" for d in details if isinstance(d, dict)]
+        return "\n".join(t for t in texts if t), details
+    return None, None
+
+
+def parse_tool_call(call: Mapping[str, Any], index: int = 0) -> ToolCall:
+    """A ``ToolCall``; arguments that are not a JSON object are kept and reported."""
+    function = call.get("function") or {}
+    raw = function.get("arguments")
+    call_id = call.get("id") or f"call_{index}"
+    name = function.get("name") or ""
+    if isinstance(raw, dict):  # some servers send an object, not a JSON string
+        return ToolCall(id=call_id, function=name, arguments=raw)
+    if raw is None or not str(raw).strip():
+        return ToolCall(id=call_id, function=name, arguments={})
+    try:
+        arguments = json.loads(raw)
+    except ValueError as exc:
+        error = f"tool call arguments are not valid JSON ({exc})"
+        return ToolCall(id=call_id, function=name, parse_error=error, raw_arguments=raw)
+    if not isinstance(arguments, dict):
+        error = f"tool call arguments must be a JSON object, got {type(arguments).__name__}"
+        return ToolCall(id=call_id, function=name, parse_error=error, raw_arguments=raw)
+    return ToolCall(id=call_id, function=name, arguments=arguments)
+
+
+def parse_logprobs(data: Any) -> Optional[Logprobs]:
+    """Logprobs from the chat shape (``content: [...]``) or the legacy one."""
+    if not isinstance(data, Mapping):
+        return None
+    if isinstance(data.get("content"), list):
+        return Logprobs(content=[_logprob(entry) for entry in data["content"]])
+    tokens, values = data.get("tokens"), data.get("token_logprobs")
+    if isinstance(tokens, list) and isinstance(values, list):
+        tops = data.get("top_logprobs") or []
+        content = []
+        for i, (token, value) in enumerate(zip(tokens, values)):
+            top = tops[i] if i < len(tops) and isinstance(tops[i], Mapping) else None
+            content.append(
+                Logprob(
+                    token=token or "",
+                    logprob=float(value if value is not None else 0.0),
+                    top_logprobs=[TopLogprob(token=t, logprob=lp) for t, lp in top.items()]
+                    if top
+                    else None,
+                )
+            )
+        return Logprobs(content=content)
+    return None
+
+
+def _logprob(entry: Mapping[str, Any]) -> Logprob:
+    tops = entry.get("top_logprobs")
+    return Logprob(
+        token=entry["token"],
+        logprob=float(entry["logprob"]),
+        bytes=entry.get("bytes"),
+        top_logprobs=[
+            TopLogprob(token=t["token"], logprob=float(t["logprob"]), bytes=t.get("bytes"))
+            for t in tops
+        ]
+        if tops is not None
+        else None,
+    )
+
+
+def parse_usage(data: Any) -> Optional[ModelUsage]:
+    """``ModelUsage`` in modelkit's convention from an OpenAI ``usage`` object.
+
+    ``prompt_tokens`` includes ``cached_tokens``: they are moved to
+    ``input_tokens_cache_read``. ``reasoning_tokens`` are normally part of
+    ``completion_tokens``; where a server counts them outside it (xAI: the
+    total is prompt + completion + reasoning) they are added to
+    ``output_tokens`` so it always includes them.
+    """
+    if not isinstance(data, Mapping):
+        return None
+    prompt = int(data.get("prompt_tokens") or 0)
+    completion = int(data.get("completion_tokens") or 0)
+    prompt_details = data.get("prompt_tokens_details")
+    completion_details = data.get("completion_tokens_details")
+    cached: Optional[int] = None
+    if isinstance(prompt_details, Mapping) and prompt_details.get("cached_tokens") is not None:
+        cached = int(prompt_details["cached_tokens"])
+    reasoning: Optional[int] = None
+    if (
+        isinstance(completion_details, Mapping)
+        and completion_details.get("reasoning_tokens") is not None
+    ):
+        reasoning = int(completion_details["reasoning_tokens"])
+    total = data.get("total_tokens")
+    total = int(total) if total is not None else prompt + completion
+    if reasoning and total == prompt + completion + reasoning:
+        completion += reasoning
+    return ModelUsage(
+        input_tokens=prompt - (cached or 0),
+        output_tokens=completion,
+        total_tokens=total,
+        input_tokens_cache_read=cached,
+        reasoning_tokens=reasoning,
+    )
+
+
+def _error_fields(body: Any) -> Tuple[str, str, Optional[str]]:
+    """``(code, type, message)`` from ``{"error": {...}}`` and its variants."""
+    if not isinstance(body, Mapping):
+        return "", "", None
+    error = body.get("error", body)
+    if isinstance(error, str):
+        return "", "", error
+    if not isinstance(error, Mapping):
+        return "", "", None
+    message = error.get("message") or error.get("msg")
+    detail = error.get("detail")
+    if message is None and isinstance(detail, list):  # FastAPI validation errors
+        message = "; ".join(
+            f"{'.'.join(str(p) for p in d.get('loc', []))}: {d.get('msg')}"
+            for d in detail
+            if isinstance(d, Mapping)
+        )
+    elif message is None and detail is not None:
+        message = str(detail)
+    code = error.get("code")
+    return (str(code) if code is not None else ""), str(error.get("type") or ""), message
+
+
+def error_from_response(
+    status: int,
+    body: Any,
+    text: str,
+    headers: Mapping[str, str],
+    *,
+    provider: str,
+    model: str,
+) -> APIError:
+    """The exception for an OpenAI-style error response.
+
+    429 (or 402) with ``insufficient_quota`` (or 402 Payment Required, the
+    out-of-credit answer of DeepSeek and OpenRouter) is a
+    ``QuotaExceededError``: waiting will not help. Any other 429 is a
+    ``RateLimitError``; the rest follow the HTTP status.
+    """
+    code, kind, message = _error_fields(body)
+    if not message:
+        message = text.strip()[:300] or "(empty body)"
+    label = code or kind
+    full = f"{message} ({label})" if label and label not in message else message
+    common: Dict[str, Any] = {
+        "provider": provider,
+        "model": model,
+        "status": status,
+        "body": body,
+        "headers": dict(headers),
+    }
+    if status == 429 and "exceeded your current quota" in full:  # some servers send no code
+        return QuotaExceededError(full, **common)
+    return error_from_status(
+        status, full, provider=provider, model=model, body=body, headers=headers
+    )
+
+
+def output_for_error(error: APIError, model: str) -> Optional[ModelOutput]:
+    """The ``ModelOutput`` an error stands for, if it is an answer, else ``None``.
+
+    A prompt too long for the context window is a ``model_length`` stop; a
+    prompt refused by a content filter is a ``content_filter`` stop with
+    ``error`` set. Both are what the model said, not failures to retry.
+    """
+    if not isinstance(error, BadRequestError) or error.status != 400:
+        return None
+    code, _kind, message = _error_fields(error.body)
+    text = message or error.message
+    if code in _CONTEXT_CODES or "maximum context length" in text:
+        return ModelOutput.from_content(model, text, stop_reason="model_length")
+    if code in _FILTER_CODES:
+        return ModelOutput.from_content(model, text, stop_reason="content_filter", error=text)
+    return None

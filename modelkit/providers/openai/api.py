@@ -1,0 +1,325 @@
+"""``openai`` and ``azure``: OpenAI's chat-completions API, direct or on Azure.
+
+``openai/<model>`` posts to ``$OPENAI_BASE_URL`` (default
+``https://api.openai.com/v1``) ``/chat/completions`` with the key from
+``$OPENAI_API_KEY`` and, when set, the ``OpenAI-Organization`` /
+``OpenAI-Project`` headers. Reasoning models (o-series, GPT-5) get what they
+require: system messages as ``developer``, ``max_completion_tokens``, and
+no sampling parameters they reject (left off with a warning).
+
+``azure/<deployment>`` (also accepted as ``openai/azure/<deployment>``)
+posts to an Azure OpenAI resource: ``$AZURE_OPENAI_ENDPOINT``, the key in the
+``api-key`` header (or an Entra ID token from ``$AZURE_OPENAI_AD_TOKEN``),
+and ``api-version`` from ``api_version=``, ``$AZURE_OPENAI_API_VERSION`` or
+``$OPENAI_API_VERSION`` (default ``2024-10-21``). ``api_version="v1"`` (or an
+endpoint ending in ``/openai/v1``) selects Azure's v1 API instead.
+
+The converters live in ``_openai_request`` and ``_openai_response``; the
+compatible servers (Groq, vLLM, Ollama, ...) are presets in ``openai_compat``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any, Dict, List, Optional, Set, Tuple, Union
+
+from ..._engine.http import HttpResponse
+from ...api import modelapi
+from ...config import GenerateConfig
+from ...errors import APIError, ConfigError, MissingAPIKeyError, ResponseFormatError
+from ...messages import ChatMessage
+from ...output import ModelCall, ModelOutput
+from ...tools._types import ToolChoice, ToolInfo
+from .._common import env_first
+from .._rest import HttpRequest, RestAPI, json_or_none
+from ._request import WireOptions, build_body
+from ._response import (
+    ParseOptions,
+    error_from_response,
+    output_for_error,
+    parse_completion,
+)
+
+__all__ = ["AzureOpenAIAPI", "OpenAIAPI", "openai_wire_options"]
+
+logger = logging.getLogger("modelkit")
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+AZURE_API_VERSION = "2024-10-21"
+_REASONING_ONLY_DEFAULTS = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "logprobs",
+        "top_logprobs",
+        "logit_bias",
+        "frequency_penalty",
+        "presence_penalty",
+    }
+)
+
+
+def openai_wire_options(model: str) -> WireOptions:
+    """What OpenAI's chat-completions API takes from ``model``'s family.
+
+    o-series and GPT-5 reasoning models want ``developer`` system messages
+    and ``max_completion_tokens``, and reject sampling parameters,
+    logprobs and penalties (o3/o4-mini also ``stop``, o-series
+    ``parallel_tool_calls``); o1-mini/o1-preview take no system message at
+    all (it is sent as a user message). Non-reasoning GPT models reject
+    ``reasoning_effort``. Unknown names (e.g. a local server behind
+    ``OPENAI_BASE_URL``) get the plain, widely copied shape.
+    """
+    name = model.lower().rsplit("/", 1)[-1]
+    o_series = re.match(r"^o\d", name) is not None
+    gpt5 = name.startswith("gpt-5") and "chat" not in name
+    if o_series or gpt5:
+        unsupported = set(_REASONING_ONLY_DEFAULTS)
+        if o_series:
+            unsupported.add("parallel_tool_calls")
+        if name.startswith(("o3", "o4-mini")):
+            unsupported.add("stop")
+        early = name.startswith(("o1-mini", "o1-preview"))
+        return WireOptions(
+            system_role="user" if early else "developer",
+            max_tokens_field="max_completion_tokens",
+            unsupported=frozenset(unsupported),
+            reasoning_effort=None if early else "reasoning_effort",
+            max_stop_seqs=4,
+        )
+    non_reasoning_gpt = name.startswith(("gpt-", "chatgpt-"))
+    return WireOptions(
+        reasoning_effort=None if non_reasoning_gpt else "reasoning_effort",
+        max_stop_seqs=4,
+    )
+
+
+@modelapi("openai")
+class OpenAIAPI(RestAPI):
+    """OpenAI chat completions.
+
+    Args:
+        model_name: the model, e.g. ``"gpt-4o"`` (``"azure/<deployment>"``
+            is handed to :class:`AzureOpenAIAPI`).
+        base_url: the API root (default ``$OPENAI_BASE_URL``, else OpenAI's).
+        api_key: the key (default ``$OPENAI_API_KEY``).
+        config: the model's default generation config.
+        organization: sent as ``OpenAI-Organization`` (default ``$OPENAI_ORG_ID``).
+        project: sent as ``OpenAI-Project`` (default ``$OPENAI_PROJECT_ID``).
+    """
+
+    requires_api_key = True
+    env_vars = {
+        "OPENAI_API_KEY": "API key (required)",
+        "OPENAI_BASE_URL": f"API root (default {DEFAULT_BASE_URL})",
+        "OPENAI_ORG_ID": "organization id, sent as OpenAI-Organization (optional)",
+        "OPENAI_PROJECT_ID": "project id, sent as OpenAI-Project (optional)",
+    }
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> OpenAIAPI:
+        model_name = kwargs.get("model_name", args[0] if args else "")
+        target = cls
+        if cls is OpenAIAPI and str(model_name).startswith("azure/"):
+            target = AzureOpenAIAPI
+        instance: OpenAIAPI = super().__new__(target)
+        return instance
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: Optional[str] = None,
+        api_key: Optional[str] = None,
+        config: GenerateConfig = GenerateConfig(),
+        organization: Optional[str] = None,
+        project: Optional[str] = None,
+    ) -> None:
+        super().__init__(
+            model_name,
+            base_url=base_url or env_first("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            api_key=api_key,
+            api_key_vars=["OPENAI_API_KEY"],
+            config=config,
+        )
+        self.organization = organization or env_first("OPENAI_ORG_ID")
+        self.project = project or env_first("OPENAI_PROJECT_ID")
+        self._init_state()
+
+    def _init_state(self) -> None:
+        self.base_url = (self.base_url or "").rstrip("/")
+        self._warned: Set[str] = set()
+        self._warned_lock = threading.Lock()
+
+    # --- what differs between members of the family ----------------------
+
+    def wire_options(self, config: GenerateConfig) -> WireOptions:
+        """How this model wants its request shaped."""
+        return openai_wire_options(self.model_name)
+
+    def parse_options(self) -> ParseOptions:
+        """How to read this server's responses."""
+        return ParseOptions()
+
+    def request_model(self) -> Optional[str]:
+        """The ``model`` field of the body (``None``: the URL names it)."""
+        return self.model_name
+
+    def endpoint(self) -> str:
+        """The URL requests are posted to."""
+        return f"{self.base_url}/chat/completions"
+
+    def auth_headers(self) -> Dict[str, str]:
+        """Credentials and account headers."""
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        if self.organization:
+            headers["OpenAI-Organization"] = self.organization
+        if self.project:
+            headers["OpenAI-Project"] = self.project
+        return headers
+
+    def max_connections(self) -> int:
+        return 10
+
+    # --- the RestAPI steps ---------------------------------------------
+
+    def build_request(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> HttpRequest:
+        body, dropped = build_body(
+            self.request_model(), input, tools, tool_choice, config, self.wire_options(config)
+        )
+        if dropped:
+            self._warn_dropped(dropped)
+        headers = {"Content-Type": "application/json", **self.auth_headers()}
+        return HttpRequest(url=self.endpoint(), headers=headers, body=body)
+
+    def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
+        return parse_completion(body, self.model_name, self.parse_options())
+
+    def parse_error(self, response: HttpResponse) -> APIError:
+        body = json_or_none(response)
+        return error_from_response(
+            response.status,
+            body,
+            response.text,
+            response.headers,
+            provider=self.provider,
+            model=self.model_name,
+        )
+
+    def generate(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
+        result, call = super().generate(input, tools, tool_choice, config)
+        if isinstance(result, APIError):
+            answer = output_for_error(result, self.model_name)
+            if answer is not None:
+                return answer, call
+        body = call.response
+        if isinstance(result, ResponseFormatError) and isinstance(body, dict) and "error" in body:
+            # An error reported with HTTP 200 (some gateways do this).
+            error = body["error"]
+            code = error.get("code") if isinstance(error, dict) else None
+            status = code if isinstance(code, int) and code >= 400 else 500
+            failure = error_from_response(
+                status, body, str(body), {}, provider=self.provider, model=self.model_name
+            )
+            return failure, call
+        return result, call
+
+    def _warn_dropped(self, names: List[str]) -> None:
+        with self._warned_lock:
+            new = [name for name in names if name not in self._warned]
+            self._warned.update(new)
+        if new:
+            logger.warning(
+                "%s/%s does not take %s; not sent",
+                self.provider,
+                self.model_name,
+                ", ".join(new),
+            )
+
+
+@modelapi("azure")
+class AzureOpenAIAPI(OpenAIAPI):
+    """OpenAI models deployed on Azure OpenAI.
+
+    Args:
+        model_name: the deployment name (a leading ``azure/`` is dropped).
+        base_url: the resource endpoint, ``https://<resource>.openai.azure.com``
+            (default ``$AZURE_OPENAI_ENDPOINT``).
+        api_key: the key (default ``$AZURE_OPENAI_API_KEY``), sent as ``api-key``.
+        config: the model's default generation config.
+        api_version: the dated ``api-version``, or ``"v1"`` for the v1 API.
+    """
+
+    requires_api_key = False
+    env_vars = {
+        "AZURE_OPENAI_API_KEY": "API key, sent as api-key (or AZURE_OPENAI_AD_TOKEN)",
+        "AZURE_OPENAI_AD_TOKEN": "Microsoft Entra ID token, sent as a Bearer token",
+        "AZURE_OPENAI_ENDPOINT": "resource endpoint, https://<resource>.openai.azure.com",
+        "AZURE_OPENAI_API_VERSION": f"api-version (also OPENAI_API_VERSION; default {AZURE_API_VERSION})",
+    }
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: Optional[str] = None,
+        api_key: Optional[str] = None,
+        config: GenerateConfig = GenerateConfig(),
+        api_version: Optional[str] = None,
+    ) -> None:
+        if model_name.startswith("azure/"):
+            model_name = model_name[len("azure/") :]
+        endpoint = base_url or env_first("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_BASE_URL")
+        if not endpoint:
+            raise ConfigError(
+                "azure: no endpoint. Set $AZURE_OPENAI_ENDPOINT "
+                "(https://<resource>.openai.azure.com) or pass base_url= to get_model()."
+            )
+        RestAPI.__init__(
+            self,
+            model_name,
+            base_url=endpoint,
+            api_key=api_key,
+            api_key_vars=["AZURE_OPENAI_API_KEY"],
+            config=config,
+        )
+        self.ad_token = None if self.api_key else env_first("AZURE_OPENAI_AD_TOKEN")
+        if not self.api_key and not self.ad_token:
+            raise MissingAPIKeyError("azure", ["AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN"])
+        self.organization = self.project = None
+        self.api_version = (
+            api_version
+            or env_first("AZURE_OPENAI_API_VERSION", "OPENAI_API_VERSION")
+            or AZURE_API_VERSION
+        )
+        self._init_state()
+        root = re.sub(r"/openai(/v1)?$", "", self.base_url or "")
+        self._v1 = self.api_version == "v1" or (self.base_url or "").endswith("/openai/v1")
+        self._root = root
+
+    def request_model(self) -> Optional[str]:
+        return self.model_name if self._v1 else None
+
+    def endpoint(self) -> str:
+        if self._v1:
+            return f"{self._root}/openai/v1/chat/completions"
+        return (
+            f"{self._root}/openai/deployments/{self.model_name}/chat/completions"
+            f"?api-version={self.api_version}"
+        )
+
+    def auth_headers(self) -> Dict[str, str]:
+        if self.api_key:
+            return {"api-key": self.api_key}
+        return {"Authorization": f"Bearer {self.ad_token}"}

@@ -1,0 +1,39 @@
+"""Tools: what a model may call, tools made from Python functions, and running them.
+
+Owns the tool types (``_types``), tools from functions (``_function``, with
+``_schema``, ``_docstrings`` and ``_hints``), argument validation
+(``_validate``), ``execute_tools`` and its result messages (``_execute``,
+``_results``) and the generate loop (``_loop``). The types and ``_function``
+import only ``errors`` and ``_serde``, since ``messages`` is built on them;
+``_execute``, ``_results`` and ``_loop`` may also import the shared types and
+``_prepare``, and reach a model only through the ``generate`` callable they
+are given. This ``__init__`` re-exports the first group only, so importing a
+tool type never loads the message types through it.
+"""
+
+from __future__ import annotations
+
+from ._function import ToolDef, tool
+from ._types import (
+    Tool,
+    ToolCall,
+    ToolCallError,
+    ToolChoice,
+    ToolFunction,
+    ToolInfo,
+    ToolParam,
+    ToolParams,
+)
+
+__all__ = [
+    "Tool",
+    "ToolCall",
+    "ToolCallError",
+    "ToolChoice",
+    "ToolDef",
+    "ToolFunction",
+    "ToolInfo",
+    "ToolParam",
+    "ToolParams",
+    "tool",
+]

@@ -1,0 +1,117 @@
+"""The tool loop behind ``Model.generate_loop``: generate, run tools, repeat.
+
+Each turn generates from the conversation so far and appends the assistant
+message (its tool calls kept); when it called tools, ``execute_tools``
+runs them and their results are appended too. The loop ends when the model
+answers without calling a tool, or after ``max_turns`` generations (the
+last turn's tools are still run, so the conversation stays valid to send
+again). A forced ``tool_choice`` (``"any"`` or one ``ToolFunction``)
+applies to the first turn only, after which the model chooses (``"auto"``);
+otherwise it would be made to call tools forever.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Sequence
+
+import attrs
+
+from ..errors import ConfigError
+from ..messages import ChatMessage
+from ..output import ModelOutput, ModelUsage
+from ._types import ToolChoice, ToolFunction
+
+if TYPE_CHECKING:
+    from ..config import GenerateConfig
+
+__all__ = ["DEFAULT_MAX_TURNS", "GenerateFn", "GenerateLoopResult", "generate_loop"]
+
+GenerateFn = Callable[[List[ChatMessage], Sequence[Any], Optional[ToolChoice]], ModelOutput]
+"""One generation: ``generate(messages, tools, tool_choice)`` (``Model.generate``
+with the loop's config and cache bound)."""
+
+DEFAULT_MAX_TURNS = 20
+"""Generations ``generate_loop`` makes at most, unless told otherwise."""
+
+
+@attrs.define
+class GenerateLoopResult:
+    """What ``Model.generate_loop`` returns.
+
+    Unpacks like Inspect's ``(messages, output)`` pair:
+    ``messages, output = model.generate_loop(...)``.
+
+    Args:
+        messages: the whole conversation: the input, then every assistant
+            message (tool calls kept) and tool result.
+        output: the output of the last generation.
+        usage: the usage of every generation in the loop, summed (outputs
+            served from the response cache count their recorded usage).
+        turns: how many generations were made.
+        limit_reached: the loop stopped at ``max_turns`` while the model
+            was still calling tools.
+    """
+
+    messages: List[ChatMessage]
+    output: ModelOutput
+    usage: ModelUsage = attrs.field(factory=ModelUsage)
+    turns: int = 0
+    limit_reached: bool = False
+
+    def __iter__(self) -> Iterator[Any]:
+        yield self.messages
+        yield self.output
+
+
+def generate_loop(
+    generate: GenerateFn,
+    input: Any,
+    tools: Sequence[Any],
+    *,
+    config: GenerateConfig,
+    tool_result_images: bool,
+    max_turns: int = DEFAULT_MAX_TURNS,
+    tool_choice: Optional[ToolChoice] = None,
+    tool_timeout: Optional[float] = None,
+) -> GenerateLoopResult:
+    """Call ``generate``, running the tools the model calls, until it answers.
+
+    See ``Model.generate_loop`` for the arguments; ``config`` is the merged
+    config (read for ``max_tool_output`` and ``parallel_tool_calls``) and
+    ``tool_result_images`` whether the API takes images in tool results.
+
+    Raises:
+        ConfigError: ``max_turns`` below 1, or a tool that cannot be run.
+        APIError: a generation failed (after the engine's retries).
+    """
+    from .._prepare import input_messages
+    from ._execute import execute_tools, tool_defs
+
+    if isinstance(max_turns, bool) or not isinstance(max_turns, int) or max_turns < 1:
+        raise ConfigError(f"max_turns must be an integer of at least 1, got {max_turns!r}")
+    defs = list(tool_defs(tools).values())
+    messages: List[ChatMessage] = input_messages(input)
+    usage = ModelUsage()
+    choice = tool_choice
+    for turn in range(1, max_turns + 1):
+        output = generate(messages, defs, choice)
+        if output.usage is not None:
+            usage = usage + output.usage
+        if not output.choices:
+            return GenerateLoopResult(messages, output, usage, turn)
+        messages.append(output.message)
+        if not output.message.tool_calls:
+            return GenerateLoopResult(messages, output, usage, turn)
+        messages.extend(
+            execute_tools(
+                messages,
+                defs,
+                timeout=tool_timeout,
+                max_output=config.max_tool_output,
+                parallel=config.parallel_tool_calls is not False,
+                tool_result_images=tool_result_images,
+            )
+        )
+        if choice == "any" or isinstance(choice, ToolFunction):
+            choice = "auto"
+    return GenerateLoopResult(messages, output, usage, max_turns, limit_reached=True)

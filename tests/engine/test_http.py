@@ -1,0 +1,181 @@
+"""``HttpClient`` against the loopback server: a hard deadline, error mapping, no hidden retries.
+
+Also the watchdog that enforces deadlines (``modelkit._engine.deadline``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import List
+
+import pytest
+from loopback import LoopbackServer, Reply
+
+from modelkit._engine.deadline import Watchdog
+from modelkit._engine.http import HttpClient
+from modelkit.errors import APIConnectionError, APITimeoutError
+
+HEADERS = {"Content-Type": "application/json"}
+SLACK = 0.5
+
+
+@pytest.fixture
+def client() -> HttpClient:
+    return HttpClient("prov", "mod")
+
+
+def test_post_reads_status_headers_and_body(loopback: LoopbackServer, client: HttpClient) -> None:
+    loopback.script(Reply(201, {"ok": True}, headers={"X-Request-Id": "abc"}))
+    response = client.post(f"{loopback.url}/v1/x", b'{"q": 1}', HEADERS, timeout=5)
+    assert (response.status, response.json()) == (201, {"ok": True})
+    assert response.headers["x-request-id"] == "abc"
+    assert response.elapsed > 0
+    assert loopback.requests[0].body == b'{"q": 1}'
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [Reply(delay=10), Reply(trickle=(1, 0.05))],
+    ids=["silent", "trickle"],
+)
+def test_deadline_cuts_off_a_slow_response(
+    loopback: LoopbackServer, client: HttpClient, reply: Reply
+) -> None:
+    loopback.script(reply)
+    start = time.monotonic()
+    with pytest.raises(
+        APITimeoutError, match=r"prov/mod: no response: no complete response within 0.4s"
+    ):
+        client.post(loopback.url, b"{}", HEADERS, timeout=0.4)
+    assert 0.4 <= time.monotonic() - start < 0.4 + SLACK
+
+
+def test_the_client_works_after_a_cut(loopback: LoopbackServer, client: HttpClient) -> None:
+    loopback.script(Reply(trickle=(1, 0.05)))
+    with pytest.raises(APITimeoutError):
+        client.post(loopback.url, b"{}", HEADERS, timeout=0.2)
+    for _ in range(3):
+        assert client.post(loopback.url, b"{}", HEADERS, timeout=5).status == 200
+
+
+def test_a_fast_response_is_not_cut_later(loopback: LoopbackServer, client: HttpClient) -> None:
+    assert client.post(loopback.url, b"{}", HEADERS, timeout=0.2).status == 200
+    time.sleep(0.3)  # the alarm was cancelled: the pooled connection is still good
+    assert client.post(loopback.url, b"{}", HEADERS, timeout=5).status == 200
+    assert loopback.count == 2
+
+
+@pytest.mark.parametrize(
+    ("reply", "match"),
+    [(Reply(reset_after=10), "reset by peer"), (Reply(truncate_at=10), "IncompleteRead|truncated")],
+)
+def test_broken_responses_are_connection_errors_made_once(
+    loopback: LoopbackServer, client: HttpClient, reply: Reply, match: str
+) -> None:
+    loopback.script(reply)
+    with pytest.raises(APIConnectionError, match=match) as caught:
+        client.post(loopback.url, b"{}", HEADERS, timeout=5)
+    assert "connection failed" in str(caught.value)
+    assert loopback.count == 1  # no retries underneath the engine's
+
+
+def test_connection_refused(client: HttpClient) -> None:
+    with LoopbackServer() as server:
+        url = server.url
+    with pytest.raises(APIConnectionError, match="connection failed"):
+        client.post(url, b"{}", HEADERS, timeout=5)
+
+
+def test_sessions_are_per_thread_and_close(loopback: LoopbackServer, client: HttpClient) -> None:
+    def post() -> None:
+        client.post(loopback.url, b"{}", HEADERS, timeout=5)
+
+    threads = [threading.Thread(target=post) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 1 <= len(client._sessions) <= 3
+    post()  # a new thread's session frees those of threads that ended
+    assert len(client._sessions) == 1
+    client.close()
+    assert client._sessions == {}
+    post()
+    assert len(client._sessions) == 1
+
+
+# --- the watchdog ----------------------------------------------------------------
+
+
+def test_alarms_fire_in_order_unless_cancelled() -> None:
+    watchdog = Watchdog()
+    fired: List[str] = []
+    done = threading.Event()
+    late = watchdog.schedule(0.15, lambda: (fired.append("late"), done.set()))
+    watchdog.schedule(0.05, lambda: fired.append("early"))
+    cancelled = watchdog.schedule(0.1, lambda: fired.append("cancelled"))
+    assert cancelled.cancel() is True
+    assert done.wait(2)
+    assert fired == ["early", "late"]
+    assert late.fired and not cancelled.fired
+    assert late.cancel() is False
+
+
+def test_many_cancelled_alarms_are_dropped() -> None:
+    watchdog = Watchdog()
+    alarms = [watchdog.schedule(600, lambda: None) for _ in range(1000)]
+    for alarm in alarms:
+        alarm.cancel()
+    assert len(watchdog._heap) < 1000
+
+
+def test_a_failing_action_does_not_stop_the_watchdog() -> None:
+    watchdog = Watchdog()
+    done = threading.Event()
+
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    watchdog.schedule(0.01, boom)
+    watchdog.schedule(0.05, done.set)
+    assert done.wait(2)
+
+
+# --- the environment, read once per session -------------------------------------
+
+
+def test_proxies_from_the_environment_are_used(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with LoopbackServer() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        HttpClient("p", "m").post(f"{loopback.url}/v1/x", b"{}", HEADERS, timeout=5)
+        assert (proxy.count, loopback.count) == (1, 0)
+        assert proxy.requests[0].path == f"{loopback.url}/v1/x"  # absolute-form: a proxy request
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        HttpClient("p", "m").post(f"{loopback.url}/v1/x", b"{}", HEADERS, timeout=5)
+        assert (proxy.count, loopback.count) == (1, 1)
+
+
+def test_ca_bundle_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/custom.pem")
+    assert HttpClient("p", "m")._session().verify == "/etc/ssl/custom.pem"
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    assert HttpClient("p", "m")._session().verify is True
+
+
+def test_netrc_never_replaces_the_api_credentials(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password hunter2\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    client = HttpClient("p", "m")
+    client.post(loopback.url, b"{}", {**HEADERS, "Authorization": "Bearer sk-x"}, timeout=5)
+    assert loopback.requests[0].headers["authorization"] == "Bearer sk-x"
