@@ -4,11 +4,14 @@ Every field is ``None`` by default, meaning "not set: use the provider's
 or the model's default". ``merge`` layers one config over another (the
 other's set values win), the way requests merges per-call settings over a
 session's. Values out of range raise ``ConfigError`` at construction,
-naming the field and what it allows.
+naming the field and what it allows; so does a number that is not finite
+(``inf``, ``nan``, or ``1e999`` read from JSON) anywhere in a config, in
+whichever field it is.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, List, Literal, Mapping, Optional, TypedDict, Union
 
 import attrs
@@ -50,6 +53,19 @@ class GenerateConfigArgs(TypedDict, total=False):
     reasoning_history: Optional[bool]
 
 
+def _finite(name: str, value: Any) -> None:
+    """Raise ``ConfigError`` when ``value`` holds a float that is not finite, at any depth."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ConfigError(f"{name} must be a finite number, got {value!r}")
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _finite(name, item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _finite(name, item)
+
+
 def _number(low: Optional[float], high: Optional[float], integer: bool = False) -> Any:
     """A validator: ``None``, or a number within [low, high]."""
     kind = "an integer" if integer else "a number"
@@ -60,6 +76,7 @@ def _number(low: Optional[float], high: Optional[float], integer: bool = False) 
         ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
         if not ok_type or isinstance(value, bool):
             raise ConfigError(f"{attribute.name} must be {kind}, got {value!r}")
+        _finite(attribute.name, value)
         if (low is not None and value < low) or (high is not None and value > high):
             if high is None:
                 allowed = f">= {low}"
@@ -73,6 +90,8 @@ def _number(low: Optional[float], high: Optional[float], integer: bool = False) 
 
 
 def _positive(instance: Any, attribute: Any, value: Any) -> None:
+    if isinstance(value, float):
+        _finite(attribute.name, value)
     if value is not None and (
         isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
     ):
@@ -187,6 +206,12 @@ class GenerateConfig(Serializable):
         default=None, validator=_one_of(*REASONING_EFFORTS)
     )
     reasoning_history: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
+
+    def __attrs_post_init__(self) -> None:
+        # Every field, whatever its own validator checks: a non-finite number
+        # is never a valid setting and cannot be sent as JSON.
+        for field in attrs.fields(type(self)):
+            _finite(field.name, getattr(self, field.name))
 
     def merge(self, other: Union[GenerateConfig, GenerateConfigArgs, None]) -> GenerateConfig:
         """A new config: this one with ``other``'s set (non-``None``) values on top.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import attrs
@@ -96,3 +97,30 @@ def test_config_is_frozen_and_round_trips_through_json_keys() -> None:
 
     data = json.loads(json.dumps(config.to_dict()))  # JSON turns int keys into strings
     assert GenerateConfig.from_dict(data) == config
+
+
+NON_FINITE = [float("inf"), float("-inf"), float("nan"), 1e999]
+
+
+@pytest.mark.parametrize("value", NON_FINITE, ids=["inf", "-inf", "nan", "1e999"])
+@pytest.mark.parametrize(
+    "field", ["timeout", "temperature", "top_p", "frequency_penalty", "presence_penalty"]
+)
+def test_non_finite_numbers_are_rejected_in_every_float_field(field: str, value: float) -> None:
+    with pytest.raises(ConfigError, match=field):
+        GenerateConfig(**{field: value})
+    with pytest.raises(ConfigError, match=field):
+        GenerateConfig().merge({field: value})  # type: ignore[misc]
+
+
+def test_nan_is_named_as_not_finite() -> None:
+    with pytest.raises(ConfigError, match="timeout must be a finite number, got nan"):
+        GenerateConfig(timeout=float("nan"))
+
+
+def test_non_finite_numbers_are_rejected_inside_container_fields() -> None:
+    with pytest.raises(ConfigError, match="logit_bias"):
+        GenerateConfig(logit_bias={42: float("nan")})
+    # from JSON, where 1e999 reads as inf
+    with pytest.raises(ConfigError, match="timeout must be a finite number"):
+        GenerateConfig.from_dict(json.loads('{"timeout": 1e999}'))

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from contextvars import ContextVar
 from typing import Any, Dict, Iterator, Mapping, Optional
@@ -59,9 +60,13 @@ def _check_scopes(scopes: Any) -> Dict[str, Any]:
     if not isinstance(scopes, Mapping):
         raise ConfigError(f"cache scopes must be a dict of str to str, got {scopes!r}")
     for name, value in scopes.items():
-        if not isinstance(name, str) or not isinstance(value, (str, int, float, bool)):
+        if (
+            not isinstance(name, str)
+            or not isinstance(value, (str, int, float, bool))
+            or (isinstance(value, float) and not math.isfinite(value))
+        ):
             raise ConfigError(
-                f"cache scopes must map strings to strings (or numbers), got {name!r}: {value!r}"
+                f"cache scopes must map strings to strings (or finite numbers), got {name!r}: {value!r}"
             )
     return dict(scopes)
 

@@ -15,6 +15,7 @@ note saying so.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -76,10 +77,10 @@ def execute_tools(
 
     Raises:
         ConfigError: a tool is a ``ToolInfo`` (it has no function to run),
-            two tools share a name, or ``timeout`` is not positive.
+            two tools share a name, or ``timeout`` is not positive and finite.
     """
-    if timeout is not None and not timeout > 0:
-        raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if timeout is not None and not 0 < timeout < math.inf:  # nan fails both comparisons
+        raise ConfigError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
     limit = DEFAULT_MAX_TOOL_OUTPUT if max_output is None else max_output
     calls = _last_calls(messages_or_output)
     if not calls:

@@ -119,6 +119,8 @@ def test_policy_defaults_and_validation() -> None:
         CachePolicy(scopes=["a"])  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="scopes"):
         CachePolicy(scopes={"a": object()})
+    with pytest.raises(ConfigError, match="finite"):
+        CachePolicy(scopes={"a": float("nan")})  # nan != nan: it would never hit
     with pytest.raises(ConfigError, match="per_epoch"):
         CachePolicy(per_epoch="no")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="epoch must be an integer"):

@@ -166,3 +166,14 @@ def test_progress_bar_on_a_terminal_stderr(
     assert terminal.getvalue().endswith("] 3/3\n")
     assert terminal.getvalue().count("\r") == 3
     assert len(capsys.readouterr().out.splitlines()) == 3
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e999"])
+def test_a_non_finite_timeout_is_one_line_and_no_request(
+    echo_server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    source = _write(tmp_path / "in.jsonl", ["hello"])
+    assert _batch(echo_server, "--timeout", value, str(source)) == 1
+    err = capsys.readouterr().err
+    assert "timeout must be a finite number" in err and "Traceback" not in err
+    assert echo_server.requests == []

@@ -332,6 +332,9 @@ def test_bad_tool_lists_are_config_errors() -> None:
         execute_tools(message, [convert, convert])
     with pytest.raises(ConfigError, match="timeout must be a positive"):
         execute_tools(message, [convert], timeout=0)
+    for endless in (float("inf"), float("nan")):  # thread.join(inf) raises OverflowError
+        with pytest.raises(ConfigError, match="timeout must be a positive, finite"):
+            execute_tools(message, [convert], timeout=endless)
 
 
 @attrs.define
