@@ -11,7 +11,7 @@ it cannot replace an API's credentials.
 
 Each request has a hard deadline. ``requests``' read timeout only bounds
 each socket read, so a server trickling a byte a second would never trip
-it; instead an alarm on the shared watchdog (``_deadline``) shuts the
+it; instead an alarm on the shared watchdog (``deadline``) shuts the
 request's socket down when its time is up, which makes the blocked read
 return at once. Every low-level failure becomes a modelkit
 ``APIConnectionError`` or ``APITimeoutError`` here, ``raise ... from`` the

@@ -1,7 +1,7 @@
 """Retry decisions: which errors to retry, and how long to wait before the next try.
 
 Small strategies in the manner of tenacity, kept apart from the loop that
-uses them (``_engine``) so each can be tested alone. ``Retrying`` bundles a
+uses them (``run``) so each can be tested alone. ``Retrying`` bundles a
 ``RetryPolicy`` with the ``sleep``, ``clock`` and ``random`` functions it
 uses, so tests inject fakes and record the waits instead of sleeping.
 

@@ -1,8 +1,8 @@
 """The engine: runs one normalised request within limits, with retries and a deadline.
 
-``run_request`` takes a slot of the API's connection limit (``_limits``),
+``run_request`` takes a slot of the API's connection limit (``limits``),
 then calls the provider until it answers, an error is not worth retrying,
-``max_retries`` is used up or ``config.timeout`` would pass (``_retry``).
+``max_retries`` is used up or ``config.timeout`` would pass (``retry``).
 Each attempt gets the time that remains as its ``config.timeout``, and the
 HTTP client cuts a request off when that runs out. On success the output
 gets its ``time`` and ``call`` record; on failure the last real API error is raised, with ``attempts`` and

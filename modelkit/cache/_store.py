@@ -4,7 +4,7 @@ Each model directory holds ``cache.sqlite3`` with one table of entries: the
 key's sha256 (its first 8 bytes are the rowid, the whole is checked), the
 serialised output, and created-at / expires-at times in seconds since the
 epoch. Every function runs on this thread's connection through
-``_cache_db.run``; ``clock`` is the time source (tests replace it).
+``_db.run``; ``clock`` is the time source (tests replace it).
 """
 
 from __future__ import annotations

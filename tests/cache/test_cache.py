@@ -38,7 +38,7 @@ from modelkit.providers.mockllm import MockLLM
 
 
 class FakeClock:
-    """A settable clock for ``_cache_store.clock``."""
+    """A settable clock for ``_store.clock``."""
 
     def __init__(self, now: float = 1_700_000_000.0) -> None:
         self.now = now

@@ -1,5 +1,5 @@
-"""Unit tests for the Gemini converters (``_google_request``, ``_google_config``,
-``_google_response``), each on its own, without HTTP.
+"""Unit tests for the Gemini converters (``_request``, ``_config``,
+``_response``), each on its own, without HTTP.
 
 Shapes follow https://ai.google.dev/api/generate-content (Part, Schema,
 ThinkingConfig, UsageMetadata), https://ai.google.dev/api/caching#Schema for

@@ -1,4 +1,4 @@
-"""Wire tests for the OpenAI-compatible presets (``openai_compat``).
+"""Wire tests for the OpenAI-compatible presets (``modelkit.providers.openai.compat``).
 
 Fixtures under ``tests/fixtures/<provider>/`` follow each server's
 documentation of its OpenAI-compatible API:

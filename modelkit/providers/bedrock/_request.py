@@ -5,7 +5,7 @@ Pure converters for ``modelkit.providers.bedrock``: system messages become
 between ``user`` and ``assistant`` (same-role runs merged, tool results sent
 as ``toolResult`` blocks first in the next user turn); media is sent as
 base64 ``bytes`` (or an ``s3Location`` for ``s3://`` URIs). Tools and
-inference settings come from ``_bedrock_config``.
+inference settings come from ``_config``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ signed is the path as sent, normalised and then URI-encoded once more, so a
 Bedrock model id such as ``anthropic.claude-3-5-sonnet-20240620-v1:0`` is sent
 as ``...-v1%3A0`` (see ``quote_path_segment`` and ``bedrock_runtime_url``) and
 signed as ``...-v1%253A0``. Finding the credentials and the region is
-``_aws_credentials``' job.
+``_credentials``' job.
 """
 
 from __future__ import annotations

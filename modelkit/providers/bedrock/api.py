@@ -3,14 +3,14 @@
 ``POST https://bedrock-runtime.{region}.amazonaws.com/model/{modelId}/converse``
 with the model id (or inference profile, or ARN) percent-encoded in the path.
 Credentials are found at construction, the way the AWS CLI finds static ones
-(``_aws_credentials.load_credentials``: ``$AWS_ACCESS_KEY_ID``/
+(``_credentials.load_credentials``: ``$AWS_ACCESS_KEY_ID``/
 ``$AWS_SECRET_ACCESS_KEY``/``$AWS_SESSION_TOKEN``, then the ``$AWS_PROFILE``
 profile of ``~/.aws/credentials`` and ``~/.aws/config``), as is the region
 (``region=``, ``$AWS_REGION``, ``$AWS_DEFAULT_REGION``, the profile's
 ``region``). Each request is signed just before it is sent (``sign``), over
 the exact body bytes. A Bedrock API key (``api_key=`` or
 ``$AWS_BEARER_TOKEN_BEDROCK``) is sent as ``Authorization: Bearer`` instead.
-The converters live in ``_bedrock_request`` and ``_bedrock_response``.
+The converters live in ``_request`` and ``_response``.
 """
 
 from __future__ import annotations

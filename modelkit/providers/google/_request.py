@@ -7,7 +7,7 @@ consecutive same-role turns merged, tool results sent back as
 ``data:`` URIs or local files are sent inline as base64; URLs are sent as
 ``fileData`` references. Thought signatures are sent back on the parts they
 came with (see ``_assistant_parts``). Tools and ``generationConfig`` come
-from ``_google_config``.
+from ``_config``.
 """
 
 from __future__ import annotations

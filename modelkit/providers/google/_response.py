@@ -114,7 +114,7 @@ def choice_from_candidate(
     A ``thoughtSignature`` on a non-thought part is kept as
     ``ContentReasoning(reasoning="", signature=..., redacted=True)`` just
     before the part it signs (``data`` = the tool call id when that part is a
-    ``functionCall``), so ``_google_request`` can put it back. Function calls
+    ``functionCall``), so ``_request`` can put it back. Function calls
     without an ``id`` get a local one starting with ``LOCAL_ID_PREFIX``.
     Generated images (``inlineData``) become ``ContentImage`` data URIs.
     """

@@ -8,8 +8,8 @@ never in the URL, so no URL that is logged or recorded carries it. The base
 URL is ``base_url=``, else ``$GOOGLE_BASE_URL``, else
 ``https://generativelanguage.googleapis.com``; the API version (``v1beta``
 by default) is appended unless the base URL already ends with one. The
-request and response converters live in ``_google_request`` and
-``_google_response``.
+request and response converters live in ``_request`` and
+``_response``.
 """
 
 from __future__ import annotations

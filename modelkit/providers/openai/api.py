@@ -14,8 +14,8 @@ and ``api-version`` from ``api_version=``, ``$AZURE_OPENAI_API_VERSION`` or
 ``$OPENAI_API_VERSION`` (default ``2024-10-21``). ``api_version="v1"`` (or an
 endpoint ending in ``/openai/v1``) selects Azure's v1 API instead.
 
-The converters live in ``_openai_request`` and ``_openai_response``; the
-compatible servers (Groq, vLLM, Ollama, ...) are presets in ``openai_compat``.
+The converters live in ``_request`` and ``_response``; the
+compatible servers (Groq, vLLM, Ollama, ...) are presets in ``compat``.
 """
 
 from __future__ import annotations
