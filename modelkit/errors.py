@@ -69,6 +69,9 @@ class MissingAPIKeyError(ConfigError):
             f"{provider}: no API key found. Set {names}, or pass api_key= to get_model()."
         )
 
+    def __reduce__(self) -> Any:
+        return (type(self), (self.provider, self.variables))
+
 
 class APIError(ModelkitError):
     """The model API answered with an error, or could not be reached.

@@ -37,11 +37,50 @@ from .tools._types import ToolChoice
 if TYPE_CHECKING:
     from .tools._loop import GenerateLoopResult
 
-__all__ = ["GenerateRequest", "Model", "ModelInput", "ToolsInput", "get_model"]
+__all__ = ["GenerateRequest", "Model", "ModelInput", "ModelRecipe", "ToolsInput", "get_model"]
 
 ConfigInput = Union[GenerateConfig, GenerateConfigArgs, None]
 
 _MODEL_VARS = ("MODELKIT_MODEL", "INSPECT_EVAL_MODEL")
+
+
+class ModelRecipe:
+    """What ``get_model`` was asked for: all a ``Model`` pickles as.
+
+    Unpickling calls ``get_model`` again with these values (memoized), so
+    each process builds its own HTTP sessions, locks and limits. ``api_key``
+    is set only when it was passed to ``get_model``; a key the provider read
+    from the environment stays out of the pickle, and the unpickling process
+    reads its own.
+    """
+
+    __slots__ = ("api_key", "base_url", "config", "model_args", "spec")
+
+    def __init__(
+        self,
+        spec: str,
+        config: GenerateConfig,
+        base_url: Optional[str],
+        api_key: Optional[str],
+        model_args: Dict[str, Any],
+    ) -> None:
+        self.spec = spec
+        self.config = config
+        self.base_url = base_url
+        self.api_key = api_key
+        self.model_args = model_args
+
+    def __repr__(self) -> str:
+        key = ", api_key=<explicit>" if self.api_key else ""
+        return f"ModelRecipe({self.spec!r}, base_url={self.base_url!r}{key})"
+
+    def __reduce__(self) -> Any:
+        args = (self.spec, self.config, self.base_url, self.api_key, self.model_args)
+        return (ModelRecipe, args)
+
+    def build(self) -> Model:
+        """The ``Model`` this recipe describes (``get_model``'s memoized one)."""
+        return get_model(self.spec, self.config, self.base_url, self.api_key, **self.model_args)
 
 
 class Model:
@@ -49,6 +88,9 @@ class Model:
 
     Get one with :func:`get_model`. ``with`` (or ``async with``) closes the
     API's clients at the end and drops the model from ``get_model``'s memo.
+
+    A model made by ``get_model`` pickles as its :class:`ModelRecipe` and is
+    rebuilt on the other side (its usage total starts again at zero there).
 
     Args:
         api: the provider's API object.
@@ -62,6 +104,18 @@ class Model:
         self._memo_args: Dict[str, Any] = {}
         self._usage = ModelUsage()
         self._usage_lock = threading.Lock()
+        self.recipe: Optional[ModelRecipe] = None
+        """How ``get_model`` made this model (``None``: built from an API object)."""
+
+    def __reduce__(self) -> Any:
+        if self.recipe is None:
+            import pickle
+
+            raise pickle.PicklingError(
+                f"{self!r} was built from a ModelAPI object, so how to rebuild it elsewhere "
+                "is unknown; make it with get_model('provider/model', ...) to pickle it"
+            )
+        return (_rebuild, (self.recipe,))
 
     @property
     def name(self) -> str:
@@ -315,13 +369,14 @@ def get_model(
             f"'mockllm/model')"
         )
     base = config if isinstance(config, GenerateConfig) else GenerateConfig.from_dict(config)
+    recipe = ModelRecipe(spec, base, base_url, api_key, dict(model_args))
     if not memoize:
-        return _build(provider, name, base, base_url, api_key, model_args)
+        return _build(provider, name, recipe)
     key = _memo_key(spec, base, base_url, api_key, model_args)
     with _memo_lock:
         found = _memo.get(key)
         if found is None:
-            found = _build(provider, name, base, base_url, api_key, model_args)
+            found = _build(provider, name, recipe)
             found._memo_key = key
             found._memo_args = model_args  # keeps identity-keyed arguments alive
             _memo[key] = found
@@ -339,24 +394,28 @@ def _model_from_env() -> str:
     )
 
 
-def _build(
-    provider: str,
-    name: str,
-    config: GenerateConfig,
-    base_url: Optional[str],
-    api_key: Optional[str],
-    model_args: Dict[str, Any],
-) -> Model:
+def _build(provider: str, name: str, recipe: ModelRecipe) -> Model:
     api_class = resolve_provider(provider)
     try:
         api = api_class(
-            model_name=name, base_url=base_url, api_key=api_key, config=config, **model_args
+            model_name=name,
+            base_url=recipe.base_url,
+            api_key=recipe.api_key,
+            config=recipe.config,
+            **recipe.model_args,
         )
     except TypeError as exc:
         if "argument" not in str(exc):
             raise
         raise ConfigError(f"{provider}: bad model argument: {exc}") from exc
-    return Model(api, config)
+    model = Model(api, recipe.config)
+    model.recipe = recipe
+    return model
+
+
+def _rebuild(recipe: ModelRecipe) -> Model:
+    """Unpickling a ``Model``: this process's memoized model for ``recipe``."""
+    return recipe.build()
 
 
 def _memo_key(
