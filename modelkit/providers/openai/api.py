@@ -14,7 +14,14 @@ and ``api-version`` from ``api_version=``, ``$AZURE_OPENAI_API_VERSION`` or
 ``$OPENAI_API_VERSION`` (default ``2024-10-21``). ``api_version="v1"`` (or an
 endpoint ending in ``/openai/v1``) selects Azure's v1 API instead.
 
-The converters live in ``_request`` and ``_response``; the
+Either speaks OpenAI's Responses API (``/responses``; converters in
+``_responses_request`` / ``_responses_response``) instead of chat
+completions when ``responses_api=True`` is passed to ``get_model``, and by
+default for the models served only there (:func:`responses_only`); chat
+completions stays the default for every other model, and
+``responses_api=False`` forces it.
+
+The chat converters live in ``_request`` and ``_response``; the
 compatible servers (Groq, vLLM, Ollama, ...) are presets in ``compat``.
 """
 
@@ -41,8 +48,10 @@ from ._response import (
     output_for_error,
     parse_completion,
 )
+from ._responses_request import build_responses_body
+from ._responses_response import failed_response_error, parse_responses_body, refused_prompt
 
-__all__ = ["AzureOpenAIAPI", "OpenAIAPI", "openai_wire_options"]
+__all__ = ["AzureOpenAIAPI", "OpenAIAPI", "openai_wire_options", "responses_only"]
 
 logger = logging.getLogger("modelkit")
 
@@ -96,6 +105,24 @@ def openai_wire_options(model: str) -> WireOptions:
     )
 
 
+_RESPONSES_ONLY = re.compile(
+    r"(codex|deep-research|computer-use|^o\d+(-\w+)?-pro\b|^gpt-5(\.\d+)?-pro\b)"
+)
+
+
+def responses_only(model: str) -> bool:
+    """Whether ``model`` is served only by the Responses API.
+
+    Those are the ``-pro`` reasoning models (``o1-pro``, ``o3-pro``,
+    ``gpt-5-pro``...), the Codex models, deep research and computer use.
+    Inspect also prefers the Responses API for every o-series and GPT-5
+    model; modelkit keeps chat completions for the models that have it,
+    so nothing changes for existing callers (``responses_api=True`` opts in).
+    """
+    name = model.lower().rsplit("/", 1)[-1]
+    return _RESPONSES_ONLY.search(name) is not None
+
+
 @modelapi("openai")
 class OpenAIAPI(RestAPI):
     """OpenAI chat completions.
@@ -108,6 +135,9 @@ class OpenAIAPI(RestAPI):
         config: the model's default generation config.
         organization: sent as ``OpenAI-Organization`` (default ``$OPENAI_ORG_ID``).
         project: sent as ``OpenAI-Project`` (default ``$OPENAI_PROJECT_ID``).
+        responses_api: ``True`` to use the Responses API, ``False`` for chat
+            completions; default: the Responses API only for the models
+            served only there (:func:`responses_only`).
     """
 
     requires_api_key = True
@@ -134,6 +164,7 @@ class OpenAIAPI(RestAPI):
         config: GenerateConfig = GenerateConfig(),
         organization: Optional[str] = None,
         project: Optional[str] = None,
+        responses_api: Optional[bool] = None,
     ) -> None:
         super().__init__(
             model_name,
@@ -144,9 +175,14 @@ class OpenAIAPI(RestAPI):
         )
         self.organization = organization or env_first("OPENAI_ORG_ID")
         self.project = project or env_first("OPENAI_PROJECT_ID")
-        self._init_state()
+        self._init_state(responses_api)
 
-    def _init_state(self) -> None:
+    def _init_state(self, responses_api: Optional[bool] = False) -> None:
+        if responses_api is not None and not isinstance(responses_api, bool):
+            raise ConfigError(f"responses_api must be True or False, got {responses_api!r}")
+        self.responses_api = (
+            responses_only(self.model_name) if responses_api is None else responses_api
+        )
         self.base_url = (self.base_url or "").rstrip("/")
         self._warned: Set[str] = set()
         self._warned_lock = threading.Lock()
@@ -167,7 +203,11 @@ class OpenAIAPI(RestAPI):
 
     def endpoint(self) -> str:
         """The URL requests are posted to."""
-        return f"{self.base_url}/chat/completions"
+        return f"{self.base_url}/{self.path()}"
+
+    def path(self) -> str:
+        """The endpoint below the API root: ``chat/completions`` or ``responses``."""
+        return "responses" if self.responses_api else "chat/completions"
 
     def auth_headers(self) -> Dict[str, str]:
         """Credentials and account headers."""
@@ -181,6 +221,9 @@ class OpenAIAPI(RestAPI):
     def max_connections(self) -> int:
         return 10
 
+    def has_reasoning_history(self) -> bool:
+        return self.responses_api
+
     # --- the RestAPI steps ---------------------------------------------
 
     def build_request(
@@ -190,7 +233,8 @@ class OpenAIAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> HttpRequest:
-        body, dropped = build_body(
+        build = build_responses_body if self.responses_api else build_body
+        body, dropped = build(
             self.request_model(), input, tools, tool_choice, config, self.wire_options(config)
         )
         if dropped:
@@ -199,6 +243,8 @@ class OpenAIAPI(RestAPI):
         return HttpRequest(url=self.endpoint(), headers=headers, body=body)
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
+        if self.responses_api:
+            return parse_responses_body(body, self.model_name)
         return parse_completion(body, self.model_name, self.parse_options())
 
     def parse_error(self, response: HttpResponse) -> APIError:
@@ -225,6 +271,14 @@ class OpenAIAPI(RestAPI):
             if answer is not None:
                 return answer, call
         body = call.response
+        if self.responses_api and isinstance(body, dict) and body.get("status") == "failed":
+            refused = refused_prompt(body)
+            if refused is not None:
+                answer = ModelOutput.from_content(
+                    self.model_name, refused, stop_reason="content_filter", error=refused
+                )
+                return answer, call
+            return failed_response_error(body, provider=self.provider, model=self.model_name), call
         if isinstance(result, ResponseFormatError) and isinstance(body, dict) and "error" in body:
             # An error reported with HTTP 200 (some gateways do this).
             error = body["error"]
@@ -260,6 +314,8 @@ class AzureOpenAIAPI(OpenAIAPI):
         api_key: the key (default ``$AZURE_OPENAI_API_KEY``), sent as ``api-key``.
         config: the model's default generation config.
         api_version: the dated ``api-version``, or ``"v1"`` for the v1 API.
+        responses_api: as for ``openai``; on the dated API the Responses
+            endpoint is ``/openai/responses`` with the deployment in ``model``.
     """
 
     requires_api_key = False
@@ -277,6 +333,7 @@ class AzureOpenAIAPI(OpenAIAPI):
         api_key: Optional[str] = None,
         config: GenerateConfig = GenerateConfig(),
         api_version: Optional[str] = None,
+        responses_api: Optional[bool] = None,
     ) -> None:
         if model_name.startswith("azure/"):
             model_name = model_name[len("azure/") :]
@@ -303,17 +360,19 @@ class AzureOpenAIAPI(OpenAIAPI):
             or env_first("AZURE_OPENAI_API_VERSION", "OPENAI_API_VERSION")
             or AZURE_API_VERSION
         )
-        self._init_state()
+        self._init_state(responses_api)
         root = re.sub(r"/openai(/v1)?$", "", self.base_url or "")
         self._v1 = self.api_version == "v1" or (self.base_url or "").endswith("/openai/v1")
         self._root = root
 
     def request_model(self) -> Optional[str]:
-        return self.model_name if self._v1 else None
+        return self.model_name if self._v1 or self.responses_api else None
 
     def endpoint(self) -> str:
         if self._v1:
-            return f"{self._root}/openai/v1/chat/completions"
+            return f"{self._root}/openai/v1/{self.path()}"
+        if self.responses_api:
+            return f"{self._root}/openai/responses?api-version={self.api_version}"
         return (
             f"{self._root}/openai/deployments/{self.model_name}/chat/completions"
             f"?api-version={self.api_version}"

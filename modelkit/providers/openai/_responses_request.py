@@ -1,0 +1,236 @@
+"""Build OpenAI Responses API request bodies (``POST /v1/responses``).
+
+Pure converters from modelkit's messages, tools and ``GenerateConfig`` to
+the JSON body the Responses API documents: messages become *input items*
+(``{role, content}`` messages, ``function_call`` and
+``function_call_output`` items, ``reasoning`` items), tools are flat
+``{type: "function", name, parameters, strict}`` objects, and the token
+limit is ``max_output_tokens``.
+
+Reasoning is kept statelessly: every request says ``store: false``, and
+reasoning models are asked for ``include: ["reasoning.encrypted_content"]``.
+The encrypted reasoning comes back in a ``ContentReasoning`` part
+(``data``; the item id in ``signature``) and is sent back as a
+``reasoning`` item on the next turn, so multi-turn reasoning works without
+any state on OpenAI's side. What the API has no field for (``stop``,
+``seed``, penalties, ``logit_bias``) is left off and reported, as the chat
+converter does for parameters a model rejects.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from ...config import GenerateConfig
+from ...errors import ConfigError
+from ...messages import (
+    ChatMessage,
+    ChatMessageAssistant,
+    ChatMessageSystem,
+    ChatMessageTool,
+    ChatMessageUser,
+    Content,
+    ContentAudio,
+    ContentImage,
+    ContentReasoning,
+    ContentText,
+)
+from ...tools._types import ToolChoice, ToolFunction, ToolInfo
+from .._common import as_parts
+from ._request import WireOptions, _part_to_wire, _tool_call_to_wire
+
+__all__ = [
+    "ENCRYPTED_REASONING",
+    "LOGPROBS_INCLUDE",
+    "build_responses_body",
+    "input_items",
+    "responses_tools",
+]
+
+ENCRYPTED_REASONING = "reasoning.encrypted_content"
+LOGPROBS_INCLUDE = "message.output_text.logprobs"
+
+_NO_FIELD = ("stop_seqs", "seed", "frequency_penalty", "presence_penalty", "logit_bias")
+"""Config fields the Responses API has no parameter for."""
+
+
+def build_responses_body(
+    model: Optional[str],
+    messages: List[ChatMessage],
+    tools: List[ToolInfo],
+    tool_choice: ToolChoice,
+    config: GenerateConfig,
+    options: WireOptions,
+) -> Tuple[Dict[str, Any], List[str]]:
+    """The request body, and the names of set config fields left off.
+
+    Args:
+        model: the ``model`` field (``None`` leaves it out).
+        messages: the normalised conversation.
+        tools: tools the model may call.
+        tool_choice: which tool to use.
+        config: the merged generation config.
+        options: the model family's rules (system role, rejected fields).
+
+    Raises:
+        ConfigError: ``num_choices`` above 1 (the API makes one answer per
+            request), video input, or a tool message without its call id.
+    """
+    if config.num_choices is not None and config.num_choices > 1:
+        raise ConfigError(
+            "num_choices > 1 is not available on the Responses API; "
+            "pass responses_api=False to get_model() to use chat completions"
+        )
+    reasoning_model = options.max_tokens_field == "max_completion_tokens"
+    body: Dict[str, Any] = {} if model is None else {"model": model}
+    body["input"] = input_items(messages, options.system_role)
+    if tools:
+        body["tools"] = responses_tools(tools)
+        body["tool_choice"] = _tool_choice(tool_choice)
+    dropped = [name for name in _NO_FIELD if getattr(config, name) is not None]
+    if config.max_tokens is not None:
+        body["max_output_tokens"] = config.max_tokens
+    for name in ("temperature", "top_p"):
+        value = getattr(config, name)
+        if value is None:
+            continue
+        if name in options.unsupported:
+            dropped.append(name)
+        else:
+            body[name] = value
+    if tools and config.parallel_tool_calls is not None:
+        body["parallel_tool_calls"] = config.parallel_tool_calls
+    reasoning = _reasoning(config)
+    if reasoning and reasoning_model:
+        body["reasoning"] = reasoning
+    elif reasoning:
+        dropped.extend(f"reasoning_{key}" for key in reasoning)
+    verbosity = getattr(config, "verbosity", None)
+    if verbosity is not None:
+        body["text"] = {"verbosity": verbosity}
+    include: List[str] = [ENCRYPTED_REASONING] if reasoning_model else []
+    if config.logprobs or (config.logprobs is None and config.top_logprobs is not None):
+        if "logprobs" in options.unsupported:
+            dropped.append("logprobs")
+        else:
+            include.append(LOGPROBS_INCLUDE)
+            if config.top_logprobs is not None:
+                body["top_logprobs"] = config.top_logprobs
+    body["store"] = False
+    if include:
+        body["include"] = include
+    return body, dropped
+
+
+def _reasoning(config: GenerateConfig) -> Dict[str, Any]:
+    reasoning: Dict[str, Any] = {}
+    if config.reasoning_effort is not None:
+        reasoning["effort"] = config.reasoning_effort
+    summary = getattr(config, "reasoning_summary", None)
+    if summary is not None and summary != "none":
+        reasoning["summary"] = summary
+    return reasoning
+
+
+def responses_tools(tools: Sequence[ToolInfo]) -> List[Dict[str, Any]]:
+    """Tool definitions as Responses ``function`` tools (``strict`` off, as in chat)."""
+    return [
+        {
+            "type": "function",
+            "name": tool.name,
+            "description": tool.description,
+            "parameters": tool.parameters.to_schema(),
+            "strict": False,
+        }
+        for tool in tools
+    ]
+
+
+def _tool_choice(choice: ToolChoice) -> Any:
+    if isinstance(choice, ToolFunction):
+        return {"type": "function", "name": choice.name}
+    return "required" if choice == "any" else choice
+
+
+def input_items(messages: List[ChatMessage], system_role: str = "system") -> List[Dict[str, Any]]:
+    """The conversation as Responses input items, in order."""
+    items: List[Dict[str, Any]] = []
+    for message in messages:
+        if isinstance(message, ChatMessageSystem):
+            items.append({"role": system_role, "content": message.text})
+        elif isinstance(message, ChatMessageUser):
+            parts = [_user_part(p) for p in as_parts(message.content)]
+            items.append({"role": "user", "content": [p for p in parts if p is not None]})
+        elif isinstance(message, ChatMessageAssistant):
+            items.extend(_assistant_items(message))
+        elif isinstance(message, ChatMessageTool):
+            if not message.tool_call_id:
+                raise ConfigError(
+                    "a tool message needs the tool_call_id of the call it answers "
+                    "(ChatMessageTool(content=..., tool_call_id=call.id))"
+                )
+            text = f"Error: {message.error.message}" if message.error else message.text
+            items.append(
+                {"type": "function_call_output", "call_id": message.tool_call_id, "output": text}
+            )
+        else:
+            raise ConfigError(f"cannot send a message of type {type(message).__name__}")
+    return items
+
+
+def _user_part(part: Content) -> Optional[Dict[str, Any]]:
+    if isinstance(part, ContentReasoning):
+        return None
+    if isinstance(part, ContentText):
+        return {"type": "input_text", "text": part.text}
+    wire = _part_to_wire(part)  # the chat shapes, checked the same way
+    if isinstance(part, ContentImage):
+        return {"type": "input_image", "image_url": wire["image_url"]["url"], "detail": part.detail}
+    if isinstance(part, ContentAudio):
+        return {"type": "input_audio", "input_audio": wire["input_audio"]}
+    raise ConfigError(f"cannot send content of type {type(part).__name__}")
+
+
+def _assistant_items(message: ChatMessageAssistant) -> List[Dict[str, Any]]:
+    items: List[Dict[str, Any]] = []
+    texts: List[str] = []
+    for part in as_parts(message.content):
+        if isinstance(part, ContentReasoning):
+            item = _reasoning_item(part)
+            if item is not None:
+                items.append(item)
+        elif isinstance(part, ContentText):
+            texts.append(part.text)
+    text = "\n".join(texts)
+    if text:
+        items.append({"role": "assistant", "content": text})
+    for call in message.tool_calls or []:
+        function = _tool_call_to_wire(call)["function"]
+        items.append(
+            {
+                "type": "function_call",
+                "call_id": call.id,
+                "name": function["name"],
+                "arguments": function["arguments"],
+            }
+        )
+    return items
+
+
+def _reasoning_item(part: ContentReasoning) -> Optional[Dict[str, Any]]:
+    """A reasoning item to send back, or ``None`` for another API's reasoning.
+
+    Only reasoning this API produced can go back: an ``rs_`` item id in
+    ``signature`` or its encrypted content in ``data``.
+    """
+    own_id = part.signature if part.signature and part.signature.startswith("rs_") else None
+    if own_id is None and not part.data:
+        return None
+    item: Dict[str, Any] = {"type": "reasoning"}
+    if own_id:
+        item["id"] = own_id
+    summary = part.reasoning if part.reasoning and not part.redacted else ""
+    item["summary"] = [{"type": "summary_text", "text": summary}] if summary else []
+    if part.data:
+        item["encrypted_content"] = part.data
+    return item

@@ -1,0 +1,142 @@
+"""Read OpenAI Responses API response bodies (the ``response`` object).
+
+Pure converters from a response body to a ``ModelOutput``: ``output``
+items in order (``reasoning`` items as ``ContentReasoning`` parts carrying
+the summary, the item id and the encrypted content to send back;
+``message`` items' ``output_text`` and ``refusal`` parts; ``function_call``
+items as tool calls), ``status`` and ``incomplete_details.reason`` as the
+stop reason (:data:`INCOMPLETE_REASONS`), ``output_text.logprobs``, and
+usage with cached and reasoning tokens. A ``failed`` response (HTTP 200
+with ``status: "failed"`` and an ``error``) becomes the matching modelkit
+exception through :func:`failed_response_error`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional
+
+from ...errors import APIError
+from ...messages import Content, ContentReasoning, ContentText
+from ...output import ChatCompletionChoice, Logprob, Logprobs, ModelOutput, ModelUsage, StopReason
+from ...tools._types import ToolCall
+from .._common import assistant_message
+from .._rest import error_from_status
+from ._response import _logprob, parse_tool_call
+
+__all__ = [
+    "INCOMPLETE_REASONS",
+    "failed_response_error",
+    "parse_responses_body",
+    "parse_responses_usage",
+]
+
+INCOMPLETE_REASONS: Dict[str, StopReason] = {
+    "max_output_tokens": "max_tokens",
+    "content_filter": "content_filter",
+}
+"""``incomplete_details.reason`` -> ``StopReason``; anything else is ``"unknown"``."""
+
+_RETRYABLE_CODES = {"server_error": 500, "rate_limit_exceeded": 429, "vector_store_timeout": 504}
+_FILTER_CODES = frozenset({"invalid_prompt", "bio_policy", "image_content_policy_violation"})
+
+
+def parse_responses_body(body: Mapping[str, Any], model: str) -> ModelOutput:
+    """A ``ModelOutput`` from a ``response`` object that did not fail.
+
+    A refusal becomes the message text and ``ModelOutput.error``, as in
+    the chat converter.
+    """
+    model = body.get("model") or model
+    parts: List[Content] = []
+    calls: List[ToolCall] = []
+    refusal: Optional[str] = None
+    logprobs: List[Logprob] = []
+    for index, item in enumerate(body.get("output") or []):
+        kind = item.get("type")
+        if kind == "reasoning":
+            parts.append(_reasoning_part(item))
+        elif kind == "message":
+            for part in item.get("content") or []:
+                if part.get("type") == "output_text":
+                    parts.append(ContentText(text=part.get("text") or ""))
+                    logprobs.extend(_logprob(entry) for entry in part.get("logprobs") or [])
+                elif part.get("type") == "refusal":
+                    refusal = part.get("refusal") or ""
+                    parts.append(ContentText(text=refusal))
+        elif kind == "function_call":
+            wire = {"id": item.get("call_id"), "function": item}
+            calls.append(parse_tool_call(wire, index))
+    message = assistant_message(parts, calls, model, join_texts=True)
+    choice = ChatCompletionChoice(
+        message=message,
+        stop_reason=_stop_reason(body, bool(calls)),
+        logprobs=Logprobs(content=logprobs) if logprobs else None,
+    )
+    return ModelOutput(
+        model=model,
+        choices=[choice],
+        usage=parse_responses_usage(body.get("usage")),
+        metadata={"id": body["id"]} if body.get("id") else None,
+        error=refusal,
+    )
+
+
+def _reasoning_part(item: Mapping[str, Any]) -> ContentReasoning:
+    summary = "\n\n".join(
+        s.get("text") or "" for s in item.get("summary") or [] if isinstance(s, Mapping)
+    )
+    encrypted = item.get("encrypted_content")
+    return ContentReasoning(
+        reasoning=summary,
+        signature=item.get("id"),
+        redacted=not summary and bool(encrypted),
+        data=encrypted,
+    )
+
+
+def _stop_reason(body: Mapping[str, Any], has_calls: bool) -> StopReason:
+    if body.get("status") == "incomplete":
+        details = body.get("incomplete_details") or {}
+        return INCOMPLETE_REASONS.get(details.get("reason") or "", "unknown")
+    return "tool_calls" if has_calls else "stop"
+
+
+def parse_responses_usage(data: Any) -> Optional[ModelUsage]:
+    """Usage in modelkit's convention: cached tokens moved out of ``input_tokens``."""
+    if not isinstance(data, Mapping):
+        return None
+    prompt = int(data.get("input_tokens") or 0)
+    output = int(data.get("output_tokens") or 0)
+    cached = (data.get("input_tokens_details") or {}).get("cached_tokens")
+    reasoning = (data.get("output_tokens_details") or {}).get("reasoning_tokens")
+    total = data.get("total_tokens")
+    return ModelUsage(
+        input_tokens=prompt - int(cached or 0),
+        output_tokens=output,
+        total_tokens=int(total) if total is not None else prompt + output,
+        input_tokens_cache_read=int(cached) if cached is not None else None,
+        reasoning_tokens=int(reasoning) if reasoning is not None else None,
+    )
+
+
+def failed_response_error(body: Mapping[str, Any], *, provider: str, model: str) -> APIError:
+    """The exception for a ``status: "failed"`` response, by its ``error.code``.
+
+    ``server_error``, ``rate_limit_exceeded`` and ``vector_store_timeout``
+    are retried like the HTTP statuses they stand for; other codes (bad
+    images, a prompt refused) are bad requests.
+    """
+    error = body.get("error") or {}
+    code = str(error.get("code") or "")
+    message = str(error.get("message") or "the response failed")
+    status = _RETRYABLE_CODES.get(code, 400)
+    full = f"{message} ({code})" if code else message
+    return error_from_status(status, full, provider=provider, model=model, body=dict(body))
+
+
+def refused_prompt(body: Mapping[str, Any]) -> Optional[str]:
+    """The message of a failure that is really a content-filter answer, else ``None``."""
+    error = body.get("error") or {}
+    if str(error.get("code") or "") in _FILTER_CODES:
+        return str(error.get("message") or "the prompt was refused")
+    return None
