@@ -78,13 +78,14 @@ if TYPE_CHECKING:
         ToolCallError,
         ToolChoice,
         ToolDef,
+        ToolError,
         ToolFunction,
         ToolInfo,
         ToolParam,
         ToolParams,
         tool,
     )
-    from .tools._execute import execute_tools
+    from .tools._execute import ExecuteToolsResult, execute_tools
     from .tools._loop import GenerateLoopResult
 
 _EXPORTS: Dict[str, Tuple[str, ...]] = {
@@ -154,13 +155,14 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "ToolCallError",
         "ToolChoice",
         "ToolDef",
+        "ToolError",
         "ToolFunction",
         "ToolInfo",
         "ToolParam",
         "ToolParams",
         "tool",
     ),
-    "tools._execute": ("execute_tools",),
+    "tools._execute": ("ExecuteToolsResult", "execute_tools"),
     "tools._loop": ("GenerateLoopResult",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -188,6 +190,7 @@ __all__ = [
     "ContentReasoning",
     "ContentText",
     "ContentVideo",
+    "ExecuteToolsResult",
     "GenerateConfig",
     "GenerateConfigArgs",
     "GenerateLoopResult",
@@ -209,6 +212,7 @@ __all__ = [
     "ToolCallError",
     "ToolChoice",
     "ToolDef",
+    "ToolError",
     "ToolFunction",
     "ToolInfo",
     "ToolParam",

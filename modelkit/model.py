@@ -253,11 +253,11 @@ class Model:
         self,
         input: ModelInput,
         tools: ToolsInput = (),
-        *,
-        max_turns: int = 20,
         tool_choice: Optional[ToolChoice] = None,
         config: ConfigInput = None,
         cache: Any = False,
+        *,
+        max_turns: int = 20,
         tool_timeout: Optional[float] = None,
     ) -> GenerateLoopResult:
         """Generate, run the tools the model calls, and repeat until it answers.
@@ -265,19 +265,20 @@ class Model:
         Args:
             input: a prompt string, or a list of chat messages (or their dicts).
             tools: the tools the model may call: ``ToolDef`` or functions.
-            max_turns: the most generations to make (the tools of the last
-                one still run; ``limit_reached`` says the loop stopped there).
             tool_choice: for the first turn; a forced choice (``"any"``, a
                 ``ToolFunction``) becomes ``"auto"`` after it.
             config: options layered over the model's own config (also read for
                 ``max_tool_output`` and ``parallel_tool_calls``).
             cache: ``True`` or a ``CachePolicy`` to use the response cache.
+            max_turns: the most generations to make (the tools of the last
+                one still run; ``limit_reached`` says the loop stopped there).
             tool_timeout: seconds each tool call may take.
 
         Returns:
-            The whole conversation (``.messages``), the last output
-            (``.output``) and the summed ``.usage``; unpacks as
-            ``messages, output``.
+            The messages the loop added (``.messages``: assistant turns and
+            tool results, not the input), the last output (``.output``)
+            and the summed ``.usage``; unpacks as ``messages, output``, as
+            Inspect's does.
 
         Raises:
             ConfigError: bad arguments, or a tool that cannot be run.

@@ -32,6 +32,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit.tools._schema",
         "modelkit.tools._validate",
         "modelkit.tools._function",
+        "modelkit.tools._decorator",
         "modelkit.tools.__init__",
     ),
     ("modelkit.messages", "modelkit.config", "modelkit.output"),
@@ -81,9 +82,7 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
-def _imports(
-    module: str, tree: ast.AST, import_time_only: bool
-) -> Iterator[Tuple[str, List[str]]]:
+def _imports(module: str, tree: ast.AST, import_time_only: bool) -> Iterator[Tuple[str, List[str]]]:
     """(imported module, names) for each import; with ``import_time_only``,
     skip function bodies and ``TYPE_CHECKING`` blocks."""
 

@@ -1,7 +1,7 @@
 """Tools: what a model may call, tools made from Python functions, and running them.
 
 Owns the tool types (``_types``), tools from functions (``_function``, with
-``_schema``, ``_docstrings`` and ``_hints``), argument validation
+``_schema``, ``_docstrings`` and ``_hints``; ``@tool`` in ``_decorator``), argument validation
 (``_validate``), ``execute_tools`` and its result messages (``_execute``,
 ``_results``) and the generate loop (``_loop``). The types and ``_function``
 import only ``errors`` and ``_serde``, since ``messages`` is built on them;
@@ -13,12 +13,14 @@ tool type never loads the message types through it.
 
 from __future__ import annotations
 
-from ._function import ToolDef, tool
+from ._decorator import tool
+from ._function import ToolDef
 from ._types import (
     Tool,
     ToolCall,
     ToolCallError,
     ToolChoice,
+    ToolError,
     ToolFunction,
     ToolInfo,
     ToolParam,
@@ -31,6 +33,7 @@ __all__ = [
     "ToolCallError",
     "ToolChoice",
     "ToolDef",
+    "ToolError",
     "ToolFunction",
     "ToolInfo",
     "ToolParam",

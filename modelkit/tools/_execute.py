@@ -5,8 +5,11 @@ not parse, an unknown tool, or arguments that do not fit the tool's schema
 becomes a ``ToolCallError`` of type ``"parsing"`` that goes back to the
 model, and so does an exception raised by the tool (typed ``"timeout"``,
 ``"permission"``, ``"file_not_found"``, ``"is_a_directory"``,
-``"unicode_decode"`` or ``"unknown"``). Calls run in parallel threads when
-allowed; a call that outlives its timeout is abandoned (a Python thread
+``"unicode_decode"`` or ``"unknown"``). An ``async def`` tool is awaited
+(on an event loop of its own, in the thread that runs the call). Calls run
+in parallel threads when allowed: consecutive calls to tools whose
+``parallel`` is true run together, a call to a ``parallel=False`` tool runs
+alone, in the model's order (as Inspect does); a call that outlives its timeout is abandoned (a Python thread
 cannot be killed: it runs on in the background, as a daemon thread, and
 its result is dropped). Text output over the byte limit is truncated with a
 note saying so.
@@ -18,7 +21,7 @@ import logging
 import math
 import threading
 import time
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ..errors import ConfigError
 from ..messages import (
@@ -29,9 +32,9 @@ from ..messages import (
 from ..output import ModelOutput
 from ._function import ToolDef
 from ._results import move_images, result_message
-from ._types import ToolCall, ToolCallError, ToolInfo
+from ._types import ToolCall, ToolCallError, ToolError, ToolInfo
 
-__all__ = ["DEFAULT_MAX_TOOL_OUTPUT", "execute_tools", "tool_defs"]
+__all__ = ["DEFAULT_MAX_TOOL_OUTPUT", "ExecuteToolsResult", "execute_tools", "tool_defs"]
 
 DEFAULT_MAX_TOOL_OUTPUT = 16 * 1024
 """Bytes of tool output kept when neither the call nor the config says otherwise."""
@@ -47,33 +50,49 @@ _OS_ERRORS: Tuple[Tuple[type, str], ...] = (
 )
 
 
+class ExecuteToolsResult(NamedTuple):
+    """What ``execute_tools`` returns; unpacks as ``messages, output`` (Inspect's shape).
+
+    Args:
+        messages: the messages to add to the conversation: one
+            ``ChatMessageTool`` per call, then any images moved to a user message.
+        output: a model output produced while running the tools (Inspect
+            sets it for hand-offs to other agents; modelkit has none: ``None``).
+    """
+
+    messages: List[ChatMessage]
+    output: Optional[ModelOutput] = None
+
+
 def execute_tools(
     messages_or_output: Any,
     tools: Sequence[Any],
+    max_output: Optional[int] = None,
     *,
     timeout: Optional[float] = None,
-    max_output: Optional[int] = None,
     parallel: bool = True,
     tool_result_images: bool = False,
-) -> List[ChatMessage]:
+) -> ExecuteToolsResult:
     """Run the tool calls of the last assistant message and return their results.
 
     Args:
         messages_or_output: a conversation (its last message, if from the
             assistant, is the one run), a ``ModelOutput``, or an assistant message.
         tools: the tools the model may call: ``ToolDef`` or functions.
-        timeout: seconds each call may take; a slower call becomes a
-            ``"timeout"`` error and its thread is abandoned.
         max_output: bytes of text kept from each result (default 16 KiB;
             ``0``: no limit).
-        parallel: run the calls of one message at the same time, in threads.
+        timeout: seconds each call may take; a slower call becomes a
+            ``"timeout"`` error and its thread is abandoned.
+        parallel: run the calls of one message at the same time, in threads
+            (calls to ``parallel=False`` tools still run one at a time).
         tool_result_images: the provider takes images in tool results; when
             ``False``, images move to one user message after the results.
 
     Returns:
-        One ``ChatMessageTool`` per call, in call order, then a
-        ``ChatMessageUser`` with any images moved out of them. Empty when
-        the last message is not an assistant message with tool calls.
+        ``ExecuteToolsResult(messages, output)``: one ``ChatMessageTool``
+        per call, in call order, then a ``ChatMessageUser`` with any images
+        moved out of them (no messages when the last message is not an
+        assistant message with tool calls); ``output`` is ``None``.
 
     Raises:
         ConfigError: a tool is a ``ToolInfo`` (it has no function to run),
@@ -84,20 +103,39 @@ def execute_tools(
     limit = DEFAULT_MAX_TOOL_OUTPUT if max_output is None else max_output
     calls = _last_calls(messages_or_output)
     if not calls:
-        return []
+        return ExecuteToolsResult([])
     defs = tool_defs(tools)
-    if parallel and len(calls) > 1:
-        from concurrent.futures import ThreadPoolExecutor
+    results: List[Any] = []
+    for stage in _stages(calls, defs, parallel):
+        if len(stage) > 1:
+            from concurrent.futures import ThreadPoolExecutor
 
-        workers = min(len(calls), 32)
-        with ThreadPoolExecutor(workers, thread_name_prefix="modelkit-tool") as pool:
-            results = list(pool.map(lambda call: _run(call, defs, timeout), calls))
-    else:
-        results = [_run(call, defs, timeout) for call in calls]
+            workers = min(len(stage), 32)
+            with ThreadPoolExecutor(workers, thread_name_prefix="modelkit-tool") as pool:
+                results.extend(pool.map(lambda call: _run(call, defs, timeout), stage))
+        else:
+            results.append(_run(stage[0], defs, timeout))
     messages: List[ChatMessage] = [
         result_message(call, result, limit) for call, result in zip(calls, results)
     ]
-    return messages if tool_result_images else move_images(messages)
+    return ExecuteToolsResult(messages if tool_result_images else move_images(messages))
+
+
+def _stages(
+    calls: List[ToolCall], defs: Dict[str, ToolDef], parallel: bool
+) -> List[List[ToolCall]]:
+    """The calls in order, grouped: runs of parallel-safe calls, others alone."""
+    stages: List[List[ToolCall]] = []
+    joinable = False
+    for call in calls:
+        definition = defs.get(call.function)
+        together = parallel and (definition is None or definition.parallel)
+        if together and joinable:
+            stages[-1].append(call)
+        else:
+            stages.append([call])
+        joinable = together
+    return stages
 
 
 def tool_defs(tools: Sequence[Any]) -> Dict[str, ToolDef]:
@@ -106,8 +144,6 @@ def tool_defs(tools: Sequence[Any]) -> Dict[str, ToolDef]:
     Raises:
         ConfigError: a ``ToolInfo`` (nothing to run) or a repeated name.
     """
-    from ._function import tool_def_from_function
-
     found: Dict[str, ToolDef] = {}
     for item in tools:
         if isinstance(item, ToolInfo):
@@ -115,7 +151,7 @@ def tool_defs(tools: Sequence[Any]) -> Dict[str, ToolDef]:
                 f"tool {item.name!r} is a ToolInfo, which has no function to run; pass the "
                 "function or a ToolDef"
             )
-        definition = item if isinstance(item, ToolDef) else tool_def_from_function(item)
+        definition = item if isinstance(item, ToolDef) else ToolDef(item)
         if definition.name in found:
             raise ConfigError(f"two tools are named {definition.name!r}; tool names must differ")
         found[definition.name] = definition
@@ -205,12 +241,12 @@ def _call(
 
     context = contextvars.copy_context()
     if timeout is None:
-        return context.run(definition.tool, *args, **kwargs)
+        return context.run(_invoke, definition.tool, args, kwargs)
     box: Dict[str, Any] = {}
 
     def target() -> None:
         try:
-            box["value"] = context.run(definition.tool, *args, **kwargs)
+            box["value"] = context.run(_invoke, definition.tool, args, kwargs)
         except BaseException as exc:  # handed to the caller's thread below
             box["error"] = exc
 
@@ -225,7 +261,43 @@ def _call(
     return box.get("value")
 
 
+def _invoke(fn: Any, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+    """Call ``fn``; when it is ``async def``, run what it returns to completion."""
+    result = fn(*args, **kwargs)
+    if not _awaitable(result):
+        return result
+    import asyncio
+
+    async def wait() -> Any:
+        return await result
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop in this thread: the common case
+        return asyncio.run(wait())
+    box: Dict[str, Any] = {}  # a loop runs here (a sync call from async code): use a thread
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(wait())
+        except BaseException as exc:  # handed back below
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="modelkit-tool-async", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _awaitable(value: Any) -> bool:
+    return hasattr(value, "__await__") and not isinstance(value, type)
+
+
 def _error_for(exc: Exception) -> ToolCallError:
+    if isinstance(exc, ToolError):
+        return ToolCallError("unknown", exc.message)
     for kind, name in _OS_ERRORS:
         if isinstance(exc, kind):
             return ToolCallError(name, str(exc) or type(exc).__name__)  # type: ignore[arg-type]

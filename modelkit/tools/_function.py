@@ -1,4 +1,4 @@
-"""Tools from plain Python functions: ``tool_def_from_function`` and ``@tool``.
+"""Tools from plain Python functions: ``ToolDef`` and ``tool_def_from_function``.
 
 The tool's name is the function's name; its description is the docstring's
 text before the first section; each parameter's description comes from the
@@ -6,40 +6,96 @@ docstring's ``Args:`` (Google), ``Parameters`` (NumPy) or ``:param:`` (reST)
 entries, and its JSON Schema from its type hint. Parameters with defaults
 are optional. Everything is worked out when the tool is defined, so a hint
 that JSON Schema cannot express is a ``ConfigError`` naming the parameter
-there, not a failure halfway through a conversation.
+there, not a failure halfway through a conversation. ``ToolDef(fn)`` follows
+Inspect's defaults instead: no docstring gives an empty description and a
+parameter without a hint accepts any JSON value. ``@tool`` lives in
+``_decorator``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, overload
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import attrs
 
 from ..errors import ConfigError
 from ._types import ToolInfo, ToolParam, ToolParams
 
-__all__ = ["CallSpec", "ToolDef", "call_spec", "to_tool_info", "tool", "tool_def_from_function"]
-
-F = TypeVar("F", bound=Callable[..., Any])
+__all__ = ["CallSpec", "ToolDef", "call_spec", "to_tool_info", "tool_def_from_function"]
 
 _ATTR = "__modelkit_tool__"
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _specs: Any = None  # weakref.WeakKeyDictionary, made on first use
 
 
-@attrs.frozen
+@attrs.define(init=False)
 class ToolDef:
     """A Python callable together with the ``ToolInfo`` that describes it.
 
-    Build one from a function with ``ToolDef.from_function(fn)`` (see
-    ``modelkit.tool``), or give every part by hand.
+    ``ToolDef(fn)`` works out the name, description and parameters from the
+    function, as Inspect's does; any of them given is used instead.
+    ``parameters`` may be a ``ToolParams`` (used as it is) or a dict of
+    parameter descriptions laid over the inferred schema.
+
+    Args:
+        tool: the callable to run (sync or ``async def``).
+        name: the tool name (default: the function's, or its ``@tool`` name).
+        description: what it does (default: from the docstring).
+        parameters: a ``ToolParams``, or ``{"param": "description"}`` overrides.
+        parallel: may run at the same time as the other calls of one
+            message (default: ``True`` for plain functions, ``False`` for
+            Inspect-style ``@tool`` factories unless they opt in).
+        viewer: accepted for Inspect compatibility; not used.
+        model_input: accepted for Inspect compatibility; not used.
+        options: a property bag kept on the ``ToolDef``.
+
+    Raises:
+        ConfigError: as :func:`tool_def_from_function`, or a description
+            override names a parameter the function does not have.
     """
 
     tool: Callable[..., Any]
     name: str
     description: str
-    parameters: ToolParams = attrs.field(factory=ToolParams)
+    parameters: ToolParams
+    parallel: bool = True
+    viewer: Any = None
+    model_input: Any = None
+    options: Optional[Dict[str, object]] = None
+
+    def __init__(
+        self,
+        tool: Callable[..., Any],
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        parameters: Union[ToolParams, Mapping[str, str], None] = None,
+        parallel: Optional[bool] = None,
+        viewer: Any = None,
+        model_input: Any = None,
+        options: Optional[Dict[str, object]] = None,
+    ) -> None:
+        attached = getattr(tool, _ATTR, None)
+        if isinstance(attached, ToolDef) and attached.tool is tool:
+            base = attached
+        elif name is not None and description is not None and isinstance(parameters, ToolParams):
+            base = ToolDef.__new__(ToolDef)  # every part given: nothing to infer
+            base.__attrs_init__(tool, name, description, parameters)
+        else:
+            base = tool_def_from_function(tool, name=name, description=description, strict=False)
+        final_name = name or base.name
+        if not isinstance(parameters, ToolParams):
+            parameters = _described(base.parameters, parameters or {}, final_name)
+        self.__attrs_init__(  # made by attrs (init=False)
+            tool,
+            final_name,
+            base.description if description is None else description,
+            parameters,
+            base.parallel if parallel is None else parallel,
+            viewer or base.viewer,
+            model_input or base.model_input,
+            options or base.options,
+        )
 
     @classmethod
     def from_function(
@@ -59,6 +115,36 @@ class ToolDef:
         """The ``ToolInfo`` a provider sends to the model."""
         return ToolInfo(name=self.name, description=self.description, parameters=self.parameters)
 
+    def as_tool(self) -> Callable[..., Any]:
+        """The function, marked so that passing it as a tool uses this definition."""
+        _attach(self.tool, self)
+        return self.tool
+
+
+def _described(params: ToolParams, overrides: Mapping[str, str], name: str) -> ToolParams:
+    """``params`` with the descriptions in ``overrides`` laid over them."""
+    if not isinstance(overrides, Mapping):
+        raise ConfigError(
+            f"tool {name!r}: parameters must be a ToolParams or a dict of parameter "
+            f"descriptions, got {type(overrides).__name__}"
+        )
+    properties = dict(params.properties)
+    for key, text in overrides.items():
+        if key not in properties:
+            known = ", ".join(properties) or "none"
+            raise ConfigError(
+                f"tool {name!r} has no parameter {key!r} to describe (parameters: {known})"
+            )
+        properties[key] = attrs.evolve(properties[key], description=text)
+    return attrs.evolve(params, properties=properties)
+
+
+def _attach(fn: Any, definition: ToolDef) -> None:
+    try:
+        setattr(fn, _ATTR, definition)
+    except (AttributeError, TypeError) as exc:
+        raise ConfigError(f"cannot mark {fn!r} as a tool; pass a ToolDef instead") from exc
+
 
 @attrs.frozen
 class CallSpec:
@@ -76,7 +162,11 @@ class CallSpec:
 
 
 def tool_def_from_function(
-    fn: Callable[..., Any], name: Optional[str] = None, description: Optional[str] = None
+    fn: Callable[..., Any],
+    name: Optional[str] = None,
+    description: Optional[str] = None,
+    *,
+    strict: bool = True,
 ) -> ToolDef:
     """A ``ToolDef`` for ``fn``: name, description and schema from the function.
 
@@ -84,63 +174,35 @@ def tool_def_from_function(
         fn: a function, bound method, ``functools.partial`` or callable object.
         name: the tool name (default: the function's ``__name__``).
         description: what the tool does (default: from the docstring).
+        strict: refuse a function without a description or a parameter
+            without a type hint; when ``False`` (Inspect's ``ToolDef(fn)``)
+            they become an empty description and a schema accepting any value.
 
     Raises:
-        ConfigError: no description, a name providers reject, ``*args``, or
-            a parameter without a type hint or with one JSON Schema cannot
-            express (the message names the parameter).
+        ConfigError: no description (``strict``), a name providers reject,
+            ``*args``, or a parameter without a type hint (``strict``) or
+            with one JSON Schema cannot express (the message names the parameter).
     """
     attached = getattr(fn, _ATTR, None)
     if isinstance(attached, ToolDef) and attached.tool is fn:
         if name is None and description is None:
             return attached
-        name = name or attached.name
-        description = description or attached.description
+        return ToolDef(fn, name=_checked(name or attached.name), description=description)
     if not callable(fn):
         raise ConfigError(f"a tool must be callable, got {type(fn).__name__}")
-    tool_name = name or _default_name(fn)
-    if not _NAME.match(tool_name):
+    tool_name = _checked(name or _default_name(fn))
+    definition, spec = _analyse(fn, tool_name, description, strict)
+    _remember(fn, spec)
+    return definition
+
+
+def _checked(name: str) -> str:
+    if not _NAME.match(name):
         raise ConfigError(
-            f"tool name {tool_name!r} is not accepted by model APIs (1-64 letters, digits, "
+            f"tool name {name!r} is not accepted by model APIs (1-64 letters, digits, "
             "'_' or '-'); pass name=..."
         )
-    return _build(fn, tool_name, description)
-
-
-@overload
-def tool(fn: F) -> F: ...
-
-
-@overload
-def tool(
-    fn: None = None, *, name: Optional[str] = None, description: Optional[str] = None
-) -> Callable[[F], F]: ...
-
-
-def tool(
-    fn: Optional[F] = None, *, name: Optional[str] = None, description: Optional[str] = None
-) -> Any:
-    """Mark a function as a tool: ``@tool`` or ``@tool(name=..., description=...)``.
-
-    The function is returned unchanged (it can still be called directly);
-    its ``ToolDef`` is built now, so mistakes surface at definition time,
-    and is used wherever the function is passed as a tool.
-
-    Raises:
-        ConfigError: as :func:`tool_def_from_function`.
-    """
-
-    def decorate(target: F) -> F:
-        definition = tool_def_from_function(target, name=name, description=description)
-        try:
-            setattr(target, _ATTR, definition)
-        except (AttributeError, TypeError) as exc:
-            raise ConfigError(
-                f"@tool cannot mark {target!r}; use ToolDef.from_function() instead"
-            ) from exc
-        return target
-
-    return decorate(fn) if fn is not None else decorate
+    return name
 
 
 def _default_name(fn: Any) -> str:
@@ -166,14 +228,8 @@ def _hint_target(fn: Any) -> Any:
     return type(target).__call__ if callable(target) else target
 
 
-def _build(fn: Callable[..., Any], name: str, description: Optional[str]) -> ToolDef:
-    definition, spec = _analyse(fn, name, description)
-    _remember(fn, spec)
-    return definition
-
-
 def _analyse(
-    fn: Callable[..., Any], name: str, description: Optional[str]
+    fn: Callable[..., Any], name: str, description: Optional[str], strict: bool = True
 ) -> Tuple[ToolDef, CallSpec]:
     import inspect
 
@@ -187,8 +243,8 @@ def _analyse(
         raise ConfigError(f"tool {name!r}: cannot read its signature ({exc})") from exc
     target = _unwrap(fn)
     doc = parse_docstring(inspect.getdoc(_hint_target(fn)) or inspect.getdoc(target))
-    description = description or doc.description
-    if not description:
+    description = description if description is not None else doc.description
+    if not description and strict:
         raise ConfigError(
             f"tool {name!r} has no description: give the function a docstring or pass "
             "description=..."
@@ -212,19 +268,22 @@ def _analyse(
                 f"tool {name!r}: *{param.name} cannot be filled from named arguments; "
                 "use a list parameter instead"
             )
-        if param.name not in hints:
+        if param.name not in hints and not strict:
+            schema = ToolParam()
+        elif param.name not in hints:
             extra = " (for a method, pass the bound method)" if param.name == "self" else ""
             raise ConfigError(
                 f"tool {name!r}: parameter {param.name!r} has no type hint; annotate it "
                 f"(use typing.Any to accept any JSON value){extra}"
             )
-        try:
-            schema = schema_for(hints[param.name])
-        except UnsupportedHint as exc:
-            raise ConfigError(
-                f"tool {name!r}: parameter {param.name!r} has a type hint JSON Schema "
-                f"cannot express: {exc}"
-            ) from exc
+        else:
+            try:
+                schema = schema_for(hints[param.name])
+            except UnsupportedHint as exc:
+                raise ConfigError(
+                    f"tool {name!r}: parameter {param.name!r} has a type hint JSON Schema "
+                    f"cannot express: {exc}"
+                ) from exc
         if doc.params.get(param.name):
             schema = attrs.evolve(schema, description=doc.params[param.name])
         if param.default is param.empty:
@@ -244,7 +303,8 @@ def _analyse(
     parameters = ToolParams(
         properties=properties, required=required, additionalProperties=var_keyword
     )
-    return ToolDef(tool=fn, name=name, description=description, parameters=parameters), spec
+    definition = ToolDef(fn, name=name, description=description or "", parameters=parameters)
+    return definition, spec
 
 
 def _remember(fn: Any, spec: CallSpec) -> None:
@@ -283,5 +343,5 @@ def to_tool_info(tool: Any) -> ToolInfo:
     if isinstance(tool, ToolDef):
         return tool.as_info()
     if callable(tool):
-        return tool_def_from_function(tool).as_info()
+        return tool_def_from_function(tool, strict=False).as_info()
     raise ConfigError(f"tools must be ToolInfo, ToolDef or functions, got {type(tool).__name__}")

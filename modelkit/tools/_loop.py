@@ -2,7 +2,9 @@
 
 Each turn generates from the conversation so far and appends the assistant
 message (its tool calls kept); when it called tools, ``execute_tools``
-runs them and their results are appended too. The loop ends when the model
+runs them and their results are appended too. The result holds only the
+messages the loop added (Inspect's ``generate_loop`` shape), so
+``input + result.messages`` is the whole conversation. The loop ends when the model
 answers without calling a tool, or after ``max_turns`` generations (the
 last turn's tools are still run, so the conversation stays valid to send
 again). A forced ``tool_choice`` (``"any"`` or one ``ToolFunction``)
@@ -42,8 +44,8 @@ class GenerateLoopResult:
     ``messages, output = model.generate_loop(...)``.
 
     Args:
-        messages: the whole conversation: the input, then every assistant
-            message (tool calls kept) and tool result.
+        messages: the messages the loop added: every assistant message
+            (tool calls kept) and tool result, not the input.
         output: the output of the last generation.
         usage: the usage of every generation in the loop, summed (outputs
             served from the response cache count their recorded usage).
@@ -91,27 +93,27 @@ def generate_loop(
         raise ConfigError(f"max_turns must be an integer of at least 1, got {max_turns!r}")
     defs = list(tool_defs(tools).values())
     messages: List[ChatMessage] = input_messages(input)
+    added: List[ChatMessage] = []
     usage = ModelUsage()
     choice = tool_choice
     for turn in range(1, max_turns + 1):
-        output = generate(messages, defs, choice)
+        output = generate(messages + added, defs, choice)
         if output.usage is not None:
             usage = usage + output.usage
         if not output.choices:
-            return GenerateLoopResult(messages, output, usage, turn)
-        messages.append(output.message)
+            return GenerateLoopResult(added, output, usage, turn)
+        added.append(output.message)
         if not output.message.tool_calls:
-            return GenerateLoopResult(messages, output, usage, turn)
-        messages.extend(
-            execute_tools(
-                messages,
-                defs,
-                timeout=tool_timeout,
-                max_output=config.max_tool_output,
-                parallel=config.parallel_tool_calls is not False,
-                tool_result_images=tool_result_images,
-            )
+            return GenerateLoopResult(added, output, usage, turn)
+        results = execute_tools(
+            [output.message],
+            defs,
+            config.max_tool_output,
+            timeout=tool_timeout,
+            parallel=config.parallel_tool_calls is not False,
+            tool_result_images=tool_result_images,
         )
+        added.extend(results.messages)
         if choice == "any" or isinstance(choice, ToolFunction):
             choice = "auto"
-    return GenerateLoopResult(messages, output, usage, max_turns, limit_reached=True)
+    return GenerateLoopResult(added, output, usage, max_turns, limit_reached=True)

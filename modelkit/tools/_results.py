@@ -1,6 +1,7 @@
 """Tool results as chat messages: text, JSON, content parts, truncation, images.
 
-A tool may return a string, a number, ``None``, JSON-ready data, an attrs
+A tool may return a string, a number or bool (rendered with ``str()``, as
+Inspect does), ``None``, JSON-ready data, an attrs
 instance or dataclass (sent as JSON), or content parts (``ContentText``,
 ``ContentImage``...). Text longer than the byte limit is cut at a UTF-8
 character boundary, after a note telling the model so. For providers that
@@ -56,7 +57,7 @@ def _content(value: Any) -> Union[str, List[Content]]:
         return list(value)
     if value is None:
         return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float)):  # Inspect's rendering: str(), so True is "True"
         return str(value)
     if attrs.has(type(value)):
         value = attrs.asdict(value)
@@ -64,7 +65,7 @@ def _content(value: Any) -> Union[str, List[Content]]:
         import dataclasses
 
         value = dataclasses.asdict(value)
-    if isinstance(value, (dict, list, tuple, bool)):
+    if isinstance(value, (dict, list, tuple)):
         try:
             return json.dumps(value, ensure_ascii=False, default=str)
         except (TypeError, ValueError):

@@ -3,7 +3,11 @@
 ``schema_for(hint)`` maps ``int``, ``float``, ``str``, ``bool``, ``None``,
 ``Any``, ``Optional``/``Union``/``X | Y``, ``Literal``, ``Enum``,
 ``list``/``List``/``Sequence``/``set``, ``dict[str, ...]``, ``tuple``,
-``TypedDict``, attrs classes and dataclasses to the schema a model sees.
+``TypedDict``, attrs classes and dataclasses to the schema a model sees;
+``datetime``, ``date`` and ``time`` to strings with a ``format`` (as
+Inspect does), and any class with ``model_json_schema()`` (pydantic
+models, found by duck typing: pydantic is never imported) to its own
+schema, ``$ref``s inlined.
 Anything else raises ``UnsupportedHint``, which the caller turns into a
 ``ConfigError`` naming the parameter. Fixed-length tuples become arrays
 whose items may be any of the tuple's types (``ToolParam`` has no
@@ -13,10 +17,11 @@ whose items may be any of the tuple's types (``ToolParam`` has no
 from __future__ import annotations
 
 import collections.abc
+import datetime
 import enum
 import types
 import typing
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import attrs
 
@@ -25,6 +30,7 @@ from ._types import ToolParam
 
 __all__ = [
     "UnsupportedHint",
+    "from_json_schema",
     "is_typeddict",
     "json_default",
     "object_fields",
@@ -32,6 +38,8 @@ __all__ = [
 ]
 
 _NONE = type(None)
+_DATE_FORMATS = ((datetime.datetime, "date-time"), (datetime.date, "date"), (datetime.time, "time"))
+_SCHEMA_KEYS = ("type", "format", "description", "default", "enum", "required")
 _SCALARS = {bool: "boolean", int: "integer", float: "number", str: "string", _NONE: "null"}
 _ARRAYS = {
     list,
@@ -95,6 +103,15 @@ def schema_for(hint: Any, _seen: Tuple[type, ...] = ()) -> ToolParam:
 
 
 def _class_schema(cls: type, seen: Tuple[type, ...]) -> ToolParam:
+    for kind, format in _DATE_FORMATS:  # datetime first: it subclasses date
+        if issubclass(cls, kind):
+            return ToolParam(type="string", format=format)
+    if callable(getattr(cls, "model_json_schema", None)):
+        document = cls.model_json_schema()  # type: ignore[attr-defined]  # pydantic-like
+        param = from_json_schema(document, document.get("$defs") or {}, ())
+        if param.type == "object" and param.additionalProperties is None:
+            param = attrs.evolve(param, additionalProperties=False)  # as Inspect sends it
+        return param
     if issubclass(cls, enum.Enum):
         return _enum_schema([member.value for member in cls], cls)
     if cls is tuple:
@@ -118,6 +135,55 @@ def _class_schema(cls: type, seen: Tuple[type, ...]) -> ToolParam:
         f"{cls.__qualname__} has no JSON Schema equivalent (use a TypedDict, an attrs "
         "class or a dataclass for structured values)"
     )
+
+
+def from_json_schema(schema: Any, defs: Dict[str, Any], refs: Tuple[str, ...]) -> ToolParam:
+    """A JSON Schema document (a pydantic model's) as a ``ToolParam``.
+
+    ``$ref``s to ``$defs`` are inlined, a one-item ``allOf`` is unwrapped,
+    ``const`` becomes a one-value ``enum``, ``oneOf`` an ``anyOf`` and a list
+    of types an ``anyOf`` of them; keys ``ToolParam`` cannot hold (``title``,
+    ``examples``...) are dropped.
+
+    Raises:
+        UnsupportedHint: a ``$ref`` that is recursive or points outside ``$defs``.
+    """
+    if not isinstance(schema, dict):
+        return ToolParam()
+    ref = schema.get("$ref") or _single(schema.get("allOf"))
+    if isinstance(ref, str):
+        name = ref.rsplit("/", 1)[-1]
+        if name in refs or name not in defs:
+            raise UnsupportedHint(f"schema reference {ref!r} is recursive or not in $defs")
+        inner = from_json_schema(defs[name], defs, (*refs, name))
+        text = schema.get("description")
+        return attrs.evolve(inner, description=text) if text else inner
+    fields: Dict[str, Any] = {k: schema[k] for k in _SCHEMA_KEYS if k in schema}
+    if "const" in schema:
+        fields["enum"] = [schema["const"]]
+    if isinstance(fields.get("type"), list):
+        fields["anyOf"] = [ToolParam(type=kind) for kind in fields.pop("type")]
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if options:
+        fields["anyOf"] = [from_json_schema(o, defs, refs) for o in options]
+    if isinstance(schema.get("items"), dict):
+        fields["items"] = from_json_schema(schema["items"], defs, refs)
+    if isinstance(schema.get("properties"), dict):
+        fields["properties"] = {
+            key: from_json_schema(value, defs, refs) for key, value in schema["properties"].items()
+        }
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, (bool, dict)):
+        fields["additionalProperties"] = (
+            extra if isinstance(extra, bool) else from_json_schema(extra, defs, refs)
+        )
+    return ToolParam(**fields)
+
+
+def _single(options: Any) -> Any:
+    if isinstance(options, list) and len(options) == 1 and isinstance(options[0], dict):
+        return options[0].get("$ref")
+    return None
 
 
 def _described(param: ToolParam, field: Field) -> ToolParam:

@@ -21,6 +21,7 @@ __all__ = [
     "ToolCall",
     "ToolCallError",
     "ToolChoice",
+    "ToolError",
     "ToolFunction",
     "ToolInfo",
     "ToolParam",
@@ -31,7 +32,19 @@ Tool = Callable[..., Any]
 """A plain Python function offered to the model as a tool."""
 
 
-@attrs.frozen
+class ToolError(Exception):
+    """Raised by a tool to report an error to the model (as Inspect's ``ToolError``).
+
+    ``execute_tools`` turns it into a ``ToolCallError`` whose message is
+    ``message`` alone; any other exception is reported with its type name.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@attrs.define
 class ToolParam(Serializable):
     """A JSON Schema describing one tool parameter (or a nested value).
 
@@ -72,7 +85,7 @@ class ToolParam(Serializable):
         return self.to_dict()
 
 
-@attrs.frozen
+@attrs.define
 class ToolParams(Serializable):
     """The JSON Schema of a tool's arguments: always an object."""
 
@@ -90,7 +103,7 @@ class ToolParams(Serializable):
         return self.to_dict()
 
 
-@attrs.frozen
+@attrs.define
 class ToolInfo(Serializable):
     """What a model is told about a tool it may call."""
 
@@ -116,7 +129,7 @@ ToolCallErrorType = Literal[
 ]
 
 
-@attrs.frozen
+@attrs.define
 class ToolCallError(Serializable):
     """An error from calling a tool, reported back to the model."""
 
@@ -124,7 +137,7 @@ class ToolCallError(Serializable):
     message: str
 
 
-@attrs.frozen
+@attrs.define
 class ToolCall(Serializable):
     """A tool call the model asked for.
 
@@ -147,7 +160,7 @@ class ToolCall(Serializable):
     type: Literal["function"] = "function"
 
 
-@attrs.frozen
+@attrs.define
 class ToolFunction(Serializable):
     """A ``ToolChoice`` naming the one tool the model must call."""
 

@@ -5,12 +5,14 @@
 ``required``, ``additionalProperties``, ``anyOf``) and returns readable
 problems, each with its path (``city``, ``stops[2].name``). ``convert``
 then turns the checked JSON into the Python values the function's hints
-ask for: ``Enum`` members, attrs classes, dataclasses, tuples, sets, floats
-from integers.
+ask for: ``Enum`` members, attrs classes, dataclasses, pydantic-like models
+(``model_validate``), ``datetime``/``date``/``time`` from ISO 8601 strings,
+tuples, sets, floats from integers.
 """
 
 from __future__ import annotations
 
+import datetime
 import enum
 from typing import Any, Dict, List, Union
 
@@ -161,6 +163,10 @@ def _convert_class(value: Any, hint: Any) -> Any:
         return value
     if issubclass(hint, enum.Enum):
         return hint(value)
+    if isinstance(value, str) and issubclass(hint, (datetime.date, datetime.time)):
+        return _parse_when(value, hint)
+    if isinstance(value, dict) and callable(getattr(hint, "model_validate", None)):
+        return hint.model_validate(value)  # type: ignore[attr-defined]  # pydantic-like
     if hint in (set, frozenset, tuple) and isinstance(value, list):
         return hint(value)
     if isinstance(value, dict) and (is_typeddict(hint) or attrs.has(hint) or _dataclass(hint)):
@@ -168,6 +174,16 @@ def _convert_class(value: Any, hint: Any) -> Any:
         data = {k: convert(v, fields[k]) if k in fields else v for k, v in value.items()}
         return data if is_typeddict(hint) else hint(**data)
     return value
+
+
+def _parse_when(value: str, hint: type) -> Any:
+    """An ISO 8601 string as ``hint`` (a datetime, date or time); ``Z`` means UTC."""
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    if issubclass(hint, datetime.datetime):
+        return hint.fromisoformat(text)
+    if issubclass(hint, datetime.date):
+        return hint.fromisoformat(value)
+    return hint.fromisoformat(text)  # type: ignore[attr-defined]  # a datetime.time
 
 
 def _dataclass(cls: type) -> bool:

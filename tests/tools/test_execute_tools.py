@@ -27,6 +27,13 @@ from modelkit import (
 from modelkit.tools._results import IMAGE_MOVED
 
 
+def run_tools(*args: Any, **kwargs: Any) -> List[Any]:
+    """The messages of ``execute_tools`` (its ``output`` is ``None`` here)."""
+    messages, output = execute_tools(*args, **kwargs)
+    assert output is None
+    return messages
+
+
 def assistant(*calls: ToolCall) -> ChatMessageAssistant:
     return ChatMessageAssistant(content="", tool_calls=list(calls))
 
@@ -75,7 +82,7 @@ def test_results_come_back_in_call_order_with_ids() -> None:
         call("slow_echo", "b", text="second", delay=0.0),
         call("convert", "c", value=21, unit="fahrenheit"),
     )
-    results = execute_tools([ChatMessageUser(content="go"), message], [slow_echo, convert])
+    results = run_tools([ChatMessageUser(content="go"), message], [slow_echo, convert])
     assert all(isinstance(m, ChatMessageTool) for m in results)
     assert [(m.tool_call_id, m.function, m.text) for m in results] == [  # type: ignore[union-attr]
         ("a", "slow_echo", "first"),
@@ -87,18 +94,18 @@ def test_results_come_back_in_call_order_with_ids() -> None:
 
 def test_accepts_output_message_and_dicts() -> None:
     output = ModelOutput.for_tool_call("m", "convert", {"value": 1})
-    assert execute_tools(output, [convert])[0].text == "1.0 celsius"
-    assert execute_tools(output.message, [convert])[0].text == "1.0 celsius"
+    assert run_tools(output, [convert])[0].text == "1.0 celsius"
+    assert run_tools(output.message, [convert])[0].text == "1.0 celsius"
     as_dicts = [output.message.to_dict()]
-    assert execute_tools(as_dicts, [convert])[0].text == "1.0 celsius"
+    assert run_tools(as_dicts, [convert])[0].text == "1.0 celsius"
 
 
 def test_nothing_to_run() -> None:
-    assert execute_tools([ChatMessageUser(content="hi")], [convert]) == []
-    assert execute_tools([], [convert]) == []
-    assert execute_tools(ModelOutput.from_content("m", "done"), [convert]) == []
+    assert run_tools([ChatMessageUser(content="hi")], [convert]) == []
+    assert run_tools([], [convert]) == []
+    assert run_tools(ModelOutput.from_content("m", "done"), [convert]) == []
     with pytest.raises(ConfigError, match="takes a list of messages"):
-        execute_tools(42, [convert])
+        run_tools(42, [convert])
 
 
 def parsing_error(result: Any) -> str:
@@ -126,7 +133,7 @@ def test_arguments_that_do_not_fit_are_parsing_errors_and_the_tool_is_not_called
             id="6", function="record", parse_error="Expecting ',' delimiter", raw_arguments="{"
         ),
     )
-    results = execute_tools(message, [record])
+    results = run_tools(message, [record])
     assert calls == []
     messages = [parsing_error(r) for r in results]
     assert messages[0] == "Invalid arguments: n: expected integer, got string 'three'"
@@ -149,7 +156,7 @@ def test_arguments_that_do_not_fit_are_parsing_errors_and_the_tool_is_not_called
     ],
 )
 def test_tool_exceptions_become_tool_call_errors(kind: str, error_type: str, message: str) -> None:
-    (result,) = execute_tools(assistant(call("fail", kind=kind)), [fail])
+    (result,) = run_tools(assistant(call("fail", kind=kind)), [fail])
     assert isinstance(result, ChatMessageTool)
     assert result.error is not None
     assert result.error.type == error_type
@@ -171,7 +178,7 @@ def test_timeout_abandons_the_call() -> None:
         return "fast"
 
     try:
-        results = execute_tools(
+        results = run_tools(
             assistant(call("hang", "h"), call("quick", "q")), [hang, quick], timeout=0.2
         )
         assert not finished.is_set()  # returned while the tool still runs
@@ -196,7 +203,7 @@ def test_parallel_calls_overlap() -> None:
         return who
 
     message = assistant(call("meet", "1", who="a"), call("meet", "2", who="b"))
-    results = execute_tools(message, [meet])
+    results = run_tools(message, [meet])
     assert [r.text for r in results] == ["a", "b"]
 
 
@@ -209,7 +216,7 @@ def test_sequential_calls_do_not_overlap() -> None:
         return who
 
     message = assistant(call("meet", "1", who="a"), call("meet", "2", who="b"))
-    results = execute_tools(message, [meet], parallel=False)
+    results = run_tools(message, [meet], parallel=False)
     errors = [r.error for r in results]  # type: ignore[union-attr]
     assert all(e is not None and "BrokenBarrierError" in e.message for e in errors)
 
@@ -219,18 +226,18 @@ def test_long_output_is_truncated_with_a_note() -> None:
         """Repeat a letter."""
         return "é" * n  # two bytes each in UTF-8
 
-    (short,) = execute_tools(assistant(call("shout", n=5)), [shout], max_output=10)
+    (short,) = run_tools(assistant(call("shout", n=5)), [shout], max_output=10)
     assert short.text == "é" * 5
-    (long,) = execute_tools(assistant(call("shout", n=8)), [shout], max_output=11)
+    (long,) = run_tools(assistant(call("shout", n=8)), [shout], max_output=11)
     note, _, kept = long.text.partition("\n")
     assert note == (
         "[The output of tool 'shout' was 16 bytes, over the 11-byte limit; "
         "only the first 11 bytes are shown.]"
     )
     assert kept == "é" * 5  # a split character is dropped
-    (unlimited,) = execute_tools(assistant(call("shout", n=9000)), [shout], max_output=0)
+    (unlimited,) = run_tools(assistant(call("shout", n=9000)), [shout], max_output=0)
     assert unlimited.text == "é" * 9000
-    (default,) = execute_tools(assistant(call("shout", n=9000)), [shout])
+    (default,) = run_tools(assistant(call("shout", n=9000)), [shout])
     assert default.text.endswith("é" * 8192) and "16384-byte limit" in default.text
 
 
@@ -256,11 +263,11 @@ def test_results_of_other_types_become_text() -> None:
         return values[kind]
 
     message = assistant(*(call("give", kind, kind=kind) for kind in values))
-    texts = [m.text for m in execute_tools(message, [give])]
+    texts = [m.text for m in run_tools(message, [give])]
     assert texts == [
         "42",
         "1.5",
-        "true",
+        "True",  # as Inspect renders a bool: str(result)
         "",
         '{"a": [1, "é"]}',
         '{"station": "north", "celsius": 3.5}',
@@ -274,9 +281,7 @@ def photo(caption: str) -> List[Any]:
 
 
 def test_images_stay_in_results_when_the_provider_takes_them() -> None:
-    (result,) = execute_tools(
-        assistant(call("photo", caption="cat")), [photo], tool_result_images=True
-    )
+    (result,) = run_tools(assistant(call("photo", caption="cat")), [photo], tool_result_images=True)
     assert result.content == photo("cat")
 
 
@@ -286,7 +291,7 @@ def test_images_move_to_one_user_message_otherwise() -> None:
         call("convert", "c", value=1),
         call("photo", "p2", caption="dog"),
     )
-    first, middle, last, user = execute_tools(message, [photo, convert])
+    first, middle, last, user = run_tools(message, [photo, convert])
     assert first.content == [ContentText(text="cat"), ContentText(text=IMAGE_MOVED)]
     assert middle.text == "1.0 celsius"
     assert last.content == [ContentText(text="dog"), ContentText(text=IMAGE_MOVED)]
@@ -300,7 +305,7 @@ def test_positional_only_parameters() -> None:
         """Divide a by b."""
         return a / b
 
-    (result,) = execute_tools(assistant(call("divide", a=1, b=4)), [divide])
+    (result,) = run_tools(assistant(call("divide", a=1, b=4)), [divide])
     assert result.text == "0.25"
 
 
@@ -318,7 +323,7 @@ def test_hand_made_tool_def_gets_json_arguments() -> None:
             }
         ).parameters,
     )
-    (result,) = execute_tools(assistant(call("raw", x=1)), [definition])
+    (result,) = run_tools(assistant(call("raw", x=1)), [definition])
     assert result.text == "done"
     assert seen == [{"x": 1}]
 
@@ -327,14 +332,14 @@ def test_bad_tool_lists_are_config_errors() -> None:
     message = assistant(call("convert", value=1))
     info = ToolDef.from_function(convert).as_info()
     with pytest.raises(ConfigError, match="ToolInfo, which has no function"):
-        execute_tools(message, [info])
+        run_tools(message, [info])
     with pytest.raises(ConfigError, match="two tools are named 'convert'"):
-        execute_tools(message, [convert, convert])
+        run_tools(message, [convert, convert])
     with pytest.raises(ConfigError, match="timeout must be a positive"):
-        execute_tools(message, [convert], timeout=0)
+        run_tools(message, [convert], timeout=0)
     for endless in (float("inf"), float("nan")):  # thread.join(inf) raises OverflowError
         with pytest.raises(ConfigError, match="timeout must be a positive, finite"):
-            execute_tools(message, [convert], timeout=endless)
+            run_tools(message, [convert], timeout=endless)
 
 
 @attrs.define
@@ -350,6 +355,6 @@ class Multiplier:
 
 def test_unhashable_callable_objects_run() -> None:
     triple = ToolDef.from_function(Multiplier(3), name="triple")
-    (result,) = execute_tools(assistant(call("triple", value=5)), [triple])
+    (result,) = run_tools(assistant(call("triple", value=5)), [triple])
     assert result.error is None
     assert result.text == "15"

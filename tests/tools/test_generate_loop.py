@@ -82,11 +82,17 @@ def test_calls_tools_twice_then_answers() -> None:
     )
     assert isinstance(result, GenerateLoopResult)
     roles = [m.role for m in result.messages]
-    assert roles == ["user", "assistant", "tool", "assistant", "tool", "assistant"]
-    first_call = result.messages[1]
+    assert roles == [
+        "assistant",
+        "tool",
+        "assistant",
+        "tool",
+        "assistant",
+    ]  # the input is not repeated
+    first_call = result.messages[0]
     assert isinstance(first_call, ChatMessageAssistant)
     assert first_call.tool_calls == SCRIPT[0].message.tool_calls
-    weather, temperature = result.messages[2], result.messages[4]
+    weather, temperature = result.messages[1], result.messages[3]
     assert isinstance(weather, ChatMessageTool) and isinstance(temperature, ChatMessageTool)
     assert (weather.tool_call_id, weather.function, weather.text) == (
         "w1",
@@ -117,7 +123,8 @@ def test_the_model_sees_its_tools_and_their_results() -> None:
     assert history == [ChatMessageUser(content="Weather in Paris?")]  # not mutated
     assert [t.name for t in seen[0]["tools"]] == ["get_weather", "convert_temperature"]
     assert [len(s["input"]) for s in seen] == [1, 3, 5]
-    assert seen[1]["input"][-1] == result.messages[2]
+    assert seen[1]["input"][-1] == result.messages[1]
+    assert seen[2]["input"] == history + result.messages[:-1]
     assert [s["choice"] for s in seen] == ["auto", "auto", "auto"]
 
 
@@ -165,7 +172,7 @@ def test_tool_errors_go_back_to_the_model_and_config_limits_output() -> None:
         memoize=False,
     )
     result = model.generate_loop("go", [get_weather])
-    bad, ok = result.messages[2], result.messages[3]
+    bad, ok = result.messages[1], result.messages[2]
     assert isinstance(bad, ChatMessageTool) and bad.error is not None
     assert bad.error.type == "parsing"
     assert isinstance(ok, ChatMessageTool) and ok.error is None
@@ -185,7 +192,7 @@ def test_answer_without_tools_is_one_turn() -> None:
     model = get_model("mockllm/model", memoize=False)
     result = model.generate_loop("hello", [get_weather])
     assert result.turns == 1
-    assert [m.role for m in result.messages] == ["user", "assistant"]
+    assert [m.role for m in result.messages] == ["assistant"]
 
 
 # --- over HTTP, in OpenAI's format -------------------------------------------------
@@ -250,7 +257,6 @@ def test_generate_loop_over_openai_wire_format(loopback: LoopbackServer) -> None
 
     assert result.output.completion == "18C (64.4F), cloudy."
     assert [m.role for m in result.messages] == [
-        "user",
         "assistant",
         "tool",
         "assistant",
