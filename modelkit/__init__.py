@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from ._media_guard import set_media_policy
     from .api import ModelAPI, modelapi
     from .cache import (
         CachePolicy,
@@ -89,6 +90,7 @@ if TYPE_CHECKING:
     from .tools._loop import GenerateLoopResult
 
 _EXPORTS: Dict[str, Tuple[str, ...]] = {
+    "_media_guard": ("set_media_policy",),
     "api": (
         "ModelAPI",
         "modelapi",
@@ -228,6 +230,7 @@ __all__ = [
     "execute_tools",
     "get_model",
     "modelapi",
+    "set_media_policy",
     "tool",
 ]
 

@@ -5,10 +5,16 @@ a ``data:`` URI or the path of a local file (``file://`` allowed).
 ``parse_media`` tells them apart; ``read_media`` turns a data URI or a file
 into ``(mime type, base64 text)``; ``data_uri`` makes a base64 data URI of a
 file; ``guess_mime`` guesses a type from a file name; ``media_type_error``
-words the error for a type a provider cannot take. Which types and which
-URLs a provider accepts stays in the provider. Every error is a
+words the error for a type a provider cannot take; ``check_media`` refuses,
+before any request, a content part whose data is not what the part says
+(a ``.py`` file or ``data:text/x-python`` sent as an image). Which types and
+which URLs a provider accepts stays in the provider. Every error is a
 ``ConfigError`` naming the file. No import-time work: ``base64``,
 ``mimetypes`` and ``urllib.parse`` are imported on first use.
+
+Local files are read only when the policy in ``_media_guard`` allows them
+(``set_media_policy``; allowed by default), and then only regular files, up
+to a size cap.
 """
 
 from __future__ import annotations
@@ -17,15 +23,26 @@ import os
 import re
 from typing import NamedTuple, Optional, Tuple, Union
 
+from ._media_guard import (
+    HEAD_BYTES,
+    LOCAL_MEDIA_ENV,
+    local_files_allowed,
+    media_mismatch,
+    read_file,
+    set_media_policy,
+    sniff,
+)
 from .errors import ConfigError
 
 __all__ = [
     "MediaRef",
+    "check_media",
     "data_uri",
     "guess_mime",
     "media_type_error",
     "parse_media",
     "read_media",
+    "set_media_policy",
 ]
 
 # Patterns, not compiled regexes: ``re`` compiles and caches them on first use.
@@ -86,17 +103,69 @@ def parse_media(source: str) -> MediaRef:
 
     A string that is neither a well-formed data URI nor ``scheme://...``
     (other than ``file://``) is a file path.
+
+    Raises:
+        ConfigError: local files are turned off (``set_media_policy``) and
+            ``source`` is neither a ``data:`` URI nor an ``http(s)://`` URL.
     """
+    if not isinstance(source, str):
+        raise ConfigError(f"media must be a string (URL, data: URI or file), got {source!r}")
     match = re.match(_DATA_URI, source, re.DOTALL)
     if match:
         mime, params, payload = match.groups()
         encoded = any(p.strip().lower() == "base64" for p in params.split(";"))
         return MediaRef(source, None, mime.strip().lower() or None, payload, encoded)
+    if not local_files_allowed() and not source.lower().startswith(("http://", "https://")):
+        raise ConfigError(
+            f"media {_shown(source)!r} is not a data: URI or an http(s) URL, and local files "
+            f"are turned off (set_media_policy(local_files=False) or {LOCAL_MEDIA_ENV}); "
+            f"pass the data as a data: URI"
+        )
     if source.startswith(_FILE_SCHEME):
         return MediaRef(source, path=source[len(_FILE_SCHEME) :])
     if re.match(_URL, source):
         return MediaRef(source)
     return MediaRef(source, path=source)
+
+
+def check_media(kind: str, source: str) -> None:
+    """Refuse, before any request, media whose data is not what its part says.
+
+    A data URI or file whose type (declared, or guessed from the name) is
+    not ``kind``, and a data URI labelled as an image whose bytes are in no
+    image format, are errors. URLs pass (the API fetches them). No file is
+    read here; ``read_media`` checks a file's bytes when it reads them.
+
+    Args:
+        kind: ``image``, ``audio`` or ``video``.
+        source: the content part's string.
+
+    Raises:
+        ConfigError: naming the value and what it holds instead.
+    """
+    ref = parse_media(source)
+    if ref.is_url:
+        return
+    head: Optional[bytes] = None
+    declared = ref.mime_type
+    if ref.payload is not None and ref.is_base64:
+        head = _decoded_head(ref.payload)
+    elif ref.path is not None:
+        declared = guess_mime(ref.path)
+    problem = media_mismatch(kind, declared, head)
+    if problem:
+        raise ConfigError(f"{kind} {_shown(source)!r} is not an {kind}: {problem}")
+
+
+def _decoded_head(payload: str) -> Optional[bytes]:
+    import base64
+    import binascii
+
+    chunk = re.sub(r"\s+", "", payload[: HEAD_BYTES * 2])[: (HEAD_BYTES + 2) // 3 * 4]
+    try:
+        return base64.b64decode(chunk + "=" * (-len(chunk) % 4))
+    except (binascii.Error, ValueError):
+        return None
 
 
 def guess_mime(name: str) -> Optional[str]:
@@ -127,8 +196,10 @@ def read_media(
             percent-decoded bytes are base64-encoded); else it is an error.
 
     Raises:
-        ConfigError: ``source`` is a URL, a data URI that is not base64, or
-            a file that does not exist or cannot be read.
+        ConfigError: ``source`` is a URL, a data URI that is not base64, a
+            file that does not exist, cannot be read, is not a regular file,
+            is larger than the policy's ``max_file_bytes``, or is named as
+            an image but holds none; or local files are turned off.
     """
     ref = source if isinstance(source, MediaRef) else parse_media(source)
     prefix = f"{provider}: " if provider else ""
@@ -149,17 +220,18 @@ def read_media(
             f"{prefix}cannot read {kind} from the URL {_shown(ref.source)!r}; download it and "
             f"give the path of the file or a data: URI"
         )
-    try:
-        with open(ref.path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise ConfigError(
-            f"{prefix}cannot read {kind} file {ref.path!r} ({exc.strerror or exc}); give the "
-            f"path of a readable file or a data: URI"
-        ) from exc
+    raw = read_file(ref.path, kind, prefix)
+    named = guess_mime(ref.path)
+    found = sniff(raw[:HEAD_BYTES])
+    # Labelled as an image (by the caller or the file's name): the bytes must be one.
+    label = "image" if named and named.startswith("image/") else kind
+    problem = media_mismatch(label, named, raw[:HEAD_BYTES]) if label != "media" else None
+    if problem:
+        raise ConfigError(f"{prefix}file {ref.path!r} cannot be sent as {label}: {problem}")
+    mime = named or found
     import base64
 
-    return guess_mime(ref.path), base64.b64encode(raw).decode("ascii")
+    return mime, base64.b64encode(raw).decode("ascii")
 
 
 def data_uri(

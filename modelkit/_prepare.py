@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import attrs
 
+from ._media import check_media
 from .api import ModelAPI
 from .config import GenerateConfig
 from .errors import ConfigError
@@ -22,8 +23,13 @@ from .messages import (
     ChatMessageSystem,
     ChatMessageTool,
     ChatMessageUser,
+    Content,
+    ContentAudio,
+    ContentImage,
     ContentReasoning,
     ContentText,
+    ContentVideo,
+    content_from_dict,
     message_from_dict,
 )
 from .tools._function import to_tool_info
@@ -82,11 +88,11 @@ def input_messages(input: ModelInput) -> List[ChatMessage]:
     messages: List[ChatMessage] = []
     for item in input:
         if isinstance(item, Mapping):
-            messages.append(message_from_dict(item))
+            messages.append(_checked(message_from_dict(item)))
         elif isinstance(
             item, (ChatMessageSystem, ChatMessageUser, ChatMessageAssistant, ChatMessageTool)
         ):
-            messages.append(item)
+            messages.append(_checked(item))
         else:
             raise ConfigError(
                 f"input messages must be ChatMessage objects or dicts, got {type(item).__name__}"
@@ -94,6 +100,50 @@ def input_messages(input: ModelInput) -> List[ChatMessage]:
     if not messages:
         raise ConfigError("input is empty: give a prompt string or at least one message")
     return messages
+
+
+_CONTENT = (ContentText, ContentImage, ContentAudio, ContentVideo, ContentReasoning)
+
+
+def _checked(message: ChatMessage) -> ChatMessage:
+    """``message`` with its content checked: parts only (known dicts become parts), media sane.
+
+    Raises:
+        ConfigError: naming a content value that is neither a string nor a
+            list of content parts, a dict of an unknown content type, or
+            media whose data is not what its part says.
+    """
+    content = message.content
+    if isinstance(content, str):
+        return message
+    if not isinstance(content, (list, tuple)):
+        raise ConfigError(
+            f"{message.role} message content must be a string or a list of content parts, "
+            f"got {content!r}"
+        )
+    parts = [_part(message.role, part) for part in content]
+    if isinstance(content, list) and all(a is b for a, b in zip(parts, content)):
+        return message
+    return attrs.evolve(message, content=parts)
+
+
+def _part(role: str, part: Any) -> Content:
+    if isinstance(part, Mapping):
+        try:
+            part = content_from_dict(part)
+        except TypeError as exc:
+            raise ConfigError(f"{role} message content part {part!r} is incomplete: {exc}") from exc
+    if not isinstance(part, _CONTENT):
+        raise ConfigError(
+            f"{role} message content holds {part!r}, which is not a content part "
+            f"(ContentText, ContentImage, ContentAudio, ContentVideo, ContentReasoning)"
+        )
+    kind, value = part.type, getattr(part, part.type)
+    if not isinstance(value, str):
+        raise ConfigError(f"{role} message {kind} part must hold a string, got {value!r}")
+    if kind in ("image", "audio", "video"):
+        check_media(kind, value)
+    return part
 
 
 def _check_tool_choice(choice: ToolChoice, tools: List[ToolInfo]) -> None:

@@ -91,7 +91,7 @@ class ModelAPI(abc.ABC):
         config: GenerateConfig = GenerateConfig(),
     ) -> None:
         self.model_name = model_name
-        self.base_url = base_url
+        self.base_url = check_base_url(base_url)
         self.api_key_vars = list(api_key_vars)
         self.config = config
         self.api_key = api_key or env_first(*self.api_key_vars)
@@ -164,6 +164,29 @@ class ModelAPI(abc.ABC):
     def has_reasoning_history(self) -> bool:
         """Assistant messages sent back may carry their reasoning."""
         return False
+
+
+def check_base_url(base_url: Optional[str]) -> Optional[str]:
+    """``base_url`` when it is ``None`` or an ``http(s)://`` URL with a host.
+
+    Raises:
+        ConfigError: naming the value, when it lacks a scheme or a host (``localhost:8000``
+            would otherwise fail only after every retry).
+    """
+    if base_url is None:
+        return None
+    if not isinstance(base_url, str):
+        raise ConfigError(f"base_url must be a string, got {type(base_url).__name__}")
+    scheme, sep, rest = base_url.partition("://")
+    where = (rest if sep else base_url).rpartition("@")[2]  # never quote a password
+    host = where.split("/", 1)[0]
+    if sep and scheme.lower() in ("http", "https") and host and not host.startswith(":"):
+        return base_url
+    shown = f"{scheme}://{where}" if sep else where
+    hint = "" if sep else f"; did you mean 'http://{where}'?"
+    raise ConfigError(
+        f"base_url must be an http:// or https:// URL with a host, got {shown!r}{hint}"
+    )
 
 
 def env_first(*names: str) -> Optional[str]:

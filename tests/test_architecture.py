@@ -36,6 +36,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit.tools.__init__",
     ),
     ("modelkit.messages", "modelkit.config", "modelkit.output"),
+    ("modelkit._media_guard",),
     ("modelkit._media", "modelkit.api"),
     ("modelkit._prepare",),
     ("modelkit._engine",),

@@ -13,13 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from modelkit import _media_guard
 from modelkit._media import (
     MediaRef,
+    check_media,
     data_uri,
     guess_mime,
     media_type_error,
     parse_media,
     read_media,
+    set_media_policy,
 )
 from modelkit.errors import ConfigError
 
@@ -127,7 +130,7 @@ def test_missing_and_unreadable_files_name_the_file(tmp_path: Path) -> None:
     assert repr(str(missing)) in str(info.value)
     assert "No such file" in str(info.value)
     assert isinstance(info.value.__cause__, OSError)
-    with pytest.raises(ConfigError, match=r"^cannot read media file ") as info:
+    with pytest.raises(ConfigError, match=r"^media '.*' is not a regular file") as info:
         read_media(str(tmp_path))  # a directory
     assert repr(str(tmp_path)) in str(info.value)
 
@@ -155,8 +158,12 @@ def test_data_uri_of_an_untyped_file_needs_a_default(tmp_path: Path) -> None:
     blob = tmp_path / "blob"
     blob.write_bytes(b"\x00\x01")
     assert data_uri(str(blob), default_mime="image/png") == "data:image/png;base64,AAE="
-    with pytest.raises(ConfigError, match=r"^openai: cannot tell the image type of '.*blob'"):
+    with pytest.raises(ConfigError, match=r"^openai: cannot tell the audio type of '.*blob'"):
+        data_uri(str(blob), "audio", provider="openai")
+    with pytest.raises(ConfigError, match=r"^openai: file '.*blob' cannot be sent as image: its"):
         data_uri(str(blob), "image", provider="openai")
+    blob.write_bytes(PNG)  # no name to go by: the bytes tell the type
+    assert data_uri(str(blob), "image").startswith("data:image/png;base64,")
     with pytest.raises(ConfigError, match="cannot read image file"):
         data_uri(str(tmp_path / "missing.png"), "image", default_mime="image/png")
 
@@ -194,3 +201,131 @@ def test_importing_the_module_loads_neither_base64_nor_mimetypes() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- the local-file policy and safe reads (issue 16, point 7) -------------------
+
+
+@pytest.fixture
+def no_local_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(_media_guard._policy, "local_files", False)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["/etc/passwd", "file:///etc/passwd", "../secrets/key.png", "innocent.png", "s3://b/k.png"],
+)
+def test_with_local_files_off_only_data_uris_and_http_urls_pass(
+    no_local_files: None, source: str
+) -> None:
+    with pytest.raises(ConfigError, match="local files are turned off") as info:
+        read_media(source, "image")
+    assert repr(source) in str(info.value)
+    with pytest.raises(ConfigError, match="local files are turned off"):
+        check_media("image", source)
+    assert parse_media("https://example.com/cat.png").is_url
+    assert read_media(f"data:image/png;base64,{PNG_B64}", "image") == ("image/png", PNG_B64)
+
+
+def test_the_environment_turns_local_files_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    image = tmp_path / "dot.png"
+    image.write_bytes(PNG)
+    assert read_media(str(image), "image")[0] == "image/png"  # allowed by default
+    monkeypatch.setenv("MODELKIT_LOCAL_MEDIA", "deny")
+    with pytest.raises(ConfigError, match="local files are turned off"):
+        read_media(str(image), "image")
+    monkeypatch.setitem(_media_guard._policy, "local_files", True)  # the call wins
+    assert read_media(str(image), "image")[0] == "image/png"
+
+
+def test_set_media_policy_checks_and_sets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_media_guard, "_policy", dict(_media_guard._policy))
+    with pytest.raises(ConfigError, match="local_files must be True or False"):
+        set_media_policy(local_files="no")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="max_file_bytes must be >= 1"):
+        set_media_policy(max_file_bytes=0)
+    set_media_policy(local_files=False, max_file_bytes=10)
+    assert _media_guard._policy == {"local_files": False, "max_file_bytes": 10}
+    assert not _media_guard.local_files_allowed()
+
+
+def test_a_symlink_named_like_an_image_to_a_text_file_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    link = tmp_path / "innocent.png"
+    link.symlink_to(secret)
+    for read in (lambda: read_media(str(link), "media"), lambda: data_uri(str(link), "image")):
+        with pytest.raises(ConfigError, match="cannot be sent as image: its bytes are not in any"):
+            read()
+
+
+def test_files_larger_than_the_cap_are_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(_media_guard._policy, "max_file_bytes", 64)
+    image = tmp_path / "big.png"
+    image.write_bytes(PNG + b"\x00" * 56)
+    assert read_media(str(image), "image")[0] == "image/png"  # exactly the cap
+    image.write_bytes(PNG + b"\x00" * 57)
+    with pytest.raises(ConfigError, match="larger than 64 bytes"):
+        read_media(str(image), "image")
+
+
+_SPECIAL_FILE = """
+import os, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from modelkit._media import read_media
+from modelkit.errors import ConfigError
+path = sys.argv[1]
+if path.endswith("fifo"):
+    os.mkfifo(path)
+try:
+    read_media(path, "audio")
+except ConfigError as exc:
+    print("ConfigError:", exc)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no /dev/zero, FIFOs or RLIMIT_AS")
+@pytest.mark.parametrize("name", ["/dev/zero", "fifo"])
+def test_devices_and_fifos_are_refused_without_reading_or_blocking(
+    tmp_path: Path, name: str
+) -> None:
+    # In a child with 1 GiB of address space: before the fix /dev/zero read until
+    # MemoryError and opening the FIFO waited for a writer forever.
+    path = name if name.startswith("/") else str(tmp_path / name)
+    done = subprocess.run(
+        [sys.executable, "-c", _SPECIAL_FILE, path], capture_output=True, text=True, timeout=30
+    )
+    assert done.stdout.startswith("ConfigError: audio ") and "not a regular file" in done.stdout
+    assert done.returncode == 0, done.stderr
+
+
+# --- check_media: data that is not what its part says (issue 16, point 10) -----
+
+
+@pytest.mark.parametrize(
+    ("kind", "source", "needle"),
+    [
+        ("image", "data:text/x-python;base64,cHJpbnQoMSkK", "its type is text/x-python"),
+        ("image", "script.py", "its type is text/x-python"),
+        ("image", "data:image/png;base64,cHJpbnQoMSkK", "its bytes are not in any image format"),
+        ("image", f"data:image/png;base64,{base64.b64encode(b'%PDF-1.7').decode()}", "pdf"),
+        ("audio", "data:image/png;base64," + PNG_B64, "its type is image/png, not audio/*"),
+        ("video", "notes.txt", "its type is text/plain, not video/*"),
+    ],
+)
+def test_check_media_refuses_data_that_is_not_what_the_part_says(
+    kind: str, source: str, needle: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"^{kind} .* is not an? {kind}: .*{needle}"):
+        check_media(kind, source)
+
+
+def test_check_media_passes_real_media_and_urls(tmp_path: Path) -> None:
+    check_media("image", f"data:image/png;base64,{PNG_B64}")
+    check_media("image", "https://example.com/page.py")  # the API fetches and judges it
+    check_media("image", str(tmp_path / "photo.png"))  # files are checked when read
+    check_media("audio", "data:audio/wav;base64,UklGRgAAAABXQVZF")

@@ -102,7 +102,7 @@ def test_reasoning_effort_mapping(
 
 def test_local_files_are_read_and_base64_encoded(tmp_path: Path) -> None:
     image = tmp_path / "dot.webp"
-    image.write_bytes(b"RIFF\x00\x00WEBP")
+    image.write_bytes(b"RIFF\x00\x00\x00\x00WEBP")  # a WebP header
     expected = {
         "inlineData": {
             "mimeType": "image/webp",
