@@ -1,15 +1,21 @@
 """Keep secrets and bulky media out of logs, records and exceptions.
 
 ``redact_headers`` masks every credential-bearing header on a copy;
-``shorten_media`` replaces base64 payloads (data URIs and long base64
-strings) with a short note of their size. Both return new objects and never
-change their input.
+``redact_url`` masks the password (or token) in a URL's userinfo;
+``request_secrets`` lists every credential a request carries (secret header
+values, the bearer token inside them, the URL's userinfo, and any the
+provider adds), and ``Scrubber`` replaces them in text, bytes and JSON data
+derived from a response, so a server echoing a key cannot put it into an
+exception, a log line or a record. ``shorten_media`` replaces base64
+payloads (data URIs and long base64 strings) with a short note of their
+size. All return new objects and never change their input.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Any, Dict, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 SECRET_HEADERS = frozenset(
     {
@@ -35,6 +41,132 @@ def redact_headers(headers: Mapping[str, str]) -> Dict[str, str]:
         name: REDACTED if name.lower() in SECRET_HEADERS else value
         for name, value in headers.items()
     }
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the password of its userinfo (or a lone user, a token) replaced."""
+    at = url.find("@")
+    if at < 0:
+        return url
+    start = url.find("//")
+    if start < 0 or at < start:
+        return url
+    end = url.find("/", start + 2)
+    if 0 <= end < at:
+        return url  # the "@" is in the path, not in the authority
+    userinfo = url[start + 2 : at]
+    user, colon, _ = userinfo.partition(":")
+    masked = f"{user}:{REDACTED}" if colon else REDACTED
+    return f"{url[: start + 2]}{masked}{url[at:]}"
+
+
+def _userinfo(url: str) -> List[str]:
+    """The credentials in ``url``'s userinfo: the password and ``user:password``
+    (each also percent-decoded), their Basic-auth form, or a lone user name."""
+    redacted = redact_url(url)
+    if redacted == url:
+        return []
+    from urllib.parse import unquote
+
+    start = url.find("//") + 2
+    userinfo = url[start : url.find("@", start)]
+    user, colon, password = userinfo.partition(":")
+    found = [password, userinfo] if colon else [user]
+    found += [unquote(item) for item in found]
+    if colon:
+        import base64
+
+        plain = f"{unquote(user)}:{unquote(password)}".encode("latin-1", "replace")
+        found.append(base64.b64encode(plain).decode("ascii"))
+    return found
+
+
+def request_secrets(
+    headers: Mapping[str, str], url: str = "", extra: Iterable[Optional[str]] = ()
+) -> Tuple[str, ...]:
+    """Every credential a request carries, longest first.
+
+    The values of ``SECRET_HEADERS`` and the token after their scheme
+    (``Bearer <token>``), the userinfo of ``url``, and ``extra`` (secrets the
+    provider holds, such as an AWS secret key). Empty values are left out;
+    short ones are not.
+    """
+    found: List[str] = []
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS and value:
+            found.append(value)
+            _, space, token = value.partition(" ")
+            if space and token.strip():
+                found.append(token.strip())
+    found.extend(_userinfo(url))
+    found.extend(item for item in extra if item)
+    return tuple(sorted({item for item in found if item.strip()}, key=len, reverse=True))
+
+
+class Scrubber:
+    """Replaces a request's credentials in what came back from the server.
+
+    Each secret is matched as sent and as a JSON encoder may escape it
+    (``\\/`` for ``/``, ``\\uXXXX`` for non-ASCII), in text and in bytes.
+
+    Args:
+        secrets: the credentials, e.g. from :func:`request_secrets`.
+    """
+
+    __slots__ = ("_bytes", "_text")
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        forms: List[str] = []
+        for secret in secrets:
+            forms.append(secret)
+            escaped = json.dumps(secret)[1:-1]
+            forms.append(escaped)
+            forms.append(escaped.replace("/", "\\/"))
+        unique = sorted(set(forms), key=len, reverse=True)
+        self._text = tuple(unique)
+        self._bytes = tuple((f.encode("utf-8"), REDACTED.encode()) for f in unique)
+
+    def __bool__(self) -> bool:
+        return bool(self._text)
+
+    def __repr__(self) -> str:
+        return f"Scrubber({len(self._text)} forms)"
+
+    def text(self, text: str) -> str:
+        """``text`` with every secret replaced."""
+        for secret in self._text:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def bytes(self, data: bytes) -> bytes:
+        """``data`` with every secret replaced (the same object when none is in it)."""
+        for secret, mask in self._bytes:
+            if secret in data:
+                data = data.replace(secret, mask)
+        return data
+
+    def value(self, value: Any) -> Any:
+        """JSON data ``value`` with every secret replaced (``value`` itself when none is in it)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        try:
+            text = json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError, RecursionError):
+            return self.text(repr(value))
+        scrubbed = self.text(text)
+        if scrubbed == text:
+            return value
+        try:
+            return json.loads(scrubbed)
+        except ValueError:  # a secret that spanned JSON syntax: keep the text
+            return scrubbed
+
+    def headers(self, headers: Mapping[str, str]) -> Dict[str, str]:
+        """A copy of ``headers`` with every secret in their values replaced."""
+        return {name: self.text(value) for name, value in headers.items()}
 
 
 def redact_text(text: str, secrets: Sequence[Optional[str]]) -> str:

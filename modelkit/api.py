@@ -17,6 +17,7 @@ import os
 import threading
 from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Type, Union
 
+from ._redact import redact_url
 from .config import GenerateConfig
 from .errors import ConfigError, MissingAPIKeyError, RateLimitError
 from .messages import ChatMessage
@@ -99,7 +100,7 @@ class ModelAPI(abc.ABC):
             raise MissingAPIKeyError(self.provider or type(self).__name__, self.api_key_vars)
 
     def __repr__(self) -> str:
-        url = f", base_url={self.base_url!r}" if self.base_url else ""
+        url = f", base_url={redact_url(self.base_url)!r}" if self.base_url else ""
         return f"{type(self).__name__}(model_name={self.model_name!r}{url})"
 
     @abc.abstractmethod
@@ -139,7 +140,8 @@ class ModelAPI(abc.ABC):
             import hashlib  # lazily: loading OpenSSL costs ~10 ms at cold start
 
             key = hashlib.sha256(self.api_key.encode()).hexdigest()[:16]
-        return f"{self.provider or type(self).__name__}|{self.base_url or ''}|{key}"
+        url = redact_url(self.base_url or "")  # the key shows in log lines
+        return f"{self.provider or type(self).__name__}|{url}|{key}"
 
     def is_rate_limit(self, ex: BaseException) -> bool:
         """Whether ``ex`` is the API telling us to slow down."""

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from modelkit._redact import REDACTED, redact_headers, redact_text, shorten_media
+from modelkit._redact import (
+    REDACTED,
+    Scrubber,
+    redact_headers,
+    redact_text,
+    redact_url,
+    request_secrets,
+    shorten_media,
+)
 from modelkit.providers._rest import HttpRequest
 
 
@@ -45,3 +53,34 @@ def test_base64_media_is_shortened_but_ordinary_text_is_not() -> None:
 
 def test_redact_text_replaces_each_secret() -> None:
     assert redact_text("key=abc and abc", ["abc", None, ""]) == f"key={REDACTED} and {REDACTED}"
+
+
+def test_redact_url_masks_userinfo_only() -> None:
+    assert redact_url("http://u:pw@h:1/v1") == f"http://u:{REDACTED}@h:1/v1"
+    assert redact_url("https://token@h/v1") == f"https://{REDACTED}@h/v1"
+    assert redact_url("https://h/v1/a@b") == "https://h/v1/a@b"
+    assert redact_url("https://h/v1") == "https://h/v1"
+
+
+def test_request_secrets_finds_header_values_bearer_tokens_and_userinfo() -> None:
+    found = request_secrets(
+        {"Authorization": "Bearer tok", "x-api-key": "k", "Accept": "json"},
+        "http://user:p%40ss@host/v1",
+        ["aws-secret", None, ""],
+    )
+    assert {"Bearer tok", "tok", "k", "p%40ss", "p@ss", "user:p%40ss", "aws-secret"} <= set(found)
+    assert "json" not in found and "host" not in found
+    assert list(found) == sorted(found, key=len, reverse=True)
+
+
+def test_scrubber_replaces_secrets_as_sent_and_json_escaped() -> None:
+    scrubber = Scrubber(["a/b+c", "k"])
+    assert scrubber.text("x a/b+c k") == f"x {REDACTED} {REDACTED}"
+    assert scrubber.bytes(b'{"m": "a\\/b+c"}') == b'{"m": "[redacted]"}'
+    data = b"nothing here"
+    assert scrubber.bytes(data) is data
+    body = {"m": ["a/b+c"], "n": 1}
+    assert scrubber.value(body) == {"m": [REDACTED], "n": 1}
+    clean = {"m": "fine"}
+    assert scrubber.value(clean) is clean
+    assert not Scrubber([])

@@ -16,6 +16,12 @@ request's socket down when its time is up, which makes the blocked read
 return at once. Every low-level failure becomes a modelkit
 ``APIConnectionError`` or ``APITimeoutError`` here, ``raise ... from`` the
 original.
+
+Redirects are never followed: an API that answers 3xx is misconfigured (or
+a proxy is in the way), and following it would send the prompt and the
+credential headers (``x-api-key``, ``api-key``, ``x-goog-api-key``,
+``X-Amz-Security-Token``: ``requests`` strips only ``Authorization``) to
+wherever ``Location`` points. The answer is an ``APIError`` naming it.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import attrs
 
-from ..errors import APIConnectionError, APITimeoutError
+from .._redact import Scrubber, redact_url
+from ..errors import APIConnectionError, APIError, APITimeoutError
 from .deadline import watchdog
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_READ_TIMEOUT", "HttpClient", "HttpResponse"]
@@ -57,6 +64,31 @@ class HttpResponse:
     def text(self) -> str:
         """The body as text, undecodable bytes replaced."""
         return self.content.decode("utf-8", errors="replace")
+
+    def scrub(self, scrubber: Scrubber) -> HttpResponse:
+        """This response with the request's credentials replaced in its body and headers.
+
+        An error response's JSON body is also checked after parsing (a
+        secret escaped in a way the byte-level pass does not know) and
+        rewritten if needed. A response with nothing to replace is returned
+        as it is.
+        """
+        if not scrubber:
+            return self
+        content = scrubber.bytes(self.content)
+        if self.status >= 300:
+            try:
+                parsed = json.loads(content.decode("utf-8"))
+            except (ValueError, RecursionError):
+                parsed = None
+            if isinstance(parsed, (dict, list, str)):
+                clean = scrubber.value(parsed)
+                if clean is not parsed:
+                    content = json.dumps(clean).encode("utf-8")
+        headers = scrubber.headers(self.headers)
+        if content is self.content and headers == self.headers:
+            return self
+        return attrs.evolve(self, headers=headers, content=content)
 
 
 class _Cutoff:
@@ -223,12 +255,15 @@ class HttpClient:
                 headers=headers,
                 timeout=(min(connect_timeout, budget), budget),
                 proxies=self._proxies(url),
+                allow_redirects=False,
             )
             content = response.content
             cutoff.finish()
             if cutoff.fired:  # urllib3 1.x returns a cut-off body without raising
                 raise self._timeout(budget)
             self._check_complete(response.headers, content)
+            if 300 <= response.status_code < 400:
+                raise self._redirected(response.status_code, response.headers)
             return HttpResponse(
                 status=response.status_code,
                 headers=dict(response.headers.lower_items()),
@@ -275,6 +310,19 @@ class HttpClient:
 
             proxies = cache[origin] = dict(get_environ_proxies(url))
         return proxies
+
+    def _redirected(self, status: int, headers: Mapping[str, str]) -> APIError:
+        """The error for a redirect, which is never followed (see the module docstring)."""
+        location = redact_url(headers.get("location") or "(no Location header)")
+        return APIError(
+            f"the API answered HTTP {status}, a redirect to {location}; modelkit does not "
+            "follow redirects, which would send the request and its credentials elsewhere. "
+            "Set base_url to where the API answers.",
+            provider=self.provider,
+            model=self.model,
+            status=status,
+            headers={k.lower(): v for k, v in headers.items()},
+        )
 
     def _timeout(self, budget: float) -> APITimeoutError:
         return APITimeoutError(

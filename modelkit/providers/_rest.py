@@ -8,6 +8,13 @@ bodies differ from the common ``{"error": {"message": ...}}``,
 records a ``ModelCall`` with secrets redacted and media shortened, and
 returns ``(output or exception, call)`` for the engine to raise, retry or
 keep.
+
+Secrets are kept out here, once for every provider: every credential the
+request carried (``_redact.request_secrets``: secret headers, bearer
+tokens, the base URL's userinfo, and ``secrets()``) is replaced in an error
+response's body and headers before anything parses it, in the call record
+of every response, and in the messages of errors raised on the way, so a
+server echoing a key cannot put it into an exception, a log or a record.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 import attrs
 
 from .._engine.http import HttpClient, HttpResponse
-from .._redact import redact_headers, shorten_media
+from .._redact import Scrubber, redact_headers, request_secrets, shorten_media
 from ..api import ModelAPI
 from ..config import GenerateConfig
 from ..errors import (
@@ -38,7 +45,14 @@ from ..messages import ChatMessage
 from ..output import ModelCall, ModelOutput
 from ..tools._types import ToolChoice, ToolInfo
 
-__all__ = ["HttpRequest", "RestAPI", "error_from_status", "error_message", "json_or_none"]
+__all__ = [
+    "HttpRequest",
+    "RestAPI",
+    "error_from_status",
+    "error_message",
+    "json_or_none",
+    "scrub_error",
+]
 
 
 @attrs.frozen
@@ -96,6 +110,10 @@ class RestAPI(ModelAPI):
         """The headers to send with ``data``; signing APIs add theirs here."""
         return request.headers
 
+    def secrets(self) -> List[Optional[str]]:
+        """Credentials this API holds, beyond those its requests' headers carry."""
+        return [self.api_key]
+
     def generate(
         self,
         input: List[ChatMessage],
@@ -106,32 +124,60 @@ class RestAPI(ModelAPI):
         request = self.build_request(input, tools, tool_choice, config)
         data = json.dumps(request.body).encode("utf-8")
         headers = self.sign(request, data)
-        response = self.http.post(request.url, data, headers, timeout=config.timeout)
+        scrubber = Scrubber(request_secrets(headers, request.url, self.secrets()))
+        try:
+            response = self.http.post(request.url, data, headers, timeout=config.timeout)
+        except APIError as error:
+            scrub_error(error, scrubber)
+            raise
+        if response.status >= 300:
+            response = response.scrub(scrubber)
         body = json_or_none(response)
+        clean = response.scrub(scrubber)  # a success's record; its output is left as sent
+        recorded = body if clean is response else json_or_none(clean)
         call = ModelCall(
             request=shorten_media(request.body),
-            response=shorten_media(body) if body is not None else shorten(response.text, 2000),
+            response=shorten_media(recorded) if recorded is not None else shorten(clean.text, 2000),
             time=response.elapsed,
             status=response.status,
-            url=request.url,
-            headers=redact_headers(headers),
+            url=scrubber.text(request.url),
+            headers=scrubber.headers(redact_headers(headers)),
         )
         if response.status >= 400:
             return self.parse_error(response), call
         if body is None:
-            return self.format_error(f"response is not JSON: {shorten(response.text, 300)}"), call
+            return self.format_error(f"response is not JSON: {shorten(clean.text, 300)}"), call
         try:
             return self.parse_response(body, response), call
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-            detail = f"{type(exc).__name__}: {exc}"
+            detail = scrubber.text(f"{type(exc).__name__}: {exc}")
+            text = clean.text
             return (
-                self.format_error(f"unexpected response ({detail}): {shorten(response.text, 300)}"),
+                self.format_error(f"unexpected response ({detail}): {shorten(text, 300)}"),
                 call,
             )
 
     def format_error(self, message: str) -> ResponseFormatError:
         """A ``ResponseFormatError`` for this provider and model."""
         return ResponseFormatError(message, provider=self.provider, model=self.model_name)
+
+
+def scrub_error(error: APIError, scrubber: Scrubber) -> APIError:
+    """``error`` with the request's credentials replaced in its message, body and headers.
+
+    A chained low-level exception whose text holds one (``requests`` puts
+    the URL, userinfo included, into some) is dropped from the chain.
+    """
+    if scrubber:
+        error.message = scrubber.text(error.message)
+        error.args = tuple(scrubber.text(a) if isinstance(a, str) else a for a in error.args)
+        error.body = scrubber.value(error.body)
+        error.headers = scrubber.headers(error.headers)
+        for link in (error.__cause__, error.__context__):
+            if link is not None and scrubber.text(str(link)) != str(link):
+                error.__cause__ = error.__context__ = None
+                error.__suppress_context__ = True
+    return error
 
 
 def json_or_none(response: HttpResponse) -> Any:

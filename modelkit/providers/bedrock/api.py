@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, Dict, List, Optional
 
 from ..._engine.http import HttpResponse
+from ..._redact import redact_url
 from ...api import modelapi
 from ...config import GenerateConfig
 from ...errors import APIError, ConfigError, MissingAPIKeyError
@@ -133,7 +134,8 @@ class BedrockAPI(RestAPI):
     def connection_key(self) -> str:
         identity = self.api_key or (self.credentials.access_key if self.credentials else "")
         digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-        return f"{self.provider}|{self.region}|{self.base_url or ''}|{digest}"
+        endpoint = redact_url(self.base_url or "")
+        return f"{self.provider}|{self.region}|{endpoint}|{digest}"
 
     def build_request(
         self,
@@ -172,14 +174,17 @@ class BedrockAPI(RestAPI):
         )
         return {**request.headers, **signed}
 
+    def secrets(self) -> List[Optional[str]]:
+        secrets = [self.api_key]
+        if self.credentials is not None:
+            secrets += [self.credentials.secret_key, self.credentials.session_token]
+        return secrets
+
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
         return output_from(body, self.model_name)
 
     def parse_error(self, response: HttpResponse) -> APIError:
         body = json_or_none(response)
-        secrets = [self.api_key]
-        if self.credentials is not None:
-            secrets += [self.credentials.secret_key, self.credentials.session_token]
         return bedrock_error(
             response.status,
             body,
@@ -187,7 +192,7 @@ class BedrockAPI(RestAPI):
             response.headers,
             provider=self.provider,
             model=self.model_name,
-            secrets=secrets,
+            secrets=self.secrets(),
         )
 
     def tools_required(self) -> bool:
