@@ -6,6 +6,7 @@
 #   make test-min  the suite on the oldest requests (urllib3 1.26) and attrs allowed
 #   make bench     benchmarks (import time, engine, cache)
 #   make test-live the live suite against a local llama-cpp-python server
+#   make test-fleet the fleet suite: Dask workers, a real redis-server (installed if missing)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -14,7 +15,7 @@ STAMP := $(VENV)/.installed
 VERSIONS ?= 3.8 3.9 3.10 3.11 3.12 3.13
 PYTEST_ARGS ?= -q
 
-.PHONY: install demo test lint test-all test-py test-min bench test-live clean
+.PHONY: install demo test lint test-all test-py test-min bench test-live test-fleet redis-server clean
 
 $(STAMP): setup.cfg pyproject.toml requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +58,17 @@ bench: install
 	  echo "== $$script"; \
 	  $(BIN)/python $$script || exit 1; \
 	done
+
+# redis-server for the shared cache and limits tests (Debian's package); the
+# tests start and stop their own server on a loopback port, and skip with the
+# reason when it cannot be installed.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; } || \
+	  echo "redis-server could not be installed: the Redis tests will skip"
+
+test-fleet: install redis-server
+	MODELKIT_FLEET=1 $(BIN)/python -m pytest $(PYTEST_ARGS) -m fleet tests/fleet
 
 LIVE_PORT ?= 8765
 test-live: install

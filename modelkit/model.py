@@ -178,7 +178,11 @@ class Model:
         hit = _lookup.fetch(self.api, request, policy)
         if hit is not None:
             return hit
-        output = run_request(self.api, request)
+        try:
+            output = run_request(self.api, request)
+        except BaseException:
+            _lookup.abandon(self.api, request, policy)
+            raise
         self.add_usage(output.usage)
         _lookup.store(self.api, request, policy, output)
         return output

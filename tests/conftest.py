@@ -12,6 +12,7 @@ from typing import Iterator
 
 import pytest
 from loopback import LoopbackServer
+from redis_server import RedisServer, missing_reason
 
 _CLEARED_PREFIXES = ("AWS_",)
 _CLEARED_SUFFIXES = ("_API_KEY", "_BASE_URL", "_TOKEN")
@@ -23,6 +24,10 @@ _CLEARED_NAMES = (
     "OPENAI_PROJECT_ID",
     "GOOGLE_API_KEY",
     "GEMINI_API_KEY",
+    "MODELKIT_CACHE_URL",
+    "MODELKIT_LIMITS_URL",
+    "MODELKIT_CACHE_CLAIM_SECONDS",
+    "MODELKIT_LEASE_SECONDS",
 )
 
 
@@ -51,6 +56,25 @@ def clean_environment(
     with api._registry_lock:  # providers a test registered do not outlive it
         for name in set(api._registry) - set(registered) - set(api.BUILTIN_PROVIDERS):
             del api._registry[name]
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One real ``redis-server`` on a loopback port for the session (skips if absent)."""
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> Iterator[str]:
+    """The session's Redis server, emptied before each test."""
+    client = redis_server.client()
+    client.flushall()
+    client.close()
+    yield redis_server.url
 
 
 @pytest.fixture

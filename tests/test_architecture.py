@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1] / "modelkit"
 # Lowest first. A module may import from its own layer and any layer below.
 # The longest matching prefix decides a module's layer.
 LAYERS: List[Tuple[str, ...]] = [
-    ("modelkit.errors", "modelkit._serde", "modelkit._redact"),
+    ("modelkit.errors", "modelkit._serde", "modelkit._redact", "modelkit._redis"),
     (
         "modelkit.tools._types",
         "modelkit.tools._hints",

@@ -5,7 +5,10 @@ An expired entry is named by a path that is not a file:
 ``cache_path(model) / <its key as 64 hex digits>``; ``cache_list_expired``
 returns such paths and ``cache_prune`` and ``cache_size`` take them back.
 Databases are emptied in place rather than deleted, so that other threads
-and processes using them stay correct.
+and processes using them stay correct. With ``$MODELKIT_CACHE_URL`` naming
+a Redis server they work on its entries instead (``_backend``): sizes are
+the stored bytes, and nothing is ever listed as expired there, because
+Redis deletes expired entries itself.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
 from ..errors import CacheError, ConfigError
+from ._backend import shared
 from ._key import CORRUPT_MARK, DB_NAME, cache_path, model_name
 
 __all__ = ["cache_clear", "cache_list_expired", "cache_prune", "cache_size"]
@@ -37,6 +41,9 @@ def cache_size(subdirs: List[str] = [], files: List[Path] = []) -> List[Tuple[st
     """
     from . import _store
 
+    redis = shared()
+    if redis is not None:
+        return [] if files and not subdirs else sorted(redis.sizes(subdirs).items())
     root = cache_path()
     sizes: Dict[str, int] = {}
     if subdirs or not files:
@@ -80,6 +87,9 @@ def cache_clear(model: str = "") -> bool:
     """
     from . import _store
 
+    redis = shared()
+    if redis is not None:
+        return redis.clear(model)
     target = cache_path(model)
     if not target.is_dir():
         return False
@@ -109,6 +119,8 @@ def cache_list_expired(filter_by: List[str] = []) -> List[Path]:
     """
     from . import _store
 
+    if shared() is not None:
+        return []
     targets = [cache_path(model) for model in filter_by] if filter_by else [cache_path()]
     found: List[Path] = []
     seen = set()
@@ -137,6 +149,8 @@ def cache_prune(files: List[Path] = []) -> None:
     """
     from . import _store
 
+    if shared() is not None:
+        return  # Redis deletes expired entries itself; none are ever listed
     root = cache_path()
     if not files:
         if root.is_dir():

@@ -3,8 +3,10 @@
 ``fetch`` and ``store`` are the two seams ``Model.generate`` calls. The key
 is a sha256 over a canonical JSON of everything that changes the answer
 (``_key``); entries live in one sqlite3 database per model under
-``cache_path`` (``_store``). The cache never fails a call: when it cannot
-work it warns or logs, and the call goes to the API.
+``cache_path`` (``_store``), or on the Redis server named by
+``$MODELKIT_CACHE_URL`` (``_backend``). ``abandon`` gives up a Redis claim
+when the call that claimed it failed. The cache never fails a call: when it
+cannot work it warns or logs, and the call goes to the API.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Optional, Tuple
 
 from ..errors import CacheError
 from ..output import ModelOutput
-from . import _store
+from . import _backend, _store
 from ._key import DB_NAME, cache_path, key_document, request_key
 from ._policy import CachePolicy, current_epoch
 
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from .._prepare import GenerateRequest
     from ..api import ModelAPI
 
-__all__ = ["fetch", "store"]
+__all__ = ["abandon", "fetch", "store"]
 
 logger = logging.getLogger("modelkit")
 
@@ -35,8 +37,9 @@ def fetch(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> Optio
     if located is None:
         return None
     db, key = located
+    shared = _backend.shared()
     try:
-        data = _store.get(db, key)
+        data = _store.get(db, key) if shared is None else shared.get(_model(api), key)
     except CacheError as exc:
         logger.warning("response cache lookup failed, calling the API: %s", exc)
         return None
@@ -61,15 +64,35 @@ def store(
     if located is None:
         return
     db, key = located
+    shared = _backend.shared()
     try:
         data = json.dumps(output.to_dict(), ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         logger.warning("output not cached: it does not serialise to JSON: %s", exc)
+        if shared is not None:
+            shared.release(_model(api), key)
+        return
+    if shared is not None:
+        shared.put(_model(api), key, data.encode("utf-8"), policy.expiry_seconds)
         return
     try:
         _store.put(db, key, data.encode("utf-8"), policy.expiry_seconds)
     except CacheError as exc:
         logger.warning("output not cached: %s", exc)
+
+
+def abandon(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> None:
+    """The call for ``request`` failed: let others waiting on its entry call the API."""
+    shared = _backend.shared()
+    if shared is None:
+        return
+    located = _locate(api, request, policy)
+    if located is not None:
+        shared.release(_model(api), located[1])
+
+
+def _model(api: ModelAPI) -> str:
+    return f"{api.provider}/{api.model_name}"
 
 
 def _locate(
@@ -84,4 +107,4 @@ def _locate(
     except (TypeError, ValueError) as exc:
         logger.warning("request not cacheable: %s", exc)
         return None
-    return cache_path(f"{api.provider}/{api.model_name}") / DB_NAME, key
+    return cache_path(_model(api)) / DB_NAME, key
