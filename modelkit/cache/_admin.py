@@ -1,4 +1,4 @@
-"""The ``cache_*`` functions: sizes, clearing, listing and pruning expired entries.
+"""The ``cache_*`` functions: sizes and entry counts, clearing, listing and pruning expired entries.
 
 They walk the cache root for model directories holding ``cache.sqlite3``.
 An expired entry is named by a path that is not a file:
@@ -22,7 +22,13 @@ from ..errors import CacheError, ConfigError
 from ._backend import shared
 from ._key import CORRUPT_MARK, DB_NAME, cache_path, model_name
 
-__all__ = ["cache_clear", "cache_list_expired", "cache_prune", "cache_size"]
+__all__ = [
+    "cache_clear",
+    "cache_entries",
+    "cache_list_expired",
+    "cache_prune",
+    "cache_size",
+]
 
 _KEY_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -80,7 +86,7 @@ def cache_clear(model: str = "") -> bool:
     as corrupt are deleted.
 
     Returns:
-        ``True`` if there was a cache (for ``model``) to clear, else ``False``.
+        ``True`` if anything was removed (an entry or a corrupt file), else ``False``.
 
     Raises:
         CacheError: a database could not be cleared.
@@ -93,18 +99,40 @@ def cache_clear(model: str = "") -> bool:
     target = cache_path(model)
     if not target.is_dir():
         return False
+    removed = False
     for db in list(_databases(target)):
-        _store.clear(db)
+        removed = _store.clear(db) > 0 or removed
     for directory, names in _model_files(target):
         for name in names:
             if CORRUPT_MARK in name:
                 try:
                     os.remove(directory / name)
+                    removed = True
                 except FileNotFoundError:
                     pass
                 except OSError as exc:
                     raise CacheError(f"cannot delete {directory / name}: {exc}") from exc
-    return True
+    return removed
+
+
+def cache_entries(subdirs: List[str] = []) -> List[Tuple[str, int]]:
+    """Entries per model (expired ones included), sorted by model name.
+
+    Args:
+        subdirs: model names (or provider prefixes) to count; empty counts all.
+
+    Returns:
+        ``(model, entries)`` pairs; models with no entry are left out.
+    """
+    from . import _store
+
+    root = cache_path()
+    counts: Dict[str, int] = {}
+    for db in _databases(root) if root.is_dir() else ():
+        model = _model_of(root, db.parent)
+        if not subdirs or any(_under(model, wanted) for wanted in subdirs):
+            counts[model] = counts.get(model, 0) + _store.count(db)
+    return sorted((model, n) for model, n in counts.items() if n)
 
 
 def cache_list_expired(filter_by: List[str] = []) -> List[Path]:

@@ -20,6 +20,7 @@ __all__ = [
     "clear",
     "clock",
     "close_thread_connections",
+    "count",
     "entries_size",
     "expired",
     "get",
@@ -72,6 +73,15 @@ def expired(db: Path) -> List[bytes]:
         return [bytes(row[0]) for row in rows]
 
     return run(db, op, create=False) or []
+
+
+def count(db: Path) -> int:
+    """How many entries ``db`` holds, expired ones included."""
+
+    def op(conn: sqlite3.Connection) -> int:
+        return int(conn.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+    return run(db, op, create=False) or 0
 
 
 def entries_size(db: Path, keys: Sequence[bytes]) -> int:

@@ -1,9 +1,10 @@
 """The ``modelkit`` command and its subcommands.
 
-Owns argument parsing, terminal output and exit codes: ``main`` parses and
-dispatches; ``generate``/``providers`` live in ``main``, ``batch`` and
-``cache`` in modules of their own, the options they share in ``options``.
-May import anything in ``modelkit``; nothing in ``modelkit`` imports it.
+Owns argument parsing, terminal output and exit codes: ``main`` parses,
+dispatches and maps errors to exit statuses; each subcommand has a module
+(``generate``, ``providers``, ``batch`` with ``batch_files`` and
+``progress``, ``cache``), and ``options`` holds what they share. May import
+anything in ``modelkit``; nothing in ``modelkit`` imports it.
 """
 
 from __future__ import annotations

@@ -1,13 +1,17 @@
-"""``modelkit batch``: generate for every line of a JSONL file, outputs in order.
+"""``modelkit batch``: generate for every line of a JSONL file.
 
-Each non-blank input line is one generation: a JSON string (the prompt), a
-JSON list of chat messages, or an object ``{"input": <string or message
-list>}``. Each output line, in input order, is the ``ModelOutput`` as JSON
-(``to_dict()``), or ``{"error": {"type", "message", "status"}}`` for an
-input that failed. The whole input is checked before any request is made.
-Inputs run concurrently within ``--max-connections``; a progress bar goes to
-stderr when it is a terminal. Exit status: 0 when every input succeeded, 1
-when any failed (their lines are still written) or the input is invalid.
+The file formats (input lines, output lines, resuming) are described in
+``batch_files``. Inputs run concurrently within ``--max-connections``; each
+answer is written as soon as it is ready, so an interrupted run keeps every
+finished line, and re-running with the same ``-o`` skips the inputs that
+file already answers. Progress (with failures) is drawn on stderr when it
+is a terminal, and a one-line summary ends every run. Exit status: 0 when
+every input was answered, 1 when any failed (their lines hold the error)
+or the input is invalid, 130 when interrupted.
+
+``modelkit batch WORD ...`` runs a subcommand instead when ``WORD`` is one
+of ``group_commands()`` (e.g. provider batch APIs); any other word is the
+input file.
 """
 
 from __future__ import annotations
@@ -15,113 +19,127 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import IO, Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Sequence
 
 from ..errors import APIError, ConfigError
-from ..messages import message_from_dict
+from .batch_files import BatchInput, OrderedWriter, OutputFile, read_inputs
+from .options import add_generation_options, cache_policy, make_model
+from .progress import BatchStats, ProgressBar
 
-__all__ = ["read_inputs", "register", "run"]
+__all__ = ["add_file_options", "group_commands", "read_inputs", "register", "run"]
+
+_DESCRIPTION = """\
+Generate an answer for each line of a JSONL file. A line is a JSON string
+(the prompt), a JSON list of chat messages, or an object with "input" (one
+of those) and any other keys, which are copied to its output line.
+
+Each output line has "index" (the input's position, from 0), the input's
+other keys, and "output" (the whole output as JSON) or "error". Lines are
+written as they finish; an -o file is put in input order when the run ends.
+Re-running with the same -o file answers only the inputs it lacks (failed
+ones included). Exit status: 0 all answered, 1 some failed, 2 bad command
+line, 130 interrupted.
+
+examples:
+  modelkit batch --model mockllm/model prompts.jsonl
+  modelkit batch --model openai/gpt-4o-mini --cache prompts.jsonl -o answers.jsonl
+"""
+
+GroupCommand = Callable[[Any], None]
 
 
-def register(subparsers: Any) -> None:
-    """Add the ``batch`` subcommand to the CLI's subparsers."""
-    from .options import add_generation_options
+def group_commands() -> Dict[str, GroupCommand]:
+    """Subcommands of ``modelkit batch`` other than running a file.
 
+    Each maps its name to a function that adds its parser to the ``batch``
+    parser's subparsers (setting ``handler`` and ``parser`` defaults, as
+    the other subcommands do).
+    """
+    return {}
+
+
+def register(subparsers: Any, argv: Sequence[str] = ()) -> None:
+    """Add the ``batch`` subcommand to the CLI's subparsers.
+
+    Args:
+        subparsers: the ``modelkit`` parser's subparsers.
+        argv: the words to be parsed: ``batch NAME`` with ``NAME`` in
+            :func:`group_commands` adds the subcommand form instead.
+    """
+    commands = group_commands()
+    if len(argv) >= 2 and argv[0] == "batch" and argv[1] in commands:
+        parser = subparsers.add_parser("batch", help="generate for each line of a JSONL file")
+        group = parser.add_subparsers(title="batch commands", metavar="COMMAND")
+        for add in commands.values():
+            add(group)
+        return
+    epilog = f"batch commands: {', '.join(commands)} (modelkit batch COMMAND --help)"
     parser = subparsers.add_parser(
         "batch",
         help="generate for each line of a JSONL file",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        description=_DESCRIPTION,
+        epilog=epilog if commands else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_file_options(parser)
+    parser.set_defaults(handler=run, parser=parser)
+
+
+def add_file_options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``modelkit batch FILE``."""
     add_generation_options(parser)
     parser.add_argument(
-        "--max-connections", type=int, help="requests in flight at once (default: the provider's)"
+        "--max-connections", type=int, metavar="N", help="requests in flight at once"
     )
     parser.add_argument(
-        "--timeout", type=float, help="seconds each input may take, retries included"
+        "--quiet", "-q", action="store_true", help="no progress bar and no summary on stderr"
     )
-    parser.add_argument("--max-retries", type=int, help="retries per input (default 5)")
     parser.add_argument(
         "input", metavar="INPUT.jsonl", help="prompts, one JSON value a line ('-': stdin)"
     )
     parser.add_argument(
         "-o", "--output", metavar="OUTPUT.jsonl", help="where to write (default: stdout)"
     )
-    parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run a batch as ``args`` ask; returns the exit status."""
-    from ..model import get_model
-    from .options import generation_config
+    from .._engine.many import generate_many
 
     inputs = _load(args.input)
-    config = generation_config(args).merge(
-        {
-            "max_connections": args.max_connections,
-            "timeout": args.timeout,
-            "max_retries": args.max_retries,
-        }
-    )
-    model = get_model(args.model, config=config, base_url=args.base_url)
-    bar = _ProgressBar(sys.stderr) if _isatty(sys.stderr) else None
+    to_file = args.output is not None and args.output != "-"
+    model = make_model(args, max_connections=args.max_connections)
+    file = OutputFile(args.output, len(inputs)) if to_file else None
+    todo = [item for item in inputs if file is None or item.index not in file.done]
+    stats = BatchStats(len(todo), skipped=len(inputs) - len(todo))
+    writer = file or OrderedWriter(sys.stdout)
+    policy = cache_policy(args)
+
+    def work(item: BatchInput) -> None:
+        try:
+            result: Any = model.generate(item.input, cache=policy)
+        except Exception as exc:  # every failure becomes the input's error line
+            result = exc
+        stats.record(result)
+        writer.write(item.index, json.dumps(_line(item, result), ensure_ascii=False))
+
+    bar = None if args.quiet or not _isatty(sys.stderr) else ProgressBar(sys.stderr, stats)
+    completed = False
     try:
-        results = model.generate_many(inputs, return_exceptions=True, progress=bar)
+        if todo:
+            workers = model.config.max_connections or model.api.max_connections()
+            generate_many(work, todo, max_workers=workers, progress=bar)
+        completed = True
     finally:
+        writer.close(sort=completed)
         if bar is not None:
             bar.close()
-    lines = [json.dumps(_line(result), ensure_ascii=False) for result in results]
-    _write(args.output, lines)
-    failed = sum(1 for result in results if isinstance(result, BaseException))
-    if failed:
-        print(
-            f"modelkit: {failed} of {len(results)} inputs failed (their lines hold the error)",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+        if not args.quiet:
+            print(f"modelkit batch: {stats.summary()}", file=sys.stderr)
+    return 1 if stats.failed else 0
 
 
-def read_inputs(stream: IO[str], name: str = "input") -> List[Any]:
-    """The generation inputs in ``stream``, one per non-blank line.
-
-    Raises:
-        ConfigError: a line is not JSON or not a prompt, naming the line.
-    """
-    inputs: List[Any] = []
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            inputs.append(_parse_line(json.loads(line)))
-        except ValueError as exc:  # JSON errors and ConfigError (a ValueError)
-            raise ConfigError(f"{name} line {number}: {exc}") from exc
-    if not inputs:
-        raise ConfigError(f"{name} has no inputs: give one JSON prompt per line")
-    return inputs
-
-
-def _parse_line(value: Any) -> Any:
-    if isinstance(value, dict):
-        if set(value) != {"input"}:
-            raise ConfigError(f'an object line must be {{"input": ...}}, got keys {sorted(value)}')
-        value = value["input"]
-    if isinstance(value, str):
-        if not value.strip():
-            raise ConfigError("the prompt is empty")
-        return value
-    if isinstance(value, list) and value:
-        return [message_from_dict(item) if isinstance(item, dict) else _bad(item) for item in value]
-    raise ConfigError(
-        'expected a JSON string, a list of chat messages, or {"input": ...}; '
-        f"got {json.dumps(value)[:80]}"
-    )
-
-
-def _bad(item: Any) -> Any:
-    raise ConfigError(f"a message must be a JSON object with a role, got {json.dumps(item)[:80]}")
-
-
-def _load(path: str) -> List[Any]:
+def _load(path: str) -> List[BatchInput]:
     if path == "-":
         return read_inputs(sys.stdin, "stdin")
     try:
@@ -133,27 +151,16 @@ def _load(path: str) -> List[Any]:
         raise ConfigError(f"{path} is not UTF-8 text: {exc.reason}") from exc
 
 
-def _line(result: Any) -> Dict[str, Any]:
+def _line(item: BatchInput, result: Any) -> Dict[str, Any]:
+    line: Dict[str, Any] = {"index": item.index, **item.extra}
     if not isinstance(result, BaseException):
-        data: Dict[str, Any] = result.to_dict()
-        return data
+        line["output"] = result.to_dict()
+        return line
     error: Dict[str, Any] = {"type": type(result).__name__, "message": str(result)}
     if isinstance(result, APIError) and result.status is not None:
         error["status"] = result.status
-    return {"error": error}
-
-
-def _write(path: Optional[str], lines: List[str]) -> None:
-    text = "".join(f"{line}\n" for line in lines)
-    if path is None or path == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    try:
-        with open(path, "w", encoding="utf-8") as stream:
-            stream.write(text)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    line["error"] = error
+    return line
 
 
 def _isatty(stream: Any) -> bool:
@@ -161,25 +168,3 @@ def _isatty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
-
-
-class _ProgressBar:
-    """A one-line progress bar redrawn in place on a terminal."""
-
-    width = 30
-
-    def __init__(self, stream: IO[str]) -> None:
-        self.stream = stream
-        self.drawn = False
-
-    def __call__(self, done: int, total: int) -> None:
-        filled = self.width * done // max(total, 1)
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\r[{bar}] {done}/{total}")
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()

@@ -1,23 +1,28 @@
 """``modelkit cache``: look after the response cache from the command line.
 
-``path`` prints where the cache lives, ``size`` how much each model's
-cache takes, ``list-expired`` one path per expired entry, ``prune``
+``path`` prints where the cache lives, ``size`` the entries and bytes of
+each model's cache, ``list-expired`` one path per expired entry, ``prune``
 deletes expired entries and ``clear`` deletes every entry (of one model,
-or with ``--all`` of every model). Each handler returns the exit code.
+or with ``--all`` of every model), saying what it removed. Each handler
+returns the exit code.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, List
+from typing import Any
 
-from ..errors import ConfigError
+from .options import UsageError
 
 
 def register(subparsers: Any) -> None:
     """Add the ``cache`` command and its subcommands to ``subparsers``."""
-    parser = subparsers.add_parser("cache", help="manage the response cache")
+    parser = subparsers.add_parser(
+        "cache",
+        help="manage the response cache",
+        description="Look after the response cache (see 'modelkit cache COMMAND --help').",
+    )
     parser.set_defaults(handler=lambda args: _usage(parser))
     commands = parser.add_subparsers(title="cache commands", metavar="COMMAND")
 
@@ -25,7 +30,7 @@ def register(subparsers: Any) -> None:
     path.add_argument("--model", "-m", default="", help="provider/model")
     path.set_defaults(handler=_path)
 
-    size = commands.add_parser("size", help="bytes on disk per model")
+    size = commands.add_parser("size", help="entries and bytes on disk per model")
     _models_option(size, "only these models (or providers)")
     size.set_defaults(handler=_size)
 
@@ -38,6 +43,7 @@ def register(subparsers: Any) -> None:
     prune.set_defaults(handler=_prune)
 
     clear = commands.add_parser("clear", help="delete every entry (--all, or --model NAME)")
+    clear.set_defaults(parser=clear)
     clear.add_argument("--all", action="store_true", help="clear every model's cache")
     _models_option(clear, "clear these models (or providers)")
     clear.set_defaults(handler=_clear)
@@ -63,15 +69,18 @@ def _path(args: argparse.Namespace) -> int:
 
 def _size(args: argparse.Namespace) -> int:
     from ..cache import cache_path, cache_size
+    from ..cache._admin import cache_entries
 
-    sizes = cache_size(subdirs=args.models)
+    sizes = dict(cache_size(subdirs=args.models))
+    entries = dict(cache_entries(subdirs=args.models))
     if not sizes:
         print(f"no cached responses under {cache_path()}")
         return 0
-    for model, size in sizes:
-        print(f"{_human(size):>10}  {model}")
+    for model, size in sorted(sizes.items()):
+        print(f"{_entries(entries.get(model, 0)):>14} {_human(size):>10}  {model}")
     if len(sizes) > 1:
-        print(f"{_human(sum(size for _, size in sizes)):>10}  total")
+        total = _entries(sum(entries.values()))
+        print(f"{total:>14} {_human(sum(sizes.values())):>10}  total")
     return 0
 
 
@@ -95,14 +104,24 @@ def _prune(args: argparse.Namespace) -> int:
 
 def _clear(args: argparse.Namespace) -> int:
     from ..cache import cache_clear, cache_path
+    from ..cache._admin import cache_entries
 
     if args.all == bool(args.models):
-        raise ConfigError("cache clear: give --all, or --model NAME (one or more), not both")
-    targets: List[str] = [""] if args.all else args.models
-    for model in targets:
-        where = cache_path(model)
-        print(f"cleared {where}" if cache_clear(model) else f"nothing cached at {where}")
+        raise UsageError(
+            "say what to clear: --all for every model, or --model NAME (one or more; "
+            "a provider name such as 'openai' clears all its models); see 'modelkit cache size'"
+        )
+    for model in [""] if args.all else args.models:
+        entries = sum(count for _, count in cache_entries([model] if model else []))
+        if cache_clear(model):
+            print(f"cleared {_entries(entries)} from {cache_path(model)}")
+        else:
+            print(f"nothing cached at {cache_path(model)}")
     return 0
+
+
+def _entries(count: int) -> str:
+    return f"{count} {'entry' if count == 1 else 'entries'}"
 
 
 def _human(size: int) -> str:

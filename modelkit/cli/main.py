@@ -1,105 +1,111 @@
 """The ``modelkit`` command line (also ``python -m modelkit``).
 
-``modelkit generate`` prints one completion (or the whole output as JSON),
-``modelkit providers`` lists providers with the environment variables each
-reads, and the ``batch`` and ``cache`` subcommands come from their own
-modules. Errors print one line on stderr and exit non-zero; no traceback.
+``main`` builds the parser from the subcommand modules (``generate``,
+``providers``, ``batch``, ``cache``), runs the chosen handler and turns
+every failure into an exit status and one line on stderr, never a
+traceback:
+
+- 0: done; 1: the command ran and failed (an API error, a missing API
+  key, an unreadable file, a bad input line, failed batch lines);
+- 2: the command line is wrong (an unknown option, no ``--model``, a bad
+  option value): the subcommand's usage and what was wrong;
+- 130: interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from .. import __version__
 from ..errors import ModelkitError
-from . import batch, cache
-from .options import add_generation_options, generation_config
+from . import batch, cache, generate, providers
+from .options import UsageError, verbose_logging
+
+__all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_USAGE", "build_parser", "main"]
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
+Handler = Callable[[argparse.Namespace], int]
+
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Optional[Callable[[argparse.Namespace], int]] = getattr(args, "handler", None)
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
+
+    Run as the command (``argv`` is ``None``), an interrupted run ends the
+    process at once rather than waiting for the requests still in flight
+    (their answers are lost; every finished one is already written).
+    """
+    code = _main(list(sys.argv[1:] if argv is None else argv))
+    if code == EXIT_INTERRUPTED and argv is None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _main(words: List[str]) -> int:
+    parser = build_parser(words)
+    try:
+        args, unknown = parser.parse_known_args(words)
+        if unknown:  # reported by the subcommand, which argparse's own message does not name
+            getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+    except SystemExit as exc:  # --help, --version and argparse's usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    handler: Optional[Handler] = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return handler(args)
+        with verbose_logging(getattr(args, "verbose", False)):
+            return handler(args)
+    except UsageError as exc:
+        usage_parser: argparse.ArgumentParser = getattr(args, "parser", parser)
+        usage_parser.print_usage(sys.stderr)
+        print(f"{usage_parser.prog}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("modelkit: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
+        return EXIT_ERROR
     except ModelkitError as exc:
-        print(f"modelkit: error: {exc}", file=sys.stderr)
+        print(f"modelkit: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        print(f"modelkit: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"modelkit: unexpected {type(exc).__name__}: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand.
+
+    Args:
+        argv: the words to be parsed; ``batch`` looks at the word after it
+            to tell ``batch FILE`` from ``batch <subcommand>``.
+    """
     parser = argparse.ArgumentParser(
-        prog="modelkit", description="One synchronous interface to many LLM APIs."
+        prog="modelkit",
+        description="One synchronous interface to many LLM APIs. "
+        "Exit status: 0 done, 1 failed, 2 bad command line, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"modelkit {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    _add_generate(commands)
-    _add_providers(commands)
-    batch.register(commands)
+    generate.register(commands)
+    batch.register(commands, argv)
+    providers.register(commands)
     cache.register(commands)
     return parser
 
 
-def _add_generate(commands: Any) -> None:
-    parser = commands.add_parser("generate", help="generate one completion")
-    add_generation_options(parser)
-    parser.add_argument("--json", action="store_true", help="print the whole ModelOutput as JSON")
-    parser.add_argument("prompt", help="the prompt; '-' reads it from stdin")
-    parser.set_defaults(handler=_generate)
-
-
-def _generate(args: argparse.Namespace) -> int:
-    from ..model import get_model
-
-    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
-    if not prompt.strip():
-        raise ModelkitError("the prompt is empty")
-    model = get_model(args.model, config=generation_config(args), base_url=args.base_url)
-    output = model.generate(prompt)
-    if args.json:
-        print(json.dumps(output.to_dict(), indent=2))
-    else:
-        print(output.completion)
-    return 0
-
-
-def _add_providers(commands: Any) -> None:
-    parser = commands.add_parser("providers", help="list providers and their environment variables")
-    parser.set_defaults(handler=_providers)
-
-
-def _providers(args: argparse.Namespace) -> int:
-    from ..api import provider_names, resolve_provider
-
-    rows: List[str] = []
-    for name in provider_names():
-        try:
-            env_vars = resolve_provider(name).env_vars
-        except (ModelkitError, ImportError) as exc:
-            rows.append(f"{name:<18} (cannot load: {exc})")
-            continue
-        described = ", ".join(env_vars) if env_vars else "-"
-        rows.append(f"{name:<18} {described}")
-    print("\n".join(rows))
-    return 0
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":  # pragma: no cover

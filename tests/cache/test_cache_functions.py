@@ -1,20 +1,18 @@
-"""The ``cache_*`` functions and the ``modelkit cache`` command.
+"""The ``cache_*`` functions.
 
 ``cache_path`` finds the root and model directories; ``cache_size``,
 ``cache_clear``, ``cache_list_expired`` and ``cache_prune`` are checked for
 their return values and effects, on an injected clock. Entry paths from
 ``cache_list_expired`` must be accepted back by ``cache_prune`` and
-``cache_size``. The command is driven through ``modelkit.cli.cache.register`` on a
-bare argparse parser, as ``modelkit/cli.py`` wires it.
+``cache_size``. The ``modelkit cache`` command is tested in ``tests/cli``.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator, List, Tuple
+from typing import Any, Iterator, List
 
 import pytest
 
@@ -30,7 +28,7 @@ from modelkit import (
     get_model,
 )
 from modelkit.cache import _store as _cache_store
-from modelkit.cli import cache as _cli_cache
+from modelkit.cache._admin import cache_entries
 
 
 class FakeClock:
@@ -126,6 +124,16 @@ def test_cache_clear_with_no_cache_is_false() -> None:
     assert cache_clear() is False
 
 
+def test_cache_clear_is_false_when_nothing_was_removed() -> None:
+    fill("a", ["x", "y"])
+    fill("b", ["x"])
+    assert cache_entries() == [("mockllm/a", 2), ("mockllm/b", 1)]
+    assert cache_entries(["mockllm/b"]) == [("mockllm/b", 1)]
+    assert cache_clear("mockllm/a") is True
+    assert cache_clear("mockllm/a") is False  # the emptied database is still there
+    assert cache_entries() == [("mockllm/b", 1)]
+
+
 def test_cache_clear_empties_the_database_and_deletes_corrupt_leftovers() -> None:
     fill("a", [f"prompt {i} " + "x" * 2000 for i in range(200)])
     directory = cache_path("mockllm/a")
@@ -195,70 +203,6 @@ def test_prune_rejects_paths_that_are_not_entries(bad: str) -> None:
         cache_prune([Path(bad.format(root=cache_path()))])
 
 
-# --- the command -------------------------------------------------------------------
-
-
-def run(*argv: str) -> Tuple[int, str]:
-    parser = argparse.ArgumentParser(prog="modelkit")
-    _cli_cache.register(parser.add_subparsers())
-    args = parser.parse_args(list(argv))
-    return args.handler(args), ""
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Tuple[int, List[str]]:
-    code, _ = run(*argv)
-    return code, capsys.readouterr().out.splitlines()
-
-
-def test_cli_path_and_size(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli(capsys, "cache", "path") == (0, [str(cache_path())])
-    assert cli(capsys, "cache", "path", "-m", "openai/gpt-4o") == (
-        0,
-        [str(cache_path("openai/gpt-4o"))],
-    )
-    assert cli(capsys, "cache", "size") == (0, [f"no cached responses under {cache_path()}"])
-    fill("a", ["x"])
-    fill("b", ["x"])
-    code, lines = cli(capsys, "cache", "size")
-    assert code == 0 and len(lines) == 3
-    assert lines[0].endswith("  mockllm/a") and "KiB" in lines[0]
-    assert lines[2].endswith("  total")
-    code, lines = cli(capsys, "cache", "size", "--model", "mockllm/b")
-    assert len(lines) == 1 and lines[0].endswith("mockllm/b")
-
-
-def test_cli_list_expired_and_prune(capsys: pytest.CaptureFixture[str], clock: FakeClock) -> None:
-    fill("a", ["x", "y"], expiry="1m")
-    fill("b", ["x"], expiry="1m")
-    clock.now += 60
-    code, lines = cli(capsys, "cache", "list-expired", "-m", "mockllm/a")
-    assert code == 0 and sorted(lines) == sorted(str(p) for p in cache_list_expired(["mockllm/a"]))
-    assert cli(capsys, "cache", "prune", "-m", "mockllm/a") == (0, ["pruned 2 expired entries"])
-    assert cli(capsys, "cache", "prune") == (0, ["pruned 1 expired entry"])
-    assert cli(capsys, "cache", "prune") == (0, ["pruned 0 expired entries"])
-
-
-def test_cli_clear(capsys: pytest.CaptureFixture[str]) -> None:
-    fill("a", ["x"])
-    fill("b", ["x"])
-    with pytest.raises(ConfigError, match="give --all, or --model NAME"):
-        run("cache", "clear")
-    with pytest.raises(ConfigError, match="give --all, or --model NAME"):
-        run("cache", "clear", "--all", "-m", "mockllm/a")
-    assert cli(capsys, "cache", "clear", "-m", "mockllm/a", "-m", "mockllm/zzz") == (
-        0,
-        [f"cleared {cache_path('mockllm/a')}", f"nothing cached at {cache_path('mockllm/zzz')}"],
-    )
-    assert cli(capsys, "cache", "clear", "--all") == (0, [f"cleared {cache_path()}"])
-    assert not model("b").generate("x", cache=CachePolicy(expiry="1h")).cached
-
-
-def test_cli_cache_without_subcommand_prints_usage(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _ = run("cache")
-    assert code == 2
-    assert "size" in capsys.readouterr().err
-
-
 def test_files_and_directories_are_owner_only() -> None:
     fill("a", ["x"])
     directory = cache_path("mockllm/a")
@@ -268,17 +212,6 @@ def test_files_and_directories_are_owner_only() -> None:
     assert [p.name for p in files] == ["cache.sqlite3", "cache.sqlite3-shm", "cache.sqlite3-wal"]
     for path in files:
         assert os.stat(path).st_mode & 0o777 == 0o600, path
-
-
-def test_modelkit_cli_runs_the_cache_commands(capsys: pytest.CaptureFixture[str]) -> None:
-    from modelkit import cli
-
-    assert cli.main(["cache", "path", "--model", "mockllm/a"]) == 0
-    assert capsys.readouterr().out == f"{cache_path('mockllm/a')}\n"
-    assert cli.main(["cache", "clear"]) == 1
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err.count("\n") == 1 and "give --all, or --model NAME" in captured.err
 
 
 def test_other_files_under_the_root_are_never_counted_or_deleted() -> None:

@@ -1,0 +1,74 @@
+"""``modelkit generate``: one prompt in, one answer out.
+
+The prompt is the argument, or stdin when none is given (or ``-``) and
+stdin is not a terminal, so ``echo hi | modelkit generate -m ...`` works.
+The answer's text goes to stdout (``--json``: the whole ``ModelOutput``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .options import UsageError, add_generation_options, cache_policy, make_model
+
+__all__ = ["register", "run"]
+
+_DESCRIPTION = """\
+Generate one answer and print its text (or, with --json, the whole output).
+The prompt is PROMPT, or stdin when PROMPT is left out or is '-'.
+
+examples:
+  modelkit generate --model mockllm/model "Say hello"
+  echo "Say hello" | modelkit generate --model openai/gpt-4o-mini --json
+"""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``generate`` subcommand to the CLI's subparsers."""
+    parser = subparsers.add_parser(
+        "generate",
+        help="generate one answer",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_generation_options(parser)
+    parser.add_argument("--json", action="store_true", help="print the whole output as JSON")
+    parser.add_argument("prompt", nargs="?", metavar="PROMPT", help="the prompt ('-': stdin)")
+    parser.set_defaults(handler=run, parser=parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Generate as ``args`` ask and print the answer; returns the exit status."""
+    prompt = read_prompt(args.prompt)
+    model = make_model(args)
+    output = model.generate(prompt, cache=cache_policy(args))
+    if args.json:
+        print(json.dumps(output.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(output.completion)
+    return 0
+
+
+def read_prompt(prompt: Any) -> str:
+    """``prompt``, or stdin's text when it is ``None`` or ``'-'``.
+
+    Raises:
+        UsageError: no prompt and stdin is a terminal, or the prompt is empty.
+    """
+    if prompt is None or prompt == "-":
+        if prompt is None and _isatty(sys.stdin):
+            raise UsageError("give a PROMPT, or pipe one on stdin")
+        prompt = sys.stdin.read()
+    if not prompt.strip():
+        raise UsageError("the prompt is empty")
+    return str(prompt)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

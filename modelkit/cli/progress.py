@@ -1,0 +1,92 @@
+"""The progress of ``modelkit batch``: counts, a bar on a terminal, a closing summary.
+
+``BatchStats`` counts what finished (answered, failed, from the cache, the
+tokens the new answers used) from any thread; ``ProgressBar`` redraws one
+line in place on a terminal; ``BatchStats.summary`` is the one line
+printed when the batch ends, however it ends.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import IO, Any
+
+__all__ = ["BatchStats", "ProgressBar"]
+
+
+class BatchStats:
+    """Counts of a batch's finished inputs; ``record`` may be called from any thread.
+
+    Args:
+        total: the inputs to run in this invocation.
+        skipped: inputs already answered by an earlier run (not in ``total``).
+    """
+
+    def __init__(self, total: int, skipped: int = 0) -> None:
+        self.total = total
+        self.skipped = skipped
+        self.done = 0
+        self.failed = 0
+        self.cached = 0
+        self.tokens = 0
+        self.started = time.monotonic()
+        self._lock = threading.Lock()
+
+    def record(self, result: Any) -> None:
+        """Count one finished input: a ``ModelOutput`` or the exception it raised."""
+        with self._lock:
+            if isinstance(result, BaseException):
+                self.failed += 1
+                return
+            self.done += 1
+            if result.cached:
+                self.cached += 1
+            elif result.usage is not None:
+                self.tokens += result.usage.total_tokens
+
+    @property
+    def finished(self) -> int:
+        """Inputs finished so far, answered or failed."""
+        return self.done + self.failed
+
+    def summary(self) -> str:
+        """One line: answered, failed, cached, tokens, time (and skipped, if any)."""
+        elapsed = time.monotonic() - self.started
+        text = (
+            f"{self.done} done, {self.failed} failed, {self.cached} cached, "
+            f"{self.tokens} tokens, {elapsed:.1f}s"
+        )
+        if self.finished < self.total:
+            text += f"; {self.total - self.finished} not run"
+        if self.skipped:
+            text += f"; {self.skipped} answered by an earlier run"
+        return text
+
+
+class ProgressBar:
+    """A one-line progress bar with the failure count, redrawn in place on a terminal."""
+
+    width = 30
+
+    def __init__(self, stream: IO[str], stats: BatchStats) -> None:
+        self.stream = stream
+        self.stats = stats
+        self.drawn = False
+
+    def __call__(self, *_: Any) -> None:
+        """Redraw (takes and ignores the engine's ``progress(done, total)`` arguments)."""
+        stats = self.stats
+        filled = self.width * stats.finished // max(stats.total, 1)
+        bar = "#" * filled + "-" * (self.width - filled)
+        failed = f"  {stats.failed} failed" if stats.failed else ""
+        self.stream.write(f"\r[{bar}] {stats.finished}/{stats.total}{failed}")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        """End the bar's line."""
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.drawn = False

@@ -1,0 +1,61 @@
+"""Running ``python -m modelkit`` in a real subprocess, as a shell would.
+
+``modelkit_env`` is a minimal environment (no API keys from the machine,
+the cache and ``HOME`` under the test's directory); ``run_modelkit`` runs
+the command to the end and ``start_modelkit`` starts it in the background.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Optional, Sequence
+
+import modelkit
+
+ROOT = Path(modelkit.__file__).resolve().parents[1]
+
+
+def modelkit_env(tmp_path: Path, **extra: str) -> Dict[str, str]:
+    """An environment with only what the command needs, plus ``extra``."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path / "home"),
+        "MODELKIT_CACHE_DIR": str(tmp_path / "cache"),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update(extra)
+    return env
+
+
+def run_modelkit(
+    tmp_path: Path, *argv: str, stdin: Optional[str] = None, env: Optional[Dict[str, str]] = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m modelkit ARGV`` in ``tmp_path`` and wait for it (at most 60 s)."""
+    return subprocess.run(
+        [sys.executable, "-m", "modelkit", *argv],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env or modelkit_env(tmp_path),
+        timeout=60,
+    )
+
+
+def start_modelkit(
+    tmp_path: Path, argv: Sequence[str], env: Dict[str, str]
+) -> subprocess.Popen[str]:
+    """Start ``python -m modelkit ARGV`` in the background (stdin empty, output piped)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "modelkit", *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
