@@ -12,31 +12,22 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Iterator
 
 import pytest
+from cache_fill import FakeClock, fill, model
 
 from modelkit import (
     CachePolicy,
     ConfigError,
-    Model,
     cache_clear,
     cache_list_expired,
     cache_path,
     cache_prune,
     cache_size,
-    get_model,
 )
 from modelkit.cache import _store as _cache_store
 from modelkit.cache._admin import cache_entries
-
-
-class FakeClock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(autouse=True)
@@ -45,17 +36,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
     monkeypatch.setattr(_cache_store, "clock", fake)
     yield fake
     _cache_store.close_thread_connections()
-
-
-def model(name: str) -> Model:
-    return get_model(f"mockllm/{name}", custom_outputs=lambda input, *_: f"re: {input[-1].text}")
-
-
-def fill(name: str, prompts: List[str], expiry: Any = "1h") -> Model:
-    m = model(name)
-    for prompt in prompts:
-        m.generate(prompt, cache=CachePolicy(expiry=expiry))
-    return m
 
 
 # --- cache_path --------------------------------------------------------------------

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Tuple
+from typing import Iterator, List, Tuple
 
 import pytest
+from cache_fill import FakeClock, fill, model
 
-from modelkit import CachePolicy, Model, cache_list_expired, cache_path, get_model
+from modelkit import CachePolicy, cache_list_expired, cache_path
 from modelkit.cache import _store as _cache_store
 from modelkit.cli import main
-
-
-class FakeClock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(autouse=True)
@@ -25,17 +18,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
     monkeypatch.setattr(_cache_store, "clock", fake)
     yield fake
     _cache_store.close_thread_connections()
-
-
-def model(name: str) -> Model:
-    return get_model(f"mockllm/{name}", custom_outputs=lambda input, *_: f"re: {input[-1].text}")
-
-
-def fill(name: str, prompts: List[str], expiry: Any = "1h") -> Model:
-    m = model(name)
-    for prompt in prompts:
-        m.generate(prompt, cache=CachePolicy(expiry=expiry))
-    return m
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Tuple[int, List[str]]:
