@@ -197,11 +197,3 @@ def _shorten_string(text: str) -> str:
     if _BASE64.match(text):
         return f"[{len(text)} base64 characters]"
     return text
-
-
-_URL_PASSWORD = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@]*)@")
-
-
-def redact_url(url: str) -> str:
-    """``url`` with any ``user:password@`` part replaced (Redis URLs carry passwords)."""
-    return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}@", url)
