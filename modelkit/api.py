@@ -89,12 +89,14 @@ class ModelAPI(abc.ABC):
         base_url: Optional[str] = None,
         api_key: Optional[str] = None,
         api_key_vars: Sequence[str] = (),
-        config: GenerateConfig = GenerateConfig(),
+        config: Optional[GenerateConfig] = None,
     ) -> None:
         self.model_name = model_name
         self.base_url = check_base_url(base_url)
         self.api_key_vars = list(api_key_vars)
-        self.config = config
+        self.config = config if config is not None else GenerateConfig()
+        self.initial_api_key = api_key
+        """The key given to the constructor (``None``: read from the environment)."""
         self.api_key = api_key or env_first(*self.api_key_vars)
         if self.requires_api_key and not self.api_key:
             raise MissingAPIKeyError(self.provider or type(self).__name__, self.api_key_vars)
@@ -111,7 +113,11 @@ class ModelAPI(abc.ABC):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> GenerateResult:
-        """Generate output for ``input``; synchronous.
+        """Generate output for ``input``; synchronous, or ``async def`` as in Inspect.
+
+        An ``async def generate`` (an Inspect provider ported as it is) is
+        run to completion on an event loop of its own in the calling thread;
+        so is an ``async def close``.
 
         Returns:
             A ``ModelOutput``, or ``(output_or_exception, ModelCall)`` so the

@@ -51,6 +51,7 @@ class GenerateConfigArgs(TypedDict, total=False):
     cache_prompt: Union[Literal["auto"], bool, None]
     reasoning_effort: Optional[ReasoningEffort]
     reasoning_history: Optional[bool]
+    cache: Any
 
 
 def _finite(name: str, value: Any) -> None:
@@ -112,6 +113,16 @@ def _optional_bool(instance: Any, attribute: Any, value: Any) -> None:
         raise ConfigError(f"{attribute.name} must be True or False, got {value!r}")
 
 
+def _cache_policy(instance: Any, attribute: Any, value: Any) -> None:
+    # A CachePolicy (found by shape: the cache package sits above this one),
+    # or the dict its to_dict() makes.
+    if value is None or isinstance(value, bool) or hasattr(value, "expiry_seconds"):
+        return
+    if isinstance(value, Mapping) and set(value) <= {"expiry", "per_epoch", "scopes"}:
+        return
+    raise ConfigError(f"cache must be True, False or a CachePolicy, got {value!r}")
+
+
 def _stop_seqs(instance: Any, attribute: Any, value: Any) -> None:
     if value is not None and (
         isinstance(value, str) or not all(isinstance(s, str) and s for s in value)
@@ -141,7 +152,7 @@ def _logit_bias_keys(value: Any) -> Any:
     return value
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class GenerateConfig(Serializable):
     """Options for one generation; ``None`` everywhere means "use the default".
 
@@ -171,6 +182,8 @@ class GenerateConfig(Serializable):
             when tools are present (Anthropic).
         reasoning_effort: ``"minimal"``, ``"low"``, ``"medium"`` or ``"high"``.
         reasoning_history: send earlier reasoning back to the model.
+        cache: ``True`` or a ``CachePolicy``: the response cache policy used
+            when ``generate`` is not given ``cache=`` (``False``: no cache).
     """
 
     max_retries: Optional[int] = attrs.field(default=None, validator=_number(0, None, integer=True))
@@ -206,6 +219,7 @@ class GenerateConfig(Serializable):
         default=None, validator=_one_of(*REASONING_EFFORTS)
     )
     reasoning_history: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
+    cache: Any = attrs.field(default=None, validator=_cache_policy)
 
     def __attrs_post_init__(self) -> None:
         # Every field, whatever its own validator checks: a non-finite number
@@ -214,14 +228,14 @@ class GenerateConfig(Serializable):
             _finite(field.name, getattr(self, field.name))
 
     def merge(self, other: Union[GenerateConfig, GenerateConfigArgs, None]) -> GenerateConfig:
-        """A new config: this one with ``other``'s set (non-``None``) values on top.
+        """A new config (never ``self``): this one with ``other``'s set values on top.
 
         Raises:
             ConfigError: ``other`` is a dict with a key that is not a field,
                 or a value out of range.
         """
         if other is None:
-            return self
+            return attrs.evolve(self)
         if isinstance(other, GenerateConfig):
             updates = {k: v for k, v in attrs.asdict(other, recurse=False).items() if v is not None}
         elif isinstance(other, Mapping):
@@ -231,7 +245,7 @@ class GenerateConfig(Serializable):
             raise ConfigError(
                 f"merge() takes a GenerateConfig or a dict, got {type(other).__name__}"
             )
-        return attrs.evolve(self, **updates) if updates else self
+        return attrs.evolve(self, **updates)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GenerateConfig:

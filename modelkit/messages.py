@@ -5,10 +5,17 @@ a provider may need back verbatim, with its signature. A message's
 ``content`` is a plain string or a list of those parts; ``.text`` gives the
 text either way. Unions are told apart by ``type`` (content) and ``role``
 (messages), which ``content_from_dict`` and ``message_from_dict`` read.
+
+As in Inspect, messages and content are mutable (``message.text = ...``,
+``message.metadata = {...}``) and every message gets a unique ``id`` when
+made without one. The ``id`` is not part of equality (two messages with
+the same content compare equal) and never reaches a model API or the
+response cache key.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any, ClassVar, Dict, List, Literal, Mapping, Optional, Union
 
 import attrs
@@ -35,7 +42,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen
+@attrs.define
 class ContentText(Serializable):
     """Text content."""
 
@@ -43,7 +50,7 @@ class ContentText(Serializable):
     type: Literal["text"] = attrs.field(default="text", init=False)
 
 
-@attrs.frozen
+@attrs.define
 class ContentImage(Serializable):
     """An image: an http(s) URL, a ``data:`` URI, or a local file path.
 
@@ -57,7 +64,7 @@ class ContentImage(Serializable):
     type: Literal["image"] = attrs.field(default="image", init=False)
 
 
-@attrs.frozen
+@attrs.define
 class ContentAudio(Serializable):
     """Audio: a local file path or a base64 ``data:`` URI, in ``format``."""
 
@@ -66,7 +73,7 @@ class ContentAudio(Serializable):
     type: Literal["audio"] = attrs.field(default="audio", init=False)
 
 
-@attrs.frozen
+@attrs.define
 class ContentVideo(Serializable):
     """Video: a local file path, URL or base64 ``data:`` URI, in ``format``."""
 
@@ -75,7 +82,7 @@ class ContentVideo(Serializable):
     type: Literal["video"] = attrs.field(default="video", init=False)
 
 
-@attrs.frozen
+@attrs.define
 class ContentReasoning(Serializable):
     """A model's reasoning, kept so it can be sent back unchanged.
 
@@ -119,19 +126,44 @@ def _decode_content(value: Any) -> Any:
     return value if isinstance(value, str) else [content_from_dict(part) for part in value]
 
 
-@attrs.frozen
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"  # shortuuid's
+
+
+def message_id() -> str:
+    """A new random message id: 22 characters, like Inspect's (shortuuid) ones."""
+    number = int.from_bytes(os.urandom(16), "big")
+    digits = []
+    for _ in range(22):
+        number, digit = divmod(number, len(_ALPHABET))
+        digits.append(_ALPHABET[digit])
+    return "".join(digits)
+
+
+@attrs.define
 class ChatMessageBase(Serializable):
     """What every chat message has.
 
     Args:
         content: a plain string or a list of content parts.
-        source: ``"input"`` or ``"generate"``: where the message came from.
+        source: ``"input"``, ``"generate"`` or ``"operator"``: where the
+            message came from.
+        id: a unique id (made when not given; not compared, not sent).
+        metadata: your own data about the message (never sent to the model).
     """
 
     content: Union[str, List[Content]]
-    source: Optional[Literal["input", "generate"]] = attrs.field(default=None, kw_only=True)
+    source: Optional[Literal["input", "generate", "operator"]] = attrs.field(
+        default=None, kw_only=True
+    )
+    id: Optional[str] = attrs.field(default=None, kw_only=True, eq=False)
+    metadata: Optional[Dict[str, Any]] = attrs.field(default=None, kw_only=True)
+    role: Literal["system", "user", "assistant", "tool"] = attrs.field(default="user", init=False)
 
     _decoders: ClassVar[Dict[str, Decoder]] = {"content": _decode_content}
+
+    def __attrs_post_init__(self) -> None:
+        if self.id is None:
+            self.id = message_id()
 
     @property
     def text(self) -> str:
@@ -140,15 +172,42 @@ class ChatMessageBase(Serializable):
             return self.content
         return "\n".join(part.text for part in self.content if isinstance(part, ContentText))
 
+    @text.setter
+    def text(self, text: str) -> None:
+        """Set the text, as Inspect does: a string content is replaced; in a
+        list, the first text part takes ``text`` (other text parts go, media
+        stays), or one is appended."""
+        if isinstance(self.content, str):
+            self.content = text
+            return
+        parts: List[Content] = []
+        placed = False
+        for part in self.content:
+            if not isinstance(part, ContentText):
+                parts.append(part)
+            elif not placed:
+                parts.append(ContentText(text=text))
+                placed = True
+        if not placed:
+            parts.append(ContentText(text=text))
+        self.content = parts
 
-@attrs.frozen
+    @property
+    def content_list(self) -> List[Content]:
+        """The content as a list of parts (a string is one text part)."""
+        if isinstance(self.content, str):
+            return [ContentText(text=self.content)]
+        return self.content
+
+
+@attrs.define
 class ChatMessageSystem(ChatMessageBase):
     """A system message."""
 
     role: Literal["system"] = attrs.field(default="system", init=False)
 
 
-@attrs.frozen
+@attrs.define
 class ChatMessageUser(ChatMessageBase):
     """A user message.
 
@@ -160,7 +219,7 @@ class ChatMessageUser(ChatMessageBase):
     role: Literal["user"] = attrs.field(default="user", init=False)
 
 
-@attrs.frozen
+@attrs.define
 class ChatMessageAssistant(ChatMessageBase):
     """An assistant message.
 
@@ -181,7 +240,7 @@ class ChatMessageAssistant(ChatMessageBase):
     }
 
 
-@attrs.frozen
+@attrs.define
 class ChatMessageTool(ChatMessageBase):
     """The result of a tool call.
 

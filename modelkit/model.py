@@ -97,9 +97,11 @@ class Model:
         config: generation config applied under each call's own.
     """
 
-    def __init__(self, api: ModelAPI, config: GenerateConfig = GenerateConfig()) -> None:
+    def __init__(self, api: ModelAPI, config: Optional[GenerateConfig] = None) -> None:
         self.api = api
-        self.config = config
+        self.config = config if config is not None else GenerateConfig()
+        self.role: Optional[str] = None
+        """The role ``get_model(role=...)`` gave this model, if any."""
         self._memo_key: Optional[str] = None
         self._memo_args: Dict[str, Any] = {}
         self._usage = ModelUsage()
@@ -146,7 +148,7 @@ class Model:
         tools: ToolsInput = (),
         tool_choice: Optional[ToolChoice] = None,
         config: ConfigInput = None,
-        cache: Any = False,
+        cache: Any = None,
     ) -> ModelOutput:
         """Generate output from the model (synchronously).
 
@@ -155,7 +157,8 @@ class Model:
             tools: tools the model may call: ``ToolInfo``, ``ToolDef`` or functions.
             tool_choice: which tool to use (default ``"auto"`` when there are tools).
             config: options layered over the model's own config.
-            cache: ``True`` or a ``CachePolicy`` to use the response cache.
+            cache: ``True`` or a ``CachePolicy`` to use the response cache;
+                ``False`` not to; ``None`` (not given): ``config.cache``.
 
         Returns:
             The model's output, ``time`` and ``usage`` filled in.
@@ -168,7 +171,7 @@ class Model:
         from .cache._policy import policy_for
 
         request = self.prepare(input, tools, tool_choice, config)
-        policy = policy_for(cache)
+        policy = policy_for(request.config.cache if cache is None else cache)
         if policy is None:
             output = run_request(self.api, request)
             self.add_usage(output.usage)
@@ -193,7 +196,7 @@ class Model:
         tools: ToolsInput = (),
         tool_choice: Optional[ToolChoice] = None,
         config: ConfigInput = None,
-        cache: Any = False,
+        cache: Any = None,
     ) -> ModelOutput:
         """``generate`` for asyncio callers: runs it in a worker thread."""
         from ._engine.pool import run_in_thread
@@ -207,7 +210,7 @@ class Model:
         tools: ToolsInput = (),
         tool_choice: Optional[ToolChoice] = None,
         config: ConfigInput = None,
-        cache: Any = False,
+        cache: Any = None,
         *,
         return_exceptions: bool = False,
         progress: Optional[Callable[[int, int], Any]] = None,
@@ -259,7 +262,7 @@ class Model:
         tools: ToolsInput = (),
         tool_choice: Optional[ToolChoice] = None,
         config: ConfigInput = None,
-        cache: Any = False,
+        cache: Any = None,
         *,
         max_turns: int = 20,
         tool_timeout: Optional[float] = None,
@@ -318,8 +321,11 @@ class Model:
 
     def close(self) -> None:
         """Close the API's clients and drop this model from ``get_model``'s memo."""
+        from ._engine.pool import resolve
+
         _forget(self)
-        self.api.close()
+        closing: Any = self.api.close()  # type: ignore[func-returns-value]  # may be async def (Inspect)
+        resolve(closing)
 
     def __enter__(self) -> Model:
         return self
@@ -342,28 +348,54 @@ _memo_lock = threading.Lock()
 
 def get_model(
     model: Union[str, Model, None] = None,
-    config: Union[GenerateConfig, GenerateConfigArgs] = GenerateConfig(),
+    config: Union[GenerateConfig, GenerateConfigArgs, None] = None,
     base_url: Optional[str] = None,
     api_key: Optional[str] = None,
     memoize: bool = True,
+    *,
+    role: Optional[str] = None,
+    required: bool = False,
+    default: Union[str, Model, None] = None,
     **model_args: Any,
 ) -> Model:
     """Get a model: ``"provider/model"``, an existing ``Model``, or ``None``.
 
+    The model is, in order: the one bound to ``role`` (``$MODELKIT_MODEL_<ROLE>``,
+    e.g. ``MODELKIT_MODEL_GRADER=openai/gpt-4o`` for ``role="grader"``);
+    ``model``; ``default``; ``$MODELKIT_MODEL``, else ``$INSPECT_EVAL_MODEL``.
+
     Args:
-        model: ``"provider/model"``; a ``Model`` (returned as is); or ``None``
-            for ``$MODELKIT_MODEL`` (else ``$INSPECT_EVAL_MODEL``).
-        config: the model's default generation config.
+        model: ``"provider/model"``; a ``Model`` (returned as is); or ``None``.
+        config: the model's default generation config (copied: models never
+            share a config object).
         base_url: an alternate base URL for the API.
         api_key: the API key (default: the provider's environment variable).
         memoize: reuse the model made by an earlier call with the same
             arguments, and keep this one for later calls.
+        role: a named role (``"grader"``...), bound by ``$MODELKIT_MODEL_<ROLE>``.
+        required: with ``role``: raise when the role is not bound and there
+            is no ``default``.
+        default: the model when neither the role nor ``model`` names one.
         **model_args: passed to the provider's constructor.
 
     Raises:
-        ConfigError: no model named, a malformed name, or an unknown provider.
+        ConfigError: no model named, a required role not bound, a malformed
+            name, or an unknown provider.
         MissingAPIKeyError: the provider needs a key and none was found.
     """
+    if isinstance(model, Model) and role is None:
+        return model
+    if role is not None:
+        bound = _role_from_env(role)
+        if bound is not None:
+            model = bound
+        elif required and default is None:
+            raise ConfigError(
+                f"model role {role!r} is required and not bound: set "
+                f"${_role_var(role)}=provider/model or pass default=..."
+            )
+    if model is None:
+        model = default
     if isinstance(model, Model):
         return model
     spec = model or _model_from_env()
@@ -373,19 +405,38 @@ def get_model(
             f"model {spec!r} is not of the form 'provider/model' (e.g. 'openai/gpt-4o', "
             f"'mockllm/model')"
         )
-    base = config if isinstance(config, GenerateConfig) else GenerateConfig.from_dict(config)
+    if config is None:
+        base = GenerateConfig()
+    elif isinstance(config, GenerateConfig):
+        base = config.merge(None)  # a copy
+    else:
+        base = GenerateConfig.from_dict(config)
     recipe = ModelRecipe(spec, base, base_url, api_key, dict(model_args))
     if not memoize:
-        return _build(provider, name, recipe)
-    key = _memo_key(spec, base, base_url, api_key, model_args)
+        return _with_role(_build(provider, name, recipe), role)
+    key = _memo_key(spec, base, base_url, api_key, model_args) + f"|role={role}"
     with _memo_lock:
         found = _memo.get(key)
         if found is None:
-            found = _build(provider, name, recipe)
+            found = _with_role(_build(provider, name, recipe), role)
             found._memo_key = key
             found._memo_args = model_args  # keeps identity-keyed arguments alive
             _memo[key] = found
         return found
+
+
+def _with_role(model: Model, role: Optional[str]) -> Model:
+    model.role = role
+    return model
+
+
+def _role_var(role: str) -> str:
+    """``MODELKIT_MODEL_<ROLE>``: the role upper-cased, other characters as ``_``."""
+    return "MODELKIT_MODEL_" + "".join(c if c.isalnum() else "_" for c in role.upper())
+
+
+def _role_from_env(role: str) -> Optional[str]:
+    return os.environ.get(_role_var(role)) or None
 
 
 def _model_from_env() -> str:

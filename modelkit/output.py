@@ -6,7 +6,8 @@ returned; ``.message``, ``.completion`` and ``.stop_reason`` read the first.
 excludes tokens read from the prompt cache (those are in
 ``input_tokens_cache_read``), ``output_tokens`` includes reasoning tokens,
 and ``total_tokens`` is the sum of all. ``ModelCall`` records one request
-and its response, secrets already redacted.
+and its response, secrets already redacted. As in Inspect, outputs are
+mutable: ``output.completion = "..."`` sets the first choice's text.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "Logprob",
     "Logprobs",
     "ModelCall",
+    "ModelFallback",
     "ModelOutput",
     "ModelUsage",
     "StopReason",
@@ -37,7 +39,7 @@ StopReason = Literal[
 of context (``model_length``), called tools, was filtered, or ``unknown``."""
 
 
-@attrs.frozen
+@attrs.define
 class TopLogprob(Serializable):
     """One of the most likely tokens at a position, with its log probability."""
 
@@ -46,7 +48,7 @@ class TopLogprob(Serializable):
     bytes: Optional[List[int]] = None
 
 
-@attrs.frozen
+@attrs.define
 class Logprob(Serializable):
     """The log probability of one generated token, and its best rivals."""
 
@@ -58,7 +60,7 @@ class Logprob(Serializable):
     _decoders: ClassVar[Dict[str, Decoder]] = {"top_logprobs": list_of(TopLogprob.from_dict)}
 
 
-@attrs.frozen
+@attrs.define
 class Logprobs(Serializable):
     """Log probabilities for every generated token of a choice."""
 
@@ -67,7 +69,7 @@ class Logprobs(Serializable):
     _decoders: ClassVar[Dict[str, Decoder]] = {"content": list_of(Logprob.from_dict)}
 
 
-@attrs.frozen
+@attrs.define
 class ModelUsage(Serializable):
     """Token usage of one call (or a running total: usages add with ``+``).
 
@@ -105,7 +107,7 @@ class ModelUsage(Serializable):
         )
 
 
-@attrs.frozen
+@attrs.define
 class ChatCompletionChoice(Serializable):
     """One completion: the assistant message, why it stopped, its logprobs."""
 
@@ -120,6 +122,23 @@ class ChatCompletionChoice(Serializable):
 
 
 @attrs.define
+class ModelFallback(Serializable):
+    """Which model answered when the requested one failed (``GenerateConfig.fallback_models``).
+
+    Args:
+        model: the model that was asked (``provider/model``).
+        fallback_model: the model that answered instead.
+        count: requests served by the fallback (1 for one output).
+        metadata: provider-specific detail.
+    """
+
+    model: str
+    fallback_model: str
+    count: int = 1
+    metadata: Optional[Dict[str, Any]] = None
+
+
+@attrs.define
 class ModelOutput(Serializable):
     """The output of one generation.
 
@@ -131,6 +150,7 @@ class ModelOutput(Serializable):
         metadata: provider-specific extras.
         error: why the model refused, when it did (content moderation).
         cached: the output came from modelkit's response cache.
+        fallback: set when a fallback model answered instead of the one asked.
         call: the ``ModelCall`` record of the request that produced it (not
             serialised, not compared; ``None`` for cache hits and mockllm).
     """
@@ -142,6 +162,7 @@ class ModelOutput(Serializable):
     metadata: Optional[Dict[str, Any]] = None
     error: Optional[str] = None
     cached: Optional[bool] = None
+    fallback: Optional[ModelFallback] = None
     call: Optional[ModelCall] = attrs.field(
         default=None, eq=False, repr=False, metadata={"transient": True}
     )
@@ -149,7 +170,13 @@ class ModelOutput(Serializable):
     _decoders: ClassVar[Dict[str, Decoder]] = {
         "choices": list_of(ChatCompletionChoice.from_dict),
         "usage": ModelUsage.from_dict,
+        "fallback": ModelFallback.from_dict,
     }
+
+    @property
+    def empty(self) -> bool:
+        """No choices came back."""
+        return not self.choices
 
     @property
     def stop_reason(self) -> StopReason:
@@ -165,6 +192,25 @@ class ModelOutput(Serializable):
     def completion(self) -> str:
         """The text of the first choice (``""`` with no choices)."""
         return self.message.text if self.choices else ""
+
+    @completion.setter
+    def completion(self, completion: str) -> None:
+        """Set the first choice's text (a new ``"stop"`` choice when there is none)."""
+        if self.choices:
+            self.choices[0].message.text = completion
+        else:
+            message = ChatMessageAssistant(content=completion, model=self.model, source="generate")
+            self.choices.append(ChatCompletionChoice(message=message, stop_reason="stop"))
+
+    @classmethod
+    def from_message(
+        cls, message: ChatMessageAssistant, stop_reason: StopReason = "stop"
+    ) -> ModelOutput:
+        """An output whose one choice is ``message``."""
+        return cls(
+            model=message.model or "",
+            choices=[ChatCompletionChoice(message=message, stop_reason=stop_reason)],
+        )
 
     @classmethod
     def from_content(
@@ -211,7 +257,7 @@ class ModelOutput(Serializable):
         )
 
 
-@attrs.frozen
+@attrs.define
 class ModelCall(Serializable):
     """One request to a model API and what came back, secrets redacted.
 

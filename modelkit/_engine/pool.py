@@ -4,18 +4,20 @@
 (``shared_executor``, also used by ``generate_many``) sized well above any
 connection limit, so ``generate_async`` calls gathered together are bounded
 by the same limits as threads, not by asyncio's small default executor.
+``resolve`` goes the other way: it runs what an ``async def`` (a provider's
+``generate``, a tool) returned to completion, for the synchronous path.
 """
 
 from __future__ import annotations
 
 import contextvars
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["ASYNC_WORKERS", "run_in_thread", "shared_executor"]
+__all__ = ["ASYNC_WORKERS", "is_awaitable", "resolve", "run_in_thread", "shared_executor"]
 
 T = TypeVar("T")
 
@@ -51,3 +53,42 @@ async def run_in_thread(call: Callable[[], T]) -> T:
     context = contextvars.copy_context()
     result: Any = await loop.run_in_executor(shared_executor(), context.run, call)
     return result  # type: ignore[no-any-return]
+
+
+def is_awaitable(value: Any) -> bool:
+    """Whether ``value`` is a coroutine or another awaitable object."""
+    return hasattr(value, "__await__") and not isinstance(value, type)
+
+
+def resolve(value: Any) -> Any:
+    """``value``, or, when it is awaitable, what it gives once run to completion.
+
+    The awaitable runs on a new event loop in this thread; when this thread
+    already runs a loop (synchronous modelkit called from async code), on a
+    new loop in a helper thread, this one waiting for it.
+    """
+    if not is_awaitable(value):
+        return value
+    import asyncio
+
+    async def wait() -> Any:
+        return await value
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop in this thread: the common case
+        return asyncio.run(wait())
+    box: Dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(wait())
+        except BaseException as exc:  # handed back below
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="modelkit-await", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")

@@ -22,6 +22,7 @@ import attrs
 from ..errors import APIError, APITimeoutError
 from ..output import ModelCall, ModelOutput
 from .limits import limit_for
+from .pool import resolve
 from .retry import DEFAULT_MAX_RETRIES, Retrying, as_quota_error, is_quota
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def _attempt(
 ) -> Tuple[Union[ModelOutput, APIError], Optional[ModelCall]]:
     """One call to the provider: its output or API error, and its call record."""
     try:
-        result = api.generate(request.input, request.tools, request.tool_choice, config)
+        result = resolve(api.generate(request.input, request.tools, request.tool_choice, config))
     except APIError as error:
         return error, error.call
     if isinstance(result, tuple):

@@ -33,7 +33,7 @@ CORRUPT_MARK = ".corrupt-"
 KEY_VERSION = 1
 """Bumped whenever the key document changes shape, so old entries simply miss."""
 
-IGNORED_CONFIG = frozenset({"max_retries", "timeout", "max_connections"})
+IGNORED_CONFIG = frozenset({"max_retries", "timeout", "max_connections", "cache"})
 """Config fields that change how a call is made, never what it answers."""
 
 _SAFE = frozenset(string.ascii_letters + string.digits + "._-+@=,")
@@ -89,8 +89,10 @@ def request_key(document: Mapping[str, Any]) -> bytes:
 
 
 def _message(data: Dict[str, Any]) -> Dict[str, Any]:
-    # ``source`` records where a message came from; it is never sent to an API.
-    data.pop("source", None)
+    # ``source``, ``id`` and ``metadata`` describe a message for its owner;
+    # none is ever sent to an API, so none changes the answer.
+    for key in ("source", "id", "metadata"):
+        data.pop(key, None)
     return data
 
 

@@ -59,7 +59,16 @@ def fetch(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> Optio
 def store(
     api: ModelAPI, request: GenerateRequest, policy: CachePolicy, output: ModelOutput
 ) -> None:
-    """Keep ``output`` as the answer to ``request`` until the policy's expiry."""
+    """Keep ``output`` as the answer to ``request`` until the policy's expiry.
+
+    A refusal (a choice stopped by ``content_filter``) or an output carrying
+    an ``error`` is never kept, as in Inspect: asking again may well succeed.
+    """
+    if output.error is not None or any(
+        choice.stop_reason == "content_filter" for choice in output.choices
+    ):
+        logger.debug("output not cached: a refusal or an error")
+        return
     located = _locate(api, request, policy)
     if located is None:
         return

@@ -129,13 +129,17 @@ def cache_epoch(epoch: int) -> Iterator[None]:
 
 
 def policy_for(cache: Any) -> Optional[CachePolicy]:
-    """The policy a ``generate(..., cache=...)`` argument asks for, or ``None``."""
+    """The policy a ``generate(..., cache=...)`` argument (or ``GenerateConfig.cache``)
+    asks for, or ``None``. A dict is a policy read back from ``to_dict()``."""
     if cache is False or cache is None:
         return None
     if cache is True:
         return CachePolicy()
     if isinstance(cache, CachePolicy):
         return cache
+    if isinstance(cache, Mapping) and set(cache) <= {"expiry", "per_epoch", "scopes"}:
+        # to_dict() leaves out None, so an absent expiry was None (never expires)
+        return CachePolicy(cache.get("expiry"), cache.get("per_epoch", True), cache.get("scopes"))
     raise ConfigError(f"cache must be True, False or a CachePolicy, got {cache!r}")
 
 

@@ -42,7 +42,7 @@ class MockLLM(ModelAPI):
         model_name: str,
         base_url: Optional[str] = None,
         api_key: Optional[str] = None,
-        config: GenerateConfig = GenerateConfig(),
+        config: Optional[GenerateConfig] = None,
         custom_outputs: Union[OutputFactory, Any, None] = None,
     ) -> None:
         super().__init__(model_name, base_url, api_key, config=config)

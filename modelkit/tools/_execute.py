@@ -263,36 +263,9 @@ def _call(
 
 def _invoke(fn: Any, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     """Call ``fn``; when it is ``async def``, run what it returns to completion."""
-    result = fn(*args, **kwargs)
-    if not _awaitable(result):
-        return result
-    import asyncio
+    from .._engine.pool import resolve
 
-    async def wait() -> Any:
-        return await result
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:  # no loop in this thread: the common case
-        return asyncio.run(wait())
-    box: Dict[str, Any] = {}  # a loop runs here (a sync call from async code): use a thread
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(wait())
-        except BaseException as exc:  # handed back below
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="modelkit-tool-async", daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
-
-
-def _awaitable(value: Any) -> bool:
-    return hasattr(value, "__await__") and not isinstance(value, type)
+    return resolve(fn(*args, **kwargs))
 
 
 def _error_for(exc: Exception) -> ToolCallError:

@@ -50,9 +50,10 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- construction ---------------------------------------------------------------------
 
 
-def test_no_credentials_names_the_variables() -> None:
+def test_no_credentials_names_the_variables_at_the_first_call() -> None:
+    model = get_model(f"bedrock/{CLAUDE}")  # as in Inspect: credentials are looked up later
     with pytest.raises(MissingAPIKeyError) as info:
-        get_model(f"bedrock/{CLAUDE}")
+        model.generate("hi")
     text = str(info.value)
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
         assert name in text
@@ -62,8 +63,9 @@ def test_no_credentials_names_the_variables() -> None:
 def test_no_region_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    model = get_model(f"bedrock/{CLAUDE}")
     with pytest.raises(ConfigError, match="no AWS region") as info:
-        get_model(f"bedrock/{CLAUDE}")
+        model.generate("hi")
     assert not isinstance(info.value, MissingAPIKeyError)
 
 
@@ -73,9 +75,19 @@ def test_unreadable_shared_file_is_a_config_error_without_its_content(
     credentials = tmp_path / "credentials"
     credentials.write_text(f"aws_secret_access_key = {SECRET_KEY}\n[default\n")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    model = get_model(f"bedrock/{CLAUDE}")
     with pytest.raises(ConfigError) as info:
-        get_model(f"bedrock/{CLAUDE}")
+        model.generate("hi")
     assert SECRET_KEY not in str(info.value)
+
+
+def test_credentials_set_after_get_model_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = get_model(f"bedrock/{CLAUDE}", memoize=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    api: Any = model.api
+    assert api.credentials.access_key == "AKIDEXAMPLE" and api.region == "eu-west-1"
 
 
 def test_region_argument_wins_and_repr_holds_no_secret(credentials: None) -> None:

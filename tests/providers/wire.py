@@ -1,7 +1,8 @@
 """Shared scaffolding for the provider wire tests: fixture loading and mocked POSTs.
 
 ``load_fixture`` reads ``tests/fixtures/<provider>/<name>`` as JSON;
-``expect_post`` registers one answer on a ``responses.RequestsMock`` that
+``without_message_ids`` drops the random message ids from an output's
+dict before it is compared with a fixture; ``expect_post`` registers one answer on a ``responses.RequestsMock`` that
 only matches a POST whose JSON body equals the expected request and whose
 headers include the expected ones. Plain functions, imported by the test
 modules in this folder as ``from wire import ...`` (pytest puts the folder on
@@ -23,6 +24,23 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 def load_fixture(provider: str, name: str) -> Any:
     """The JSON in ``tests/fixtures/<provider>/<name>`` (``name`` includes ``.json``)."""
     return json.loads((FIXTURES / provider / name).read_text(encoding="utf-8"))
+
+
+def without_message_ids(data: Any) -> Any:
+    """``data`` with the ``id`` of every message (a dict with a ``role``) left out.
+
+    Message ids are random (made when a message is), so expected outputs in
+    fixtures leave them out; tool call ids, which the API sends, stay.
+    """
+    if isinstance(data, list):
+        return [without_message_ids(item) for item in data]
+    if isinstance(data, dict):
+        return {
+            key: without_message_ids(value)
+            for key, value in data.items()
+            if not (key == "id" and "role" in data)
+        }
+    return data
 
 
 def expect_post(

@@ -210,7 +210,7 @@ class AnthropicAPI(RestAPI):
         model_name: str,
         base_url: Optional[str] = None,
         api_key: Optional[str] = None,
-        config: GenerateConfig = GenerateConfig(),
+        config: Optional[GenerateConfig] = None,
         anthropic_version: str = API_VERSION,
         betas: Optional[Sequence[str]] = None,
         thinking: Optional[str] = None,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, Dict, List, Optional
 
@@ -31,7 +32,7 @@ from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first
 from .._rest import HttpRequest, RestAPI, json_or_none
 from . import _sigv4
-from ._credentials import load_credentials, resolve_region
+from ._credentials import Credentials, load_credentials, resolve_region
 from ._request import converse_body
 from ._response import bedrock_error, output_from
 
@@ -66,9 +67,14 @@ class BedrockAPI(RestAPI):
             ``additionalModelRequestFields`` with every request.
         clock: returns the signing time (tests pin it).
 
+    Credentials and region are looked up at the first call (as Inspect
+    does), so ``get_model`` never fails for want of them.
+
     Raises:
-        MissingAPIKeyError: no AWS credentials and no Bedrock API key.
-        ConfigError: no region configured, or an unreadable ~/.aws file.
+        MissingAPIKeyError: at the first call: no AWS credentials and no
+            Bedrock API key.
+        ConfigError: at the first call: no region configured, or an
+            unreadable ~/.aws file.
     """
 
     env_vars: ClassVar[Dict[str, str]] = {
@@ -87,7 +93,7 @@ class BedrockAPI(RestAPI):
         model_name: str,
         base_url: Optional[str] = None,
         api_key: Optional[str] = None,
-        config: GenerateConfig = GenerateConfig(),
+        config: Optional[GenerateConfig] = None,
         region: Optional[str] = None,
         additional_model_request_fields: Optional[Dict[str, Any]] = None,
         clock: Optional[Callable[[], datetime]] = None,
@@ -100,28 +106,64 @@ class BedrockAPI(RestAPI):
             api_key_vars=[BEARER_VAR],
             config=config,
         )
-        home = os.path.expanduser("~")
-        try:
-            self.credentials = None if self.api_key else load_credentials(os.environ, home)
-            self.region = region or resolve_region(os.environ, home)
-        except ValueError as exc:
-            raise ConfigError(f"bedrock: {exc}") from None
-        if self.api_key is None and self.credentials is None:
-            error = MissingAPIKeyError("bedrock", [*CREDENTIAL_VARS, BEARER_VAR])
-            error.args = (
-                "bedrock: no AWS credentials found. Set $AWS_ACCESS_KEY_ID and "
-                "$AWS_SECRET_ACCESS_KEY (and $AWS_SESSION_TOKEN for temporary credentials), "
-                "or a profile in ~/.aws/credentials ($AWS_PROFILE picks one), or a Bedrock "
-                f"API key in ${BEARER_VAR}.",
-            )
-            raise error
-        if not self.region:
-            raise ConfigError(
-                "bedrock: no AWS region. Set $AWS_REGION (or $AWS_DEFAULT_REGION), add "
-                "region = ... to your profile in ~/.aws/config, or pass region= to get_model()."
-            )
+        self._region = region
+        self._credentials: Optional[Credentials] = None
+        self._resolved = False
+        self._resolve_lock = threading.Lock()
         self.additional_model_request_fields = dict(additional_model_request_fields or {})
         self._clock = clock or _utc_now
+
+    @property
+    def credentials(self) -> Optional[Credentials]:
+        """The AWS credentials requests are signed with (``None`` with an API key).
+
+        Looked up on first use (the first call), not in ``get_model``, as
+        Inspect does, so a model can be made before credentials exist.
+        """
+        self._resolve()
+        return self._credentials
+
+    @property
+    def region(self) -> Optional[str]:
+        """The AWS region: ``region=``, else from the environment and ~/.aws (on first use)."""
+        if self._region is None:
+            self._resolve()
+        return self._region
+
+    def _resolve(self) -> None:
+        """Find the credentials and region, once.
+
+        Raises:
+            MissingAPIKeyError: no AWS credentials and no Bedrock API key.
+            ConfigError: no region configured, or an unreadable ~/.aws file.
+        """
+        if self._resolved:
+            return
+        with self._resolve_lock:
+            if self._resolved:
+                return
+            home = os.path.expanduser("~")
+            try:
+                credentials = None if self.api_key else load_credentials(os.environ, home)
+                region = self._region or resolve_region(os.environ, home)
+            except ValueError as exc:
+                raise ConfigError(f"bedrock: {exc}") from None
+            if self.api_key is None and credentials is None:
+                error = MissingAPIKeyError("bedrock", [*CREDENTIAL_VARS, BEARER_VAR])
+                error.args = (
+                    "bedrock: no AWS credentials found. Set $AWS_ACCESS_KEY_ID and "
+                    "$AWS_SECRET_ACCESS_KEY (and $AWS_SESSION_TOKEN for temporary "
+                    "credentials), or a profile in ~/.aws/credentials ($AWS_PROFILE picks "
+                    f"one), or a Bedrock API key in ${BEARER_VAR}.",
+                )
+                raise error
+            if not region:
+                raise ConfigError(
+                    "bedrock: no AWS region. Set $AWS_REGION (or $AWS_DEFAULT_REGION), add "
+                    "region = ... to your profile in ~/.aws/config, or pass region= to "
+                    "get_model()."
+                )
+            self._credentials, self._region, self._resolved = credentials, region, True
 
     @property
     def url(self) -> str:

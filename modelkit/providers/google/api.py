@@ -59,7 +59,7 @@ class GoogleAPI(RestAPI):
         model_name: str,
         base_url: Optional[str] = None,
         api_key: Optional[str] = None,
-        config: GenerateConfig = GenerateConfig(),
+        config: Optional[GenerateConfig] = None,
         api_version: str = "v1beta",
     ) -> None:
         super().__init__(

@@ -216,7 +216,7 @@ class MistralAPI(RestAPI):
         model_name: str,
         base_url: Optional[str] = None,
         api_key: Optional[str] = None,
-        config: GenerateConfig = GenerateConfig(),
+        config: Optional[GenerateConfig] = None,
     ) -> None:
         super().__init__(
             model_name,

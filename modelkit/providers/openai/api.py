@@ -161,7 +161,7 @@ class OpenAIAPI(RestAPI):
         model_name: str,
         base_url: Optional[str] = None,
         api_key: Optional[str] = None,
-        config: GenerateConfig = GenerateConfig(),
+        config: Optional[GenerateConfig] = None,
         organization: Optional[str] = None,
         project: Optional[str] = None,
         responses_api: Optional[bool] = None,
@@ -331,7 +331,7 @@ class AzureOpenAIAPI(OpenAIAPI):
         model_name: str,
         base_url: Optional[str] = None,
         api_key: Optional[str] = None,
-        config: GenerateConfig = GenerateConfig(),
+        config: Optional[GenerateConfig] = None,
         api_version: Optional[str] = None,
         responses_api: Optional[bool] = None,
     ) -> None:

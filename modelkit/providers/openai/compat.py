@@ -194,7 +194,7 @@ class OpenAICompatibleAPI(OpenAIAPI):
         model_name: str,
         base_url: Optional[str] = None,
         api_key: Optional[str] = None,
-        config: GenerateConfig = GenerateConfig(),
+        config: Optional[GenerateConfig] = None,
     ) -> None:
         self._setup(self.preset, model_name, base_url, api_key, config)
 
@@ -204,7 +204,7 @@ class OpenAICompatibleAPI(OpenAIAPI):
         model_name: str,
         base_url: Optional[str],
         api_key: Optional[str],
-        config: GenerateConfig,
+        config: Optional[GenerateConfig],
     ) -> None:
         self.settings = preset
         url = base_url or env_first(*preset.base_url_vars) or preset.base_url
@@ -289,7 +289,7 @@ class GenericOpenAIAPI(OpenAICompatibleAPI):
         model_name: str,
         base_url: Optional[str] = None,
         api_key: Optional[str] = None,
-        config: GenerateConfig = GenerateConfig(),
+        config: Optional[GenerateConfig] = None,
     ) -> None:
         service, sep, model = model_name.partition("/")
         if not sep or not service or not model:
