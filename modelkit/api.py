@@ -15,7 +15,7 @@ import abc
 import importlib
 import os
 import threading
-from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple, Type, Union
 
 from ._redact import redact_url
 from .config import GenerateConfig
@@ -79,6 +79,13 @@ class ModelAPI(abc.ABC):
     requires_api_key: bool = False
     """Raise ``MissingAPIKeyError`` at construction when no key is found."""
 
+    model_args: Dict[str, Any] = {}
+    """The provider-specific arguments ``get_model`` passed (set by it; never mutated)."""
+
+    cache_ignores: ClassVar[FrozenSet[str]] = frozenset()
+    """Names of model arguments that never change an answer (an organization,
+    a region, a clock); every other model argument is part of the cache key."""
+
     env_vars: ClassVar[Dict[str, str]] = {}
     """Environment variables the provider reads, each with what it is for
     (``modelkit providers`` lists them)."""
@@ -134,6 +141,10 @@ class ModelAPI(abc.ABC):
     def max_connections(self) -> int:
         """The default limit on requests in flight at once."""
         return 10
+
+    def cache_args(self) -> Dict[str, Any]:
+        """The model arguments that change the answer, for the response cache key."""
+        return {k: v for k, v in self.model_args.items() if k not in self.cache_ignores}
 
     def connection_key(self) -> str:
         """Models sharing this key share one connection limit.

@@ -464,6 +464,7 @@ def _build(provider: str, name: str, recipe: ModelRecipe) -> Model:
         if "argument" not in str(exc):
             raise
         raise ConfigError(f"{provider}: bad model argument: {exc}") from exc
+    api.model_args = dict(recipe.model_args)  # the cache keys on those that change answers
     model = Model(api, recipe.config)
     model.recipe = recipe
     return model

@@ -7,6 +7,10 @@ set up. A corrupt file is moved aside with a ``CacheWarning`` and recreated;
 a location that cannot be written disables that database with one
 ``CacheWarning``; any other sqlite failure becomes a ``CacheError``.
 Connections inherited across ``fork`` are abandoned, never used or closed.
+
+A database that another user could have written, or that is reached
+through a symbolic link, is never opened: it is disabled
+database is disabled with a ``CacheWarning`` (``_trust``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Callable, Dict, List, Optional, Set, Tuple, TypeVar
 from ..errors import CacheError
 from ._key import CORRUPT_MARK, DB_NAME
 from ._policy import CacheWarning
+from ._trust import Untrusted, check_trusted, nofollow_uri
 
 T = TypeVar("T")
 
@@ -131,6 +136,7 @@ def _connection(db: Path, create: bool) -> Optional[sqlite3.Connection]:
         del conns[name]
         held.conn.close()
     try:
+        check_trusted(db)  # before creating anything: never through a planted link
         if not db.exists():
             if not create:
                 return None
@@ -139,12 +145,18 @@ def _connection(db: Path, create: bool) -> Optional[sqlite3.Connection]:
         inodes: Dict[str, Tuple[int, int]] = getattr(_local, "inodes", None) or {}
         inodes[name] = _inode(db)
         _local.inodes = inodes
+    except Untrusted as exc:
+        raise _Unusable(str(exc)) from exc
     except OSError as exc:
         raise _Unusable(f"{type(exc).__name__}: {exc}") from exc
     # check_same_thread=False only so that a finished thread's connection can be
     # closed wherever its locals are dropped; it is used by its own thread alone.
     conn = sqlite3.connect(
-        name, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+        nofollow_uri(db),
+        timeout=BUSY_TIMEOUT,
+        isolation_level=None,
+        check_same_thread=False,
+        uri=True,
     )
     try:
         _initialise(conn, db)
@@ -212,7 +224,7 @@ def _create_file(db: Path) -> None:
     sqlite gives the ``-wal`` and ``-shm`` files the database file's mode.
     """
     try:
-        fd = os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except FileExistsError:
         return
     os.close(fd)

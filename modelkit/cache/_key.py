@@ -3,7 +3,9 @@
 ``request_key`` hashes (sha256) a canonical JSON document of everything
 that changes a model's answer: provider, model name, base URL, the
 normalised messages, tools, tool choice, the config fields that affect
-output, the epoch and the policy's scopes. ``cache_path`` finds the cache
+output, the model arguments that do (``ModelAPI.cache_args``: Anthropic's
+``thinking``/``betas``, Bedrock's ``additional_model_request_fields``...),
+the epoch and the policy's scopes. Never the API key. ``cache_path`` finds the cache
 root (from the environment, at call time) and ``model_dir`` turns a model
 name (``"openai/gpt-4o"``) into a relative directory that cannot escape it.
 Nothing here touches the file system.
@@ -30,7 +32,7 @@ DB_NAME = "cache.sqlite3"
 CORRUPT_MARK = ".corrupt-"
 """Infix of a corrupt database moved aside: ``cache.sqlite3.corrupt-<time>-<pid>``."""
 
-KEY_VERSION = 1
+KEY_VERSION = 2
 """Bumped whenever the key document changes shape, so old entries simply miss."""
 
 IGNORED_CONFIG = frozenset({"max_retries", "timeout", "max_connections", "cache"})
@@ -46,6 +48,7 @@ def key_document(
     request: GenerateRequest,
     epoch: Optional[int],
     scopes: Mapping[str, Any],
+    model_args: Optional[Mapping[str, Any]] = None,
 ) -> Dict[str, Any]:
     """The JSON-ready document whose hash is the cache key.
 
@@ -56,6 +59,7 @@ def key_document(
         request: the normalised request.
         epoch: the epoch, or ``None`` when the key ignores it.
         scopes: the policy's extra key values.
+        model_args: the provider arguments that change the answer.
     """
     config = {k: v for k, v in request.config.to_dict().items() if k not in IGNORED_CONFIG}
     return {
@@ -69,6 +73,7 @@ def key_document(
         "config": config,
         "epoch": epoch,
         "scopes": dict(scopes),
+        "args": dict(model_args or {}),
     }
 
 

@@ -109,7 +109,7 @@ def _locate(
 ) -> Optional[Tuple[Path, bytes]]:
     epoch = current_epoch() if policy.per_epoch else None
     document = key_document(
-        api.provider, api.model_name, api.base_url, request, epoch, policy.scopes
+        api.provider, api.model_name, api.base_url, request, epoch, policy.scopes, api.cache_args()
     )
     try:
         key = request_key(document)

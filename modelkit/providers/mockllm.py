@@ -37,6 +37,8 @@ class MockLLM(ModelAPI):
             strings, or a callable returning one per call.
     """
 
+    cache_ignores = frozenset({"custom_outputs"})  # a script, keyed by its input as usual
+
     def __init__(
         self,
         model_name: str,

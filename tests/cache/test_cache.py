@@ -233,9 +233,11 @@ def test_key_is_stable_and_documented() -> None:
     """A golden key: if this changes, bump ``_cache_key.KEY_VERSION``."""
     model, _ = mock()
     request = model.prepare("hello", config=GenerateConfig(temperature=0.0, timeout=3))
-    document = _cache_key.key_document("mockllm", "model", None, request, None, {})
+    document = _cache_key.key_document(
+        "mockllm", "model", None, request, None, {}, {"thinking": "adaptive"}
+    )
     assert document == {
-        "v": 1,
+        "v": 2,
         "provider": "mockllm",
         "model": "model",
         "base_url": None,
@@ -245,9 +247,10 @@ def test_key_is_stable_and_documented() -> None:
         "config": {"temperature": 0.0},
         "epoch": None,
         "scopes": {},
+        "args": {"thinking": "adaptive"},
     }
     key = _cache_key.request_key(document)
-    assert key.hex() == "644f1afa3911d5b3b929b95a292d4058b38928043794134ed4cde64c96b65dbc"
+    assert key.hex() == "b104d6c18b26f86767bdaa37b89205652325b2289f0dd4a567710afbd7657558"
 
 
 # --- expiry ------------------------------------------------------------------------

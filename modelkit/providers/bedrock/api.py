@@ -77,6 +77,7 @@ class BedrockAPI(RestAPI):
             unreadable ~/.aws file.
     """
 
+    cache_ignores = frozenset({"region", "clock"})  # one model answers alike everywhere
     env_vars: ClassVar[Dict[str, str]] = {
         "AWS_ACCESS_KEY_ID": "AWS access key id (with AWS_SECRET_ACCESS_KEY)",
         "AWS_SECRET_ACCESS_KEY": "AWS secret access key",

@@ -141,6 +141,7 @@ class OpenAIAPI(RestAPI):
     """
 
     requires_api_key = True
+    cache_ignores = frozenset({"organization", "project"})  # billing, not answers
     env_vars = {
         "OPENAI_API_KEY": "API key (required)",
         "OPENAI_BASE_URL": f"API root (default {DEFAULT_BASE_URL})",
