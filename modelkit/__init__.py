@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from ._engine.fleet import LimitsWarning
     from ._media_guard import set_media_policy
     from .api import ModelAPI, modelapi
     from .cache import (
@@ -91,6 +92,7 @@ if TYPE_CHECKING:
     from .tools._loop import GenerateLoopResult
 
 _EXPORTS: Dict[str, Tuple[str, ...]] = {
+    "_engine.fleet": ("LimitsWarning",),
     "_media_guard": ("set_media_policy",),
     "api": (
         "ModelAPI",
@@ -198,6 +200,7 @@ __all__ = [
     "GenerateConfig",
     "GenerateConfigArgs",
     "GenerateLoopResult",
+    "LimitsWarning",
     "Logprob",
     "Logprobs",
     "MissingAPIKeyError",

@@ -31,6 +31,8 @@ class GenerateConfigArgs(TypedDict, total=False):
     max_retries: Optional[int]
     timeout: Optional[float]
     max_connections: Optional[int]
+    requests_per_minute: Optional[int]
+    tokens_per_minute: Optional[int]
     system_message: Optional[str]
     max_tokens: Optional[int]
     top_p: Optional[float]
@@ -160,7 +162,12 @@ class GenerateConfig(Serializable):
         max_retries: retries after the first attempt (default 5).
         timeout: seconds the whole call may take, retries and waits included.
         max_connections: requests in flight at once to this API (default:
-            the provider's).
+            the provider's); across a fleet with ``$MODELKIT_LIMITS_URL``.
+        requests_per_minute: the most requests sent to this API a minute,
+            retries included (client-side; across a fleet with
+            ``$MODELKIT_LIMITS_URL``).
+        tokens_per_minute: the most tokens (as responses report them) this
+            API may use a minute; a call waits while the minute's budget is spent.
         system_message: a system message put before the input's messages.
         max_tokens: the most tokens to generate (default: the model's).
         top_p: nucleus sampling mass, 0 to 1.
@@ -189,6 +196,12 @@ class GenerateConfig(Serializable):
     max_retries: Optional[int] = attrs.field(default=None, validator=_number(0, None, integer=True))
     timeout: Optional[float] = attrs.field(default=None, validator=_positive)
     max_connections: Optional[int] = attrs.field(
+        default=None, validator=_number(1, None, integer=True)
+    )
+    requests_per_minute: Optional[int] = attrs.field(
+        default=None, validator=_number(1, None, integer=True)
+    )
+    tokens_per_minute: Optional[int] = attrs.field(
         default=None, validator=_number(1, None, integer=True)
     )
     system_message: Optional[str] = None

@@ -8,7 +8,7 @@ the response cache under its own temporary directory and with
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from typing import Iterator, List
 
 import pytest
 from loopback import LoopbackServer
@@ -29,6 +29,17 @@ _CLEARED_NAMES = (
     "MODELKIT_CACHE_CLAIM_SECONDS",
     "MODELKIT_LEASE_SECONDS",
 )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    """Tests marked ``fleet`` (worker processes, a Dask cluster) run only in
+    ``make test-fleet`` (``MODELKIT_FLEET=1``), keeping ``make test`` fast."""
+    if os.environ.get("MODELKIT_FLEET") == "1":
+        return
+    skip = pytest.mark.skip(reason="fleet test: run `make test-fleet` (MODELKIT_FLEET=1)")
+    for item in items:
+        if item.get_closest_marker("fleet") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,15 @@ from modelkit import ConfigError, GenerateConfig
 from modelkit.config import FIELDS
 
 
-def test_every_field_defaults_to_none() -> None:
+def test_every_field_defaults_to_none_and_is_a_typed_argument() -> None:
+    from modelkit.config import GenerateConfigArgs
+
     config = GenerateConfig()
-    assert len(FIELDS) >= 24
+    assert len(FIELDS) >= 25
     assert all(getattr(config, name) is None for name in FIELDS)
+    assert set(GenerateConfigArgs.__annotations__) == set(FIELDS)
+    documented = GenerateConfig.__doc__ or ""
+    assert [name for name in FIELDS if f"{name}:" not in documented] == []
 
 
 @pytest.mark.parametrize(
@@ -31,6 +36,8 @@ def test_every_field_defaults_to_none() -> None:
         ("max_tokens", 0, "max_tokens must be >= 1"),
         ("num_choices", 0, "num_choices must be >= 1"),
         ("max_connections", 0, "max_connections must be >= 1"),
+        ("requests_per_minute", 0, "requests_per_minute must be >= 1"),
+        ("tokens_per_minute", 2.5, "tokens_per_minute must be an integer"),
         ("max_retries", -1, "max_retries must be >= 0"),
         ("max_retries", True, "max_retries must be an integer"),
         ("timeout", 0, "timeout must be a number > 0"),

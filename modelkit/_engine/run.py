@@ -1,7 +1,8 @@
 """The engine: runs one normalised request within limits, with retries and a deadline.
 
-``run_request`` takes a slot of the API's connection limit (``limits``),
-then calls the provider until it answers, an error is not worth retrying,
+``run_request`` takes a slot of the API's connection limit (``limits``)
+and passes the fleet gate (``fleet``: a lease of a fleet-wide limit, and the
+request and token budgets before and after each attempt), then calls the provider until it answers, an error is not worth retrying,
 ``max_retries`` is used up or ``config.timeout`` would pass (``retry``).
 Each attempt gets the time that remains as its ``config.timeout``, and the
 HTTP client cuts a request off when that runs out. On success the output
@@ -21,6 +22,7 @@ import attrs
 
 from ..errors import APIError, APITimeoutError
 from ..output import ModelCall, ModelOutput
+from .fleet import Gate, gate_for
 from .limits import limit_for
 from .pool import resolve
 from .retry import DEFAULT_MAX_RETRIES, Retrying, as_quota_error, is_quota
@@ -54,15 +56,19 @@ def run_request(
     retrying = retrying or _DEFAULT_RETRYING
     config = request.config
     size = config.max_connections or api.max_connections()
-    limit = limit_for(api.connection_key(), size)
+    key = api.connection_key()
+    limit = limit_for(key, size)
     limit.acquire(size)
     try:
-        return _attempts(api, request, retrying)
+        with gate_for(key, size, config) as gate:
+            return _attempts(api, request, retrying, gate)
     finally:
         limit.release()
 
 
-def _attempts(api: ModelAPI, request: GenerateRequest, retrying: Retrying) -> ModelOutput:
+def _attempts(
+    api: ModelAPI, request: GenerateRequest, retrying: Retrying, gate: Gate
+) -> ModelOutput:
     config, clock = request.config, retrying.clock
     max_retries = DEFAULT_MAX_RETRIES if config.max_retries is None else config.max_retries
     start = clock()
@@ -76,10 +82,12 @@ def _attempts(api: ModelAPI, request: GenerateRequest, retrying: Retrying) -> Mo
         attempt_config = (
             config if remaining is None else attrs.evolve(config, timeout=max(remaining, 0.001))
         )
+        gate.before_request()
         output, call = _attempt(api, request, attempt_config)
         if call is not None and http_logger.level and http_logger.level <= logging.DEBUG:
             http_logger.debug("%s %s", api.provider, json.dumps(call.to_dict(), default=repr))
         if isinstance(output, ModelOutput):
+            gate.after_response(output)
             elapsed = clock() - start
             output.time = elapsed
             output.call = call

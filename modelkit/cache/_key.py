@@ -35,7 +35,16 @@ CORRUPT_MARK = ".corrupt-"
 KEY_VERSION = 2
 """Bumped whenever the key document changes shape, so old entries simply miss."""
 
-IGNORED_CONFIG = frozenset({"max_retries", "timeout", "max_connections", "cache"})
+IGNORED_CONFIG = frozenset(
+    {
+        "max_retries",
+        "timeout",
+        "max_connections",
+        "cache",
+        "requests_per_minute",
+        "tokens_per_minute",
+    }
+)
 """Config fields that change how a call is made, never what it answers."""
 
 _SAFE = frozenset(string.ascii_letters + string.digits + "._-+@=,")
