@@ -196,6 +196,10 @@ class ModelAPI(abc.ABC):
         """Assistant messages sent back may carry their reasoning."""
         return False
 
+    def batch_client(self) -> Any:
+        """This provider's batch-API client (a ``modelkit.batch.BatchClient``), or ``None``."""
+        return None
+
 
 def check_base_url(base_url: Optional[str]) -> Optional[str]:
     """``base_url`` when it is ``None`` or an ``http(s)://`` URL with a host.

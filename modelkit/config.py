@@ -19,7 +19,7 @@ import attrs
 from ._serde import Serializable
 from .errors import ConfigError
 
-__all__ = ["GenerateConfig", "GenerateConfigArgs", "ReasoningEffort"]
+__all__ = ["BatchConfig", "GenerateConfig", "GenerateConfigArgs", "ReasoningEffort"]
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 REASONING_EFFORTS = ("minimal", "low", "medium", "high")
@@ -54,6 +54,7 @@ class GenerateConfigArgs(TypedDict, total=False):
     reasoning_effort: Optional[ReasoningEffort]
     reasoning_history: Optional[bool]
     cache: Any
+    batch: Union[bool, int, BatchConfig, None]
 
 
 def _finite(name: str, value: Any) -> None:
@@ -155,6 +156,45 @@ def _logit_bias_keys(value: Any) -> Any:
 
 
 @attrs.define(kw_only=True)
+class BatchConfig(Serializable):
+    """How ``generate_many`` uses a provider's batch API (``GenerateConfig.batch``).
+
+    Args:
+        size: the most requests in one provider batch (default: the API's
+            own limit); larger jobs are split into several batches.
+        tick: seconds between the first status checks (default 15); the
+            interval grows by half each check, up to ``max_tick``.
+        max_tick: the longest wait between status checks (default 300).
+        deadline: seconds to wait for the batches to finish (default: the
+            config's ``timeout``, else no limit); when it passes,
+            ``generate_many`` raises ``BatchTimeoutError`` carrying the handle.
+        max_consecutive_check_failures: status checks in a row that may fail
+            (connection errors, 5xx, 429) before waiting gives up (default 10).
+    """
+
+    size: Optional[int] = attrs.field(default=None, validator=_number(1, None, integer=True))
+    tick: Optional[float] = attrs.field(default=None, validator=_positive)
+    max_tick: Optional[float] = attrs.field(default=None, validator=_positive)
+    deadline: Optional[float] = attrs.field(default=None, validator=_positive)
+    max_consecutive_check_failures: Optional[int] = attrs.field(
+        default=None, validator=_number(1, None, integer=True)
+    )
+
+
+def _batch(value: Any) -> Any:
+    """``True``, a batch size, a dict or a ``BatchConfig`` -> ``BatchConfig``; ``False`` stays."""
+    if value is None or value is False or isinstance(value, BatchConfig):
+        return value
+    if value is True:
+        return BatchConfig()
+    if isinstance(value, int):
+        return BatchConfig(size=value)
+    if isinstance(value, Mapping):
+        return BatchConfig.from_dict(value)
+    raise ConfigError(f"batch must be True, False, a batch size or a BatchConfig, got {value!r}")
+
+
+@attrs.define(kw_only=True)
 class GenerateConfig(Serializable):
     """Options for one generation; ``None`` everywhere means "use the default".
 
@@ -191,6 +231,8 @@ class GenerateConfig(Serializable):
         reasoning_history: send earlier reasoning back to the model.
         cache: ``True`` or a ``CachePolicy``: the response cache policy used
             when ``generate`` is not given ``cache=`` (``False``: no cache).
+        batch: send ``generate_many``'s inputs through the provider's batch
+            API: ``True``, a batch size, or a ``BatchConfig``.
     """
 
     max_retries: Optional[int] = attrs.field(default=None, validator=_number(0, None, integer=True))
@@ -233,6 +275,7 @@ class GenerateConfig(Serializable):
     )
     reasoning_history: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
     cache: Any = attrs.field(default=None, validator=_cache_policy)
+    batch: Union[bool, BatchConfig, None] = attrs.field(default=None, converter=_batch)
 
     def __attrs_post_init__(self) -> None:
         # Every field, whatever its own validator checks: a non-finite number

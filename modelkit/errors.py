@@ -16,6 +16,9 @@ the builtin it resembles, so ``except ValueError`` still works::
           AuthenticationError         401 / 403
         ResponseFormatError(ValueError) an answer modelkit cannot parse
       CacheError(OSError)             the cache cannot recover by itself
+      BatchError                      a provider batch cannot be collected (``handle``)
+        BatchNotDoneError             collected before its batches ended
+        BatchTimeoutError(TimeoutError) waiting for them passed the deadline
 
 Messages never carry an API key: providers build them from the API's own
 error text, and ``APIError`` shortens long bodies.
@@ -31,6 +34,9 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchError",
+    "BatchNotDoneError",
+    "BatchTimeoutError",
     "CacheError",
     "ConfigError",
     "MissingAPIKeyError",
@@ -163,6 +169,29 @@ class ResponseFormatError(APIError, ValueError):
 
 class CacheError(ModelkitError, OSError):
     """The response cache failed in a way it cannot recover from."""
+
+
+class BatchError(ModelkitError):
+    """A provider batch job cannot be collected; ``handle`` is the job's handle.
+
+    The batches keep running on the provider's side: collect them later
+    with ``model.batch_collect(error.handle)``.
+    """
+
+    def __init__(self, message: str, handle: Any = None) -> None:
+        super().__init__(message)
+        self.handle = handle
+
+    def __reduce__(self) -> Any:
+        return (type(self), (str(self), self.handle))
+
+
+class BatchNotDoneError(BatchError):
+    """The batches have not ended yet (``batch_collect(handle, wait=False)``)."""
+
+
+class BatchTimeoutError(BatchError, TimeoutError):
+    """The batches did not end before the deadline (``BatchConfig.deadline`` or ``timeout``)."""
 
 
 QUOTA_CODES = frozenset({"insufficient_quota", "enforced_spend_limit_reached", "billing_error"})

@@ -28,18 +28,20 @@ from typing import (
 
 from ._prepare import GenerateRequest, ModelInput, ToolsInput, prepare_request
 from .api import ModelAPI, resolve_provider
-from .config import GenerateConfig, GenerateConfigArgs
+from .config import BatchConfig, GenerateConfig, GenerateConfigArgs
 from .errors import ConfigError
 from .messages import ChatMessage
 from .output import ModelOutput, ModelUsage
 from .tools._types import ToolChoice
 
 if TYPE_CHECKING:
+    from .batch import BatchHandle, BatchStatus
     from .tools._loop import GenerateLoopResult
 
 __all__ = ["GenerateRequest", "Model", "ModelInput", "ModelRecipe", "ToolsInput", "get_model"]
 
 ConfigInput = Union[GenerateConfig, GenerateConfigArgs, None]
+HandleInput = Union["BatchHandle", str, Dict[str, Any]]
 
 _MODEL_VARS = ("MODELKIT_MODEL", "INSPECT_EVAL_MODEL")
 
@@ -229,6 +231,12 @@ class Model:
             cache: as for ``generate``.
             return_exceptions: put a failed input's exception in its slot
                 instead of raising it.
+
+        With ``GenerateConfig.batch`` set, the inputs go through the
+        provider's batch API instead (see ``batch_submit``): this blocks,
+        polling, until the batches end (or ``BatchConfig.deadline`` /
+        ``timeout`` passes: ``BatchTimeoutError``, whose ``handle`` collects
+        them later).
             progress: called as ``progress(done, total)`` after each input.
             max_workers: threads to use (default: the connection limit).
 
@@ -241,8 +249,12 @@ class Model:
         """
         from ._engine.many import generate_many
 
+        merged = self.config.merge(config)
+        if merged.batch:
+            return self._generate_batch(
+                inputs, tools, tool_choice, config, cache, return_exceptions, progress
+            )
         if max_workers is None:
-            merged = self.config.merge(config)
             max_workers = merged.max_connections or self.api.max_connections()
 
         def generate(input: ModelInput) -> ModelOutput:
@@ -255,6 +267,123 @@ class Model:
             return_exceptions=return_exceptions,
             progress=progress,
         )
+
+    # --- provider batch APIs ---------------------------------------------------
+
+    def batch_submit(
+        self,
+        inputs: Iterable[ModelInput],
+        tools: ToolsInput = (),
+        tool_choice: Optional[ToolChoice] = None,
+        config: ConfigInput = None,
+        cache: Any = False,
+    ) -> BatchHandle:
+        """Send ``inputs`` through the provider's batch API and return at once.
+
+        The handle is small and serialisable (``handle.to_json()``); any
+        process can pass it (or its JSON) to ``batch_status`` /
+        ``batch_collect`` later. Inputs are read one at a time; cache hits
+        are not sent; large jobs are split by the API's limits (and by
+        ``BatchConfig.size``).
+
+        Raises:
+            ConfigError: the provider has no batch API, or an input is invalid.
+            APIError: the API refused a batch.
+        """
+        from .batch import _run
+        from .cache._policy import policy_for
+
+        merged = self.config.merge(config)
+        size = merged.batch.size if isinstance(merged.batch, BatchConfig) else None
+        client = _run.client_for(self.api)
+        requests = (self.prepare(item, tools, tool_choice, config) for item in inputs)
+        return _run.submit(self.api, client, requests, policy=policy_for(cache), size=size)
+
+    def batch_status(self, handle: HandleInput) -> BatchStatus:
+        """Where a submitted job is: state and counts (one request per batch)."""
+        from .batch import _run
+
+        job = self._handle(handle)
+        return _run.status(_run.client_for(self.api), job)
+
+    def batch_collect(
+        self,
+        handle: HandleInput,
+        *,
+        wait: bool = True,
+        config: ConfigInput = None,
+        progress: Optional[Callable[[int, int], Any]] = None,
+    ) -> List[Any]:
+        """The outputs of a submitted job, in input order.
+
+        Each slot is a ``ModelOutput`` or the exception for that input (as
+        ``generate_many(..., return_exceptions=True)`` returns them).
+
+        Args:
+            handle: from ``batch_submit`` (or its JSON text / dict).
+            wait: poll until the batches end; with ``False``, raise
+                ``BatchNotDoneError`` if they have not.
+            config: read for ``batch`` (poll interval, deadline) and ``timeout``.
+            progress: called as ``progress(done, total)`` while waiting.
+
+        Raises:
+            BatchNotDoneError: ``wait=False`` and the batches are still running.
+            BatchTimeoutError: the deadline passed while waiting.
+        """
+        from .batch import _run
+
+        job = self._handle(handle)
+        client = _run.client_for(self.api)
+        merged = self.config.merge(config)
+        if wait:
+            batch = merged.batch if isinstance(merged.batch, BatchConfig) else None
+            final = _run.wait(client, job, batch, deadline=merged.timeout, progress=progress)
+        else:
+            final = _run.status(client, job)
+        outputs = _run.collect(self.api, client, job, final)
+        for output in outputs:
+            if isinstance(output, ModelOutput):
+                self.add_usage(output.usage)
+        return outputs
+
+    def batch_cancel(self, handle: HandleInput) -> BatchStatus:
+        """Cancel a submitted job's unfinished batches; the status after asking."""
+        from .batch import _run
+
+        job = self._handle(handle)
+        return _run.cancel(_run.client_for(self.api), job)
+
+    def _handle(self, handle: HandleInput) -> BatchHandle:
+        from .batch import BatchHandle
+
+        if isinstance(handle, str):
+            handle = BatchHandle.from_json(handle)
+        elif isinstance(handle, dict):
+            handle = BatchHandle.from_dict(handle)
+        if (handle.provider, handle.model) != (self.api.provider, self.api.model_name):
+            raise ConfigError(
+                f"this handle is for {handle.provider}/{handle.model}, not {self}; "
+                f"collect it with get_model({handle.provider + '/' + handle.model!r})"
+            )
+        return handle
+
+    def _generate_batch(
+        self,
+        inputs: Iterable[ModelInput],
+        tools: ToolsInput,
+        tool_choice: Optional[ToolChoice],
+        config: ConfigInput,
+        cache: Any,
+        return_exceptions: bool,
+        progress: Optional[Callable[[int, int], Any]],
+    ) -> List[Any]:
+        handle = self.batch_submit(inputs, tools, tool_choice, config, cache)
+        outputs = self.batch_collect(handle, config=config, progress=progress)
+        if not return_exceptions:
+            for output in outputs:
+                if isinstance(output, Exception):
+                    raise output
+        return outputs
 
     def generate_loop(
         self,

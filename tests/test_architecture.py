@@ -42,6 +42,7 @@ LAYERS: List[Tuple[str, ...]] = [
     ("modelkit._engine",),
     ("modelkit.cache",),
     ("modelkit.tools._results", "modelkit.tools._execute", "modelkit.tools._loop"),
+    ("modelkit.batch",),
     ("modelkit.providers",),
     ("modelkit.model",),
     ("modelkit.cli", "modelkit.__main__", "modelkit.__init__"),

@@ -231,7 +231,19 @@ class HttpClient:
         timeout: Optional[float] = None,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     ) -> HttpResponse:
-        """POST ``data`` and read the whole response within ``timeout`` seconds.
+        """POST ``data`` and read the whole response (see :meth:`request`)."""
+        return self.request("POST", url, data, headers, timeout, connect_timeout)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        data: Optional[bytes],
+        headers: Mapping[str, str],
+        timeout: Optional[float] = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    ) -> HttpResponse:
+        """Send ``method`` with ``data`` and read the whole response within ``timeout`` seconds.
 
         The request is cut off when ``timeout`` (default
         ``DEFAULT_READ_TIMEOUT``) runs out, however slowly the server sends.
@@ -249,7 +261,8 @@ class HttpClient:
         alarm = watchdog().schedule(budget, cutoff.fire)
         _current.cutoff = cutoff
         try:
-            response = session.post(
+            response = session.request(
+                method,
                 url,
                 data=data,
                 headers=headers,

@@ -43,6 +43,7 @@ IGNORED_CONFIG = frozenset(
         "cache",
         "requests_per_minute",
         "tokens_per_minute",
+        "batch",
     }
 )
 """Config fields that change how a call is made, never what it answers."""

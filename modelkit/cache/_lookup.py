@@ -1,6 +1,9 @@
 """Looking a request up in the response cache, and storing its answer.
 
-``fetch`` and ``store`` are the two seams ``Model.generate`` calls. The key
+``fetch`` and ``store`` are the two seams ``Model.generate`` calls;
+``key_for``, ``fetch_key`` and ``store_key`` do the same in two steps for
+provider batches, whose handle carries each request's key from submit to
+collect. The key
 is a sha256 over a canonical JSON of everything that changes the answer
 (``_key``); entries live in one sqlite3 database per model under
 ``cache_path`` (``_store``), or on the Redis server named by
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
     from .._prepare import GenerateRequest
     from ..api import ModelAPI
 
-__all__ = ["abandon", "fetch", "store"]
+__all__ = ["abandon", "fetch", "fetch_key", "key_for", "store", "store_key"]
 
 logger = logging.getLogger("modelkit")
 
@@ -36,7 +39,26 @@ def fetch(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> Optio
     located = _locate(api, request, policy)
     if located is None:
         return None
-    db, key = located
+    return _fetch(api, *located)
+
+
+def key_for(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> Optional[str]:
+    """The cache key of ``request`` as hex text (``None``: not cacheable)."""
+    located = _locate(api, request, policy)
+    return None if located is None else located[1].hex()
+
+
+def fetch_key(api: ModelAPI, key: str) -> Optional[ModelOutput]:
+    """The cached output stored under ``key`` (from :func:`key_for`), or ``None``."""
+    return _fetch(api, cache_path(_model(api)) / DB_NAME, bytes.fromhex(key))
+
+
+def store_key(api: ModelAPI, key: str, expiry_seconds: Optional[int], output: ModelOutput) -> None:
+    """Keep ``output`` under ``key`` (from :func:`key_for`) for ``expiry_seconds``."""
+    _store_at(api, cache_path(_model(api)) / DB_NAME, bytes.fromhex(key), expiry_seconds, output)
+
+
+def _fetch(api: ModelAPI, db: Path, key: bytes) -> Optional[ModelOutput]:
     shared = _backend.shared()
     try:
         data = _store.get(db, key) if shared is None else shared.get(_model(api), key)
@@ -70,9 +92,13 @@ def store(
         logger.debug("output not cached: a refusal or an error")
         return
     located = _locate(api, request, policy)
-    if located is None:
-        return
-    db, key = located
+    if located is not None:
+        _store_at(api, *located, policy.expiry_seconds, output)
+
+
+def _store_at(
+    api: ModelAPI, db: Path, key: bytes, expiry_seconds: Optional[int], output: ModelOutput
+) -> None:
     shared = _backend.shared()
     try:
         data = json.dumps(output.to_dict(), ensure_ascii=False, separators=(",", ":"))
@@ -82,10 +108,10 @@ def store(
             shared.release(_model(api), key)
         return
     if shared is not None:
-        shared.put(_model(api), key, data.encode("utf-8"), policy.expiry_seconds)
+        shared.put(_model(api), key, data.encode("utf-8"), expiry_seconds)
         return
     try:
-        _store.put(db, key, data.encode("utf-8"), policy.expiry_seconds)
+        _store.put(db, key, data.encode("utf-8"), expiry_seconds)
     except CacheError as exc:
         logger.warning("output not cached: %s", exc)
 

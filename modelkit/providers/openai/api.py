@@ -244,9 +244,18 @@ class OpenAIAPI(RestAPI):
         return HttpRequest(url=self.endpoint(), headers=headers, body=body)
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
+        return self.parse_body(body)
+
+    def parse_body(self, body: Any) -> ModelOutput:
+        """A successful response body as a ``ModelOutput`` (either API)."""
         if self.responses_api:
             return parse_responses_body(body, self.model_name)
         return parse_completion(body, self.model_name, self.parse_options())
+
+    def batch_client(self) -> Any:
+        from ._batch import OpenAIBatchClient
+
+        return OpenAIBatchClient(self)
 
     def parse_error(self, response: HttpResponse) -> APIError:
         body = json_or_none(response)

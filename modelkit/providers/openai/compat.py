@@ -13,7 +13,7 @@ as ``_``), and needs the base URL.
 
 from __future__ import annotations
 
-from typing import Callable, ClassVar, Dict, FrozenSet, Optional, Tuple
+from typing import Any, Callable, ClassVar, Dict, FrozenSet, Optional, Tuple
 
 import attrs
 
@@ -240,6 +240,9 @@ class OpenAICompatibleAPI(OpenAIAPI):
 
     def has_reasoning_history(self) -> bool:
         return self.settings.wire.reasoning_field is not None
+
+    def batch_client(self) -> Any:
+        return None  # OpenAI's batch API is OpenAI's (and Azure's) alone
 
     def max_connections(self) -> int:
         return self.settings.max_connections

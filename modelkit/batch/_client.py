@@ -1,0 +1,158 @@
+"""``BatchClient``: the five steps each provider's batch API implements.
+
+A provider's client (``providers/<name>/_batch.py``) turns one request
+into one item of its batch format (``encode``), sends a list of items as
+one batch (``submit``), reads a batch's state (``status``), yields its
+results as ``(custom_id, output or exception)`` in whatever order the API
+returns them (``results``), and cancels it (``cancel``). ``max_requests``
+and ``max_bytes`` are the API's documented limits per batch; the driver
+splits jobs by them. The helpers below do the HTTP (through the provider's
+shared ``HttpClient``, so its deadline and error mapping apply), JSON Lines
+reading and ``multipart/form-data`` file uploads.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import os
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+import attrs
+
+from .._prepare import GenerateRequest
+from ..errors import ResponseFormatError
+from ..output import ModelOutput
+from ._types import BatchJob, JobStatus
+
+__all__ = ["BatchClient", "BatchResult", "SubmittedJob", "jsonl", "multipart"]
+
+BatchResult = Tuple[str, Union[ModelOutput, Exception]]
+"""One result: the request's ``custom_id`` and its output or error."""
+
+REQUEST_TIMEOUT = 300.0
+"""Seconds one batch-API HTTP request (an upload, a status, a download) may take."""
+
+
+@attrs.frozen
+class SubmittedJob:
+    """What ``submit`` returns: the batch id and ids to keep (e.g. the input file)."""
+
+    id: str
+    info: Dict[str, str] = attrs.field(factory=dict)
+
+
+class BatchClient(abc.ABC):
+    """One provider's batch API, for one model.
+
+    Args:
+        api: the provider's ``ModelAPI`` (its HTTP client, credentials,
+            request builder and error mapping are used).
+
+    Attributes:
+        max_requests: the most requests one batch may hold.
+        max_bytes: the most bytes of encoded items one batch may hold.
+    """
+
+    max_requests: int = 50_000
+    max_bytes: int = 200 * 1024 * 1024
+
+    def __init__(self, api: Any) -> None:
+        self.api = api
+
+    @abc.abstractmethod
+    def encode(self, custom_id: str, request: GenerateRequest) -> bytes:
+        """One request as one item of the batch input (JSON, no newline)."""
+
+    @abc.abstractmethod
+    def submit(self, items: Sequence[bytes]) -> SubmittedJob:
+        """Send ``items`` as one batch."""
+
+    @abc.abstractmethod
+    def status(self, job: BatchJob) -> JobStatus:
+        """Where ``job`` is."""
+
+    @abc.abstractmethod
+    def results(self, job: BatchJob, status: JobStatus) -> Iterator[BatchResult]:
+        """The results of an ended batch, in the API's order."""
+
+    @abc.abstractmethod
+    def cancel(self, job: BatchJob) -> None:
+        """Ask the API to cancel ``job`` (finished requests keep their results)."""
+
+    # --- helpers for subclasses ----------------------------------------------
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        data: Optional[bytes] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """``method url`` through the provider's HTTP client; the JSON answer.
+
+        Raises:
+            APIError: the API answered an error (mapped by the provider).
+            ResponseFormatError: the answer is not JSON.
+        """
+        content = self.fetch(method, url, data, headers)
+        try:
+            return json.loads(content)
+        except ValueError as exc:
+            raise ResponseFormatError(
+                f"batch API answered something that is not JSON: {content[:200]!r}",
+                provider=self.api.provider,
+                model=self.api.model_name,
+            ) from exc
+
+    def fetch(
+        self,
+        method: str,
+        url: str,
+        data: Optional[bytes] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> bytes:
+        """The raw body of ``method url`` (raises the provider's error on 4xx/5xx)."""
+        all_headers = {**self.headers(), **(headers or {})}
+        response = self.api.http.request(method, url, data, all_headers, timeout=REQUEST_TIMEOUT)
+        if response.status >= 400:
+            raise self.api.parse_error(response)
+        content: bytes = response.content
+        return content
+
+    def headers(self) -> Dict[str, str]:
+        """Credentials for every batch-API request (default: the provider's)."""
+        headers: Dict[str, str] = self.api.auth_headers()
+        return headers
+
+
+def jsonl(content: bytes) -> Iterator[Dict[str, Any]]:
+    """The JSON objects of a JSON Lines body (blank lines skipped)."""
+    for line in content.splitlines():
+        if line.strip():
+            value = json.loads(line)
+            if isinstance(value, dict):
+                yield value
+
+
+def multipart(
+    fields: Mapping[str, str], filename: str, items: Sequence[bytes]
+) -> Tuple[bytes, str]:
+    """A ``multipart/form-data`` body with ``fields`` and a JSON Lines file of ``items``.
+
+    Returns:
+        The body and its ``Content-Type`` header value.
+    """
+    boundary = f"modelkit-{os.urandom(12).hex()}"
+    parts: List[bytes] = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n".encode()
+        )
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        f"Content-Type: application/jsonl\r\n\r\n".encode()
+    )
+    body = b"".join(parts) + b"\n".join(items) + f"\n\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"

@@ -1,0 +1,147 @@
+"""OpenAI's Batch API, and Azure OpenAI's global batch, for ``openai`` and ``azure``.
+
+A batch is a JSON Lines file uploaded to ``/files`` (``purpose=batch``),
+one ``{custom_id, method, url, body}`` line per request, then
+``POST /batches {input_file_id, endpoint, completion_window: "24h"}``.
+Status comes from ``GET /batches/{id}``; when it has ended, the results
+are lines of ``{custom_id, response: {status_code, body}, error}`` in the
+output file and the error file (``GET /files/{id}/content``), in any
+order. The bodies are the chat-completions or Responses bodies the model
+uses for ``generate``, so both APIs batch. Limits: 50,000 requests and
+200 MB per file on OpenAI; 100,000 requests and 200 MB on Azure. Azure's
+dated API puts ``api-version`` on every URL and the deployment name in each
+line's ``model``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Iterator, Sequence
+
+from ..._prepare import GenerateRequest
+from ...batch import BatchJob, JobStatus
+from ...batch._client import BatchClient, BatchResult, SubmittedJob, jsonl, multipart
+from ...errors import APIError
+from ...output import ModelOutput
+from ._response import error_from_response, output_for_error
+from ._responses_response import failed_response_error
+
+__all__ = ["OpenAIBatchClient"]
+
+STATES = {
+    "validating": "validating",
+    "in_progress": "in_progress",
+    "finalizing": "finalizing",
+    "completed": "completed",
+    "failed": "failed",
+    "expired": "expired",
+    "cancelling": "cancelling",
+    "cancelled": "cancelled",
+}
+"""OpenAI batch ``status`` -> modelkit's state (the same words)."""
+
+
+class OpenAIBatchClient(BatchClient):
+    """Batches for an ``OpenAIAPI`` or ``AzureOpenAIAPI``."""
+
+    max_requests = 50_000
+    max_bytes = 200 * 1024 * 1024
+
+    def __init__(self, api: Any) -> None:
+        super().__init__(api)
+        self.azure = hasattr(api, "api_version")
+        if self.azure:
+            self.max_requests = 100_000
+        # Azure's dated API names the endpoint without /v1; OpenAI and Azure v1 with it.
+        prefix = "" if self.azure and not api._v1 else "/v1"
+        self.endpoint = f"{prefix}/{api.path()}"
+
+    def _url(self, path: str) -> str:
+        api = self.api
+        if not self.azure:
+            return f"{api.base_url}/{path}"
+        if api._v1:
+            return f"{api._root}/openai/v1/{path}"
+        return f"{api._root}/openai/{path}?api-version={api.api_version}"
+
+    def encode(self, custom_id: str, request: GenerateRequest) -> bytes:
+        built = self.api.build_request(
+            request.input, request.tools, request.tool_choice, request.config
+        )
+        body = built.body
+        if "model" not in body:  # Azure deployment URLs name the model; batch lines must
+            body = {"model": self.api.model_name, **body}
+        line = {"custom_id": custom_id, "method": "POST", "url": self.endpoint, "body": body}
+        return json.dumps(line, separators=(",", ":")).encode("utf-8")
+
+    def submit(self, items: Sequence[bytes]) -> SubmittedJob:
+        data, content_type = multipart({"purpose": "batch"}, "batch.jsonl", items)
+        uploaded = self.send("POST", self._url("files"), data, {"Content-Type": content_type})
+        request = {
+            "input_file_id": uploaded["id"],
+            "endpoint": self.endpoint,
+            "completion_window": "24h",
+        }
+        batch = self.send(
+            "POST",
+            self._url("batches"),
+            json.dumps(request).encode(),
+            {"Content-Type": "application/json"},
+        )
+        return SubmittedJob(id=batch["id"], info={"input_file_id": uploaded["id"]})
+
+    def status(self, job: BatchJob) -> JobStatus:
+        batch = self.send("GET", self._url(f"batches/{job.id}"))
+        counts = batch.get("request_counts") or {}
+        errors = (batch.get("errors") or {}).get("data") or []
+        error = "; ".join(str(e.get("message") or e.get("code")) for e in errors) or None
+        results = {k: batch[k] for k in ("output_file_id", "error_file_id") if batch.get(k)}
+        return JobStatus(
+            id=job.id,
+            state=STATES.get(batch.get("status") or "", "in_progress"),  # type: ignore[arg-type]
+            total=int(counts.get("total") or 0),
+            completed=int(counts.get("completed") or 0) + int(counts.get("failed") or 0),
+            failed=int(counts.get("failed") or 0),
+            error=error,
+            results=results,
+            provider_state=batch.get("status"),
+        )
+
+    def results(self, job: BatchJob, status: JobStatus) -> Iterator[BatchResult]:
+        for name in ("output_file_id", "error_file_id"):
+            file_id = status.results.get(name)
+            if file_id:
+                content = self.fetch("GET", self._url(f"files/{file_id}/content"))
+                for line in jsonl(content):
+                    yield str(line.get("custom_id")), self._outcome(line)
+
+    def cancel(self, job: BatchJob) -> None:
+        self.send(
+            "POST",
+            self._url(f"batches/{job.id}/cancel"),
+            b"{}",
+            {"Content-Type": "application/json"},
+        )
+
+    def _outcome(self, line: Dict[str, Any]) -> Any:
+        api = self.api
+        where = {"provider": api.provider, "model": api.model_name}
+        response = line.get("response") or {}
+        status = int(response.get("status_code") or 0)
+        body = response.get("body")
+        if status == 200 and isinstance(body, dict):
+            if body.get("status") == "failed":
+                return failed_response_error(body, **where)
+            try:
+                output: ModelOutput = api.parse_body(body)
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+                return api.format_error(f"unexpected batch result ({type(exc).__name__}: {exc})")
+            return output
+        if status >= 400:
+            error = error_from_response(status, body, json.dumps(body), {}, **where)
+            answer = output_for_error(error, api.model_name)
+            return answer if answer is not None else error
+        failure = line.get("error") or {}
+        message = failure.get("message") or "the batch returned no response for this request"
+        code = failure.get("code")
+        return APIError(f"{message} ({code})" if code else message, **where)
