@@ -1,5 +1,5 @@
 # modelkit — developer commands. Every target installs what it needs first.
-#   make demo      offline completion from mockllm
+#   make demo      prompts answered offline by mockllm (installs only modelkit, requests, attrs)
 #   make test      the test suite (default Python)
 #   make lint      ruff + mypy --strict
 #   make test-all  the suite on every Python 3.8–3.13 found
@@ -20,13 +20,23 @@ PYTEST_ARGS ?= -q
 $(STAMP): setup.cfg pyproject.toml requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	@# the distribution was called modelkit before it became modelkit-llm
+	$(BIN)/python -m pip uninstall -q -y modelkit 2>/dev/null || true
 	$(BIN)/python -m pip install -q -e . -r requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
 
-demo: install
-	$(BIN)/modelkit generate --model mockllm/model "Say hello"
+# The demo's own venv: modelkit with only its runtime dependencies (requests,
+# attrs), none of the test and lint tools.
+DEMO_VENV ?= .venv-demo
+$(DEMO_VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/python -m pip install -q -e .
+	touch $@
+
+demo: $(DEMO_VENV)/.installed
+	$(DEMO_VENV)/bin/python scripts/demo.py
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -79,4 +89,4 @@ test-live: install
 	  status=$$?; $(BIN)/python scripts/live_server.py stop; exit $$status
 
 clean:
-	rm -rf .venv .venv-3.* build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .venv-3.* .venv-demo build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 ALLOWED = {
-    "modelkit",
+    "modelkit-llm",  # the distribution; the import name is modelkit
     "requests",
     "attrs",
     # requests' own dependencies
