@@ -5,6 +5,13 @@ running when its time is up, the alarm cuts its socket. One daemon thread
 (started on first use, and again in a forked child) serves every alarm
 from a heap, so a request costs a heap push and no thread of its own.
 Cancelled alarms are dropped lazily.
+
+Nothing a caller passes can stop the thread: delays are clamped to
+``[0, MAX_DELAY]`` (``nan`` and ``inf`` included), each wait to an hour, an
+action's failure is logged and the loop goes on, and a thread that died
+anyway is started again by the next ``schedule``. A forked child starts
+with an empty watchdog: its parent's alarms would cut sockets the two
+processes share.
 """
 
 from __future__ import annotations
@@ -17,7 +24,12 @@ import threading
 import time
 from typing import Callable, List, Optional, Tuple
 
-__all__ = ["Alarm", "Watchdog", "watchdog"]
+__all__ = ["MAX_DELAY", "Alarm", "Watchdog", "watchdog"]
+
+MAX_DELAY = 7 * 24 * 3600.0
+"""The longest delay an alarm takes; longer ones (and ``nan``) are clamped to it."""
+
+_MAX_WAIT = 3600.0
 
 logger = logging.getLogger("modelkit")
 
@@ -54,19 +66,29 @@ class Watchdog:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
+        self._order = itertools.count()
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget every alarm and the thread (a new object, or a forked child)."""
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._heap: List[Tuple[float, int, Alarm]] = []
-        self._order = itertools.count()
         self._cancelled = 0
         self._thread: Optional[threading.Thread] = None
         self._pid = os.getpid()
 
     def schedule(self, delay: float, action: Callable[[], None]) -> Alarm:
-        """Run ``action`` in ``delay`` seconds unless the alarm is cancelled first."""
+        """Run ``action`` in ``delay`` seconds unless the alarm is cancelled first.
+
+        ``delay`` is clamped to ``[0, MAX_DELAY]``; ``nan`` counts as ``MAX_DELAY``.
+        """
+        if not 0.0 <= delay <= MAX_DELAY:
+            delay = 0.0 if delay < 0.0 else MAX_DELAY
         alarm = Alarm(self, self._clock() + delay, action)
         with self._lock:
-            if self._thread is None or self._pid != os.getpid():
+            thread = self._thread
+            if thread is None or self._pid != os.getpid() or not thread.is_alive():
                 self._start()
             earliest = self._heap[0][0] if self._heap else None
             heapq.heappush(self._heap, (alarm.when, next(self._order), alarm))
@@ -97,27 +119,34 @@ class Watchdog:
 
     def _run(self) -> None:
         while True:
-            due: List[Alarm] = []
-            with self._cond:
-                while not due:
-                    while self._heap and self._heap[0][2]._state != _PENDING:
-                        heapq.heappop(self._heap)
-                        self._cancelled = max(0, self._cancelled - 1)
-                    if not self._heap:
-                        self._cond.wait()
-                        continue
-                    wait = self._heap[0][0] - self._clock()
-                    if wait > 0:
-                        self._cond.wait(wait)
-                        continue
-                    alarm = heapq.heappop(self._heap)[2]
-                    alarm._state = _FIRED
-                    due.append(alarm)
-            for alarm in due:
-                try:
-                    alarm._action()
-                except Exception:  # an alarm's failure must not stop the others
-                    logger.debug("modelkit: a deadline action failed", exc_info=True)
+            try:
+                due = self._next_due()
+            except Exception:  # never expected; the loop must outlive it
+                logger.debug("modelkit: the deadline watchdog recovered", exc_info=True)
+                time.sleep(0.01)
+                continue
+            try:
+                due._action()
+            except Exception:  # an alarm's failure must not stop the others
+                logger.debug("modelkit: a deadline action failed", exc_info=True)
+
+    def _next_due(self) -> Alarm:
+        """Wait for the earliest pending alarm's time; mark it fired and return it."""
+        with self._cond:
+            while True:
+                while self._heap and self._heap[0][2]._state != _PENDING:
+                    heapq.heappop(self._heap)
+                    self._cancelled = max(0, self._cancelled - 1)
+                if not self._heap:
+                    self._cond.wait(_MAX_WAIT)
+                    continue
+                wait = self._heap[0][0] - self._clock()
+                if wait > 0:
+                    self._cond.wait(min(wait, _MAX_WAIT))
+                    continue
+                alarm = heapq.heappop(self._heap)[2]
+                alarm._state = _FIRED
+                return alarm
 
 
 _shared: Optional[Watchdog] = None
@@ -132,3 +161,14 @@ def watchdog() -> Watchdog:
             if _shared is None:
                 _shared = Watchdog()
     return _shared
+
+
+def _after_fork_in_child() -> None:
+    global _shared_lock
+    _shared_lock = threading.Lock()
+    if _shared is not None:
+        _shared._reset()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,8 +1,10 @@
-"""HTTP for providers: one ``requests.Session`` per thread, a hard deadline, errors mapped once.
+"""HTTP for providers: pooled ``requests`` sessions, a hard deadline, errors mapped once.
 
 ``requests`` is imported on the first request, not at ``import modelkit``.
-Sessions are per thread (``requests`` does not promise a Session is
-thread-safe) and mount adapters with no urllib3 retries, so modelkit's own
+A request borrows an idle session from its client's pool (``requests``
+does not promise a Session is thread-safe, so none is shared by two
+requests at once), so open sockets follow the requests in flight, not the
+number of threads that ever called. Sessions mount adapters with no urllib3 retries, so modelkit's own
 retry loop is the only one and its counts are honest. Each session reads the
 environment once, when it is made: proxies (``HTTP(S)_PROXY``, ``ALL_PROXY``,
 ``NO_PROXY``; resolved once per origin) and the CA bundle
@@ -13,7 +15,9 @@ Each request has a hard deadline. ``requests``' read timeout only bounds
 each socket read, so a server trickling a byte a second would never trip
 it; instead an alarm on the shared watchdog (``deadline``) shuts the
 request's socket down when its time is up, which makes the blocked read
-return at once. Every low-level failure becomes a modelkit
+return at once. A forked child drops every session it inherited (and the
+watchdog its parent's alarms), so it never reads an answer from a socket
+it shares with its parent. Every low-level failure becomes a modelkit
 ``APIConnectionError`` or ``APITimeoutError`` here, ``raise ... from`` the
 original.
 
@@ -32,13 +36,13 @@ import socket
 import threading
 import time
 import weakref
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional
 
 import attrs
 
 from .._redact import Scrubber, redact_url
 from ..errors import APIConnectionError, APIError, APITimeoutError
-from .deadline import watchdog
+from .deadline import MAX_DELAY, watchdog
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_READ_TIMEOUT", "HttpClient", "HttpResponse"]
 
@@ -181,47 +185,47 @@ def _define_adapter() -> Any:
 
 
 class HttpClient:
-    """Posts JSON for one provider instance, with a session per thread.
+    """Posts JSON for one provider instance over a pool of sessions.
+
+    A request takes an idle session (or makes one) and gives it back when
+    its response is read, so a session is used by one thread at a time and
+    the sessions, each keeping at most one connection alive per host, never
+    outnumber the requests this client had in flight at once: the engine's
+    connection limit bounds the sockets, not the number of calling threads.
 
     Args:
         provider: provider name, for error messages.
         model: model name, for error messages.
-        pool_size: connections kept per host in each thread's pool.
+        pool_size: connections each session keeps per host.
     """
 
-    def __init__(self, provider: str, model: str, pool_size: int = 16) -> None:
+    def __init__(self, provider: str, model: str, pool_size: int = 1) -> None:
         self.provider = provider
         self.model = model
         self.pool_size = pool_size
-        self._local = threading.local()
-        self._sessions: Dict[int, Tuple[Any, Any]] = {}  # id(thread) -> (thread ref, session)
-        self._lock = threading.Lock()
+        self._idle: List[Any] = []  # sessions not in use; list.pop/append are atomic
+        self._proxy_cache: Dict[str, Dict[str, str]] = {}
+        _clients.add(self)
 
-    def _session(self) -> Any:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            import requests
+    def _new_session(self) -> Any:
+        import requests
 
-            session = requests.Session()
-            # Read the environment once per session, not on every request (requests
-            # would look up proxies, CA bundle and ~/.netrc per call: ~0.1 ms each).
-            session.trust_env = False
-            session.verify = (
-                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-            )
-            adapter = _make_adapter(self.pool_size)
-            session.mount("https://", adapter)
-            session.mount("http://", adapter)
-            self._local.session = session
-            self._local.proxies = {}
-            thread = threading.current_thread()
-            with self._lock:
-                dead = [k for k, (ref, _) in self._sessions.items() if not _alive(ref)]
-                stale = [self._sessions.pop(k)[1] for k in dead]
-                self._sessions[id(thread)] = (weakref.ref(thread), session)
-            for old in stale:  # sessions of threads that ended: free their sockets
-                old.close()
+        session = requests.Session()
+        # Read the environment once per session, not on every request (requests
+        # would look up proxies, CA bundle and ~/.netrc per call: ~0.1 ms each).
+        session.trust_env = False
+        session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+        adapter = _make_adapter(self.pool_size)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
         return session
+
+    def _forget(self) -> None:
+        """Drop every session without touching its sockets (a forked child's copies)."""
+        self._idle = []
+        self._proxy_cache = {}
 
     def post(
         self,
@@ -254,8 +258,11 @@ class HttpClient:
         """
         import requests
 
-        budget = DEFAULT_READ_TIMEOUT if timeout is None else max(timeout, 0.001)
-        session = self._session()
+        budget = DEFAULT_READ_TIMEOUT if timeout is None else timeout
+        if not 0.001 <= budget <= MAX_DELAY:  # nan and inf too: never a crash
+            budget = 0.001 if budget < 0.001 else MAX_DELAY
+        idle = self._idle
+        session = idle.pop() if idle else self._new_session()
         cutoff = _Cutoff()
         start = time.monotonic()
         alarm = watchdog().schedule(budget, cutoff.fire)
@@ -294,6 +301,10 @@ class HttpClient:
         finally:
             _current.cutoff = None
             alarm.cancel()
+            if idle is self._idle:
+                idle.append(session)
+            else:  # the client was closed meanwhile
+                session.close()
 
     def _check_complete(self, headers: Mapping[str, str], content: bytes) -> None:
         """Raise ``APIConnectionError`` for a body shorter than its Content-Length.
@@ -316,7 +327,7 @@ class HttpClient:
         """The proxies the environment sets for ``url``'s origin (``NO_PROXY`` honoured)."""
         slash = url.find("/", url.find("//") + 2)
         origin = url if slash < 0 else url[:slash]
-        cache: Dict[str, Dict[str, str]] = self._local.proxies
+        cache = self._proxy_cache
         proxies = cache.get(origin)
         if proxies is None:
             from requests.utils import get_environ_proxies
@@ -343,17 +354,25 @@ class HttpClient:
         )
 
     def close(self) -> None:
-        """Close every thread's session. The client can still be used after."""
-        with self._lock:
-            sessions, self._sessions = self._sessions, {}
-        for _, session in sessions.values():
+        """Close the idle sessions (those in use close when done). Usable after."""
+        idle, self._idle = self._idle, []
+        for session in idle:
             session.close()
-        self._local = threading.local()
 
 
-def _alive(ref: Any) -> bool:
-    thread = ref()
-    return thread is not None and bool(thread.is_alive())
+_clients: weakref.WeakSet[HttpClient] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child must not read answers from the parent's pooled sockets."""
+    global _current
+    _current = threading.local()
+    for client in list(_clients):
+        client._forget()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _is_connection(exc: BaseException) -> bool:

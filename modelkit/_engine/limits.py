@@ -16,6 +16,7 @@ for, and concurrent calls never exceed the size the busy period began with.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Dict
 
@@ -89,3 +90,14 @@ def limit_for(key: str, size: int) -> ConnectionLimit:
             if limit is None:
                 limit = _limits[key] = ConnectionLimit(key, size)
     return limit
+
+
+def _after_fork_in_child() -> None:
+    """A forked child starts with no slot taken: its parent's threads are not in it."""
+    global _limits, _limits_lock
+    _limits = {}
+    _limits_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

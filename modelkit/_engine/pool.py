@@ -6,11 +6,14 @@ connection limit, so ``generate_async`` calls gathered together are bounded
 by the same limits as threads, not by asyncio's small default executor.
 ``resolve`` goes the other way: it runs what an ``async def`` (a provider's
 ``generate``, a tool) returned to completion, for the synchronous path.
+A forked child gets a pool of its own on first use (the parent's workers
+are not in it, and submitting to their queue would wait forever).
 """
 
 from __future__ import annotations
 
 import contextvars
+import os
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, TypeVar
 
@@ -92,3 +95,13 @@ def resolve(value: Any) -> Any:
     if "error" in box:
         raise box["error"]
     return box.get("value")
+
+
+def _after_fork_in_child() -> None:
+    global _executor, _executor_lock
+    _executor = None
+    _executor_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

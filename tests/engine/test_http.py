@@ -88,8 +88,12 @@ def test_connection_refused(client: HttpClient) -> None:
         client.post(url, b"{}", HEADERS, timeout=5)
 
 
-def test_sessions_are_per_thread_and_close(loopback: LoopbackServer, client: HttpClient) -> None:
+def test_sessions_are_pooled_and_close(loopback: LoopbackServer, client: HttpClient) -> None:
+    barrier = threading.Barrier(3)
+    loopback.default = Reply(delay=0.05)
+
     def post() -> None:
+        barrier.wait()
         client.post(loopback.url, b"{}", HEADERS, timeout=5)
 
     threads = [threading.Thread(target=post) for _ in range(3)]
@@ -97,13 +101,15 @@ def test_sessions_are_per_thread_and_close(loopback: LoopbackServer, client: Htt
         thread.start()
     for thread in threads:
         thread.join()
-    assert 1 <= len(client._sessions) <= 3
-    post()  # a new thread's session frees those of threads that ended
-    assert len(client._sessions) == 1
+    assert 1 <= len(client._idle) <= 3  # at most one per request in flight
+    sessions = len(client._idle)
+    for _ in range(5):
+        client.post(loopback.url, b"{}", HEADERS, timeout=5)
+    assert len(client._idle) == sessions, "sequential requests reuse an idle session"
     client.close()
-    assert client._sessions == {}
-    post()
-    assert len(client._sessions) == 1
+    assert client._idle == []
+    client.post(loopback.url, b"{}", HEADERS, timeout=5)
+    assert len(client._idle) == 1
 
 
 # --- the watchdog ----------------------------------------------------------------
@@ -143,6 +149,28 @@ def test_a_failing_action_does_not_stop_the_watchdog() -> None:
     assert done.wait(2)
 
 
+@pytest.mark.parametrize("bad", [float("inf"), float("nan"), 1e308, -1e308, float("-inf")])
+def test_no_delay_kills_the_watchdog(bad: float) -> None:
+    watchdog = Watchdog()
+    watchdog.schedule(bad, lambda: None)
+    time.sleep(0.02)  # the thread meets the bad alarm
+    done = threading.Event()
+    watchdog.schedule(0.01, done.set)
+    assert done.wait(2), "a later alarm must still fire"
+
+
+def test_an_infinite_timeout_is_served_and_later_deadlines_still_hold(
+    loopback: LoopbackServer, client: HttpClient
+) -> None:
+    for bad in (float("inf"), float("nan"), 1e308):
+        assert client.post(loopback.url, b"{}", HEADERS, timeout=bad).status == 200
+    loopback.script(Reply(trickle=(1, 0.05)))
+    start = time.monotonic()
+    with pytest.raises(APITimeoutError):
+        client.post(loopback.url, b"{}", HEADERS, timeout=0.3)
+    assert time.monotonic() - start < 0.3 + SLACK
+
+
 # --- the environment, read once per session -------------------------------------
 
 
@@ -163,10 +191,10 @@ def test_proxies_from_the_environment_are_used(
 
 def test_ca_bundle_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/custom.pem")
-    assert HttpClient("p", "m")._session().verify == "/etc/ssl/custom.pem"
+    assert HttpClient("p", "m")._new_session().verify == "/etc/ssl/custom.pem"
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
-    assert HttpClient("p", "m")._session().verify is True
+    assert HttpClient("p", "m")._new_session().verify is True
 
 
 def test_netrc_never_replaces_the_api_credentials(
