@@ -34,7 +34,7 @@ if TYPE_CHECKING:
         cache_prune,
         cache_size,
     )
-    from .config import GenerateConfig, GenerateConfigArgs
+    from .config import AdaptiveConcurrency, GenerateConfig, GenerateConfigArgs
     from .errors import (
         APIConnectionError,
         APIError,
@@ -43,8 +43,10 @@ if TYPE_CHECKING:
         BadRequestError,
         CacheError,
         ConfigError,
+        ConfigWarning,
         MissingAPIKeyError,
         ModelkitError,
+        ModelRefusalError,
         QuotaExceededError,
         RateLimitError,
         ResponseFormatError,
@@ -109,6 +111,7 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "cache_size",
     ),
     "config": (
+        "AdaptiveConcurrency",
         "GenerateConfig",
         "GenerateConfigArgs",
     ),
@@ -120,7 +123,9 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "BadRequestError",
         "CacheError",
         "ConfigError",
+        "ConfigWarning",
         "MissingAPIKeyError",
+        "ModelRefusalError",
         "ModelkitError",
         "QuotaExceededError",
         "RateLimitError",
@@ -177,6 +182,7 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "AdaptiveConcurrency",
     "AuthenticationError",
     "BadRequestError",
     "CacheError",
@@ -190,6 +196,7 @@ __all__ = [
     "ChatMessageTool",
     "ChatMessageUser",
     "ConfigError",
+    "ConfigWarning",
     "Content",
     "ContentAudio",
     "ContentImage",
@@ -209,6 +216,7 @@ __all__ = [
     "ModelCall",
     "ModelFallback",
     "ModelOutput",
+    "ModelRefusalError",
     "ModelUsage",
     "ModelkitError",
     "QuotaExceededError",

@@ -59,6 +59,9 @@ def prepare_request(
     tool_choice: Optional[ToolChoice] = None,
 ) -> GenerateRequest:
     """The request ``api`` is sent for ``input`` under the merged ``config``."""
+    from ._support import check_supported
+
+    check_supported(api, config)
     messages = input_messages(input)
     if config.system_message:
         messages.insert(0, ChatMessageSystem(content=config.system_message))

@@ -200,6 +200,17 @@ class ModelAPI(abc.ABC):
         """This provider's batch-API client (a ``modelkit.batch.BatchClient``), or ``None``."""
         return None
 
+    def config_fields(self) -> Optional[FrozenSet[str]]:
+        """The optional ``GenerateConfig`` fields this API honours, of
+        ``OPTIONAL_FIELDS``; ``None`` (the default, for third-party providers):
+        unknown, so none is warned about.
+
+        Built-in providers list theirs; a field set in a call's config that is
+        not listed gets a one-time ``ConfigWarning`` (or, where ignoring it
+        would change the answer, a ``ConfigError``).
+        """
+        return None
+
 
 def check_base_url(base_url: Optional[str]) -> Optional[str]:
     """``base_url`` when it is ``None`` or an ``http(s)://`` URL with a host.

@@ -16,10 +16,25 @@ from typing import Any, Dict, List, Literal, Mapping, Optional, TypedDict, Union
 
 import attrs
 
+from ._config_fields import (
+    AdaptiveConcurrency,
+    adaptive_value,
+    check_adaptive,
+    check_extra_body,
+    check_extra_headers,
+    check_modalities,
+    check_model_names,
+)
 from ._serde import Serializable
 from .errors import ConfigError
 
-__all__ = ["BatchConfig", "GenerateConfig", "GenerateConfigArgs", "ReasoningEffort"]
+__all__ = [
+    "AdaptiveConcurrency",
+    "BatchConfig",
+    "GenerateConfig",
+    "GenerateConfigArgs",
+    "ReasoningEffort",
+]
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 REASONING_EFFORTS = ("minimal", "low", "medium", "high")
@@ -55,6 +70,19 @@ class GenerateConfigArgs(TypedDict, total=False):
     reasoning_history: Optional[bool]
     cache: Any
     batch: Union[bool, int, BatchConfig, None]
+    attempt_timeout: Optional[float]
+    adaptive_connections: Union[bool, int, str, AdaptiveConcurrency, None]
+    prompt_logprobs: Optional[int]
+    fallback_models: Optional[List[str]]
+    fail_on_refusal: Optional[bool]
+    verbosity: Optional[Literal["low", "medium", "high"]]
+    effort: Optional[Literal["low", "medium", "high", "xhigh", "max"]]
+    reasoning_mode: Optional[Literal["standard", "pro"]]
+    reasoning_tokens: Optional[int]
+    reasoning_summary: Optional[Literal["none", "concise", "detailed", "auto"]]
+    extra_headers: Optional[Dict[str, str]]
+    extra_body: Optional[Dict[str, Any]]
+    modalities: Optional[List[Literal["image"]]]
 
 
 def _finite(name: str, value: Any) -> None:
@@ -233,6 +261,28 @@ class GenerateConfig(Serializable):
             when ``generate`` is not given ``cache=`` (``False``: no cache).
         batch: send ``generate_many``'s inputs through the provider's batch
             API: ``True``, a batch size, or a ``BatchConfig``.
+        attempt_timeout: seconds each attempt may take (within ``timeout``);
+            a slower attempt is abandoned and retried per ``max_retries``.
+        adaptive_connections: grow the connection limit from low towards
+            ``max_connections`` while calls succeed, cut it on rate limits:
+            ``True``, an integer maximum, ``"min-max"``/``"min-start-max"``
+            or an ``AdaptiveConcurrency``.
+        prompt_logprobs: log probabilities per prompt token, 1 to 20 (vLLM).
+        fallback_models: models tried in turn, each with the same request,
+            when this one fails for good or refuses; ``output.fallback`` says
+            which answered.
+        fail_on_refusal: raise ``ModelRefusalError`` when the model stops
+            with ``content_filter``.
+        verbosity: ``"low"``, ``"medium"`` or ``"high"`` (OpenAI GPT-5).
+        effort: ``"low"`` to ``"max"``: tokens spent on a response (Anthropic).
+        reasoning_mode: ``"standard"`` or ``"pro"`` (OpenAI Responses API).
+        reasoning_tokens: the most tokens to spend reasoning (Anthropic,
+            Google, Bedrock Claude).
+        reasoning_summary: ``"none"``, ``"concise"``, ``"detailed"`` or
+            ``"auto"`` (OpenAI Responses API).
+        extra_headers: headers added to each request; never credential headers.
+        extra_body: fields merged into each request's JSON body.
+        modalities: output modalities beyond text: ``["image"]`` (Google).
     """
 
     max_retries: Optional[int] = attrs.field(default=None, validator=_number(0, None, integer=True))
@@ -276,6 +326,37 @@ class GenerateConfig(Serializable):
     reasoning_history: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
     cache: Any = attrs.field(default=None, validator=_cache_policy)
     batch: Union[bool, BatchConfig, None] = attrs.field(default=None, converter=_batch)
+    attempt_timeout: Optional[float] = attrs.field(default=None, validator=_positive)
+    adaptive_connections: Union[bool, int, AdaptiveConcurrency, None] = attrs.field(
+        default=None, converter=adaptive_value, validator=check_adaptive
+    )
+    prompt_logprobs: Optional[int] = attrs.field(
+        default=None, validator=_number(1, 20, integer=True)
+    )
+    fallback_models: Optional[List[str]] = attrs.field(default=None, validator=check_model_names)
+    fail_on_refusal: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
+    verbosity: Optional[Literal["low", "medium", "high"]] = attrs.field(
+        default=None, validator=_one_of("low", "medium", "high")
+    )
+    effort: Optional[Literal["low", "medium", "high", "xhigh", "max"]] = attrs.field(
+        default=None, validator=_one_of("low", "medium", "high", "xhigh", "max")
+    )
+    reasoning_mode: Optional[Literal["standard", "pro"]] = attrs.field(
+        default=None, validator=_one_of("standard", "pro")
+    )
+    reasoning_tokens: Optional[int] = attrs.field(
+        default=None, validator=_number(0, None, integer=True)
+    )
+    reasoning_summary: Optional[Literal["none", "concise", "detailed", "auto"]] = attrs.field(
+        default=None, validator=_one_of("none", "concise", "detailed", "auto")
+    )
+    extra_headers: Optional[Dict[str, str]] = attrs.field(
+        default=None, validator=check_extra_headers
+    )
+    extra_body: Optional[Dict[str, Any]] = attrs.field(default=None, validator=check_extra_body)
+    modalities: Optional[List[Literal["image"]]] = attrs.field(
+        default=None, validator=check_modalities
+    )
 
     def __attrs_post_init__(self) -> None:
         # Every field, whatever its own validator checks: a non-finite number

@@ -15,10 +15,13 @@ the builtin it resembles, so ``except ValueError`` still works::
         BadRequestError(ValueError)   a 4xx other than 429: never retried
           AuthenticationError         401 / 403
         ResponseFormatError(ValueError) an answer modelkit cannot parse
+      ModelRefusalError               the model refused and fail_on_refusal is set
       CacheError(OSError)             the cache cannot recover by itself
       BatchError                      a provider batch cannot be collected (``handle``)
         BatchNotDoneError             collected before its batches ended
         BatchTimeoutError(TimeoutError) waiting for them passed the deadline
+
+    ConfigWarning(UserWarning)        a config field the provider cannot honour
 
 Messages never carry an API key: providers build them from the API's own
 error text, and ``APIError`` shortens long bodies.
@@ -39,7 +42,9 @@ __all__ = [
     "BatchTimeoutError",
     "CacheError",
     "ConfigError",
+    "ConfigWarning",
     "MissingAPIKeyError",
+    "ModelRefusalError",
     "ModelkitError",
     "QuotaExceededError",
     "RateLimitError",
@@ -165,6 +170,32 @@ class AuthenticationError(BadRequestError):
 
 class ResponseFormatError(APIError, ValueError):
     """The API answered something modelkit cannot parse."""
+
+
+class ModelRefusalError(ModelkitError):
+    """The model refused (stop reason ``content_filter``) and ``fail_on_refusal`` is set.
+
+    Args:
+        output: the refused ``ModelOutput``.
+        model: the model that refused (``provider/model``).
+        role: the model's role, if it was resolved through one.
+    """
+
+    def __init__(self, output: Any, model: str, role: Optional[str] = None) -> None:
+        self.output = output
+        self.model = model
+        self.role = role
+        text = shorten(str(getattr(output, "completion", "") or ""), 200)
+        where = f"{model} (role {role})" if role else model
+        super().__init__(f"Model refusal: {where}: {text}")
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.output, self.model, self.role))
+
+
+class ConfigWarning(UserWarning):
+    """A ``GenerateConfig`` field the provider cannot honour is ignored (said once
+    per provider and field)."""
 
 
 class CacheError(ModelkitError, OSError):

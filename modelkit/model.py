@@ -26,10 +26,12 @@ from typing import (
     Union,
 )
 
+import attrs
+
 from ._prepare import GenerateRequest, ModelInput, ToolsInput, prepare_request
 from .api import ModelAPI, resolve_provider
 from .config import BatchConfig, GenerateConfig, GenerateConfigArgs
-from .errors import ConfigError
+from .errors import APIError, ConfigError
 from .messages import ChatMessage
 from .output import ModelOutput, ModelUsage
 from .tools._types import ToolChoice
@@ -169,11 +171,37 @@ class Model:
             ConfigError: the input or config is not valid.
             APIError: the API failed (after retries, where retrying helps).
         """
-        from ._engine.run import run_request
+        from ._fallback import check_refusal, refused, run_fallbacks
         from .cache._policy import policy_for
 
         request = self.prepare(input, tools, tool_choice, config)
         policy = policy_for(request.config.cache if cache is None else cache)
+        fallbacks = request.config.fallback_models
+        try:
+            output = self._generate_request(request, policy)
+        except APIError as error:
+            if not fallbacks:
+                raise
+            outcome: Union[APIError, ModelOutput] = error
+        else:
+            outcome = output
+        if fallbacks and (not isinstance(outcome, ModelOutput) or refused(outcome)):
+            settings = attrs.evolve(request.config, fallback_models=None)
+
+            def ask(name: str) -> ModelOutput:
+                return self._fallback_model(name).generate(
+                    input, tools, tool_choice, settings, cache
+                )
+
+            outcome = run_fallbacks(str(self), fallbacks, ask, outcome)
+        assert isinstance(outcome, ModelOutput)
+        check_refusal(outcome, request.config.fail_on_refusal, str(self), self.role)
+        return outcome
+
+    def _generate_request(self, request: GenerateRequest, policy: Any) -> ModelOutput:
+        """One normalised request through the response cache and the engine."""
+        from ._engine.run import run_request
+
         if policy is None:
             output = run_request(self.api, request)
             self.add_usage(output.usage)
@@ -191,6 +219,15 @@ class Model:
         self.add_usage(output.usage)
         _lookup.store(self.api, request, policy, output)
         return output
+
+    def _fallback_model(self, name: str) -> Model:
+        """The model a ``fallback_models`` entry names; a bare name is of this provider."""
+        if "/" not in name:
+            recipe = self.recipe
+            base_url = recipe.base_url if recipe is not None else None
+            api_key = recipe.api_key if recipe is not None else None
+            return get_model(f"{self.api.provider}/{name}", base_url=base_url, api_key=api_key)
+        return get_model(name)
 
     async def generate_async(
         self,

@@ -109,15 +109,21 @@ class ModelUsage(Serializable):
 
 @attrs.define
 class ChatCompletionChoice(Serializable):
-    """One completion: the assistant message, why it stopped, its logprobs."""
+    """One completion: the assistant message, why it stopped, its logprobs.
+
+    ``prompt_logprobs`` holds the log probability of each prompt token, when
+    asked for with ``GenerateConfig.prompt_logprobs`` (vLLM), as in Inspect.
+    """
 
     message: ChatMessageAssistant
     stop_reason: StopReason = "unknown"
     logprobs: Optional[Logprobs] = None
+    prompt_logprobs: Optional[Logprobs] = None
 
     _decoders: ClassVar[Dict[str, Decoder]] = {
         "message": ChatMessageAssistant.from_dict,
         "logprobs": Logprobs.from_dict,
+        "prompt_logprobs": Logprobs.from_dict,
     }
 
 

@@ -24,7 +24,13 @@ ROOT = Path(__file__).resolve().parents[1] / "modelkit"
 # Lowest first. A module may import from its own layer and any layer below.
 # The longest matching prefix decides a module's layer.
 LAYERS: List[Tuple[str, ...]] = [
-    ("modelkit.errors", "modelkit._serde", "modelkit._redact", "modelkit._redis"),
+    (
+        "modelkit.errors",
+        "modelkit._serde",
+        "modelkit._redact",
+        "modelkit._redis",
+        "modelkit._config_fields",
+    ),
     (
         "modelkit.tools._types",
         "modelkit.tools._hints",
@@ -38,7 +44,7 @@ LAYERS: List[Tuple[str, ...]] = [
     ("modelkit.messages", "modelkit.config", "modelkit.output"),
     ("modelkit._media_guard",),
     ("modelkit._media", "modelkit.api"),
-    ("modelkit._prepare",),
+    ("modelkit._prepare", "modelkit._fallback", "modelkit._support"),
     ("modelkit._engine",),
     ("modelkit.cache",),
     ("modelkit.tools._results", "modelkit.tools._execute", "modelkit.tools._loop"),

@@ -57,6 +57,9 @@ def _exception_classes() -> List[type]:
 def test_every_exception_round_trips(cls: type) -> None:
     if cls is errors.MissingAPIKeyError:
         error = cls("openai", ["OPENAI_API_KEY"])
+    elif cls is errors.ModelRefusalError:
+        refusal = ModelOutput.from_content("gpt-4o", "No.", stop_reason="content_filter")
+        error = cls(refusal, "openai/gpt-4o", "grader")
     elif issubclass(cls, errors.APIError):
         error = cls(
             "slow down",

@@ -11,6 +11,7 @@ asked for by the call that found the key idle (no request in flight or
 waiting); a call asking for another size while the key is busy waits under
 the size in force. Sequential use therefore always gets the size it asks
 for, and concurrent calls never exceed the size the busy period began with.
+An adaptive limit (``adaptive``) resizes it while busy through ``resize``.
 """
 
 from __future__ import annotations
@@ -68,6 +69,15 @@ class ConnectionLimit:
                 finally:
                     self.waiting -= 1
             self.active += 1
+
+    def resize(self, size: int) -> None:
+        """Set the size now, busy or not (``_adaptive`` steers it); waiting calls
+        start when it grows, and new ones wait while it is exceeded."""
+        with self._lock:
+            grew = size > self.size
+            self.size = size
+            if grew and self.waiting:
+                self._cond.notify_all()
 
     def release(self) -> None:
         """Give a slot back."""

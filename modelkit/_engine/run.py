@@ -22,6 +22,7 @@ import attrs
 
 from ..errors import APIError, APITimeoutError
 from ..output import ModelCall, ModelOutput
+from .adaptive import AdaptiveLimit, adaptive_for, adaptive_settings
 from .fleet import Gate, gate_for
 from .limits import limit_for
 from .pool import resolve
@@ -58,16 +59,25 @@ def run_request(
     size = config.max_connections or api.max_connections()
     key = api.connection_key()
     limit = limit_for(key, size)
+    adaptive = None
+    settings = adaptive_settings(config.adaptive_connections, size)
+    if settings is not None:
+        adaptive = adaptive_for(key, limit, settings)
+        size = adaptive.size
     limit.acquire(size)
     try:
         with gate_for(key, size, config) as gate:
-            return _attempts(api, request, retrying, gate)
+            return _attempts(api, request, retrying, gate, adaptive)
     finally:
         limit.release()
 
 
 def _attempts(
-    api: ModelAPI, request: GenerateRequest, retrying: Retrying, gate: Gate
+    api: ModelAPI,
+    request: GenerateRequest,
+    retrying: Retrying,
+    gate: Gate,
+    adaptive: Optional[AdaptiveLimit] = None,
 ) -> ModelOutput:
     config, clock = request.config, retrying.clock
     max_retries = DEFAULT_MAX_RETRIES if config.max_retries is None else config.max_retries
@@ -77,6 +87,9 @@ def _attempts(
     while True:
         attempts += 1
         remaining = None if deadline is None else deadline - clock()
+        if config.attempt_timeout is not None:  # each attempt gets at most this, within timeout
+            limit = config.attempt_timeout
+            remaining = limit if remaining is None else min(limit, remaining)
         # A wait never ends past the deadline, but a late wake-up may: give the
         # attempt a sliver rather than a config that fails validation.
         attempt_config = (
@@ -84,6 +97,11 @@ def _attempts(
         )
         gate.before_request()
         output, call = _attempt(api, request, attempt_config)
+        if adaptive is not None:
+            if isinstance(output, ModelOutput):
+                adaptive.success()
+            elif api.is_rate_limit(output):
+                adaptive.rate_limited()
         if call is not None and http_logger.level and http_logger.level <= logging.DEBUG:
             http_logger.debug("%s %s", api.provider, json.dumps(call.to_dict(), default=repr))
         if isinstance(output, ModelOutput):

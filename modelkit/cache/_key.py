@@ -44,6 +44,10 @@ IGNORED_CONFIG = frozenset(
         "requests_per_minute",
         "tokens_per_minute",
         "batch",
+        "attempt_timeout",
+        "adaptive_connections",
+        "fallback_models",
+        "fail_on_refusal",
     }
 )
 """Config fields that change how a call is made, never what it answers."""

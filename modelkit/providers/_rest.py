@@ -121,7 +121,9 @@ class RestAPI(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
-        request = self.build_request(input, tools, tool_choice, config)
+        from ._extras import with_extras  # config.extra_headers / extra_body
+
+        request = with_extras(self.build_request(input, tools, tool_choice, config), config)
         data = json.dumps(request.body).encode("utf-8")
         headers = self.sign(request, data)
         scrubber = Scrubber(request_secrets(headers, request.url, self.secrets()))

@@ -7,7 +7,9 @@ per-model default when the config has none). ``reasoning_effort`` turns on
 extended thinking: models from Claude 4.6 on get ``{"type": "adaptive"}``
 with ``output_config.effort``; older ones get ``{"type": "enabled"}`` with
 a ``budget_tokens`` taken from ``THINKING_BUDGETS``, ``max_tokens`` kept
-above it. Thinking blocks come back as ``ContentReasoning`` with their
+above it. ``reasoning_tokens`` sets that budget itself (Claude before 4.7),
+and ``effort`` is sent as ``output_config.effort`` with the effort beta
+flag (``reasoning_effort``'s adaptive effort wins over it). Thinking blocks come back as ``ContentReasoning`` with their
 signatures and are sent back unchanged. ``cache_prompt`` (``"auto"``: when
 tools are present) places ``cache_control`` breakpoints. Usage keeps
 Anthropic's split: ``input_tokens`` excludes cache reads and writes, which
@@ -17,7 +19,7 @@ are reported beside it; the total is the sum of all four counts.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from ..._engine.http import HttpResponse
 from ...api import modelapi
@@ -53,6 +55,10 @@ __all__ = [
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
+EFFORT_BETA = "effort-2025-11-24"
+"""The ``anthropic-beta`` flag sent with ``output_config.effort`` (as Inspect does)."""
+CONFIG_FIELDS = frozenset({"effort", "reasoning_tokens", "extra_headers", "extra_body"})
+"""The optional ``GenerateConfig`` fields this provider honours."""
 KEY_VARS = ("ANTHROPIC_API_KEY",)
 BASE_URL_VAR = "ANTHROPIC_BASE_URL"
 
@@ -151,12 +157,15 @@ def request_body(
     if tools:
         body["tools"] = tools_to_wire(tools)
         body["tool_choice"] = tool_choice_to_wire(tool_choice, config.parallel_tool_calls)
+    if config.effort is not None:
+        body["output_config"] = {"effort": config.effort}
     effort = config.reasoning_effort
-    if effort is not None and mode == "adaptive":
+    budget = _thinking_budget(model, config, mode)
+    if budget:
+        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    elif effort is not None and mode == "adaptive":
         body["thinking"] = {"type": "adaptive"}
-        body["output_config"] = {"effort": ADAPTIVE_EFFORTS[effort]}
-    elif effort is not None:
-        body["thinking"] = {"type": "enabled", "budget_tokens": THINKING_BUDGETS[effort]}
+        body["output_config"] = {"effort": ADAPTIVE_EFFORTS[effort]}  # wins over effort
     for field, key in (("temperature", "temperature"), ("top_p", "top_p"), ("top_k", "top_k")):
         value = getattr(config, field)
         if value is not None:
@@ -168,17 +177,38 @@ def request_body(
     return body
 
 
+def _thinking_budget(model: str, config: GenerateConfig, mode: str) -> int:
+    """``budget_tokens`` of manual extended thinking (0: none).
+
+    ``reasoning_tokens`` wins over ``reasoning_effort``'s table; models that
+    only think adaptively (Claude 4.7 and later) refuse a budget.
+    """
+    if config.reasoning_tokens is not None:
+        version = model_version(model)
+        if config.reasoning_tokens and (version is None or version >= (4, 7)):
+            raise ConfigError(
+                f"anthropic: {model} does not take reasoning_tokens (a thinking budget); "
+                "set reasoning_effort (or effort) instead"
+            )
+        return config.reasoning_tokens
+    if mode == "budget" and config.reasoning_effort:
+        return THINKING_BUDGETS[config.reasoning_effort]
+    return 0
+
+
 def _max_tokens(model: str, config: GenerateConfig, mode: str) -> int:
-    budget = THINKING_BUDGETS[config.reasoning_effort] if config.reasoning_effort else 0
-    if mode != "budget":
-        budget = 0
+    budget = _thinking_budget(model, config, mode)
     if config.max_tokens is None:
         return default_max_tokens(model) + budget
     if budget and config.max_tokens <= budget:
+        setting = (
+            f"reasoning_tokens={budget}"
+            if config.reasoning_tokens is not None
+            else f"reasoning_effort={config.reasoning_effort!r} ({budget} tokens)"
+        )
         raise ConfigError(
             f"anthropic: max_tokens ({config.max_tokens}) must be above the thinking budget "
-            f"for reasoning_effort={config.reasoning_effort!r} ({budget} tokens); raise "
-            f"max_tokens, lower reasoning_effort, or leave max_tokens unset"
+            f"for {setting}; raise max_tokens, lower the budget, or leave max_tokens unset"
         )
     return config.max_tokens
 
@@ -265,9 +295,15 @@ class AnthropicAPI(RestAPI):
             "anthropic-version": self.anthropic_version,
             "content-type": "application/json",
         }
-        if self.betas:
-            headers["anthropic-beta"] = ",".join(self.betas)
+        betas = list(self.betas)
+        if config.effort is not None and EFFORT_BETA not in betas:
+            betas.append(EFFORT_BETA)
+        if betas:
+            headers["anthropic-beta"] = ",".join(betas)
         return HttpRequest(url=self.url, headers=headers, body=body)
+
+    def config_fields(self) -> FrozenSet[str]:
+        return CONFIG_FIELDS
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
         return parse_message(body, self.model_name)

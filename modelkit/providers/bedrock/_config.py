@@ -108,8 +108,10 @@ def additional_fields(config: GenerateConfig, model_id: str) -> Dict[str, Any]:
 
     ``top_k``: ``top_k`` for Anthropic and Mistral models, ``inferenceConfig.
     topK`` for Amazon Nova. ``reasoning_effort``: ``thinking`` with
-    ``budget_tokens`` from ``THINKING_BUDGETS`` for Anthropic Claude. For
-    other families these options are not sent (logged at WARNING).
+    ``budget_tokens`` from ``THINKING_BUDGETS`` for Anthropic Claude;
+    ``reasoning_tokens`` sets that budget itself; ``effort``: Claude's
+    ``output_config.effort``. For other families these options are not sent
+    (logged at WARNING).
     """
     family = model_family(model_id)
     out: Dict[str, Any] = {}
@@ -120,7 +122,17 @@ def additional_fields(config: GenerateConfig, model_id: str) -> Dict[str, Any]:
             out["inferenceConfig"] = {"topK": config.top_k}
         else:
             logger.warning("bedrock: top_k is not sent to %s (no known field for it)", model_id)
-    if config.reasoning_effort is not None:
+    if config.effort is not None:
+        if family == "anthropic":
+            out["output_config"] = {"effort": config.effort}
+        else:
+            logger.warning("bedrock: effort is not sent to %s (Claude only)", model_id)
+    if config.reasoning_tokens is not None:
+        if family == "anthropic" and config.reasoning_tokens:
+            out["thinking"] = {"type": "enabled", "budget_tokens": config.reasoning_tokens}
+        elif family != "anthropic":
+            logger.warning("bedrock: reasoning_tokens is not sent to %s (Claude only)", model_id)
+    elif config.reasoning_effort is not None:
         if family == "anthropic":
             budget = THINKING_BUDGETS[config.reasoning_effort]
             out["thinking"] = {"type": "enabled", "budget_tokens": budget}

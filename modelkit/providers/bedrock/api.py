@@ -19,7 +19,7 @@ import hashlib
 import os
 import threading
 from datetime import datetime, timezone
-from typing import Any, Callable, ClassVar, Dict, List, Optional
+from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Optional
 
 from ..._engine.http import HttpResponse
 from ..._redact import redact_url
@@ -244,6 +244,9 @@ class BedrockAPI(RestAPI):
 
     def tool_result_images(self) -> bool:
         return True
+
+    def config_fields(self) -> FrozenSet[str]:
+        return frozenset({"effort", "reasoning_tokens", "extra_headers", "extra_body"})
 
     def has_reasoning_history(self) -> bool:
         # Claude's signed thinking must go back on tool-use turns.

@@ -5,7 +5,9 @@ Pure converters for ``modelkit.providers.google``: ``ToolInfo`` becomes a
 3.0 subset Gemini's ``Schema`` accepts, ``ToolChoice`` becomes
 ``toolConfig.functionCallingConfig``, and ``GenerateConfig`` becomes
 ``generationConfig``, with a ``thinkingConfig`` derived from
-``reasoning_effort`` according to the model's generation.
+``reasoning_effort`` according to the model's generation (``reasoning_tokens``
+sets ``thinkingBudget`` itself), and ``responseModalities`` from
+``modalities``.
 """
 
 from __future__ import annotations
@@ -166,8 +168,14 @@ def generation_config(config: GenerateConfig, model: str) -> Dict[str, Any]:
         if config.top_logprobs is not None:
             out["logprobs"] = config.top_logprobs
     thinking = thinking_config(config.reasoning_effort, model)
+    if config.reasoning_tokens is not None:  # an explicit budget wins over the effort
+        thinking = {"thinkingBudget": config.reasoning_tokens}
+        if config.reasoning_tokens:
+            thinking["includeThoughts"] = True
     if thinking is not None:
         out["thinkingConfig"] = thinking
+    if config.modalities:  # generated images come back as inlineData parts
+        out["responseModalities"] = ["TEXT", *(m.upper() for m in config.modalities)]
     return out
 
 

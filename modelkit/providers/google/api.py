@@ -14,7 +14,7 @@ request and response converters live in ``_request`` and
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, List, Optional
+from typing import Any, ClassVar, Dict, FrozenSet, List, Optional
 
 from ..._engine.http import HttpResponse
 from ...api import modelapi
@@ -107,6 +107,9 @@ class GoogleAPI(RestAPI):
             model=self.model_name,
             secrets=[self.api_key],
         )
+
+    def config_fields(self) -> FrozenSet[str]:
+        return frozenset({"reasoning_tokens", "modalities", "extra_headers", "extra_body"})
 
     def has_reasoning_history(self) -> bool:
         # Thought signatures must go back with the parts they came on.

@@ -18,7 +18,7 @@ chunks and is sent back the same way. Errors arrive as
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, ClassVar, Dict, FrozenSet, List, Mapping, Optional, Sequence, Union
 
 from ..._engine.http import HttpResponse
 from ...api import modelapi
@@ -230,6 +230,9 @@ class MistralAPI(RestAPI):
     def url(self) -> str:
         """Where requests go."""
         return versioned_url(self.base_url or DEFAULT_BASE_URL, "v1", "chat/completions")
+
+    def config_fields(self) -> FrozenSet[str]:
+        return frozenset({"extra_headers", "extra_body"})
 
     def has_reasoning_history(self) -> bool:
         return True

@@ -43,6 +43,7 @@ __all__ = [
     "parse_logprobs",
     "parse_tool_call",
     "parse_usage",
+    "prompt_logprobs",
 ]
 
 FINISH_REASONS: Dict[str, StopReason] = {
@@ -331,3 +332,32 @@ def output_for_error(error: APIError, model: str) -> Optional[ModelOutput]:
     if code in _FILTER_CODES:
         return ModelOutput.from_content(model, text, stop_reason="content_filter", error=text)
     return None
+
+
+def prompt_logprobs(raw: List[Any]) -> Optional[Logprobs]:
+    """vLLM's ``prompt_logprobs`` as ``Logprobs`` (``None`` when there are none).
+
+    Each position is ``None`` (the first token, with no context) or a dict of
+    token id to ``{"logprob", "rank", "decoded_token"}`` whose first entry is
+    the prompt's own token and the rest its top alternatives.
+    """
+    tokens: List[Logprob] = []
+    for position in raw:
+        if not isinstance(position, dict) or not position:
+            continue
+        entries = [(key, value) for key, value in position.items() if isinstance(value, dict)]
+        if not entries:
+            continue
+        (first_id, first), rest = entries[0], entries[1:]
+        top = [
+            TopLogprob(token=str(info.get("decoded_token", key)), logprob=float(info["logprob"]))
+            for key, info in rest
+        ]
+        tokens.append(
+            Logprob(
+                token=str(first.get("decoded_token", first_id)),
+                logprob=float(first["logprob"]),
+                top_logprobs=top or None,
+            )
+        )
+    return Logprobs(content=tokens) if tokens else None

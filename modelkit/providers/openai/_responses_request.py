@@ -126,6 +126,8 @@ def _reasoning(config: GenerateConfig) -> Dict[str, Any]:
     reasoning: Dict[str, Any] = {}
     if config.reasoning_effort is not None:
         reasoning["effort"] = config.reasoning_effort
+    if config.reasoning_mode is not None:
+        reasoning["mode"] = config.reasoning_mode
     summary = getattr(config, "reasoning_summary", None)
     if summary is not None and summary != "none":
         reasoning["summary"] = summary

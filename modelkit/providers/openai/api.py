@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from typing import Any, Dict, List, Optional, Set, Tuple, Union
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from ..._engine.http import HttpResponse
 from ...api import modelapi
@@ -91,15 +91,20 @@ def openai_wire_options(model: str) -> WireOptions:
         if name.startswith(("o3", "o4-mini")):
             unsupported.add("stop")
         early = name.startswith(("o1-mini", "o1-preview"))
+        if not gpt5:
+            unsupported.add("verbosity")  # GPT-5 only
         return WireOptions(
             system_role="user" if early else "developer",
             max_tokens_field="max_completion_tokens",
             unsupported=frozenset(unsupported),
+            extra_fields=("verbosity",),
             reasoning_effort=None if early else "reasoning_effort",
             max_stop_seqs=4,
         )
     non_reasoning_gpt = name.startswith(("gpt-", "chatgpt-"))
     return WireOptions(
+        unsupported=frozenset({"verbosity"}),
+        extra_fields=("verbosity",),
         reasoning_effort=None if non_reasoning_gpt else "reasoning_effort",
         max_stop_seqs=4,
     )
@@ -224,6 +229,12 @@ class OpenAIAPI(RestAPI):
 
     def has_reasoning_history(self) -> bool:
         return self.responses_api
+
+    def config_fields(self) -> FrozenSet[str]:
+        fields = {"extra_headers", "extra_body", "verbosity"}
+        if self.responses_api:
+            fields |= {"reasoning_summary", "reasoning_mode"}
+        return frozenset(fields)
 
     # --- the RestAPI steps ---------------------------------------------
 

@@ -17,12 +17,14 @@ from typing import Any, Callable, ClassVar, Dict, FrozenSet, Optional, Tuple
 
 import attrs
 
+from ..._engine.http import HttpResponse
 from ...api import ModelAPI, modelapi
 from ...config import GenerateConfig
 from ...errors import ConfigError
+from ...output import ModelOutput
 from .._common import env_first
 from ._request import WireOptions
-from ._response import ParseOptions
+from ._response import ParseOptions, prompt_logprobs
 from .api import OpenAIAPI
 
 __all__ = ["PRESETS", "GenericOpenAIAPI", "OpenAICompatibleAPI", "Preset"]
@@ -110,7 +112,7 @@ PRESETS: Tuple[Preset, ...] = (
         ("VLLM_BASE_URL",),
         requires_key=False,
         max_connections=32,
-        wire=WireOptions(extra_fields=("top_k",)),
+        wire=WireOptions(extra_fields=("top_k", "prompt_logprobs")),
         summary="a vLLM server",
     ),
     Preset(
@@ -243,6 +245,18 @@ class OpenAICompatibleAPI(OpenAIAPI):
 
     def batch_client(self) -> Any:
         return None  # OpenAI's batch API is OpenAI's (and Azure's) alone
+
+    def config_fields(self) -> FrozenSet[str]:
+        return frozenset({"extra_headers", "extra_body", *self.settings.wire.extra_fields})
+
+    def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
+        output = super().parse_response(body, response)
+        raw = body.get("prompt_logprobs") if isinstance(body, dict) else None
+        if isinstance(raw, list):  # vLLM: top level, for the whole prompt
+            prompt = prompt_logprobs(raw)
+            for choice in output.choices:
+                choice.prompt_logprobs = prompt
+        return output
 
     def max_connections(self) -> int:
         return self.settings.max_connections

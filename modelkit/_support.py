@@ -1,0 +1,70 @@
+"""Config fields a provider cannot honour: never dropped silently.
+
+``OPTIONAL_FIELDS`` are the ``GenerateConfig`` fields only some APIs have.
+Each built-in provider lists those it honours (``ModelAPI.config_fields``);
+``check_supported`` runs on every prepared request and, for a field that is
+set but not honoured, warns once per provider and field (``ConfigWarning``)
+or, where ignoring it would change the answer itself (``modalities``: the
+images asked for would never come), raises ``ConfigError``. The engine-level
+fields (``attempt_timeout``, ``adaptive_connections``, ``fallback_models``,
+``fail_on_refusal``, ``cache``) work with every provider and are not listed.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from typing import FrozenSet, Set, Tuple
+
+from .api import ModelAPI
+from .config import GenerateConfig
+from .errors import ConfigError, ConfigWarning
+
+__all__ = ["ANSWER_CHANGING", "OPTIONAL_FIELDS", "check_supported"]
+
+OPTIONAL_FIELDS: Tuple[str, ...] = (
+    "verbosity",
+    "effort",
+    "reasoning_mode",
+    "reasoning_tokens",
+    "reasoning_summary",
+    "prompt_logprobs",
+    "modalities",
+    "extra_headers",
+    "extra_body",
+)
+
+ANSWER_CHANGING: FrozenSet[str] = frozenset({"modalities"})
+"""Fields whose absence changes the answer's content: a ``ConfigError``, not a warning."""
+
+_warned: Set[Tuple[str, str]] = set()
+_warned_lock = threading.Lock()
+
+
+def check_supported(api: ModelAPI, config: GenerateConfig) -> None:
+    """Warn once (or raise) for each set field of ``OPTIONAL_FIELDS`` ``api`` cannot honour.
+
+    Raises:
+        ConfigError: an unhonoured field in ``ANSWER_CHANGING``.
+    """
+    honoured = api.config_fields()
+    if honoured is None:
+        return
+    provider = api.provider or type(api).__name__
+    for name in OPTIONAL_FIELDS:
+        if getattr(config, name) is None or name in honoured:
+            continue
+        if name in ANSWER_CHANGING:
+            raise ConfigError(
+                f"{provider}/{api.model_name} cannot honour {name}={getattr(config, name)!r}; "
+                "use a provider that can (see the provider docs) or leave it unset"
+            )
+        with _warned_lock:
+            if (provider, name) in _warned:
+                continue
+            _warned.add((provider, name))
+        warnings.warn(
+            f"{provider} does not support GenerateConfig.{name}; it is ignored",
+            ConfigWarning,
+            stacklevel=4,
+        )
