@@ -10,6 +10,27 @@ import pytest
 from modelkit import ConfigError, GenerateConfig
 from modelkit.config import FIELDS
 
+INSPECT_0_3_285_FIELDS = (
+    "max_retries timeout attempt_timeout stream_idle_timeout max_connections "
+    "adaptive_connections system_message max_tokens top_p temperature stop_seqs best_of "
+    "frequency_penalty presence_penalty logit_bias seed top_k num_choices logprobs "
+    "top_logprobs prompt_logprobs parallel_tool_calls internal_tools max_tool_output "
+    "cache_prompt fallback_models fail_on_refusal verbosity effort reasoning_effort "
+    "reasoning_mode reasoning_tokens reasoning_summary reasoning_history response_schema "
+    "extra_headers extra_body modalities cache batch"
+).split()
+"""``list(inspect_ai.model.GenerateConfig.model_fields)`` in Inspect 0.3.285."""
+
+OTHER_ISSUES = {"response_schema", "stream_idle_timeout", "batch"}
+"""Fields that belong to the streaming/structured-output and batch work."""
+
+
+def test_every_inspect_field_is_here() -> None:
+    assert len(INSPECT_0_3_285_FIELDS) == 40
+    missing = set(INSPECT_0_3_285_FIELDS) - set(FIELDS) - OTHER_ISSUES
+    assert not missing
+    assert set(FIELDS) <= set(INSPECT_0_3_285_FIELDS)
+
 
 def test_every_field_defaults_to_none_and_is_a_typed_argument() -> None:
     from modelkit.config import GenerateConfigArgs

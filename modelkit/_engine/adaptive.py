@@ -3,7 +3,8 @@
 An ``AdaptiveLimit`` steers the size of one key's ``ConnectionLimit``:
 it starts low, doubles after each round of successes that used it (slow
 start) until the first rate limit, then grows by ``scale_up_percent`` of
-itself per round (additive increase); every rate limit cuts it by
+itself per round (additive increase; fractions of a slot add up over
+rounds, so at a small size it probes upwards only every few rounds); every rate limit cuts it by
 ``decrease_factor`` (multiplicative decrease), at most once per
 ``cooldown_seconds``, never below ``min`` nor above ``max``. A round is as
 many successes as the current limit, and only counts when the calls in
@@ -52,6 +53,7 @@ class AdaptiveLimit:
         self.limit = limit
         self.settings = settings
         self.size = settings.start
+        self._level = float(settings.start)  # size with the fractional growth kept
         self.slow_start = True
         self._clock = clock
         self._successes = 0
@@ -71,8 +73,11 @@ class AdaptiveLimit:
             self._successes = self._peak = 0
             if not saturated or self.size >= self.settings.max:
                 return
-            step = self.size if self.slow_start else self.size * self.settings.scale_up_percent
-            self._set(min(self.settings.max, self.size + max(1, int(step))))
+            if self.slow_start:
+                self._level = float(self.size * 2)
+            else:  # additive: a fraction of a slot per round, kept until it adds up
+                self._level += self.size * self.settings.scale_up_percent
+            self._set(min(self.settings.max, max(self.size, int(self._level))))
 
     def rate_limited(self) -> None:
         """Count a rate-limited attempt: cut the size, unless cut within the cooldown."""
@@ -85,9 +90,11 @@ class AdaptiveLimit:
             self._successes = self._peak = 0
             cut = min(int(self.size * self.settings.decrease_factor), self.size - 1)
             self._set(max(self.settings.min, cut))
+            self._level = float(self.size)
 
     def _set(self, size: int) -> None:
         self.size = size
+        self._level = max(self._level, float(size))
         self.limit.resize(size)
 
 
