@@ -28,8 +28,7 @@ OTHER_ISSUES = {"response_schema", "stream_idle_timeout", "batch"}
 def test_every_inspect_field_is_here() -> None:
     assert len(INSPECT_0_3_285_FIELDS) == 40
     missing = set(INSPECT_0_3_285_FIELDS) - set(FIELDS) - OTHER_ISSUES
-    assert not missing
-    assert set(FIELDS) <= set(INSPECT_0_3_285_FIELDS)
+    assert not missing  # modelkit may have more (rate limits for fleets)
 
 
 def test_every_field_defaults_to_none_and_is_a_typed_argument() -> None:
