@@ -282,6 +282,11 @@ class AnthropicAPI(RestAPI):
     def has_reasoning_history(self) -> bool:
         return True
 
+    def batch_client(self) -> Any:
+        from ._batch import AnthropicBatchClient
+
+        return AnthropicBatchClient(self)
+
     def build_request(
         self,
         input: List[ChatMessage],

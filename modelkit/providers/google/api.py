@@ -115,6 +115,11 @@ class GoogleAPI(RestAPI):
         # Thought signatures must go back with the parts they came on.
         return True
 
+    def batch_client(self) -> Any:
+        from ._batch import GoogleBatchClient
+
+        return GoogleBatchClient(self)
+
     def tool_result_images(self) -> bool:
         # Media in a tool result is sent in the same user turn as its
         # functionResponse.

@@ -253,7 +253,20 @@ class MistralAPI(RestAPI):
         return HttpRequest(url=self.url, headers=headers, body=body)
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
+        return self.parse_body(body)
+
+    def parse_body(self, body: Any) -> ModelOutput:
+        """A chat completion body as a ``ModelOutput``."""
         return parse_completion(body, self.model_name)
+
+    def error_text(self, body: Any, text: str) -> str:
+        """The API's own message from an error body."""
+        return error_text(body, text)
+
+    def batch_client(self) -> Any:
+        from ._batch import MistralBatchClient
+
+        return MistralBatchClient(self)
 
     def parse_error(self, response: HttpResponse) -> APIError:
         body = json_or_none(response)
