@@ -105,6 +105,12 @@ class RedisCache:
                 return None  # Redis went away: call the API uncached
             if claimed:
                 self._held()[claim] = token
+                # The claimant before us may have stored and released between our
+                # look and our claim: look once more before calling the API.
+                found = self._run(lambda c: c.get(entry))
+                if found is not None:
+                    self.release(model, key)
+                    return bytes(found)
                 return None
             time.sleep(wait)
             wait = min(wait * 2, _POLL[1])
