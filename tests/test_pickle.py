@@ -17,7 +17,7 @@ import sys
 from typing import Any, List
 
 import pytest
-from loopback import LoopbackServer
+from loopback import LoopbackServer, Reply
 
 import modelkit
 from modelkit import errors
@@ -205,3 +205,24 @@ def test_a_model_built_from_an_api_object_says_how_to_pickle_it() -> None:
     model = modelkit.Model(MockLLM("model"))
     with pytest.raises(pickle.PicklingError, match="get_model"):
         pickle.dumps(model)
+
+
+@pytest.mark.parametrize(
+    "reply", [Reply(reset_after=5), Reply(delay=5)], ids=["connection", "timeout"]
+)
+def test_an_errors_cause_chain_carries_no_key(loopback: LoopbackServer, reply: Reply) -> None:
+    """Picklers that keep an exception's cause and context (``tblib``, which
+    Dask installs in every worker) must not ship the request's headers."""
+    loopback.default = reply
+    model = modelkit.get_model("vllm/served", base_url=f"{loopback.url}/v1", api_key="sk-CHAIN")
+    with pytest.raises(errors.APIError) as caught:
+        model.generate("hi", config={"max_retries": 0, "timeout": 0.3})
+    chain: List[BaseException] = []
+    current: Any = caught.value
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    assert len(chain) > 1  # the requests exception is kept as the cause
+    for link in chain:
+        assert b"sk-CHAIN" not in pickle.dumps(vars(link))
+        assert "sk-CHAIN" not in repr(vars(link))

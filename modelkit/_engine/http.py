@@ -292,6 +292,7 @@ class HttpClient:
             )
         except requests.exceptions.RequestException as exc:
             cutoff.finish()
+            _drop_request(exc)
             if cutoff.fired or isinstance(exc, requests.exceptions.Timeout):
                 raise self._timeout(budget) from exc
             verb = "connection failed" if _is_connection(exc) else "request failed"
@@ -387,3 +388,23 @@ def _describe(exc: BaseException) -> str:
     """A one-line description of a requests exception, without URLs' queries."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return f"{type(exc).__name__}: {text}"[:300]
+
+
+def _drop_request(exc: BaseException) -> None:
+    """Unlink the request (its Authorization header) from ``exc`` and its chain.
+
+    Our ``APIError`` is raised ``from`` this exception; picklers that keep
+    an exception's cause (``tblib``, which Dask installs in every worker)
+    would otherwise ship the API key along with an error.
+    """
+    seen = 0
+    current: Optional[BaseException] = exc
+    while current is not None and seen < 8:
+        for name in ("request", "response"):
+            if getattr(current, name, None) is not None:
+                try:
+                    setattr(current, name, None)
+                except AttributeError:
+                    pass
+        current = current.__cause__ or current.__context__
+        seen += 1

@@ -28,8 +28,6 @@ import modelkit
 
 pytestmark = pytest.mark.fleet
 
-distributed = pytest.importorskip("distributed", reason="dask[distributed] is a test dependency")
-
 MAX_CONNECTIONS = 4
 LEASE_SECONDS = 2
 
@@ -65,6 +63,10 @@ def _fleet_environment(env: pytest.MonkeyPatch, url: str) -> None:
 @pytest.fixture(scope="module")
 def fleet(redis_server: Any) -> Iterator[Dict[str, Any]]:
     """The loopback provider, Redis, and a two-process Dask cluster sharing both."""
+    # Imported here, not at collection: importing distributed installs tblib's
+    # exception pickling for the whole process, which the rest of the suite
+    # must not run under.
+    distributed = pytest.importorskip("distributed", reason="dask[distributed] is a test dep")
     server = LoopbackServer(default=echo, backlog=512).start()
     with pytest.MonkeyPatch.context() as env:
         _fleet_environment(env, redis_server.url)
