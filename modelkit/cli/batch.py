@@ -22,6 +22,7 @@ import sys
 from typing import Any, Callable, Dict, List, Sequence
 
 from ..errors import APIError, ConfigError
+from . import provider_batch
 from .batch_files import BatchInput, OrderedWriter, OutputFile, read_inputs
 from .options import add_generation_options, cache_policy, make_model
 from .progress import BatchStats, ProgressBar
@@ -55,7 +56,7 @@ def group_commands() -> Dict[str, GroupCommand]:
     parser's subparsers (setting ``handler`` and ``parser`` defaults, as
     the other subcommands do).
     """
-    return {}
+    return provider_batch.commands(_line)
 
 
 def register(subparsers: Any, argv: Sequence[str] = ()) -> None:
@@ -100,6 +101,7 @@ def add_file_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o", "--output", metavar="OUTPUT.jsonl", help="where to write (default: stdout)"
     )
+    provider_batch.add_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
     from .._engine.many import generate_many
 
     inputs = _load(args.input)
+    if args.provider_batch:
+        return provider_batch.run_file(args, inputs, _line)
     to_file = args.output is not None and args.output != "-"
     model = make_model(args, max_connections=args.max_connections)
     file = OutputFile(args.output, len(inputs)) if to_file else None
