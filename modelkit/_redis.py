@@ -1,6 +1,6 @@
 """Redis connections for the shared response cache and the fleet-wide limits.
 
-Redis is an optional extra (``pip install modelkit[redis]``): this module
+Redis is an optional extra (``pip install modelkit-llm[redis]``): this module
 imports the ``redis`` package only when a ``redis://`` (``rediss://``,
 ``unix://``) URL is first used, never at ``import modelkit``. ``link_for``
 gives one ``RedisLink`` per URL and purpose; its ``client()`` is this
@@ -114,7 +114,7 @@ def _make_client(url: str, purpose: str) -> Any:
     except ImportError as exc:
         raise ConfigError(
             f"{purpose}: {_redact_url(url)} needs the redis package: "
-            "pip install 'modelkit[redis]' (or unset the variable to stay on one machine)"
+            "pip install 'modelkit-llm[redis]' (or unset the variable to stay on one machine)"
         ) from exc
     try:
         return redis.Redis.from_url(

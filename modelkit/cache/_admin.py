@@ -126,6 +126,9 @@ def cache_entries(subdirs: List[str] = []) -> List[Tuple[str, int]]:
     """
     from . import _store
 
+    redis = shared()
+    if redis is not None:
+        return sorted((model, n) for model, n in redis.entries(subdirs).items() if n)
     root = cache_path()
     counts: Dict[str, int] = {}
     for db in _databases(root) if root.is_dir() else ():

@@ -158,6 +158,14 @@ class RedisCache:
                 sizes[model] = sizes.get(model, 0) + int(length) + len(name)
         return sizes
 
+    def entries(self, models: List[str]) -> Dict[str, int]:
+        """Stored entries per model, for ``models`` or every one."""
+        counts: Dict[str, int] = {}
+        for name in self._keys(models):
+            model = _model_of(name)
+            counts[model] = counts.get(model, 0) + 1
+        return counts
+
     def clear(self, model: str) -> bool:
         """Delete every entry (of ``model`` or a provider prefix); ``True`` if any."""
         keys = self._keys([model] if model else [])

@@ -103,7 +103,7 @@ def _prune(args: argparse.Namespace) -> int:
 
 
 def _clear(args: argparse.Namespace) -> int:
-    from ..cache import cache_clear, cache_path
+    from ..cache import cache_clear
     from ..cache._admin import cache_entries
 
     if args.all == bool(args.models):
@@ -113,10 +113,11 @@ def _clear(args: argparse.Namespace) -> int:
         )
     for model in [""] if args.all else args.models:
         entries = sum(count for _, count in cache_entries([model] if model else []))
+        which = model or "every model"
         if cache_clear(model):
-            print(f"cleared {_entries(entries)} from {cache_path(model)}")
+            print(f"cleared {_entries(entries)} of {which}")
         else:
-            print(f"nothing cached at {cache_path(model)}")
+            print(f"nothing cached for {which}")
     return 0
 
 

@@ -58,8 +58,8 @@ def test_clear_says_what_it_removed_and_size_shows_it(capsys: pytest.CaptureFixt
     assert cli(capsys, "clear", "-m", "mockllm/a", "-m", "mockllm/zzz") == (
         0,
         [
-            f"cleared 2 entries from {cache_path('mockllm/a')}",
-            f"nothing cached at {cache_path('mockllm/zzz')}",
+            "cleared 2 entries of mockllm/a",
+            "nothing cached for mockllm/zzz",
         ],
     )
     assert cli(capsys, "size")[0] == 0
@@ -71,9 +71,9 @@ def test_clear_says_what_it_removed_and_size_shows_it(capsys: pytest.CaptureFixt
     ]
     assert cli(capsys, "clear", "-m", "mockllm/a") == (
         0,
-        [f"nothing cached at {cache_path('mockllm/a')}"],
+        ["nothing cached for mockllm/a"],
     )
-    assert cli(capsys, "clear", "--all") == (0, [f"cleared 1 entry from {cache_path()}"])
+    assert cli(capsys, "clear", "--all") == (0, ["cleared 1 entry of every model"])
     assert not model("b").generate("x", cache=CachePolicy(expiry="1h")).cached
 
 
@@ -93,3 +93,26 @@ def test_clear_without_a_choice_explains_all_and_model(
 def test_cache_without_subcommand_prints_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cache"]) == 2
     assert "size" in capsys.readouterr().err
+
+
+def test_size_and_clear_on_the_shared_redis_cache(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MODELKIT_CACHE_URL", redis_url)
+    fill("a", ["x", "y"])
+    fill("b", ["x"])
+    _, lines = cli(capsys, "size")
+    assert [line.split()[:2] + line.split()[-1:] for line in lines] == [
+        ["2", "entries", "mockllm/a"],
+        ["1", "entry", "mockllm/b"],
+        ["3", "entries", "total"],
+    ]
+    assert cli(capsys, "clear", "-m", "mockllm/a") == (
+        0,
+        ["cleared 2 entries of mockllm/a"],
+    )
+    assert cli(capsys, "clear", "-m", "mockllm/a") == (
+        0,
+        ["nothing cached for mockllm/a"],
+    )
+    assert [line.split()[-1] for line in cli(capsys, "size")[1]] == ["mockllm/b"]
