@@ -22,7 +22,9 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from ._engine.fleet import LimitsWarning
+    from ._events import ReasoningDelta, StreamEnd, StreamEvent, TextDelta, ToolCallDelta
     from ._media_guard import set_media_policy
+    from ._model_stream import ModelStream
     from .api import ModelAPI, modelapi
     from .cache import (
         CachePolicy,
@@ -96,6 +98,8 @@ if TYPE_CHECKING:
 _EXPORTS: Dict[str, Tuple[str, ...]] = {
     "_engine.fleet": ("LimitsWarning",),
     "_media_guard": ("set_media_policy",),
+    "_events": ("ReasoningDelta", "StreamEnd", "StreamEvent", "TextDelta", "ToolCallDelta"),
+    "_model_stream": ("ModelStream",),
     "api": (
         "ModelAPI",
         "modelapi",
@@ -217,14 +221,20 @@ __all__ = [
     "ModelFallback",
     "ModelOutput",
     "ModelRefusalError",
+    "ModelStream",
     "ModelUsage",
     "ModelkitError",
     "QuotaExceededError",
     "RateLimitError",
+    "ReasoningDelta",
     "ResponseFormatError",
     "StopReason",
+    "StreamEnd",
+    "StreamEvent",
+    "TextDelta",
     "Tool",
     "ToolCall",
+    "ToolCallDelta",
     "ToolCallError",
     "ToolChoice",
     "ToolDef",

@@ -16,6 +16,7 @@ import importlib
 import os
 import threading
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     ClassVar,
@@ -31,10 +32,13 @@ from typing import (
 
 from ._redact import redact_url
 from .config import GenerateConfig
-from .errors import ConfigError, MissingAPIKeyError, RateLimitError
+from .errors import APIError, ConfigError, MissingAPIKeyError, RateLimitError
 from .messages import ChatMessage
 from .output import ModelCall, ModelOutput
 from .tools._types import ToolChoice, ToolInfo
+
+if TYPE_CHECKING:
+    from ._events import APIStream
 
 __all__ = ["ENTRY_POINT_GROUP", "ModelAPI", "modelapi", "provider_names", "resolve_provider"]
 
@@ -142,6 +146,32 @@ class ModelAPI(abc.ABC):
             A ``ModelOutput``, or ``(output_or_exception, ModelCall)`` so the
             request and response can be recorded.
         """
+
+    def stream(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> APIStream:
+        """Open a stream of the answer to ``input``; the engine iterates it.
+
+        The default generates the whole answer, then plays it back as
+        deltas; providers whose API streams override it.
+
+        Raises:
+            APIError: the request failed before anything was streamed.
+        """
+        from ._events import ReplayStream
+
+        result = self.generate(input, tools, tool_choice, config)
+        output, call = result if isinstance(result, tuple) else (result, None)
+        if isinstance(output, APIError):
+            output.call = output.call or call
+            raise output
+        if isinstance(output, BaseException):
+            raise output
+        return ReplayStream(output, call)
 
     def close(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Release the API's clients (HTTP sessions). Safe to call twice."""

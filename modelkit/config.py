@@ -83,6 +83,7 @@ class GenerateConfigArgs(TypedDict, total=False):
     extra_headers: Optional[Dict[str, str]]
     extra_body: Optional[Dict[str, Any]]
     modalities: Optional[List[Literal["image"]]]
+    stream_idle_timeout: Optional[float]
 
 
 def _finite(name: str, value: Any) -> None:
@@ -283,6 +284,8 @@ class GenerateConfig(Serializable):
         extra_headers: headers added to each request; never credential headers.
         extra_body: fields merged into each request's JSON body.
         modalities: output modalities beyond text: ``["image"]`` (Google).
+        stream_idle_timeout: seconds a stream may stay silent between two
+            reads before it fails (``Model.stream``; default: only ``timeout``).
     """
 
     max_retries: Optional[int] = attrs.field(default=None, validator=_number(0, None, integer=True))
@@ -357,6 +360,7 @@ class GenerateConfig(Serializable):
     modalities: Optional[List[Literal["image"]]] = attrs.field(
         default=None, validator=check_modalities
     )
+    stream_idle_timeout: Optional[float] = attrs.field(default=None, validator=_positive)
 
     def __attrs_post_init__(self) -> None:
         # Every field, whatever its own validator checks: a non-finite number

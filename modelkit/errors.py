@@ -96,6 +96,8 @@ class APIError(ModelkitError):
         headers: the response headers (lower-cased names), when any.
         attempts: how many requests were made before giving up.
         call: the ``ModelCall`` record of the last request, when one was made.
+        output: for a stream that failed part-way, the ``ModelOutput`` of
+            what arrived before the failure (else ``None``).
     """
 
     def __init__(
@@ -109,6 +111,7 @@ class APIError(ModelkitError):
         headers: Optional[dict[str, str]] = None,
         attempts: int = 1,
         call: Any = None,
+        output: Any = None,
     ) -> None:
         self.message = shorten(message)
         self.provider = provider
@@ -118,6 +121,7 @@ class APIError(ModelkitError):
         self.headers = dict(headers or {})
         self.attempts = attempts
         self.call = call
+        self.output = output
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -136,6 +140,7 @@ class APIError(ModelkitError):
             "headers": self.headers,
             "attempts": self.attempts,
             "call": self.call,
+            "output": self.output,
         }
         return (_rebuild_api_error, (type(self), self.message, kwargs))
 

@@ -37,6 +37,7 @@ from .output import ModelOutput, ModelUsage
 from .tools._types import ToolChoice
 
 if TYPE_CHECKING:
+    from ._model_stream import ModelStream
     from .batch import BatchHandle, BatchStatus
     from .tools._loop import GenerateLoopResult
 
@@ -228,6 +229,53 @@ class Model:
             api_key = recipe.api_key if recipe is not None else None
             return get_model(f"{self.api.provider}/{name}", base_url=base_url, api_key=api_key)
         return get_model(name)
+
+    def stream(
+        self,
+        input: ModelInput,
+        tools: ToolsInput = (),
+        tool_choice: Optional[ToolChoice] = None,
+        config: ConfigInput = None,
+        cache: Any = None,
+    ) -> ModelStream:
+        """Generate, yielding the answer as it arrives.
+
+        Use it as a context manager and iterate it::
+
+            with model.stream("Tell me a story") as stream:
+                for event in stream:
+                    if event.type == "text":
+                        print(event.text, end="", flush=True)
+            output = stream.output  # the complete ModelOutput
+
+        Retries happen only before the first event; ``config.timeout`` bounds
+        the whole stream and ``config.stream_idle_timeout`` the silence
+        between events. The connection slot is held until the stream ends
+        or is closed.
+
+        Args:
+            input: as for ``generate``.
+            tools: as for ``generate``.
+            tool_choice: as for ``generate``.
+            config: as for ``generate``.
+            cache: as for ``generate``: a hit is replayed as a stream, and a
+                stream that completes is stored.
+
+        Returns:
+            A ``ModelStream`` of ``TextDelta``, ``ReasoningDelta``,
+            ``ToolCallDelta`` events and a last ``StreamEnd``.
+
+        Raises:
+            ConfigError: the input or config is not valid (at once).
+            APIError: while iterating, when the API failed; after the first
+                event, with ``output`` set to what arrived before the failure.
+        """
+        from ._model_stream import ModelStream
+        from .cache._policy import policy_for
+
+        request = self.prepare(input, tools, tool_choice, config)
+        policy = policy_for(request.config.cache if cache is None else cache)
+        return ModelStream(self.api, request, policy, self.add_usage)
 
     async def generate_async(
         self,

@@ -43,6 +43,7 @@ LAYERS: List[Tuple[str, ...]] = [
     ),
     ("modelkit.messages", "modelkit.config", "modelkit.output"),
     ("modelkit._media_guard",),
+    ("modelkit.messages", "modelkit.config", "modelkit.output", "modelkit._events"),
     ("modelkit._media", "modelkit.api"),
     ("modelkit._prepare", "modelkit._fallback", "modelkit._support"),
     ("modelkit._engine",),
@@ -50,7 +51,7 @@ LAYERS: List[Tuple[str, ...]] = [
     ("modelkit.tools._results", "modelkit.tools._execute", "modelkit.tools._loop"),
     ("modelkit.batch",),
     ("modelkit.providers",),
-    ("modelkit.model",),
+    ("modelkit.model", "modelkit._model_stream"),
     ("modelkit.cli", "modelkit.__main__", "modelkit.__init__"),
 ]
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .._prepare import GenerateRequest
     from ..api import ModelAPI
 
-__all__ = ["run_request"]
+__all__ = ["retry_or_raise", "run_request"]
 
 logger = logging.getLogger("modelkit")
 http_logger = logging.getLogger("modelkit.http")
@@ -112,28 +112,54 @@ def _attempts(
             if logger.isEnabledFor(logging.DEBUG):
                 _log_call(api, call, None, elapsed, attempts)
             return output
-        error = output
-        left = None if deadline is None else deadline - clock()
-        decision = retrying.policy.decide(
-            api, error, attempts - 1, max_retries, left, retrying.random, retrying.now
-        )
-        if decision.wait is None:
-            final = _final_error(error, attempts, call, config.timeout, left)
-            _log_call(api, call, final, clock() - start, attempts, decision.reason)
-            if final is error:
-                raise error
-            raise final from error
-        logger.info(
-            "modelkit: %s/%s: %s; retry %d of %d in %.2fs (%s)",
-            api.provider,
-            api.model_name,
-            _summary(error),
-            attempts,
-            max_retries,
-            decision.wait,
-            decision.reason,
-        )
-        retrying.sleep(decision.wait)
+        retry_or_raise(api, output, call, attempts, max_retries, deadline, start, retrying)
+
+
+def retry_or_raise(
+    api: ModelAPI,
+    error: APIError,
+    call: Optional[ModelCall],
+    attempts: int,
+    max_retries: int,
+    deadline: Optional[float],
+    start: float,
+    retrying: Retrying,
+) -> None:
+    """Wait before the next attempt, or raise the final error (``attempts`` and ``call`` set).
+
+    Args:
+        api: the provider (for ``is_rate_limit``, and the log line).
+        error: what the last attempt failed with.
+        call: the last attempt's call record, if any.
+        attempts: attempts made so far.
+        max_retries: the most retries allowed.
+        deadline: the ``retrying.clock`` time the call must end by, if any.
+        start: when the call started, on ``retrying.clock``.
+        retrying: the policy, and the functions it sleeps and reads time with.
+    """
+    clock = retrying.clock
+    left = None if deadline is None else deadline - clock()
+    decision = retrying.policy.decide(
+        api, error, attempts - 1, max_retries, left, retrying.random, retrying.now
+    )
+    if decision.wait is None:
+        timeout = None if deadline is None else deadline - start
+        final = _final_error(error, attempts, call, timeout, left)
+        _log_call(api, call, final, clock() - start, attempts, decision.reason)
+        if final is error:
+            raise error
+        raise final from error
+    logger.info(
+        "modelkit: %s/%s: %s; retry %d of %d in %.2fs (%s)",
+        api.provider,
+        api.model_name,
+        _summary(error),
+        attempts,
+        max_retries,
+        decision.wait,
+        decision.reason,
+    )
+    retrying.sleep(decision.wait)
 
 
 def _attempt(

@@ -48,6 +48,7 @@ IGNORED_CONFIG = frozenset(
         "adaptive_connections",
         "fallback_models",
         "fail_on_refusal",
+        "stream_idle_timeout",
     }
 )
 """Config fields that change how a call is made, never what it answers."""

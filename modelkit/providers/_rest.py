@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import abc
 import json
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import attrs
 
@@ -44,6 +44,10 @@ from ..errors import (
 from ..messages import ChatMessage
 from ..output import ModelCall, ModelOutput
 from ..tools._types import ToolChoice, ToolInfo
+
+if TYPE_CHECKING:
+    from .._events import APIStream
+    from ._streaming import StreamDecoder
 
 __all__ = [
     "HttpRequest",
@@ -158,6 +162,39 @@ class RestAPI(ModelAPI):
                 self.format_error(f"unexpected response ({detail}): {shorten(text, 300)}"),
                 call,
             )
+
+    def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
+        """A fresh decoder of this API's stream, or ``None`` when it cannot stream."""
+        return None
+
+    def stream_request(self, request: HttpRequest, config: GenerateConfig) -> HttpRequest:
+        """``request`` asking for a stream (by default: ``"stream": true`` in the body)."""
+        return attrs.evolve(request, body={**request.body, "stream": True})
+
+    def stream(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> APIStream:
+        decoder = self.stream_decoder(config)
+        if decoder is None:
+            return super().stream(input, tools, tool_choice, config)
+        from ._streaming import open_rest_stream
+
+        request = self.stream_request(self.build_request(input, tools, tool_choice, config), config)
+        data = json.dumps(request.body).encode("utf-8")
+        headers = self.sign(request, data)
+        scrubber = Scrubber(request_secrets(headers, request.url, self.secrets()))
+
+        def scrub(error: APIError) -> APIError:
+            return scrub_error(error, scrubber)
+
+        try:
+            return open_rest_stream(self, request, data, headers, decoder, config, scrubber, scrub)
+        except APIError as error:
+            raise scrub(error)  # noqa: B904 - the error itself, cleaned, re-raised
 
     def format_error(self, message: str) -> ResponseFormatError:
         """A ``ResponseFormatError`` for this provider and model."""

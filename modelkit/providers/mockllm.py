@@ -3,7 +3,11 @@
 Without ``custom_outputs`` it answers every call with the same text. With
 it, answers are scripted: a list or an iterator of outputs (or strings),
 taken in order, or a callable ``(input, tools, tool_choice, config) ->
-ModelOutput``. A list that runs out raises an error saying how many
+ModelOutput``. An answer may also be a list of chunks, as ``Model.stream``
+delivers them: strings (text deltas), ``TextDelta`` / ``ReasoningDelta`` /
+``ToolCallDelta``, or an exception, raised when the stream reaches it
+(``generate`` raises it at once); the output is what the chunks add up to.
+A plain output streams as one delta per part. A list that runs out raises an error saying how many
 outputs it had. Usage is filled in (whitespace-separated words count as
 tokens) when an output has none.
 """
@@ -11,10 +15,19 @@ tokens) when an output has none.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Iterator, List, Optional, Union
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Union
 
 import attrs
 
+from .._events import (
+    APIStream,
+    ReasoningDelta,
+    ReplayStream,
+    StreamDelta,
+    TextDelta,
+    ToolCallDelta,
+    output_from_deltas,
+)
 from ..api import ModelAPI, modelapi
 from ..config import GenerateConfig
 from ..errors import ConfigError, ModelkitError
@@ -71,13 +84,40 @@ class MockLLM(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> ModelOutput:
+        answer = self._answer(input, tools, tool_choice, config)
+        if isinstance(answer, (list, tuple)):
+            stream = _ScriptedStream(self, answer, input)
+            for _ in stream:
+                pass
+            return stream.finish()
+        return self._with_usage(self._as_output(answer), input)
+
+    def stream(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> APIStream:
+        answer = self._answer(input, tools, tool_choice, config)
+        if isinstance(answer, (list, tuple)):
+            return _ScriptedStream(self, answer, input)
+        return ReplayStream(self._with_usage(self._as_output(answer), input))
+
+    def _answer(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> Any:
         if self._factory is not None:
-            output = self._factory(input, tools, tool_choice, config)
-        elif self._outputs is not None:
-            output = self._next_output()
-        else:
-            output = DEFAULT_OUTPUT.format(model=self.model_name)
-        output = self._as_output(output)
+            return self._factory(input, tools, tool_choice, config)
+        if self._outputs is not None:
+            return self._next_output()
+        return DEFAULT_OUTPUT.format(model=self.model_name)
+
+    def _with_usage(self, output: ModelOutput, input: List[ChatMessage]) -> ModelOutput:
         if output.usage is None:
             output.usage = _usage(input, output)
         return output
@@ -103,6 +143,37 @@ class MockLLM(ModelAPI):
             )
         # A copy, so a scripted output reused across calls is never mutated.
         return attrs.evolve(output, model=output.model or self.model_name)
+
+
+class _ScriptedStream(APIStream):
+    """A scripted list of chunks, played as a stream."""
+
+    def __init__(self, api: MockLLM, chunks: Sequence[Any], input: List[ChatMessage]) -> None:
+        for chunk in chunks:
+            if not isinstance(chunk, (str, TextDelta, ReasoningDelta, ToolCallDelta, Exception)):
+                raise ConfigError(
+                    "mockllm: a scripted stream takes str, TextDelta, ReasoningDelta, "
+                    f"ToolCallDelta or an exception; got {type(chunk).__name__}"
+                )
+        self._api = api
+        self._chunks = list(chunks)
+        self._input = input
+        self._seen: List[StreamDelta] = []
+
+    def __iter__(self) -> Iterator[StreamDelta]:
+        for chunk in self._chunks:
+            if isinstance(chunk, Exception):
+                raise chunk
+            delta = TextDelta(chunk) if isinstance(chunk, str) else chunk
+            self._seen.append(delta)
+            yield delta
+
+    def finish(self) -> ModelOutput:
+        output = output_from_deltas(self._seen, self._api.model_name)
+        return self._api._with_usage(output, self._input)
+
+    def partial(self) -> Optional[ModelOutput]:
+        return self.finish()
 
 
 def _words(text: str) -> int:

@@ -70,3 +70,47 @@ def expect_post(
     if request is not None:
         match.append(matchers.json_params_matcher(request))
     mock.post(url, json=response, status=status, headers=response_headers, match=match)
+
+
+def load_bytes(provider: str, name: str) -> bytes:
+    """The raw bytes of ``tests/fixtures/<provider>/<name>`` (a recorded stream body)."""
+    return (FIXTURES / provider / name).read_bytes()
+
+
+def expect_stream(
+    mock: responses.RequestsMock,
+    url: str,
+    body: bytes,
+    *,
+    content_type: str = "text/event-stream",
+    match: Optional[List[Any]] = None,
+    status: int = 200,
+) -> None:
+    """Answer one POST to ``url`` with the stream ``body``."""
+    mock.post(url, body=body, status=status, content_type=content_type, match=match or [])
+
+
+def stream_both_ways(
+    model: Any,
+    mock: responses.RequestsMock,
+    url: str,
+    stream_body: bytes,
+    response: Any,
+    input: Any = "hi",
+    content_type: str = "text/event-stream",
+    **kwargs: Any,
+) -> Any:
+    """Stream ``stream_body`` and generate ``response`` for the same input.
+
+    Returns:
+        ``(events, streamed_output, generated_output)``; ``time`` and ``call``
+        are cleared from both outputs so they compare on content.
+    """
+    expect_stream(mock, url, stream_body, content_type=content_type)
+    with model.stream(input, **kwargs) as stream:
+        events = list(stream)
+    mock.post(url, json=response)
+    generated = model.generate(input, **kwargs)
+    streamed = stream.output
+    streamed.time = generated.time = None
+    return events, streamed, generated

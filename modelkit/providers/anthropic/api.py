@@ -30,6 +30,7 @@ from ...output import ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first, versioned_url
 from .._rest import HttpRequest, RestAPI, json_or_none
+from .._streaming import StreamDecoder
 from ._messages import (
     add_cache_breakpoints,
     messages_to_wire,
@@ -38,6 +39,7 @@ from ._messages import (
     tools_to_wire,
 )
 from ._response import STOP_REASONS, error_type, parse_error_body, parse_message
+from ._stream import MessagesStreamDecoder
 
 __all__ = [
     "ADAPTIVE_EFFORTS",
@@ -312,6 +314,9 @@ class AnthropicAPI(RestAPI):
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
         return parse_message(body, self.model_name)
+
+    def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
+        return MessagesStreamDecoder(self.provider, self.model_name)
 
     def parse_error(self, response: HttpResponse) -> APIError:
         body = json_or_none(response)

@@ -33,6 +33,7 @@ import threading
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from ..._engine.http import HttpResponse
+from ..._events import APIStream, ReplayStream
 from ...api import modelapi
 from ...config import GenerateConfig
 from ...errors import APIError, ConfigError, MissingAPIKeyError, ResponseFormatError
@@ -41,6 +42,7 @@ from ...output import ModelCall, ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first
 from .._rest import HttpRequest, RestAPI, json_or_none
+from .._streaming import StreamDecoder
 from ._request import WireOptions, build_body
 from ._response import (
     ParseOptions,
@@ -50,6 +52,7 @@ from ._response import (
 )
 from ._responses_request import build_responses_body
 from ._responses_response import failed_response_error, parse_responses_body, refused_prompt
+from ._stream import ChatStreamDecoder
 
 __all__ = ["AzureOpenAIAPI", "OpenAIAPI", "openai_wire_options", "responses_only"]
 
@@ -310,6 +313,34 @@ class OpenAIAPI(RestAPI):
             )
             return failure, call
         return result, call
+
+    # --- streaming ------------------------------------------------------
+
+    def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
+        if self.responses_api:  # Responses streaming: not yet; generate and replay
+            return None
+        return ChatStreamDecoder(self.provider, self.model_name)
+
+    def stream_request(self, request: HttpRequest, config: GenerateConfig) -> HttpRequest:
+        body: Dict[str, Any] = {**request.body, "stream": True}
+        if "stream_options" not in self.wire_options(config).unsupported:
+            body["stream_options"] = {"include_usage": True}
+        return HttpRequest(url=request.url, headers=request.headers, body=body)
+
+    def stream(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> APIStream:
+        try:
+            return super().stream(input, tools, tool_choice, config)
+        except APIError as error:
+            answer = output_for_error(error, self.model_name)
+            if answer is None:
+                raise
+            return ReplayStream(answer, error.call)
 
     def _warn_dropped(self, names: List[str]) -> None:
         with self._warned_lock:

@@ -1,0 +1,157 @@
+"""The engine for streams: a connection slot for the stream's life, retries before the first event.
+
+``StreamRun`` takes a slot of the API's connection limit (and passes the
+fleet gate, ``fleet``: a fleet-wide lease, request and token budgets), then opens the
+provider's stream (``api.stream``) and waits for its first delta, retrying
+the way ``run_request`` does (same policy, same deadline) while nothing
+has been yielded. Once a delta has been handed to the caller, a failure is
+final: it raises the ``APIError`` with ``output`` set to what arrived so
+far. ``config.timeout`` bounds the whole stream, retries and waits
+included; ``config.stream_idle_timeout`` bounds the silence between reads.
+
+The slot is held until the stream ends, fails or is closed; ``close()``
+(leaving the ``with`` block, breaking out of a ``for`` loop over the
+``Model.stream`` object, or garbage collection) drops the connection and
+frees the slot at once. The last event is ``StreamEnd`` with the complete
+output, its ``time`` and ``call`` filled in.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Iterator, List, Optional
+
+import attrs
+
+from .._events import APIStream, StreamDelta, StreamEnd, StreamEvent
+from ..errors import APIError
+from ..output import ModelOutput
+from .fleet import Gate, gate_for
+from .limits import ConnectionLimit, limit_for
+from .retry import DEFAULT_MAX_RETRIES, Retrying
+from .run import _log_call, retry_or_raise
+
+if TYPE_CHECKING:
+    from .._prepare import GenerateRequest
+    from ..api import ModelAPI
+
+__all__ = ["StreamRun"]
+
+logger = logging.getLogger("modelkit")
+
+
+class StreamRun:
+    """One streamed generation under the engine's limits; iterate it for events.
+
+    Args:
+        api: the provider's API.
+        request: the normalised request.
+        retrying: retry policy, sleep and clock (tests inject fakes).
+    """
+
+    def __init__(
+        self, api: ModelAPI, request: GenerateRequest, retrying: Optional[Retrying] = None
+    ) -> None:
+        self.api = api
+        self.request = request
+        self.retrying = retrying or Retrying()
+        self.output: Optional[ModelOutput] = None
+        self._stream: Optional[APIStream] = None
+        self._limit: Optional[ConnectionLimit] = None
+        self._gate: Optional[Gate] = None
+        self._started = False
+        self._closed = False
+
+    def __iter__(self) -> Iterator[StreamEvent]:
+        if self._started:
+            raise RuntimeError("a stream can be iterated only once")
+        self._started = True
+        return self._events()
+
+    def _events(self) -> Iterator[StreamEvent]:
+        try:
+            config = self.request.config
+            size = config.max_connections or self.api.max_connections()
+            key = self.api.connection_key()
+            self._limit = limit_for(key, size)
+            self._limit.acquire(size)
+            self._gate = gate_for(key, size, config).__enter__()
+            first = self._open()
+            if first:
+                yield first[0]
+            yield from self._rest()
+        finally:
+            self.close()
+
+    def _open(self) -> List[StreamDelta]:
+        """Open the stream and read its first delta, retrying until one arrives."""
+        api, retrying = self.api, self.retrying
+        config, clock = self.request.config, retrying.clock
+        max_retries = DEFAULT_MAX_RETRIES if config.max_retries is None else config.max_retries
+        self._start = start = clock()
+        deadline = None if config.timeout is None else start + config.timeout
+        attempts = 0
+        while True:
+            attempts += 1
+            remaining = None if deadline is None else deadline - clock()
+            attempt_config = (
+                config if remaining is None else attrs.evolve(config, timeout=max(remaining, 0.001))
+            )
+            stream: Optional[APIStream] = None
+            assert self._gate is not None
+            self._gate.before_request()
+            try:
+                stream = api.stream(
+                    self.request.input, self.request.tools, self.request.tool_choice, attempt_config
+                )
+                self._stream = stream
+                self._iterator = iter(stream)
+                self._attempts = attempts
+                return [next(self._iterator)]
+            except StopIteration:
+                return []
+            except APIError as error:
+                if stream is not None:
+                    stream.close()
+                call = error.call or (stream.call if stream is not None else None)
+                retry_or_raise(api, error, call, attempts, max_retries, deadline, start, retrying)
+
+    def _rest(self) -> Iterator[StreamEvent]:
+        stream = self._stream
+        assert stream is not None
+        try:
+            yield from self._iterator
+            output = stream.finish()
+        except APIError as error:
+            error.attempts = self._attempts
+            error.output = stream.partial()
+            if error.call is None:
+                error.call = stream.call
+            _log_call(
+                self.api, stream.call, error, self.retrying.clock() - self._start, self._attempts
+            )
+            raise
+        if self._gate is not None:
+            self._gate.after_response(output)
+        output.time = self.retrying.clock() - self._start
+        if stream.call is not None:
+            output.call = stream.call
+        _log_call(self.api, stream.call, None, output.time, self._attempts)
+        self.output = output
+        yield StreamEnd(output)
+
+    def close(self) -> None:
+        """Drop the connection and free the slot (safe to call twice)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._stream is not None:
+                self._stream.close()
+        finally:
+            try:
+                if self._gate is not None:
+                    self._gate.__exit__(None, None, None)
+            finally:
+                if self._limit is not None:
+                    self._limit.release()

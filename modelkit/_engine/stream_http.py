@@ -1,0 +1,239 @@
+"""Streaming HTTP: a POST whose response body is read as it arrives.
+
+``open_stream`` posts through a provider's ``HttpClient`` (a session borrowed
+from its pool for the stream's life, proxies, CA bundle, no ``~/.netrc``, no
+urllib3 retries, no redirects) with
+``stream=True`` and returns an ``HttpStream`` once the status line and
+headers are in. Two clocks bound it:
+
+- ``timeout`` bounds the whole stream: an alarm on the shared watchdog
+  shuts the socket down when it runs out, however steadily the server
+  sends (``APITimeoutError``).
+- ``idle_timeout`` bounds the silence between two reads: it is the
+  socket's read timeout (``APITimeoutError`` naming ``stream_idle_timeout``).
+
+A connection cut mid-body becomes ``APIConnectionError``. ``close()``
+drops the connection at once when the body was not read to its end (the
+server sees the socket close), and returns it to the pool when it was.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Type
+
+from ..errors import APIConnectionError, APITimeoutError
+from .deadline import MAX_DELAY, watchdog
+from .http import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    HttpClient,
+    HttpResponse,
+    _current,
+    _Cutoff,
+    _describe,
+    _is_connection,
+)
+
+__all__ = ["HttpStream", "open_stream"]
+
+_READ_SIZE = 65536
+
+
+def open_stream(
+    client: HttpClient,
+    url: str,
+    data: bytes,
+    headers: Mapping[str, str],
+    timeout: Optional[float] = None,
+    idle_timeout: Optional[float] = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> HttpStream:
+    """POST ``data`` and return the response as soon as its headers arrive.
+
+    Raises:
+        APITimeoutError: no headers within ``timeout`` (or ``idle_timeout``).
+        APIConnectionError: the connection failed.
+    """
+    import requests
+
+    budget = DEFAULT_READ_TIMEOUT if timeout is None else timeout
+    if not 0.001 <= budget <= MAX_DELAY:  # nan and inf too: never a crash
+        budget = 0.001 if budget < 0.001 else MAX_DELAY
+    read_timeout = budget if idle_timeout is None else min(idle_timeout, budget)
+    idle = client._idle
+    session = idle.pop() if idle else client._new_session()  # ours until the stream closes
+    cutoff = _Cutoff()
+    start = time.monotonic()
+    alarm = watchdog().schedule(budget, cutoff.fire)
+    _current.cutoff = cutoff
+    try:
+        response = session.post(
+            url,
+            data=data,
+            headers=headers,
+            timeout=(min(connect_timeout, budget), read_timeout),
+            proxies=client._proxies(url),
+            stream=True,
+            allow_redirects=False,
+        )
+    except requests.exceptions.RequestException as exc:
+        failed = HttpStream(client, None, cutoff, alarm, budget, idle_timeout, start)
+        failed.lend(session, idle)
+        failed.close()
+        raise failed._error(exc) from exc
+    finally:
+        _current.cutoff = None
+    stream = HttpStream(client, response, cutoff, alarm, budget, idle_timeout, start)
+    stream.lend(session, idle)
+    if 300 <= stream.status < 400:  # never followed: see HttpClient
+        stream.close()
+        raise client._redirected(stream.status, stream.headers)
+    return stream
+
+
+class HttpStream:
+    """An open streaming response: ``status``, ``headers``, then ``chunks()``."""
+
+    def __init__(
+        self,
+        client: HttpClient,
+        response: Any,
+        cutoff: _Cutoff,
+        alarm: Any,
+        budget: float,
+        idle_timeout: Optional[float],
+        start: float,
+    ) -> None:
+        self._client = client
+        self._response = response
+        self._cutoff = cutoff
+        self._alarm = alarm
+        self._budget = budget
+        self._idle = idle_timeout
+        self._start = start
+        self._complete = False
+        self._closed = False
+        self._session: Any = None
+        self._pool: Optional[List[Any]] = None
+        self.status: int = response.status_code if response is not None else 0
+        self.headers: Dict[str, str] = (
+            dict(response.headers.lower_items()) if response is not None else {}
+        )
+        self.elapsed = time.monotonic() - start
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body's bytes as they arrive (ends at the body's end).
+
+        Raises:
+            APITimeoutError: ``timeout`` ran out, or ``idle_timeout`` passed in silence.
+            APIConnectionError: the connection broke before the body's end.
+        """
+        raw = self._response.raw
+        read = getattr(raw, "read1", None)  # urllib3 2; 1.26 reads chunk by chunk
+        if read is None:
+            read = _legacy_reader(raw)
+        try:
+            while True:
+                data = read(_READ_SIZE)
+                if not data:
+                    break
+                if self._cutoff.fired:
+                    raise self._timeout()
+                yield data
+        except _failures() as exc:
+            raise self._error(exc) from exc
+        if self._cutoff.fired:
+            raise self._timeout()
+        self._complete = True
+
+    def lend(self, session: Any, pool: List[Any]) -> None:
+        """The session this stream borrowed from ``pool`` (given back when it closes)."""
+        self._session, self._pool = session, pool
+
+    def elapsed_now(self) -> float:
+        """Seconds since the request was sent."""
+        return time.monotonic() - self._start
+
+    def read_all(self) -> HttpResponse:
+        """Read the rest of the body (an error response) and close."""
+        try:
+            content = b"".join(self.chunks())
+        finally:
+            self.close()
+        return HttpResponse(self.status, self.headers, content, time.monotonic() - self._start)
+
+    def close(self) -> None:
+        """Return the connection to the pool when the body was read, else drop it."""
+        if self._closed:
+            return
+        self._closed = True
+        self._cutoff.finish()
+        self._alarm.cancel()
+        try:
+            if self._response is not None and self._complete:
+                self._response.raw.release_conn()
+            elif self._response is not None:
+                self._response.close()
+        finally:
+            session, pool = self._session, self._pool
+            self._session = self._pool = None
+            if session is not None and pool is self._client._idle:
+                pool.append(session)
+            elif session is not None:  # the client was closed meanwhile
+                session.close()
+
+    def _timeout(self) -> APITimeoutError:
+        return APITimeoutError(
+            f"the stream did not finish within {self._budget:.3g}s",
+            provider=self._client.provider,
+            model=self._client.model,
+        )
+
+    def _error(self, exc: BaseException) -> Any:
+        """The modelkit error for a failure of ``requests``, urllib3 or the socket."""
+        import requests
+        import urllib3
+
+        if self._cutoff.fired:
+            return self._timeout()
+        provider, model = self._client.provider, self._client.model
+        timeouts = (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
+        if isinstance(exc, timeouts):
+            if self._idle is not None:
+                return APITimeoutError(
+                    f"no data for {self._idle:g}s (stream_idle_timeout)",
+                    provider=provider,
+                    model=model,
+                )
+            return self._timeout()
+        if isinstance(exc, requests.exceptions.RequestException):
+            verb = "connection failed" if _is_connection(exc) else "request failed"
+            return APIConnectionError(f"{verb}: {_describe(exc)}", provider=provider, model=model)
+        return APIConnectionError(
+            f"connection broke mid-stream: {_describe(exc)}", provider=provider, model=model
+        )
+
+
+def _failures() -> Tuple[Type[BaseException], ...]:
+    """What reading a streamed body raises when the connection fails."""
+    import http.client
+
+    import requests
+    import urllib3
+
+    return (
+        requests.exceptions.RequestException,
+        urllib3.exceptions.HTTPError,
+        http.client.HTTPException,
+        OSError,
+    )
+
+
+def _legacy_reader(raw: Any) -> Any:
+    """``read(size)`` returning what has arrived, for urllib3 1.26."""
+    if raw.chunked and raw.supports_chunked_reads():
+        pieces = raw.read_chunked(decode_content=True)
+        return lambda size: next(pieces, b"")
+    fp = raw._fp  # http.client.HTTPResponse: read1 returns what has arrived
+    return fp.read1

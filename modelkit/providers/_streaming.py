@@ -1,0 +1,219 @@
+"""Streaming for JSON-over-HTTP providers: wire events in, deltas and a final output out.
+
+A provider that streams gives ``RestAPI`` a ``StreamDecoder``: ``feed``
+turns one wire event (an ``SSEEvent``, or an ``EventMessage`` for AWS
+event-stream framing) into deltas while it rebuilds the body the API
+would have answered without streaming; ``body()`` is that body, so the
+final ``ModelOutput`` comes from the provider's own ``parse_response``,
+the converter ``generate`` uses, and both paths give equal outputs.
+
+``RestStream`` drives it over an ``HttpStream``: an event the decoder
+cannot read becomes ``ResponseFormatError``; a body that ends before the
+API's end-of-stream signal becomes ``APIConnectionError``; the API's own
+``error`` events become the ``APIError`` the decoder raises.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional
+
+import attrs
+
+from .._engine.eventstream import EventStreamDecoder, EventStreamError
+from .._engine.http import HttpResponse
+from .._engine.sse import SSEParser
+from .._engine.stream_http import HttpStream, open_stream
+from .._events import APIStream, StreamDelta
+from .._redact import Scrubber, redact_headers, shorten_media
+from ..config import GenerateConfig
+from ..errors import APIConnectionError, APIError, ResponseFormatError, shorten
+from ..output import ModelCall, ModelOutput
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from .._engine.http import HttpClient
+
+    class HttpRequest(Protocol):
+        @property
+        def url(self) -> str: ...
+
+        @property
+        def headers(self) -> Dict[str, str]: ...
+
+        @property
+        def body(self) -> Dict[str, Any]: ...
+
+    class RestAPI(Protocol):
+        """What ``RestStream`` uses of a ``_rest.RestAPI`` (named here to avoid a cycle)."""
+
+        provider: str
+        model_name: str
+
+        @property
+        def http(self) -> HttpClient: ...
+
+        def parse_error(self, response: HttpResponse) -> APIError: ...
+
+        def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput: ...
+
+
+__all__ = ["RestStream", "StreamDecoder", "open_rest_stream"]
+
+_MALFORMED = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
+class StreamDecoder:
+    """One stream's wire events to deltas, and the non-streamed body they add up to.
+
+    Attributes:
+        framing: ``"sse"`` (server-sent events) or ``"eventstream"`` (AWS).
+        done: the API's end-of-stream signal arrived.
+    """
+
+    framing = "sse"
+    done = False
+
+    def feed(self, event: Any) -> List[StreamDelta]:
+        """The deltas in one wire event (raises ``APIError`` for an error event)."""
+        raise NotImplementedError
+
+    def body(self) -> Any:
+        """The response body the events add up to, as ``generate`` would have read it."""
+        raise NotImplementedError
+
+
+def open_rest_stream(
+    api: RestAPI,
+    request: HttpRequest,
+    data: bytes,
+    headers: Dict[str, str],
+    decoder: StreamDecoder,
+    config: GenerateConfig,
+    scrubber: Scrubber,
+    scrub: Callable[[APIError], APIError],
+) -> RestStream:
+    """Send ``data`` (``request``'s body, ``headers`` signed) and return the stream.
+
+    Args:
+        api: the provider.
+        request: the request (URL, body for the record).
+        data: the body as sent.
+        headers: the headers as sent.
+        decoder: the provider's decoder for this stream.
+        config: for ``timeout`` and ``stream_idle_timeout``.
+        scrubber: replaces the request's credentials in what is recorded.
+        scrub: does the same to an ``APIError``.
+
+    Raises:
+        APIError: the API answered with an error status (``call`` recorded),
+            or the connection failed.
+    """
+    http = open_stream(
+        api.http,
+        request.url,
+        data,
+        headers,
+        timeout=config.timeout,
+        idle_timeout=config.stream_idle_timeout,
+    )
+    call = ModelCall(
+        request=shorten_media(request.body),
+        status=http.status,
+        url=scrubber.text(request.url),
+        headers=scrubber.headers(redact_headers(headers)),
+    )
+    if http.status >= 400:
+        response = http.read_all().scrub(scrubber)
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = shorten(response.text, 2000)
+        error = api.parse_error(response)
+        error.call = attrs.evolve(call, response=body, time=response.elapsed)
+        raise error
+    return RestStream(api, http, decoder, call, scrubber, scrub)
+
+
+class RestStream(APIStream):
+    """Deltas from one HTTP stream, read through the provider's decoder."""
+
+    def __init__(
+        self,
+        api: RestAPI,
+        http: HttpStream,
+        decoder: StreamDecoder,
+        call: ModelCall,
+        scrubber: Scrubber,
+        scrub: Callable[[APIError], APIError],
+    ) -> None:
+        self.api = api
+        self.http = http
+        self.decoder = decoder
+        self.scrubber = scrubber
+        self.scrub = scrub
+        self.call: ModelCall = call
+
+    def __iter__(self) -> Iterator[StreamDelta]:
+        decoder = self.decoder
+        parser: Any = EventStreamDecoder() if decoder.framing == "eventstream" else SSEParser()
+        feed = decoder.feed
+        try:
+            for chunk in self.http.chunks():
+                for event in parser.feed(chunk):
+                    yield from feed(event)
+            if isinstance(parser, SSEParser):
+                for event in parser.flush():
+                    yield from feed(event)
+        except APIError as error:
+            self._record()
+            error.call = error.call or self.call
+            raise self.scrub(error)  # noqa: B904 - the error itself, cleaned
+        except EventStreamError as exc:
+            raise self._malformed(f"bad event-stream frame: {exc}") from exc
+        except _MALFORMED as exc:
+            raise self._malformed(f"malformed stream event ({type(exc).__name__}: {exc})") from exc
+        if not decoder.done or parser.pending:
+            self._record()
+            raise APIConnectionError(
+                "the stream ended before the API's end-of-stream event",
+                provider=self.api.provider,
+                model=self.api.model_name,
+                call=self.call,
+            )
+        self._record()
+
+    def finish(self) -> ModelOutput:
+        body = self.decoder.body()
+        response = HttpResponse(self.http.status, self.http.headers, b"", self.http.elapsed)
+        try:
+            return self.api.parse_response(body, response)
+        except _MALFORMED as exc:
+            detail = f"{type(exc).__name__}: {exc}"
+            raise self._malformed(f"unexpected streamed response ({detail})") from exc
+
+    def partial(self) -> Optional[ModelOutput]:
+        try:
+            return self.finish()
+        except APIError:
+            return None
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _record(self) -> None:
+        try:
+            body = self.decoder.body()
+        except _MALFORMED:
+            body = None
+        self.call = attrs.evolve(
+            self.call,
+            response=self.scrubber.value(shorten_media(body)),
+            time=self.http.elapsed_now(),
+        )
+
+    def _malformed(self, message: str) -> ResponseFormatError:
+        self._record()
+        return ResponseFormatError(
+            message, provider=self.api.provider, model=self.api.model_name, call=self.call
+        )
