@@ -120,3 +120,36 @@ def test_batch_reads_stdin_and_writes_stdout(tmp_path: Path) -> None:
     assert result.returncode == 0 and result.stderr == ""
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(line["index"], line.get("n")) for line in lines] == [(0, None), (1, 2)]
+
+
+def test_ctrl_c_writes_the_answers_held_back_for_order_on_stdout(
+    loopback: LoopbackServer, tmp_path: Path
+) -> None:
+    release = threading.Event()
+
+    def first_one_hangs(received: Received) -> Reply:
+        prompt = _prompt(received)
+        if prompt == "prompt 0":
+            release.wait(30)
+        return Reply(body=chat_completion(f"answer to {prompt}"))
+
+    loopback.default = first_one_hangs
+    source = tmp_path / "prompts.jsonl"
+    source.write_text("".join(f'"prompt {i}"\n' for i in range(6)), encoding="utf-8")
+    argv = ["batch", "-v", "-m", "openai/gpt-4o", "--base-url", f"{loopback.url}/v1", str(source)]
+    process = start_modelkit(tmp_path, argv, modelkit_env(tmp_path, OPENAI_API_KEY=KEY))
+    try:
+        assert process.stderr is not None
+        logged = [process.stderr.readline() for _ in range(5)]  # -v: a line per answer
+        assert all("HTTP 200" in line for line in logged), logged
+        time.sleep(0.1)  # from the log line to the written line: a few statements
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=15)
+    finally:
+        release.set()
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    assert [line["index"] for line in lines] == [1, 2, 3, 4, 5]
+    assert "5 done, 0 failed" in stderr and "1 not run" in stderr
