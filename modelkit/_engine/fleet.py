@@ -226,7 +226,7 @@ def _acquire(link: RedisLink, name: str, size: int) -> Optional[str]:
             _keeper.add(link.url, name, lease)
             return lease
         time.sleep(wait * (0.5 + random.random()))
-        wait = min(wait * 1.5, 0.05)
+        wait = min(wait * 1.5, 0.01)
 
 
 _buckets: Dict[Tuple[Optional[str], str, str], Any] = {}
