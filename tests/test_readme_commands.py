@@ -30,6 +30,8 @@ COVERED_ELSEWHERE = {
     "cp -r modelkit/ ": "test_install.py::test_a_vendored_folder_needs_only_requests_and_attrs",
     'pip install "requests': "test_install.py::test_a_vendored_folder_needs_only_requests_and_attrs",
     "cd yourapp && ": "test_install.py::test_a_vendored_folder_needs_only_requests_and_attrs",
+    "export MODELKIT_CACHE_URL=redis://": "tests/cache/test_cache_redis.py, tests/fleet (make test-fleet)",
+    "export MODELKIT_LIMITS_URL=redis://": "tests/engine/test_engine_fleet.py, tests/fleet (make test-fleet)",
 }
 
 
