@@ -35,9 +35,10 @@ HERE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "tests"))
 
-import modelkit  # noqa: E402 - after MODELKIT_CACHE_DIR is set
 from loopback import LoopbackServer, Received, Reply, chat_completion  # noqa: E402
 from redis_server import RedisServer, missing_reason  # noqa: E402
+
+import modelkit  # noqa: E402 - after MODELKIT_CACHE_DIR is set
 
 CALLS = 2_000
 PROMPT = "Summarise the plot of Hamlet in two sentences, please: prompt {}"
@@ -77,7 +78,9 @@ def bench_limits(redis_url: str) -> None:
     budgeted = modelkit.get_model("mockllm/bench-limits", config=budgets)
     floor = _median_us(lambda i: plain.generate("hi"))
     _row("no limits beyond the process's (floor)", floor, floor)
-    _row("request + token budgets, in process", _median_us(lambda i: budgeted.generate("hi")), floor)
+    _row(
+        "request + token budgets, in process", _median_us(lambda i: budgeted.generate("hi")), floor
+    )
     os.environ["MODELKIT_LIMITS_URL"] = redis_url
     _row("fleet lease on Redis", _median_us(lambda i: plain.generate("hi")), floor)
     _row("fleet lease + budgets on Redis", _median_us(lambda i: budgeted.generate("hi")), floor)
@@ -127,7 +130,9 @@ def bench_dask(redis: RedisServer) -> None:
             cluster.close()
         assert [o.completion for o in outputs] == prompts
         print(f"\n3. {len(prompts)} prompts, 20 ms each, max_connections=8   seconds  prompts/s")
-        print(f"  {'one process, generate_many (floor)':<44} {one:>8.2f} {len(prompts) / one:>9.0f}")
+        print(
+            f"  {'one process, generate_many (floor)':<44} {one:>8.2f} {len(prompts) / one:>9.0f}"
+        )
         print(
             f"  {'Dask, 2 worker processes, client.map':<44} {fleet:>8.2f} "
             f"{len(prompts) / fleet:>9.0f}   ({one / fleet:.2f}x the floor's throughput)"
