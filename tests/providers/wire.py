@@ -98,15 +98,16 @@ def stream_both_ways(
     response: Any,
     input: Any = "hi",
     content_type: str = "text/event-stream",
+    stream_url: Optional[str] = None,
     **kwargs: Any,
 ) -> Any:
-    """Stream ``stream_body`` and generate ``response`` for the same input.
+    """Stream ``stream_body`` (from ``stream_url``, default ``url``) and generate ``response``.
 
     Returns:
         ``(events, streamed_output, generated_output)``; ``time`` and ``call``
         are cleared from both outputs so they compare on content.
     """
-    expect_stream(mock, url, stream_body, content_type=content_type)
+    expect_stream(mock, stream_url or url, stream_body, content_type=content_type)
     with model.stream(input, **kwargs) as stream:
         events = list(stream)
     mock.post(url, json=response)

@@ -25,8 +25,10 @@ from ...output import ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first, versioned_url
 from .._rest import HttpRequest, RestAPI, json_or_none
+from .._streaming import StreamDecoder
 from ._request import request_body
 from ._response import google_error, output_from
+from ._stream import GeminiStreamDecoder
 
 __all__ = ["API_KEY_VARS", "BASE_URL_VAR", "DEFAULT_BASE_URL", "GoogleAPI"]
 
@@ -95,6 +97,14 @@ class GoogleAPI(RestAPI):
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
         return output_from(body, self.model_name)
+
+    def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
+        return GeminiStreamDecoder(self.provider, self.model_name)
+
+    def stream_request(self, request: HttpRequest, config: GenerateConfig) -> HttpRequest:
+        """The same body, posted to ``:streamGenerateContent?alt=sse``."""
+        url = request.url.replace(":generateContent", ":streamGenerateContent", 1)
+        return HttpRequest(url=f"{url}?alt=sse", headers=request.headers, body=request.body)
 
     def parse_error(self, response: HttpResponse) -> APIError:
         body = json_or_none(response)

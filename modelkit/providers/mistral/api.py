@@ -29,8 +29,10 @@ from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ...tools._types import ToolCall, ToolChoice, ToolFunction, ToolInfo
 from .._common import assistant_message, env_first, versioned_url
 from .._rest import HttpRequest, RestAPI, error_from_status, json_or_none
+from .._streaming import StreamDecoder
 from ..openai._request import tools_to_wire
 from ._messages import messages_to_wire, mistral_tool_call_id
+from ._stream import MistralStreamDecoder
 
 __all__ = [
     "FINISH_REASONS",
@@ -254,6 +256,13 @@ class MistralAPI(RestAPI):
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
         return self.parse_body(body)
+
+    def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
+        return MistralStreamDecoder(self.provider, self.model_name)
+
+    def stream_request(self, request: HttpRequest, config: GenerateConfig) -> HttpRequest:
+        headers = {**request.headers, "accept": "text/event-stream"}
+        return HttpRequest(url=request.url, headers=headers, body={**request.body, "stream": True})
 
     def parse_body(self, body: Any) -> ModelOutput:
         """A chat completion body as a ``ModelOutput``."""

@@ -1,0 +1,113 @@
+"""Mistral chat streaming: ``chat.completion.chunk`` SSE events to deltas and the final body.
+
+With ``"stream": true`` the API sends chunks whose ``choices[].delta`` holds
+the next ``content`` (a string, or for reasoning models a list of ``text``
+and ``thinking`` chunks) and ``tool_calls`` (whole, or in pieces by
+``index``), ``finish_reason`` and ``usage`` on the last chunk, then
+``data: [DONE]`` (https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post,
+``CompletionEvent``). The chunks are folded into the chat-completion body
+``generate`` would get, read by ``parse_completion``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List
+
+from ..._events import ReasoningDelta, StreamDelta, TextDelta, ToolCallDelta
+from ...errors import APIError
+from .._rest import error_from_status, error_message
+from .._streaming import StreamDecoder
+
+__all__ = ["MistralStreamDecoder"]
+
+
+class MistralStreamDecoder(StreamDecoder):
+    """Folds Mistral chunks into a chat-completion body."""
+
+    def __init__(self, provider: str, model: str) -> None:
+        self.provider = provider
+        self.model = model
+        self.done = False
+        self._top: Dict[str, Any] = {}
+        self._choices: Dict[int, Dict[str, Any]] = {}
+
+    def feed(self, event: Any) -> List[StreamDelta]:
+        if event.data.startswith("[DONE]"):
+            self.done = True
+            return []
+        chunk = json.loads(event.data)
+        if chunk.get("object") == "error" or "error" in chunk:
+            raise self._error(chunk)
+        for key in ("id", "model", "created"):
+            if chunk.get(key) and key not in self._top:
+                self._top[key] = chunk[key]
+        if chunk.get("usage"):
+            self._top["usage"] = chunk["usage"]
+        deltas: List[StreamDelta] = []
+        for choice in chunk.get("choices") or ():
+            index = int(choice.get("index") or 0)
+            state = self._choices.setdefault(
+                index, {"index": index, "message": {"role": "assistant", "content": []}}
+            )
+            delta = choice.get("delta") or {}
+            self._content(state["message"]["content"], delta.get("content"), index, deltas)
+            for piece in delta.get("tool_calls") or ():
+                deltas.append(self._tool_call(state["message"], piece, index))
+            if choice.get("finish_reason"):
+                state["finish_reason"] = choice["finish_reason"]
+        return deltas
+
+    def _content(
+        self, parts: List[Dict[str, Any]], content: Any, choice: int, deltas: List[StreamDelta]
+    ) -> None:
+        chunks: List[Dict[str, Any]] = (
+            [{"type": "text", "text": content}] if isinstance(content, str) else content or []
+        )
+        for chunk in chunks:
+            if chunk.get("type") == "text" and chunk.get("text"):
+                deltas.append(TextDelta(chunk["text"], choice))
+                if parts and parts[-1]["type"] == "text":
+                    parts[-1]["text"] += chunk["text"]
+                else:
+                    parts.append({"type": "text", "text": chunk["text"]})
+            elif chunk.get("type") == "thinking":
+                text = "".join(c.get("text", "") for c in chunk.get("thinking") or ())
+                deltas.append(ReasoningDelta(text, choice=choice))
+                if parts and parts[-1]["type"] == "thinking":
+                    parts[-1]["thinking"][0]["text"] += text
+                else:
+                    parts.append({"type": "thinking", "thinking": [{"type": "text", "text": text}]})
+
+    def _tool_call(
+        self, message: Dict[str, Any], piece: Dict[str, Any], choice: int
+    ) -> StreamDelta:
+        calls: List[Dict[str, Any]] = message.setdefault("tool_calls", [])
+        index, new_id = piece.get("index"), piece.get("id")
+        taken = isinstance(index, int) and index < len(calls) and calls[index]["id"]
+        if not isinstance(index, int) or (new_id and taken and calls[index]["id"] != new_id):
+            index = len(calls)  # a whole new call sent without its own index
+        position = int(index)
+        while len(calls) <= position:
+            calls.append({"id": "", "function": {"name": "", "arguments": ""}})
+        call, function = calls[position], piece.get("function") or {}
+        call["id"] = piece.get("id") or call["id"]
+        call["function"]["name"] += function.get("name") or ""
+        arguments = function.get("arguments")
+        arguments = json.dumps(arguments) if isinstance(arguments, dict) else arguments or ""
+        call["function"]["arguments"] += arguments
+        return ToolCallDelta(position, piece.get("id"), function.get("name"), arguments, choice)
+
+    def body(self) -> Dict[str, Any]:
+        return {**self._top, "choices": [self._choices[i] for i in sorted(self._choices)]}
+
+    def _error(self, chunk: Dict[str, Any]) -> APIError:
+        code = chunk.get("code")
+        status = code if isinstance(code, int) and code >= 400 else 500
+        return error_from_status(
+            status,
+            error_message(chunk, json.dumps(chunk)),
+            provider=self.provider,
+            model=self.model,
+            body=chunk,
+        )

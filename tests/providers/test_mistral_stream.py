@@ -1,0 +1,60 @@
+"""Mistral chat streaming: chunks to deltas, and the same output as ``generate``.
+
+Fixtures follow the chat completions reference with ``stream: true``
+(https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post:
+``CompletionEvent`` chunks, ``delta.content`` as a string or as ``text`` /
+``thinking`` chunks for Magistral models, whole ``tool_calls``,
+``finish_reason`` and ``usage`` on the last chunk, ``data: [DONE]``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import responses
+from wire import load_bytes, load_fixture, stream_both_ways
+
+from modelkit import get_model
+from modelkit._events import ReasoningDelta, TextDelta, ToolCallDelta
+
+URL = "https://api.mistral.ai/v1/chat/completions"
+
+
+@pytest.mark.parametrize(
+    "model_name, case",
+    [
+        ("mistral-small-latest", "stream_text"),
+        ("magistral-medium-latest", "stream_thinking_tools"),
+    ],
+)
+def test_streamed_output_equals_generated(model_name: str, case: str) -> None:
+    model = get_model(f"mistral/{model_name}", api_key="mistral-test", memoize=False)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        events, streamed, generated = stream_both_ways(
+            model,
+            mock,
+            URL,
+            load_bytes("mistral", f"{case}.sse"),
+            load_fixture("mistral", f"{case}.response.json"),
+        )
+        assert json.loads(mock.calls[0].request.body)["stream"] is True
+        assert mock.calls[0].request.headers["accept"] == "text/event-stream"
+    assert streamed == generated
+
+
+def test_thinking_text_and_tool_call_deltas() -> None:
+    model = get_model("mistral/magistral-medium-latest", api_key="mistral-test", memoize=False)
+    with responses.RequestsMock() as mock:
+        mock.post(
+            URL,
+            body=load_bytes("mistral", "stream_thinking_tools.sse"),
+            content_type="text/event-stream",
+        )
+        events = list(model.stream("weather?"))
+    assert events[:-1] == [
+        ReasoningDelta("The user wants "),
+        ReasoningDelta("the weather."),
+        TextDelta("Checking."),
+        ToolCallDelta(0, "D681PevKs", "get_weather", '{"city": "Paris"}'),
+    ]
