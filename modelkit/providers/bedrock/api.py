@@ -31,10 +31,12 @@ from ...output import ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first
 from .._rest import HttpRequest, RestAPI, json_or_none
+from .._streaming import StreamDecoder
 from . import _sigv4
 from ._credentials import Credentials, load_credentials, resolve_region
 from ._request import converse_body
 from ._response import bedrock_error, output_from
+from ._stream import ConverseStreamDecoder
 
 __all__ = ["CREDENTIAL_VARS", "SIGNING_NAME", "BedrockAPI"]
 
@@ -225,6 +227,15 @@ class BedrockAPI(RestAPI):
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
         return output_from(body, self.model_name)
+
+    def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
+        return ConverseStreamDecoder(self.provider, self.model_name)
+
+    def stream_request(self, request: HttpRequest, config: GenerateConfig) -> HttpRequest:
+        """The same body, posted to ``converse-stream`` (signed over that URL)."""
+        url = request.url[: -len("/converse")] + "/converse-stream"
+        headers = {**request.headers, "Accept": "application/vnd.amazon.eventstream"}
+        return HttpRequest(url=url, headers=headers, body=request.body)
 
     def parse_error(self, response: HttpResponse) -> APIError:
         body = json_or_none(response)

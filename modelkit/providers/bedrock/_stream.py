@@ -1,0 +1,136 @@
+"""Bedrock ``ConverseStream``: AWS event-stream messages to deltas and the Converse body.
+
+``POST /model/{modelId}/converse-stream`` answers
+``application/vnd.amazon.eventstream``: binary messages (framing and CRC32
+checks in ``_engine.eventstream``) whose ``:event-type`` header names the
+event and whose payload is JSON
+(https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html):
+``messageStart``; per block ``contentBlockStart`` (``start.toolUse`` with
+its id and name), ``contentBlockDelta`` (``delta.text``,
+``delta.toolUse.input`` fragments of JSON, ``delta.reasoningContent`` with
+``text``, ``signature`` or ``redactedContent``) and ``contentBlockStop``;
+``messageStop`` (``stopReason``); ``metadata`` (``usage``, ``metrics``).
+A message with ``:message-type: exception`` (``throttlingException``,
+``modelStreamErrorException``, ...) raises the matching API error. The
+events are rebuilt into the ``ConverseResponse`` body read by ``output_from``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List
+
+from ..._events import ReasoningDelta, StreamDelta, TextDelta, ToolCallDelta
+from ...errors import APIError
+from .._streaming import StreamDecoder
+from ._response import bedrock_error
+
+__all__ = ["ConverseStreamDecoder"]
+
+_EXCEPTION_STATUS = {
+    "throttlingException": 429,
+    "validationException": 400,
+    "serviceUnavailableException": 503,
+    "modelStreamErrorException": 424,
+    "internalServerException": 500,
+}
+
+
+class ConverseStreamDecoder(StreamDecoder):
+    """Folds ConverseStream events into a ``ConverseResponse`` body."""
+
+    framing = "eventstream"
+
+    def __init__(self, provider: str, model: str) -> None:
+        self.provider = provider
+        self.model = model
+        self.done = False
+        self._top: Dict[str, Any] = {}
+        self._blocks: Dict[int, Dict[str, Any]] = {}
+        self._json: Dict[int, List[str]] = {}
+        self._tools: Dict[int, int] = {}
+
+    def feed(self, event: Any) -> List[StreamDelta]:
+        headers = event.headers
+        data = json.loads(event.payload.decode("utf-8")) if event.payload else {}
+        if headers.get(":message-type") in ("exception", "error"):
+            raise self._error(headers, data)
+        kind = headers.get(":event-type")
+        if kind == "contentBlockDelta":
+            return self._delta(int(data.get("contentBlockIndex") or 0), data["delta"])
+        if kind == "contentBlockStart":
+            return self._start(int(data.get("contentBlockIndex") or 0), data.get("start") or {})
+        if kind == "contentBlockStop":
+            self._stop(int(data.get("contentBlockIndex") or 0))
+        elif kind == "messageStop":
+            self._top["stopReason"] = data.get("stopReason")
+            if data.get("additionalModelResponseFields"):
+                self._top["additionalModelResponseFields"] = data["additionalModelResponseFields"]
+            self.done = True
+        elif kind == "metadata":
+            for key in ("usage", "metrics"):
+                if key in data:
+                    self._top[key] = data[key]
+        return []
+
+    def _start(self, index: int, start: Dict[str, Any]) -> List[StreamDelta]:
+        tool = start.get("toolUse")
+        if tool is None:
+            return []
+        number = self._tools[index] = len(self._tools)
+        self._blocks[index] = {
+            "toolUse": {"toolUseId": tool.get("toolUseId"), "name": tool.get("name")}
+        }
+        self._json[index] = []
+        return [ToolCallDelta(number, tool.get("toolUseId"), tool.get("name"))]
+
+    def _delta(self, index: int, delta: Dict[str, Any]) -> List[StreamDelta]:
+        if "text" in delta:
+            block = self._blocks.setdefault(index, {"text": ""})
+            block["text"] += delta["text"]
+            return [TextDelta(delta["text"])]
+        if "toolUse" in delta:
+            fragment = str((delta["toolUse"] or {}).get("input") or "")
+            self._json.setdefault(index, []).append(fragment)
+            return [ToolCallDelta(self._tools.get(index, 0), arguments=fragment)]
+        reasoning = delta.get("reasoningContent")
+        if reasoning is not None:
+            block = self._blocks.setdefault(index, {"reasoningContent": {}})["reasoningContent"]
+            if "redactedContent" in reasoning:
+                block["redactedContent"] = reasoning["redactedContent"]
+                return []
+            text = block.setdefault("reasoningText", {})
+            if reasoning.get("text"):
+                text["text"] = text.get("text", "") + reasoning["text"]
+                return [ReasoningDelta(reasoning["text"])]
+            if reasoning.get("signature"):
+                text["signature"] = reasoning["signature"]
+                return [ReasoningDelta("", signature=reasoning["signature"])]
+        return []
+
+    def _stop(self, index: int) -> None:
+        if index in self._json:
+            text = "".join(self._json.pop(index))
+            self._blocks[index]["toolUse"]["input"] = json.loads(text) if text.strip() else {}
+
+    def body(self) -> Dict[str, Any]:
+        for index in list(self._json):  # a tool block cut off mid-input
+            text = "".join(self._json[index])
+            try:
+                self._blocks[index]["toolUse"]["input"] = json.loads(text) if text.strip() else {}
+            except ValueError:
+                self._blocks[index]["toolUse"]["input"] = text
+        content = [self._blocks[i] for i in sorted(self._blocks)]
+        return {"output": {"message": {"role": "assistant", "content": content}}, **self._top}
+
+    def _error(self, headers: Dict[str, Any], data: Dict[str, Any]) -> APIError:
+        name = str(headers.get(":exception-type") or headers.get(":error-code") or "")
+        status = _EXCEPTION_STATUS.get(name, 500)
+        return bedrock_error(
+            status,
+            data,
+            json.dumps(data),
+            {"x-amzn-errortype": name[:1].upper() + name[1:]},
+            provider=self.provider,
+            model=self.model,
+        )
