@@ -66,9 +66,7 @@ def test_thinking_signature_and_input_json_deltas() -> None:
 
 
 def sse(*events: Any) -> bytes:
-    return b"".join(
-        f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events
-    )
+    return b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
 
 
 START = {
@@ -110,16 +108,18 @@ def test_an_error_event_before_any_delta_is_retried() -> None:
     overloaded = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
     stop = [
         {"type": "content_block_stop", "index": 0},
-        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 2}},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn"},
+            "usage": {"output_tokens": 2},
+        },
         {"type": "message_stop"},
     ]
     model = get_model("anthropic/claude-sonnet-4-5", api_key="sk-ant-test", memoize=False)
     with responses.RequestsMock() as mock:
         mock.post(URL, body=sse(START, overloaded), content_type="text/event-stream")
         mock.post(URL, body=sse(START, BLOCK, HELLO, *stop), content_type="text/event-stream")
-        output = model.stream(
-            "hi", config={"max_retries": 1, "timeout": 30}
-        ).final_output()
+        output = model.stream("hi", config={"max_retries": 1, "timeout": 30}).final_output()
     assert output.completion == "Hello"
     assert output.usage.output_tokens == 2
 

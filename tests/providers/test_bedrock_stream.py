@@ -56,7 +56,9 @@ def test_streamed_output_equals_converse_output() -> None:
         )
         request = mock.calls[0].request
         assert request.headers["Accept"] == EVENTSTREAM
-        assert request.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+        assert request.headers["Authorization"].startswith(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"
+        )
         assert "/converse-stream" not in json.dumps(json.loads(request.body))
     assert streamed == generated
     assert events[:-1] == [
@@ -74,7 +76,11 @@ def test_streamed_output_equals_converse_output() -> None:
 def test_an_exception_message_raises_the_matching_error() -> None:
     head = encode_events(load_fixture("bedrock", "stream_tools.events.json")[:5])
     throttled = encode_event(
-        {":exception-type": "throttlingException", ":content-type": "application/json", ":message-type": "exception"},
+        {
+            ":exception-type": "throttlingException",
+            ":content-type": "application/json",
+            ":message-type": "exception",
+        },
         b'{"message": "Too many tokens, please wait before trying again."}',
     )
     model = get_model(f"bedrock/{MODEL}", memoize=False)

@@ -30,7 +30,7 @@ STREAM_URL = f"{ROOT}:streamGenerateContent?alt=sse"
 def test_streamed_output_equals_generated(case: str) -> None:
     model = get_model("google/gemini-2.5-flash", api_key="goog-test", memoize=False)
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        events, streamed, generated = stream_both_ways(
+        _events, streamed, generated = stream_both_ways(
             model,
             mock,
             URL,
@@ -46,7 +46,11 @@ def test_streamed_output_equals_generated(case: str) -> None:
 def test_thought_text_and_function_call_deltas() -> None:
     model = get_model("google/gemini-2.5-flash", api_key="goog-test", memoize=False)
     with responses.RequestsMock() as mock:
-        mock.post(STREAM_URL, body=load_bytes("google", "stream_thinking.sse"), content_type="text/event-stream")
+        mock.post(
+            STREAM_URL,
+            body=load_bytes("google", "stream_thinking.sse"),
+            content_type="text/event-stream",
+        )
         events = list(model.stream("why is the sky blue?"))
     assert events[:-1] == [
         ReasoningDelta("**Weighing the sky**\nRayleigh scattering."),
@@ -55,7 +59,11 @@ def test_thought_text_and_function_call_deltas() -> None:
     ]
     assert events[-1].output.usage.output_tokens == 29
     with responses.RequestsMock() as mock:
-        mock.post(STREAM_URL, body=load_bytes("google", "stream_tools.sse"), content_type="text/event-stream")
+        mock.post(
+            STREAM_URL,
+            body=load_bytes("google", "stream_tools.sse"),
+            content_type="text/event-stream",
+        )
         events = list(model.stream("weather?"))
     assert events[1] == ToolCallDelta(0, None, "get_weather", '{"location": "Paris"}')
 
@@ -75,7 +83,9 @@ def test_a_stream_without_a_finish_reason_is_cut_off() -> None:
 
 
 def test_an_error_chunk_raises_the_api_error() -> None:
-    error = {"error": {"code": 429, "message": "Resource exhausted", "status": "RESOURCE_EXHAUSTED"}}
+    error = {
+        "error": {"code": 429, "message": "Resource exhausted", "status": "RESOURCE_EXHAUSTED"}
+    }
     model = get_model("google/gemini-2.5-flash", api_key="goog-test", memoize=False)
     with responses.RequestsMock() as mock:
         body = chunk("Hel") + f"data: {json.dumps(error)}\n\n".encode()

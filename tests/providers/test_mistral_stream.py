@@ -31,7 +31,7 @@ URL = "https://api.mistral.ai/v1/chat/completions"
 def test_streamed_output_equals_generated(model_name: str, case: str) -> None:
     model = get_model(f"mistral/{model_name}", api_key="mistral-test", memoize=False)
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        events, streamed, generated = stream_both_ways(
+        _events, streamed, generated = stream_both_ways(
             model,
             mock,
             URL,
