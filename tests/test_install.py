@@ -16,6 +16,7 @@ from __future__ import annotations
 import configparser
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,6 @@ from loopback import LoopbackServer, Received, Reply, chat_completion
 import modelkit
 
 ROOT = Path(modelkit.__file__).resolve().parents[1]
-RUNTIME_DISTRIBUTIONS = ("requests", "attrs", "urllib3", "idna", "certifi", "charset-normalizer")
 
 APP = '''\
 """A throwaway application with modelkit vendored next to it."""
@@ -57,18 +57,38 @@ print(json.dumps({
 '''
 
 
+def _runtime_closure(names: List[str]) -> List[str]:
+    """``names`` and every distribution they require (extras left out), as installed."""
+    found: List[str] = []
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.append(name)
+        for requirement in metadata.requires(name) or []:
+            if "extra ==" in requirement:
+                continue
+            required = re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0]
+            try:
+                todo.append(metadata.distribution(required).metadata["Name"])
+            except metadata.PackageNotFoundError:  # a marker for another Python
+                continue
+    return found
+
+
 def _runtime_dependencies(into: Path) -> List[str]:
-    """Link the top-level files of the runtime distributions into ``into``; their real paths."""
+    """Link the top-level files of requests, attrs and their own requirements into ``into``."""
     into.mkdir()
     targets: List[str] = []
-    for name in RUNTIME_DISTRIBUTIONS:
+    for name in _runtime_closure(["requests", "attrs"]):
         dist = metadata.distribution(name)
         tops = {Path(str(f)).parts[0] for f in dist.files or []}
         for top in sorted(tops):
             if top.endswith((".dist-info", ".egg-info")) or top in ("..", "__pycache__"):
                 continue
             source = Path(str(dist.locate_file(top)))
-            if source.exists():
+            if source.exists() and not (into / top).exists():
                 (into / top).symlink_to(source)
                 targets.append(str(source))
     return targets
