@@ -242,12 +242,16 @@ class HttpClient:
         self,
         method: str,
         url: str,
-        data: Optional[bytes],
+        data: Any,
         headers: Mapping[str, str],
         timeout: Optional[float] = None,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     ) -> HttpResponse:
         """Send ``method`` with ``data`` and read the whole response within ``timeout`` seconds.
+
+        ``data`` is bytes, ``None``, or an object with ``__len__`` and
+        ``__iter__`` (bytes pieces) that ``requests`` streams with that
+        ``Content-Length`` (large uploads).
 
         The request is cut off when ``timeout`` (default
         ``DEFAULT_READ_TIMEOUT``) runs out, however slowly the server sends.
