@@ -30,6 +30,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit._redact",
         "modelkit._redis",
         "modelkit._config_fields",
+        "modelkit._json",
     ),
     (
         "modelkit.tools._types",
@@ -41,7 +42,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit.tools._decorator",
         "modelkit.tools.__init__",
     ),
-    ("modelkit.messages", "modelkit.config", "modelkit.output"),
+    ("modelkit.messages", "modelkit.config", "modelkit.output", "modelkit._wellformed"),
     ("modelkit._media_guard",),
     ("modelkit.messages", "modelkit.config", "modelkit.output", "modelkit._events"),
     ("modelkit._media", "modelkit.api"),

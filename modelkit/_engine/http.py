@@ -61,8 +61,10 @@ class HttpResponse:
     elapsed: float
 
     def json(self) -> Any:
-        """The body parsed as JSON (raises ``ValueError`` when it is not)."""
-        return json.loads(self.content.decode("utf-8"))
+        """The body parsed as JSON (``ValueError`` when it is not, or is hostile: ``_json``)."""
+        from .._json import loads
+
+        return loads(self.content)
 
     @property
     def text(self) -> str:

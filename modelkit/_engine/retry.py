@@ -73,27 +73,36 @@ def retry_after(
     """Seconds the server asked us to wait, from ``retry-after-ms`` or ``retry-after``.
 
     ``retry-after`` may be seconds (a float is accepted) or an HTTP date.
-    Names are matched lower-case. Returns ``None`` when neither is usable.
+    Names are matched lower-case. Returns ``None`` when neither is usable
+    (not a number or date, not finite, a date no calendar holds).
     """
     millis = headers.get("retry-after-ms")
     if millis:
-        try:
-            return max(0.0, float(millis) / 1000.0)
-        except ValueError:
-            pass
+        seconds = _finite(millis)
+        if seconds is not None:
+            return max(0.0, seconds / 1000.0)
     value = headers.get("retry-after")
     if not value:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    seconds = _finite(value)
+    if seconds is not None:
+        return max(0.0, seconds)
     import email.utils  # only for HTTP-date Retry-After; costs ~13 ms to import
 
-    parsed = email.utils.parsedate_tz(value)
-    if parsed is None:
+    try:  # a year of 5 or 20 digits raises ValueError or OverflowError
+        parsed = email.utils.parsedate_tz(value)
+        return None if parsed is None else max(0.0, email.utils.mktime_tz(parsed) - now())
+    except (ValueError, OverflowError, TypeError, IndexError):
         return None
-    return max(0.0, float(email.utils.mktime_tz(parsed)) - now())
+
+
+def _finite(text: str) -> Optional[float]:
+    """``text`` as a finite number of seconds, else ``None`` (``inf``, ``nan``, not a number)."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if number - number == 0 else None  # inf - inf and nan - nan are nan
 
 
 def is_retryable(api: ModelAPI, error: BaseException) -> bool:

@@ -19,6 +19,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Tuple
 
+from .._json import loads as strict_json
+from .._wellformed import PARSE_ERRORS, check_output
 from ..errors import CacheError
 from ..output import ModelOutput
 from . import _backend, _store
@@ -68,9 +70,10 @@ def _fetch(api: ModelAPI, db: Path, key: bytes) -> Optional[ModelOutput]:
     if data is None:
         logger.debug("cache miss: %s/%s key=%s", api.provider, api.model_name, key.hex()[:16])
         return None
-    try:
-        output = ModelOutput.from_dict(json.loads(data))
-    except (ValueError, TypeError, KeyError) as exc:
+    try:  # a corrupt, tampered or hostile entry is a miss, never a failed call
+        output = ModelOutput.from_dict(strict_json(data))
+        check_output(output)
+    except PARSE_ERRORS as exc:
         logger.warning("response cache entry %s unreadable, calling the API: %s", key.hex(), exc)
         return None
     output.cached = True
@@ -102,7 +105,7 @@ def _store_at(
     shared = _backend.shared()
     try:
         data = json.dumps(output.to_dict(), ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         logger.warning("output not cached: it does not serialise to JSON: %s", exc)
         if shared is not None:
             shared.release(_model(api), key)

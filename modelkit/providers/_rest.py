@@ -27,6 +27,7 @@ import attrs
 
 from .._engine.http import HttpClient, HttpResponse
 from .._redact import Scrubber, redact_headers, request_secrets, shorten_media
+from .._wellformed import PARSE_ERRORS, check_output
 from ..api import ModelAPI
 from ..config import GenerateConfig
 from ..errors import (
@@ -154,8 +155,10 @@ class RestAPI(ModelAPI):
         if body is None:
             return self.format_error(f"response is not JSON: {shorten(clean.text, 300)}"), call
         try:
-            return self.parse_response(body, response), call
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            output = self.parse_response(body, response)
+            check_output(output)  # a returned output is always well-formed
+            return output, call
+        except PARSE_ERRORS as exc:
             detail = scrubber.text(f"{type(exc).__name__}: {exc}")
             text = clean.text
             return (

@@ -80,6 +80,39 @@ def test_undecodable_entry_is_a_miss_not_an_error() -> None:
     assert model.generate("hello", cache=True).cached  # replaced by the good answer
 
 
+def _answer_row(text: str = "re: hello") -> Dict[str, Any]:
+    message = {"role": "assistant", "content": text, "source": "generate"}
+    return {"model": "model", "choices": [{"message": message, "stop_reason": "stop"}]}
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # RecursionError before (issue 16, point 9)
+        json.dumps({"model": "m", "metadata": {"a": [[[[[[[[]]]]]]]] * 1}})
+        .replace("[[[[[[[[]]]]]]]]", "[" * 900 + "]" * 900)
+        .encode(),
+        json.dumps(_answer_row(text=42)).encode(),  # type: ignore[arg-type]
+        json.dumps({**_answer_row(), "usage": {"input_tokens": "12"}}).encode(),
+        json.dumps({**_answer_row(), "usage": {"input_tokens": 1}})
+        .replace("1}", "1e999}")
+        .encode(),
+        json.dumps({**_answer_row(), "choices": [{"message": 7}]}).encode(),
+    ],
+    ids=["100000-deep", "900-deep-field", "text-int", "usage-str", "usage-1e999", "message-int"],
+)
+def test_a_hostile_or_malformed_entry_is_a_miss_never_a_failure(row: bytes) -> None:
+    model = echo()
+    model.generate("hello", cache=True)
+    db = cache_path("mockllm/model") / "cache.sqlite3"
+    with sqlite3.connect(str(db)) as conn:
+        conn.execute("UPDATE entries SET output = ?", (row,))
+    conn.close()
+    output = model.generate("hello", cache=True)
+    assert not output.cached and output.completion == "re: hello"
+    assert model.generate("hello", cache=True).cached  # replaced by the good answer
+
+
 def test_database_from_a_newer_schema_is_left_alone() -> None:
     db = cache_path("mockllm/model") / "cache.sqlite3"
     db.parent.mkdir(parents=True)

@@ -56,6 +56,14 @@ def _error(status: int, body: Any = None, headers: Optional[Dict[str, str]] = No
         ({"retry-after": "-4"}, 0.0),
         ({"retry-after": "whenever"}, None),
         ({}, None),
+        # not finite: unusable, so the backoff decides (issue 16, point 9)
+        ({"retry-after": "inf"}, None),
+        ({"retry-after": "nan"}, None),
+        ({"retry-after": "1e999"}, None),
+        ({"retry-after-ms": "nan", "retry-after": "2"}, 2.0),
+        # dates no calendar holds: ValueError and OverflowError before
+        ({"retry-after": "Wed, 21 Oct 99999 07:28:00 GMT"}, None),
+        ({"retry-after": "Wed, 21 Oct 99999999999999999999 07:28:00 GMT"}, None),
     ],
 )
 def test_retry_after_headers(headers: Dict[str, str], expected: Optional[float]) -> None:

@@ -21,6 +21,7 @@ from ...messages import Content, ContentReasoning, ContentText
 from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ...tools._types import ToolCall
 from .._common import assistant_message
+from .._fields import count
 from .._rest import error_from_status, error_message
 
 __all__ = ["STOP_REASONS", "error_type", "parse_error_body", "parse_message"]
@@ -86,15 +87,15 @@ def _tool_call(block: Mapping[str, Any]) -> ToolCall:
 
 
 def _usage(usage: Mapping[str, Any]) -> ModelUsage:
-    input_tokens = int(usage.get("input_tokens") or 0)
-    output_tokens = int(usage.get("output_tokens") or 0)
+    input_tokens = count(usage.get("input_tokens"))
+    output_tokens = count(usage.get("output_tokens"))
     cache_write = usage.get("cache_creation_input_tokens")
     cache_read = usage.get("cache_read_input_tokens")
     details = usage.get("output_tokens_details") or {}
     return ModelUsage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        total_tokens=input_tokens + output_tokens + int(cache_write or 0) + int(cache_read or 0),
+        total_tokens=input_tokens + output_tokens + count(cache_write) + count(cache_read),
         input_tokens_cache_write=cache_write,
         input_tokens_cache_read=cache_read,
         reasoning_tokens=details.get("thinking_tokens"),

@@ -25,6 +25,7 @@ from ...messages import Content, ContentReasoning, ContentText
 from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ...tools._types import ToolCall
 from .._common import assistant_message, scrub_secrets
+from .._fields import count, optional_count
 from .._rest import error_from_status
 
 __all__ = [
@@ -139,14 +140,14 @@ def usage_from(usage: Optional[Mapping[str, Any]]) -> Optional[ModelUsage]:
         return None
     read = usage.get("cacheReadInputTokens")
     write = usage.get("cacheWriteInputTokens")
-    input_tokens = int(usage.get("inputTokens") or 0)
-    output_tokens = int(usage.get("outputTokens") or 0)
+    input_tokens = count(usage.get("inputTokens"))
+    output_tokens = count(usage.get("outputTokens"))
     return ModelUsage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        total_tokens=input_tokens + output_tokens + int(read or 0) + int(write or 0),
-        input_tokens_cache_read=int(read) if read is not None else None,
-        input_tokens_cache_write=int(write) if write is not None else None,
+        total_tokens=input_tokens + output_tokens + count(read) + count(write),
+        input_tokens_cache_read=optional_count(read),
+        input_tokens_cache_write=optional_count(write),
     )
 
 

@@ -38,6 +38,7 @@ from ...output import (
 )
 from ...tools._types import ToolCall
 from .._common import assistant_message, scrub_secrets
+from .._fields import count, optional_count
 from .._rest import error_from_status
 from ._request import LOCAL_ID_PREFIX
 
@@ -206,15 +207,15 @@ def usage_from(meta: Optional[Mapping[str, Any]]) -> Optional[ModelUsage]:
         return None
     cached = meta.get("cachedContentTokenCount")
     thoughts = meta.get("thoughtsTokenCount")
-    prompt = int(meta.get("promptTokenCount") or 0)
-    input_tokens = prompt - int(cached or 0) + int(meta.get("toolUsePromptTokenCount") or 0)
-    output_tokens = int(meta.get("candidatesTokenCount") or 0) + int(thoughts or 0)
+    prompt = count(meta.get("promptTokenCount"))
+    input_tokens = prompt - count(cached) + count(meta.get("toolUsePromptTokenCount"))
+    output_tokens = count(meta.get("candidatesTokenCount")) + count(thoughts)
     return ModelUsage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        total_tokens=input_tokens + int(cached or 0) + output_tokens,
-        input_tokens_cache_read=int(cached) if cached is not None else None,
-        reasoning_tokens=int(thoughts) if thoughts is not None else None,
+        total_tokens=input_tokens + count(cached) + output_tokens,
+        input_tokens_cache_read=optional_count(cached),
+        reasoning_tokens=optional_count(thoughts),
     )
 
 

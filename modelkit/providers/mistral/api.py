@@ -21,6 +21,7 @@ import json
 from typing import Any, ClassVar, Dict, FrozenSet, List, Mapping, Optional, Sequence, Union
 
 from ..._engine.http import HttpResponse
+from ..._json import loads as strict_json
 from ...api import modelapi
 from ...config import GenerateConfig
 from ...errors import APIError, shorten
@@ -28,6 +29,7 @@ from ...messages import ChatMessage, Content, ContentReasoning, ContentText
 from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ...tools._types import ToolCall, ToolChoice, ToolFunction, ToolInfo
 from .._common import assistant_message, env_first, versioned_url
+from .._fields import content_of, count
 from .._rest import HttpRequest, RestAPI, error_from_status, json_or_none
 from .._streaming import StreamDecoder
 from ..openai._request import tools_to_wire
@@ -113,22 +115,22 @@ def parse_completion(body: Mapping[str, Any], model: str = "") -> ModelOutput:
     name = body.get("model") or model
     choices = [_choice(choice, name) for choice in body.get("choices") or []]
     usage = body.get("usage") or {}
-    prompt = int(usage.get("prompt_tokens") or 0)
-    completion = int(usage.get("completion_tokens") or 0)
+    prompt = count(usage.get("prompt_tokens"))
+    completion = count(usage.get("completion_tokens"))
     return ModelOutput(
         model=name,
         choices=choices,
         usage=ModelUsage(
             input_tokens=prompt,
             output_tokens=completion,
-            total_tokens=int(usage.get("total_tokens") or prompt + completion),
+            total_tokens=count(usage.get("total_tokens")) or prompt + completion,
         ),
     )
 
 
 def _choice(choice: Mapping[str, Any], model: str) -> ChatCompletionChoice:
     message = choice.get("message") or {}
-    content = message.get("content")
+    content = content_of(message.get("content"))
     parts: List[Content] = []
     if isinstance(content, str):
         parts.append(ContentText(text=content))
@@ -153,7 +155,7 @@ def _tool_call(call: Mapping[str, Any]) -> ToolCall:
         return ToolCall(id=call_id, function=name, arguments=raw)
     text = raw if isinstance(raw, str) else json.dumps(raw)
     try:
-        parsed = json.loads(text) if text.strip() else {}
+        parsed = strict_json(text) if text.strip() else {}
     except ValueError as exc:
         return ToolCall(
             id=call_id,

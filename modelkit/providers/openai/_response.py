@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import attrs
 
+from ..._json import loads as strict_json
 from ...errors import APIError, BadRequestError, QuotaExceededError
 from ...messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
 from ...output import (
@@ -32,6 +33,7 @@ from ...output import (
     TopLogprob,
 )
 from ...tools._types import ToolCall
+from .._fields import content_of, count
 from .._rest import error_from_status
 
 __all__ = [
@@ -106,7 +108,7 @@ def _parse_choice(
 ) -> Tuple[ChatCompletionChoice, Optional[str]]:
     message = choice.get("message") or {}
     refusal = message.get("refusal") if isinstance(message.get("refusal"), str) else None
-    text = refusal or _text(message.get("content"))
+    text = refusal or _text(content_of(message.get("content")))
     reasoning, details = _reasoning(message)
     if reasoning is None and options.think_tags:
         match = _THINK.match(text)
@@ -171,7 +173,7 @@ def parse_tool_call(call: Mapping[str, Any], index: int = 0) -> ToolCall:
     if raw is None or not str(raw).strip():
         return ToolCall(id=call_id, function=name, arguments={})
     try:
-        arguments = json.loads(raw)
+        arguments = strict_json(raw)
     except ValueError as exc:
         error = f"tool call arguments are not valid JSON ({exc})"
         return ToolCall(id=call_id, function=name, parse_error=error, raw_arguments=raw)
@@ -232,21 +234,21 @@ def parse_usage(data: Any) -> Optional[ModelUsage]:
     """
     if not isinstance(data, Mapping):
         return None
-    prompt = int(data.get("prompt_tokens") or 0)
-    completion = int(data.get("completion_tokens") or 0)
+    prompt = count(data.get("prompt_tokens"))
+    completion = count(data.get("completion_tokens"))
     prompt_details = data.get("prompt_tokens_details")
     completion_details = data.get("completion_tokens_details")
     cached: Optional[int] = None
     if isinstance(prompt_details, Mapping) and prompt_details.get("cached_tokens") is not None:
-        cached = int(prompt_details["cached_tokens"])
+        cached = count(prompt_details["cached_tokens"])
     reasoning: Optional[int] = None
     if (
         isinstance(completion_details, Mapping)
         and completion_details.get("reasoning_tokens") is not None
     ):
-        reasoning = int(completion_details["reasoning_tokens"])
+        reasoning = count(completion_details["reasoning_tokens"])
     total = data.get("total_tokens")
-    total = int(total) if total is not None else prompt + completion
+    total = count(total) if total is not None else prompt + completion
     if reasoning and total == prompt + completion + reasoning:
         completion += reasoning
     return ModelUsage(

@@ -20,6 +20,7 @@ from ...messages import Content, ContentReasoning, ContentText
 from ...output import ChatCompletionChoice, Logprob, Logprobs, ModelOutput, ModelUsage, StopReason
 from ...tools._types import ToolCall
 from .._common import assistant_message
+from .._fields import count, optional_count
 from .._rest import error_from_status
 from ._response import _logprob, parse_tool_call
 
@@ -105,17 +106,17 @@ def parse_responses_usage(data: Any) -> Optional[ModelUsage]:
     """Usage in modelkit's convention: cached tokens moved out of ``input_tokens``."""
     if not isinstance(data, Mapping):
         return None
-    prompt = int(data.get("input_tokens") or 0)
-    output = int(data.get("output_tokens") or 0)
+    prompt = count(data.get("input_tokens"))
+    output = count(data.get("output_tokens"))
     cached = (data.get("input_tokens_details") or {}).get("cached_tokens")
     reasoning = (data.get("output_tokens_details") or {}).get("reasoning_tokens")
     total = data.get("total_tokens")
     return ModelUsage(
-        input_tokens=prompt - int(cached or 0),
+        input_tokens=prompt - count(cached),
         output_tokens=output,
-        total_tokens=int(total) if total is not None else prompt + output,
-        input_tokens_cache_read=int(cached) if cached is not None else None,
-        reasoning_tokens=int(reasoning) if reasoning is not None else None,
+        total_tokens=count(total) if total is not None else prompt + output,
+        input_tokens_cache_read=optional_count(cached),
+        reasoning_tokens=optional_count(reasoning),
     )
 
 

@@ -1,0 +1,266 @@
+"""Is a value what its type hints say? The check every parsed output passes.
+
+A provider's parser turns a response body into a ``ModelOutput``; a body of
+the wrong shape (a usage count that is a string or a list, a text part that
+is a number, ``1e999`` as a log probability) must not come back as an
+output whose ``.completion`` or ``+`` fails later. ``check_output`` walks an
+output against the type hints of its attrs classes (resolved once per class
+and compiled into small checkers) and raises ``ValueError`` naming the
+first field that does not match: ``str`` is a ``str``, ``int`` an ``int``
+(not a ``bool``), ``float`` a finite number, a ``Literal`` one of its
+values, a list or dict of the declared items, an attrs class an instance
+checked the same way. ``Any`` accepts anything. Fields marked
+``transient`` (the call record) are skipped. Cached outputs pass the same
+check, so a tampered entry is a miss, never a malformed output.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Dict, FrozenSet, List, Tuple, Union
+
+import attrs
+
+__all__ = ["PARSE_ERRORS", "check_output", "check_value"]
+
+PARSE_ERRORS = (
+    KeyError,
+    IndexError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    ArithmeticError,  # int(1e999): OverflowError
+    RecursionError,
+)
+"""What parsing a malformed body (or cached entry) raises; each becomes a
+``ResponseFormatError`` (or a cache miss), never the caller's problem."""
+
+Checker = Callable[[Any], None]
+_plans: Dict[type, List[Tuple[str, FrozenSet[type], Checker]]] = {}
+
+
+class _Mismatch(Exception):
+    """A value that does not match; ``where`` grows as it propagates up."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.where: List[str] = []
+
+
+def check_output(output: Any) -> None:
+    """Raise ``ValueError`` unless every field of ``output`` matches its type hint."""
+    check_value(output, "output")
+
+
+def check_value(value: Any, name: str) -> None:
+    """Raise ``ValueError`` unless attrs instance ``value`` matches its type hints.
+
+    Args:
+        value: an attrs instance.
+        name: what to call it in the message (``output``).
+    """
+    try:
+        _attrs_checker(type(value))(value)
+    except _Mismatch as exc:
+        where = name + "".join(reversed(exc.where))
+        raise ValueError(f"{where} {exc}") from None
+
+
+def _fail(value: Any, expected: str) -> _Mismatch:
+    shown = repr(value)
+    return _Mismatch(f"is {shown[:60] + '...' if len(shown) > 60 else shown}, not {expected}")
+
+
+def _attrs_checker(cls: type) -> Checker:
+    def check(value: Any) -> None:
+        if not isinstance(value, cls):
+            raise _fail(value, cls.__name__)
+        plan = _plans.get(type(value))
+        if plan is None:
+            plan = _plans[type(value)] = _plan(type(value))
+        for name, fast, checker in plan:
+            item = getattr(value, name)
+            kind = type(item)
+            if kind in fast and (kind is not float or item - item == 0):  # nan, inf: not 0
+                continue  # the common case, without a call
+            try:
+                checker(item)
+            except _Mismatch as exc:
+                exc.where.append(f".{name}")
+                raise
+
+    return check
+
+
+def _plan(cls: type) -> List[Tuple[str, FrozenSet[type], Checker]]:
+    import typing
+
+    hints = typing.get_type_hints(cls)  # each base's hints in its own module
+    plan = []
+    for field in attrs.fields(cls):
+        if not field.metadata.get("transient"):
+            hint = hints.get(field.name, Any)
+            plan.append((field.name, _fast_types(hint), _compile(hint)))
+    return plan
+
+
+def _fast_types(hint: Any) -> FrozenSet[type]:
+    """The exact types that pass ``hint`` with no further check (floats: when finite).
+
+    ``Optional[List[X]]`` gives ``{NoneType}``: ``None`` passes at once, a list is checked.
+    """
+    import typing
+
+    options = typing.get_args(hint) if typing.get_origin(hint) is Union else (hint,)
+    simple = {
+        str: (str,),
+        int: (int,),
+        bool: (bool,),
+        float: (float, int),
+        type(None): (type(None),),
+    }
+    return frozenset(t for o in options if o in simple for t in simple[o])
+
+
+def _compile(hint: Any) -> Checker:
+    import typing
+
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any or hint is object:
+        return _accept
+    if origin is Union:
+        return _union(args)
+    if origin is typing.Literal:
+        return _literal(args)
+    if origin in (list, List):
+        return _list(_compile(args[0]) if args else _accept)
+    if origin in (dict, Dict):
+        return _dict(_compile(args[1]) if args else _accept)
+    if hint in _SCALARS:
+        return _SCALARS[hint]
+    if isinstance(hint, type) and attrs.has(hint):
+        return _attrs_checker(hint)
+    if isinstance(hint, type):
+        return _instance(hint)
+    return _accept
+
+
+def _accept(value: Any) -> None:
+    return None
+
+
+def _str(value: Any) -> None:
+    if not isinstance(value, str):
+        raise _fail(value, "a string")
+
+
+def _int(value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _fail(value, "an integer")
+
+
+def _float(value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(value, "a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _fail(value, "a finite number")
+
+
+def _bool(value: Any) -> None:
+    if not isinstance(value, bool):
+        raise _fail(value, "True or False")
+
+
+def _none(value: Any) -> None:
+    if value is not None:
+        raise _fail(value, "None")
+
+
+_SCALARS: Dict[Any, Checker] = {str: _str, int: _int, float: _float, bool: _bool}
+_SCALARS[type(None)] = _none
+_GUARDS: Dict[Any, Any] = {
+    str: str,
+    int: int,
+    float: (int, float),
+    bool: bool,
+    type(None): type(None),
+}
+
+
+def _guard(hint: Any) -> Any:
+    import typing
+
+    origin = typing.get_origin(hint)
+    if origin in (list, List):
+        return list
+    if origin in (dict, Dict):
+        return dict
+    if origin is typing.Literal:
+        return tuple({type(a) for a in typing.get_args(hint)})
+    if origin is Union:
+        return tuple(g for a in typing.get_args(hint) for g in _flat(_guard(a)))
+    return _GUARDS.get(hint, hint if isinstance(hint, type) else object)
+
+
+def _flat(guard: Any) -> Tuple[Any, ...]:
+    return guard if isinstance(guard, tuple) else (guard,)
+
+
+def _union(options: Tuple[Any, ...]) -> Checker:
+    arms = [(_guard(o), _compile(o)) for o in options]
+    names = " or ".join(getattr(o, "__name__", str(o)) for o in options)
+
+    def check(value: Any) -> None:
+        for guard, checker in arms:
+            if isinstance(value, guard) and not (isinstance(value, bool) and guard in (int,)):
+                checker(value)
+                return
+        raise _fail(value, names)
+
+    return check
+
+
+def _literal(allowed: Tuple[Any, ...]) -> Checker:
+    types = {type(a) for a in allowed}
+
+    def check(value: Any) -> None:
+        if type(value) not in types or value not in allowed:
+            raise _fail(value, "one of " + ", ".join(repr(a) for a in allowed))
+
+    return check
+
+
+def _list(item: Checker) -> Checker:
+    def check(value: Any) -> None:
+        if not isinstance(value, list):
+            raise _fail(value, "a list")
+        for index, element in enumerate(value):
+            try:
+                item(element)
+            except _Mismatch as exc:
+                exc.where.append(f"[{index}]")
+                raise
+
+    return check
+
+
+def _dict(item: Checker) -> Checker:
+    def check(value: Any) -> None:
+        if not isinstance(value, dict):
+            raise _fail(value, "a dict")
+        for key, element in value.items():
+            try:
+                item(element)
+            except _Mismatch as exc:
+                exc.where.append(f"[{key!r}]")
+                raise
+
+    return check
+
+
+def _instance(cls: type) -> Checker:
+    def check(value: Any) -> None:
+        if not isinstance(value, cls):
+            raise _fail(value, cls.__name__)
+
+    return check

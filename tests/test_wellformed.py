@@ -1,0 +1,75 @@
+"""``check_output``: a ``ModelOutput`` is what its type hints say, or a ``ValueError`` names where.
+
+The provider parsers and the cache reader call it on every output they
+return (issue 16, point 9): an output whose text is a number or whose
+usage is a string must never reach the caller.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from modelkit import (
+    ChatCompletionChoice,
+    ChatMessageAssistant,
+    ContentReasoning,
+    ContentText,
+    Logprob,
+    Logprobs,
+    ModelOutput,
+    ModelUsage,
+    ToolCall,
+)
+from modelkit._wellformed import check_output
+
+
+def _output(**changes: Any) -> ModelOutput:
+    message = ChatMessageAssistant(
+        content=changes.pop("content", [ContentReasoning(reasoning="hm"), ContentText(text="hi")]),
+        tool_calls=changes.pop("tool_calls", [ToolCall(id="c1", function="f", arguments={"a": 1})]),
+        model="m",
+        source="generate",
+    )
+    logprobs = changes.pop("logprobs", Logprobs(content=[Logprob(token="hi", logprob=-0.5)]))
+    choice = ChatCompletionChoice(
+        message=message, stop_reason=changes.pop("stop_reason", "stop"), logprobs=logprobs
+    )
+    usage = ModelUsage(**changes.pop("usage", {"input_tokens": 3, "output_tokens": 1}))
+    return ModelOutput(model="m", choices=[choice], usage=usage, **changes)
+
+
+def test_a_well_formed_output_passes() -> None:
+    check_output(_output())
+    check_output(_output(content="plain", tool_calls=None, logprobs=None, metadata={"x": [1]}))
+    check_output(ModelOutput.from_content("m", "hello"))
+    check_output(ModelOutput())
+
+
+@pytest.mark.parametrize(
+    ("changes", "where"),
+    [
+        ({"content": [ContentText(text=42)]}, "output.choices[0].message.content[0].text is 42"),
+        ({"content": 42}, "output.choices[0].message.content is 42"),
+        ({"content": ["hi"]}, "output.choices[0].message.content[0] is 'hi'"),
+        ({"usage": {"input_tokens": "12"}}, "output.usage.input_tokens is '12', not an integer"),
+        ({"usage": {"output_tokens": [1]}}, "output.usage.output_tokens is [1]"),
+        ({"usage": {"total_tokens": True}}, "output.usage.total_tokens is True"),
+        ({"stop_reason": "done"}, "output.choices[0].stop_reason is 'done', not one of"),
+        (
+            {"logprobs": Logprobs(content=[Logprob(token="a", logprob=float("inf"))])},
+            "output.choices[0].logprobs.content[0].logprob is inf, not a finite number",
+        ),
+        (
+            {"tool_calls": [ToolCall(id="c", function="f", arguments=[1])]},  # type: ignore[arg-type]
+            "output.choices[0].message.tool_calls[0].arguments is [1], not a dict",
+        ),
+        ({"metadata": "x"}, "output.metadata is 'x'"),
+        ({"time": float("nan")}, "output.time is nan"),
+    ],
+)
+def test_a_malformed_output_is_a_value_error_naming_the_field(changes: Any, where: str) -> None:
+    with pytest.raises(ValueError) as info:
+        check_output(_output(**changes))
+    assert str(info.value).startswith(where), str(info.value)
