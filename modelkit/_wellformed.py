@@ -231,28 +231,25 @@ def _literal(allowed: Tuple[Any, ...]) -> Checker:
 
 
 def _list(item: Checker) -> Checker:
-    def check(value: Any) -> None:
-        if not isinstance(value, list):
-            raise _fail(value, "a list")
-        for index, element in enumerate(value):
-            try:
-                item(element)
-            except _Mismatch as exc:
-                exc.where.append(f"[{index}]")
-                raise
-
-    return check
+    return _container(list, "a list", item, lambda value, at: f"[{at}]")
 
 
 def _dict(item: Checker) -> Checker:
+    return _container(dict, "a dict", item, lambda value, at: f"[{list(value)[at]!r}]")
+
+
+def _container(kind: type, label: str, item: Checker, where: Callable[[Any, int], str]) -> Checker:
+    """A checker for a list or dict whose items (a dict's values) pass ``item``."""
+
     def check(value: Any) -> None:
-        if not isinstance(value, dict):
-            raise _fail(value, "a dict")
-        for key, element in value.items():
+        if not isinstance(value, kind):
+            raise _fail(value, label)
+        elements: Any = value.values() if isinstance(value, dict) else value
+        for at, element in enumerate(elements):
             try:
                 item(element)
             except _Mismatch as exc:
-                exc.where.append(f"[{key!r}]")
+                exc.where.append(where(value, at))
                 raise
 
     return check
