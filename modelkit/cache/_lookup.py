@@ -52,7 +52,8 @@ def key_for(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> Opt
 
 def fetch_key(api: ModelAPI, key: str) -> Optional[ModelOutput]:
     """The cached output stored under ``key`` (from :func:`key_for`), or ``None``."""
-    return _fetch(api, cache_path(_model(api)) / DB_NAME, bytes.fromhex(key))
+    # A look, not the start of a call: no claim on the Redis cache (see _redis).
+    return _fetch(api, cache_path(_model(api)) / DB_NAME, bytes.fromhex(key), claim_miss=False)
 
 
 def store_key(api: ModelAPI, key: str, expiry_seconds: Optional[int], output: ModelOutput) -> None:
@@ -60,10 +61,13 @@ def store_key(api: ModelAPI, key: str, expiry_seconds: Optional[int], output: Mo
     _store_at(api, cache_path(_model(api)) / DB_NAME, bytes.fromhex(key), expiry_seconds, output)
 
 
-def _fetch(api: ModelAPI, db: Path, key: bytes) -> Optional[ModelOutput]:
+def _fetch(api: ModelAPI, db: Path, key: bytes, claim_miss: bool = True) -> Optional[ModelOutput]:
     shared = _backend.shared()
     try:
-        data = _store.get(db, key) if shared is None else shared.get(_model(api), key)
+        if shared is None:
+            data = _store.get(db, key)
+        else:
+            data = shared.get(_model(api), key, claim_miss)
     except CacheError as exc:
         logger.warning("response cache lookup failed, calling the API: %s", exc)
         return None

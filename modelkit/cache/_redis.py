@@ -90,10 +90,13 @@ class RedisCache:
             self.link.failed(exc)
             return None
 
-    def get(self, model: str, key: bytes) -> Optional[bytes]:
-        """The entry for ``key``; on a miss, claim it or wait for whoever has."""
+    def get(self, model: str, key: bytes, claim_miss: bool = True) -> Optional[bytes]:
+        """The entry for ``key``; on a miss, claim it or wait for whoever has.
+
+        With ``claim_miss=False`` a miss is just a miss (a look, not a call).
+        """
         entry, claim = self._entry(model, key), self._claim_key(model, key)
-        seconds = claim_seconds()
+        seconds = claim_seconds() if claim_miss else 0.0
         token = uuid.uuid4().bytes
         wait = _POLL[0]
         while True:

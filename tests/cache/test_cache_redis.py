@@ -187,3 +187,36 @@ def test_uncached_calls_never_touch_redis(
         warnings.simplefilter("error")
         assert _model(loopback).generate("hi").completion == "Hello from loopback"
     assert _lookup is not None
+
+
+def test_a_look_by_key_claims_nothing(shared_cache: Any, loopback: LoopbackServer) -> None:
+    model = _model(loopback)
+    request = model.prepare("never asked")
+    key = _lookup.key_for(model.api, request, CachePolicy())
+    assert key is not None
+    assert _lookup.fetch_key(model.api, key) is None
+    assert not list(shared_cache.scan_iter("modelkit:claim:*"))
+
+
+_NO_REDIS_IMPORT = r"""
+import sys
+import modelkit
+assert "redis" not in sys.modules, "import modelkit imported redis"
+modelkit.get_model("mockllm/model").generate("hi")
+modelkit.get_model("mockllm/model").generate("hi", cache=True)
+assert "redis" not in sys.modules, "the sqlite cache imported redis"
+print("ok")
+"""
+
+
+def test_import_and_the_sqlite_cache_never_import_redis(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELKIT_CACHE_URL")}
+    env["MODELKIT_CACHE_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_REDIS_IMPORT], env=env, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "ok", done.stderr
