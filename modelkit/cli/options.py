@@ -10,7 +10,6 @@ subcommand's usage and exit status 2.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from contextlib import contextmanager
@@ -130,6 +129,8 @@ def verbose_logging(enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
+    import logging  # here: not every command needs its ~4 ms of start-up
+
     logger = logging.getLogger("modelkit")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
