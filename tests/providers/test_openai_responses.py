@@ -181,3 +181,14 @@ def test_failed_invalid_prompt_is_a_content_filter_answer() -> None:
         output = model.generate("hi")
     assert output.stop_reason == "content_filter"
     assert output.error == "failed: invalid_prompt"
+
+
+def test_verbosity_and_reasoning_summary() -> None:
+    model = get_model("openai/gpt-5-pro", api_key=FAKE_KEY, memoize=False)
+    config = model.config.merge(
+        {"verbosity": "low", "reasoning_summary": "auto", "reasoning_effort": "high"}
+    )
+    body = model.api.build_request([ChatMessageUser(content="hi")], [], "auto", config).body  # type: ignore[attr-defined]
+    assert body["text"] == {"verbosity": "low"}
+    assert body["reasoning"] == {"effort": "high", "summary": "auto"}
+    assert body["include"] == ["reasoning.encrypted_content"]

@@ -105,9 +105,10 @@ def build_responses_body(
         body["reasoning"] = reasoning
     elif reasoning:
         dropped.extend(f"reasoning_{key}" for key in reasoning)
-    verbosity = getattr(config, "verbosity", None)
-    if verbosity is not None:
-        body["text"] = {"verbosity": verbosity}
+    if config.verbosity is not None and "verbosity" in options.unsupported:
+        dropped.append("verbosity")
+    elif config.verbosity is not None:
+        body["text"] = {"verbosity": config.verbosity}
     include: List[str] = [ENCRYPTED_REASONING] if reasoning_model else []
     if config.logprobs or (config.logprobs is None and config.top_logprobs is not None):
         if "logprobs" in options.unsupported:
@@ -128,9 +129,8 @@ def _reasoning(config: GenerateConfig) -> Dict[str, Any]:
         reasoning["effort"] = config.reasoning_effort
     if config.reasoning_mode is not None:
         reasoning["mode"] = config.reasoning_mode
-    summary = getattr(config, "reasoning_summary", None)
-    if summary is not None and summary != "none":
-        reasoning["summary"] = summary
+    if config.reasoning_summary not in (None, "none"):
+        reasoning["summary"] = config.reasoning_summary
     return reasoning
 
 
