@@ -12,7 +12,7 @@ mutable: ``output.completion = "..."`` sets the first choice's text.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, List, Literal, Optional
+from typing import Any, Callable, ClassVar, Dict, List, Literal, Optional
 
 import attrs
 
@@ -282,3 +282,35 @@ class ModelCall(Serializable):
     status: Optional[int] = None
     url: Optional[str] = None
     headers: Optional[Dict[str, str]] = None
+    _pending: Optional[Callable[[], Dict[str, Any]]] = attrs.field(
+        default=None, init=False, eq=False, repr=False, metadata={"transient": True}
+    )
+
+    @classmethod
+    def deferred(cls, build: Callable[[], Dict[str, Any]], **known: Any) -> ModelCall:
+        """A record whose remaining fields ``build()`` returns when one is first read.
+
+        Copying and shortening request and response bodies for a record
+        nobody reads would cost every call; a deferred record does that work
+        on first access (reading a field, ``repr``, ``==``, ``to_dict``,
+        pickling). ``build`` must be pure and must return every field that
+        ``known`` does not give.
+        """
+        call = cls.__new__(cls)
+        for name, value in known.items():
+            object.__setattr__(call, name, value)
+        object.__setattr__(call, "_pending", build)
+        return call
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for a field not set yet: those a deferred record builds.
+        try:
+            pending = object.__getattribute__(self, "_pending")
+        except AttributeError:
+            pending = None
+        if pending is None or name.startswith("__"):
+            raise AttributeError(name)
+        for key, value in pending().items():
+            object.__setattr__(self, key, value)
+        object.__setattr__(self, "_pending", None)
+        return object.__getattribute__(self, name)

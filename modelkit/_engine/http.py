@@ -36,15 +36,22 @@ import socket
 import threading
 import time
 import weakref
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import attrs
 
-from .._redact import Scrubber, redact_url
-from ..errors import APIConnectionError, APIError, APITimeoutError
+from .._redact import Scrubber, redact_url, request_secrets
+from ..errors import APIConnectionError, APIError, APITimeoutError, ResponseFormatError
+from .body import ENV_VAR, BodyTooLarge, max_response_bytes, read_body
 from .deadline import MAX_DELAY, watchdog
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_READ_TIMEOUT", "HttpClient", "HttpResponse"]
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_READ_TIMEOUT",
+    "HttpClient",
+    "HttpResponse",
+    "scrub_error",
+]
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 600.0
@@ -95,6 +102,24 @@ class HttpResponse:
         if content is self.content and headers == self.headers:
             return self
         return attrs.evolve(self, headers=headers, content=content)
+
+
+def scrub_error(error: APIError, scrubber: Scrubber) -> APIError:
+    """``error`` with the request's credentials replaced in its message, body and headers.
+
+    A chained low-level exception whose text holds one (``requests`` and
+    urllib3 put URLs, userinfo included, into some) is dropped from the chain.
+    """
+    if scrubber:
+        error.message = scrubber.text(error.message)
+        error.args = tuple(scrubber.text(a) if isinstance(a, str) else a for a in error.args)
+        error.body = scrubber.value(error.body)
+        error.headers = scrubber.headers(error.headers)
+        for link in (error.__cause__, error.__context__):
+            if link is not None and scrubber.text(str(link)) != str(link):
+                error.__cause__ = error.__context__ = None
+                error.__suppress_context__ = True
+    return error
 
 
 class _Cutoff:
@@ -173,9 +198,55 @@ def _define_adapter() -> Any:
     pools = {"http": _Pool, "https": _SPool}
 
     class _Adapter(HTTPAdapter):
+        """Keeps each URL's pool, TLS setup and request target; builds lean responses.
+
+        An adapter serves one client, whose proxies and CA bundle are fixed,
+        so a URL always gets the same pool: the per-call key building,
+        ``os.path.isdir`` on a CA bundle and cookie parsing are paid once.
+        """
+
         def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
             super().init_poolmanager(*args, **kwargs)
             self.poolmanager.pool_classes_by_scheme = pools
+            self._routes: Dict[Any, Any] = {}
+
+        def _cached(self, key: Any, make: Any) -> Any:
+            pool = self._routes.get(key)
+            if pool is None or pool.pool is None:  # the manager closes pools it evicts
+                pool = make()
+                if len(self._routes) > 64:
+                    self._routes.clear()
+                self._routes[key] = pool
+            return pool
+
+        def get_connection_with_tls_context(
+            self, request: Any, verify: Any, proxies: Any = None, cert: Any = None
+        ) -> Any:
+            parent = super().get_connection_with_tls_context
+            return self._cached(
+                (request.url, verify), lambda: parent(request, verify, proxies, cert)
+            )
+
+        def get_connection(self, url: Any, proxies: Any = None) -> Any:  # requests < 2.32.2
+            parent = super().get_connection
+            return self._cached((url, None), lambda: parent(url, proxies))
+
+        def cert_verify(self, conn: Any, url: Any, verify: Any, cert: Any) -> None:
+            if getattr(conn, "_modelkit_verify", None) != (verify, cert):
+                super().cert_verify(conn, url, verify, cert)  # type: ignore[no-untyped-call]
+                conn._modelkit_verify = (verify, cert)
+
+        def build_response(self, req: Any, resp: Any) -> Any:
+            from requests.models import Response
+
+            response = Response()  # no cookie jar parsing: modelkit sends no cookies
+            response.status_code = resp.status
+            response.raw = resp
+            response.reason = resp.reason
+            response.url = req.url
+            response.request = req
+            response.connection = self
+            return response
 
         def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
             manager = super().proxy_manager_for(proxy, **kwargs)
@@ -186,46 +257,94 @@ def _define_adapter() -> Any:
     return _Adapter
 
 
-class HttpClient:
-    """Posts JSON for one provider instance over a pool of sessions.
+class _Channel:
+    """One borrowed way to the network: an adapter (its pools), and each URL's prepared form.
 
-    A request takes an idle session (or makes one) and gives it back when
-    its response is read, so a session is used by one thread at a time and
-    the sessions, each keeping at most one connection alive per host, never
+    A request is sent through ``HTTPAdapter.send`` with a ``PreparedRequest``
+    built directly (URL normalised once per URL), so none of a
+    ``Session``'s per-call work (cookies, hooks, redirects, environment
+    merging) is paid; the adapter caches each URL's pool and TLS setup.
+    """
+
+    __slots__ = ("adapter", "urls")
+
+    def __init__(self, pool_size: int) -> None:
+        self.adapter = _make_adapter(pool_size)
+        self.urls: Dict[str, Tuple[str, Dict[str, str]]] = {}
+
+    def prepare(
+        self, method: str, url: str, data: Optional[bytes], headers: Mapping[str, str]
+    ) -> Any:
+        """A ``PreparedRequest`` for ``url``, its userinfo moved into Basic auth."""
+        from requests.models import PreparedRequest
+        from requests.structures import CaseInsensitiveDict
+
+        known = self.urls.get(url)
+        if known is None:
+            known = self.urls[url] = _normalised(url)
+            if len(self.urls) > 64:
+                self.urls.clear()
+        prepared = PreparedRequest()
+        prepared.method = method
+        prepared.url = known[0]
+        prepared.headers = CaseInsensitiveDict(_with_defaults(headers, known[1], data))
+        prepared.body = data
+        return prepared
+
+    def close(self) -> None:
+        self.adapter.close()
+
+
+def _normalised(url: str) -> Tuple[str, Dict[str, str]]:
+    """``url`` as ``requests`` sends it, without userinfo, and the Basic auth header it implies."""
+    from requests.auth import _basic_auth_str
+    from requests.models import PreparedRequest
+    from requests.utils import get_auth_from_url, urldefragauth
+
+    prepared = PreparedRequest()
+    prepared.prepare_url(url, None)
+    full = str(prepared.url)
+    user, password = get_auth_from_url(full)
+    if not (user or password):
+        return full, {}
+    return urldefragauth(full), {"Authorization": _basic_auth_str(user, password)}
+
+
+class HttpClient:
+    """Sends requests for one provider instance over a pool of channels.
+
+    A request takes an idle channel (or makes one) and gives it back when
+    its response is read, so a channel is used by one thread at a time and
+    the channels, each keeping at most one connection alive per host, never
     outnumber the requests this client had in flight at once: the engine's
     connection limit bounds the sockets, not the number of calling threads.
 
     Args:
         provider: provider name, for error messages.
         model: model name, for error messages.
-        pool_size: connections each session keeps per host.
+        pool_size: connections each channel keeps per host.
+
+    Attributes:
+        max_response_bytes: the largest decoded body read (default
+            ``$MODELKIT_MAX_RESPONSE_BYTES``, else 64 MiB); larger ones raise
+            ``ResponseFormatError``.
     """
 
     def __init__(self, provider: str, model: str, pool_size: int = 1) -> None:
         self.provider = provider
         self.model = model
         self.pool_size = pool_size
-        self._idle: List[Any] = []  # sessions not in use; list.pop/append are atomic
+        self.max_response_bytes = max_response_bytes()
+        self._idle: List[_Channel] = []  # channels not in use; list.pop/append are atomic
         self._proxy_cache: Dict[str, Dict[str, str]] = {}
-        _clients.add(self)
-
-    def _new_session(self) -> Any:
-        import requests
-
-        session = requests.Session()
-        # Read the environment once per session, not on every request (requests
-        # would look up proxies, CA bundle and ~/.netrc per call: ~0.1 ms each).
-        session.trust_env = False
-        session.verify = (
+        # The CA bundle from the environment, read once per client.
+        self._verify: Any = (
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         )
-        adapter = _make_adapter(self.pool_size)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        return session
+        _clients.add(self)
 
     def _forget(self) -> None:
-        """Drop every session without touching its sockets (a forked child's copies)."""
+        """Drop every channel without touching its sockets (a forked child's copies)."""
         self._idle = []
         self._proxy_cache = {}
 
@@ -236,9 +355,10 @@ class HttpClient:
         headers: Mapping[str, str],
         timeout: Optional[float] = None,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        secrets: Sequence[Optional[str]] = (),
     ) -> HttpResponse:
         """POST ``data`` and read the whole response (see :meth:`request`)."""
-        return self.request("POST", url, data, headers, timeout, connect_timeout)
+        return self.request("POST", url, data, headers, timeout, connect_timeout, secrets)
 
     def request(
         self,
@@ -248,6 +368,8 @@ class HttpClient:
         headers: Mapping[str, str],
         timeout: Optional[float] = None,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        secrets: Sequence[Optional[str]] = (),
+        max_bytes: Optional[int] = None,
     ) -> HttpResponse:
         """Send ``method`` with ``data`` and read the whole response within ``timeout`` seconds.
 
@@ -257,61 +379,103 @@ class HttpClient:
 
         The request is cut off when ``timeout`` (default
         ``DEFAULT_READ_TIMEOUT``) runs out, however slowly the server sends.
+        A response with a status of 300 or more comes back with every
+        credential the request carried (its secret headers, the URL's
+        userinfo, and ``secrets``) replaced in its body and headers.
+
+        Args:
+            method: the HTTP method.
+            url: where to send it.
+            data: the body, or ``None``.
+            headers: the request headers.
+            timeout: seconds for the whole request (default ``DEFAULT_READ_TIMEOUT``).
+            connect_timeout: seconds to connect.
+            secrets: credentials beyond those in ``headers`` and ``url``.
+            max_bytes: the largest decoded body accepted (default
+                ``max_response_bytes``).
 
         Raises:
             APITimeoutError: no full response within ``timeout``.
             APIConnectionError: the connection failed or broke mid-response.
+            ResponseFormatError: the body is larger than ``max_bytes``.
+            APIError: the server answered with a redirect (never followed).
         """
-        import requests
-
         budget = DEFAULT_READ_TIMEOUT if timeout is None else timeout
         if not 0.001 <= budget <= MAX_DELAY:  # nan and inf too: never a crash
             budget = 0.001 if budget < 0.001 else MAX_DELAY
         idle = self._idle
-        session = idle.pop() if idle else self._new_session()
+        channel = idle.pop() if idle else _Channel(self.pool_size)
         cutoff = _Cutoff()
         start = time.monotonic()
         alarm = watchdog().schedule(budget, cutoff.fire)
         _current.cutoff = cutoff
+        raw = None
         try:
-            response = session.request(
-                method,
-                url,
-                data=data,
-                headers=headers,
+            prepared = channel.prepare(method, url, data, headers)
+            response = channel.adapter.send(
+                prepared,
+                stream=True,
                 timeout=(min(connect_timeout, budget), budget),
+                verify=self._verify,
                 proxies=self._proxies(url),
-                allow_redirects=False,
             )
-            content = response.content
+            raw = response.raw
+            status = response.status_code
+            lowered = {name.lower(): value for name, value in raw.headers.items()}
+            if 300 <= status < 400:
+                raise self._redirected(status, lowered)
+            content = read_body(raw, lowered, max_bytes or self.max_response_bytes)
+            raw.release_conn()
+            raw = None
             cutoff.finish()
             if cutoff.fired:  # urllib3 1.x returns a cut-off body without raising
                 raise self._timeout(budget)
-            self._check_complete(response.headers, content)
-            if 300 <= response.status_code < 400:
-                raise self._redirected(response.status_code, response.headers)
-            return HttpResponse(
-                status=response.status_code,
-                headers=dict(response.headers.lower_items()),
-                content=content,
-                elapsed=time.monotonic() - start,
-            )
-        except requests.exceptions.RequestException as exc:
+            self._check_complete(lowered, content)
+            result = HttpResponse(status, lowered, content, time.monotonic() - start)
+        except BodyTooLarge as exc:
+            raise self._scrubbed(self._too_large(exc), headers, url, secrets) from None
+        except APIError as error:
+            self._scrubbed(error, headers, url, secrets)
+            raise
+        except Exception as exc:
             cutoff.finish()
             _drop_request(exc)
-            if cutoff.fired or isinstance(exc, requests.exceptions.Timeout):
-                raise self._timeout(budget) from exc
-            verb = "connection failed" if _is_connection(exc) else "request failed"
-            raise APIConnectionError(
-                f"{verb}: {_describe(exc)}", provider=self.provider, model=self.model
-            ) from exc
+            mapped = _mapped(exc, cutoff.fired, budget, self.provider, self.model)
+            if mapped is None:
+                raise
+            raise self._scrubbed(mapped, headers, url, secrets) from exc
         finally:
             _current.cutoff = None
             alarm.cancel()
+            if raw is not None:  # not read to its end: the connection cannot be reused
+                raw.close()
+                raw.release_conn()
             if idle is self._idle:
-                idle.append(session)
+                idle.append(channel)
             else:  # the client was closed meanwhile
-                session.close()
+                channel.close()
+        if status >= 300:
+            result = result.scrub(Scrubber(request_secrets(headers, url, secrets)))
+        return result
+
+    def _scrubbed(
+        self,
+        error: APIError,
+        headers: Mapping[str, str],
+        url: str,
+        secrets: Sequence[Optional[str]],
+    ) -> APIError:
+        scrub_error(error, Scrubber(request_secrets(headers, url, secrets)))
+        return error
+
+    def _too_large(self, exc: BodyTooLarge) -> ResponseFormatError:
+        size = f" (Content-Length: {exc.declared})" if exc.declared is not None else ""
+        return ResponseFormatError(
+            f"response body larger than the {exc.cap} bytes modelkit reads{size}; "
+            f"raise ${ENV_VAR} (or the client's max_response_bytes) if it is expected",
+            provider=self.provider,
+            model=self.model,
+        )
 
     def _check_complete(self, headers: Mapping[str, str], content: bytes) -> None:
         """Raise ``APIConnectionError`` for a body shorter than its Content-Length.
@@ -361,10 +525,10 @@ class HttpClient:
         )
 
     def close(self) -> None:
-        """Close the idle sessions (those in use close when done). Usable after."""
+        """Close the idle channels (those in use close when done). Usable after."""
         idle, self._idle = self._idle, []
-        for session in idle:
-            session.close()
+        for channel in idle:
+            channel.close()
 
 
 _clients: weakref.WeakSet[HttpClient] = weakref.WeakSet()
@@ -382,16 +546,80 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _is_connection(exc: BaseException) -> bool:
-    import requests
+_BASE_HEADERS: Dict[str, str] = {}
 
-    return isinstance(
-        exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)
+
+def _with_defaults(
+    headers: Mapping[str, str], auth: Mapping[str, str], data: Optional[bytes]
+) -> Dict[str, str]:
+    """``headers`` plus what ``requests`` would add: user agent, encodings, length, URL auth."""
+    if not _BASE_HEADERS:
+        from requests.utils import default_user_agent
+
+        _BASE_HEADERS.update(
+            {
+                "User-Agent": default_user_agent(),
+                "Accept-Encoding": "gzip, deflate",  # what body.read_body inflates itself
+                "Accept": "*/*",
+                "Connection": "keep-alive",
+            }
+        )
+    sent = dict(headers)
+    given = {name.lower() for name in sent}
+    for extra in (_BASE_HEADERS, auth):
+        for name, value in extra.items():
+            if name.lower() not in given:
+                sent[name] = value
+    if data is not None and "content-length" not in given:
+        sent["Content-Length"] = str(len(data))
+    return sent
+
+
+_timeout_class: Any = None
+
+
+def _urllib3_timeout(connect: float, read: float) -> Any:
+    global _timeout_class
+    if _timeout_class is None:
+        from urllib3.util import Timeout
+
+        _timeout_class = Timeout
+    return _timeout_class(connect=connect, read=read)
+
+
+def _mapped(
+    exc: Exception, fired: bool, budget: float, provider: str, model: str
+) -> Optional[APIError]:
+    """The modelkit error for a low-level failure, or ``None`` when it is not one."""
+    import http.client
+    import zlib
+
+    from requests import exceptions as rq
+    from urllib3 import exceptions as u3
+
+    timeouts = (rq.Timeout, u3.ReadTimeoutError, socket.timeout)
+    connect_timeout = isinstance(exc, u3.ConnectTimeoutError) and not isinstance(
+        exc, u3.NewConnectionError
     )
+    if fired or connect_timeout or isinstance(exc, timeouts):
+        message = f"no complete response within {budget:.3g}s"
+        return APITimeoutError(message, provider=provider, model=model)
+    connection = (rq.ConnectionError, rq.ChunkedEncodingError, rq.ContentDecodingError)
+    low_level = (u3.HTTPError, OSError, http.client.HTTPException, zlib.error)
+    if isinstance(exc, connection) or (
+        isinstance(exc, low_level)
+        and not isinstance(exc, (u3.LocationValueError, rq.RequestException))
+    ):
+        verb = "connection failed"
+    elif isinstance(exc, (rq.RequestException, u3.LocationValueError)):
+        verb = "request failed"
+    else:
+        return None
+    return APIConnectionError(f"{verb}: {_describe(exc)}", provider=provider, model=model)
 
 
 def _describe(exc: BaseException) -> str:
-    """A one-line description of a requests exception, without URLs' queries."""
+    """A one-line description of a low-level exception."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return f"{type(exc).__name__}: {text}"[:300]
 

@@ -20,12 +20,13 @@ server echoing a key cannot put it into an exception, a log or a record.
 from __future__ import annotations
 
 import abc
+import functools
 import json
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import attrs
 
-from .._engine.http import HttpClient, HttpResponse
+from .._engine.http import HttpClient, HttpResponse, scrub_error
 from .._redact import Scrubber, redact_headers, request_secrets, shorten_media
 from .._wellformed import PARSE_ERRORS, check_output
 from ..api import ModelAPI
@@ -131,36 +132,28 @@ class RestAPI(ModelAPI):
         request = with_extras(self.build_request(input, tools, tool_choice, config), config)
         data = json.dumps(request.body).encode("utf-8")
         headers = self.sign(request, data)
-        scrubber = Scrubber(request_secrets(headers, request.url, self.secrets()))
-        try:
-            response = self.http.post(request.url, data, headers, timeout=config.timeout)
-        except APIError as error:
-            scrub_error(error, scrubber)
-            raise
-        if response.status >= 300:
-            response = response.scrub(scrubber)
+        secrets = self.secrets()
+        # Errors (status >= 300) come back with every credential already scrubbed.
+        response = self.http.post(request.url, data, headers, config.timeout, secrets=secrets)
         body = json_or_none(response)
-        clean = response.scrub(scrubber)  # a success's record; its output is left as sent
-        recorded = body if clean is response else json_or_none(clean)
-        call = ModelCall(
-            request=shorten_media(request.body),
-            response=shorten_media(recorded) if recorded is not None else shorten(clean.text, 2000),
+        call = ModelCall.deferred(
+            functools.partial(_record, request, headers, secrets, response, body),
             time=response.elapsed,
             status=response.status,
-            url=scrubber.text(request.url),
-            headers=scrubber.headers(redact_headers(headers)),
         )
         if response.status >= 400:
             return self.parse_error(response), call
         if body is None:
-            return self.format_error(f"response is not JSON: {shorten(clean.text, 300)}"), call
+            text = _clean_text(request, headers, secrets, response)
+            return self.format_error(f"response is not JSON: {shorten(text, 300)}"), call
         try:
             output = self.parse_response(body, response)
             check_output(output)  # a returned output is always well-formed
             return output, call
         except PARSE_ERRORS as exc:
+            scrubber = Scrubber(request_secrets(headers, request.url, secrets))
             detail = scrubber.text(f"{type(exc).__name__}: {exc}")
-            text = clean.text
+            text = _clean_text(request, headers, secrets, response)
             return (
                 self.format_error(f"unexpected response ({detail}): {shorten(text, 300)}"),
                 call,
@@ -204,22 +197,33 @@ class RestAPI(ModelAPI):
         return ResponseFormatError(message, provider=self.provider, model=self.model_name)
 
 
-def scrub_error(error: APIError, scrubber: Scrubber) -> APIError:
-    """``error`` with the request's credentials replaced in its message, body and headers.
+def _record(
+    request: HttpRequest,
+    headers: Mapping[str, str],
+    secrets: List[Optional[str]],
+    response: HttpResponse,
+    body: Any,
+) -> Dict[str, Any]:
+    """The fields of a deferred ``ModelCall``: bodies shortened, credentials scrubbed."""
+    scrubber = Scrubber(request_secrets(headers, request.url, secrets))
+    clean = response.scrub(scrubber)  # a success's record; its output is left as sent
+    recorded = body if clean is response else json_or_none(clean)
+    return {
+        "request": shorten_media(request.body),
+        "response": shorten_media(recorded) if recorded is not None else shorten(clean.text, 2000),
+        "url": scrubber.text(request.url),
+        "headers": scrubber.headers(redact_headers(headers)),
+    }
 
-    A chained low-level exception whose text holds one (``requests`` puts
-    the URL, userinfo included, into some) is dropped from the chain.
-    """
-    if scrubber:
-        error.message = scrubber.text(error.message)
-        error.args = tuple(scrubber.text(a) if isinstance(a, str) else a for a in error.args)
-        error.body = scrubber.value(error.body)
-        error.headers = scrubber.headers(error.headers)
-        for link in (error.__cause__, error.__context__):
-            if link is not None and scrubber.text(str(link)) != str(link):
-                error.__cause__ = error.__context__ = None
-                error.__suppress_context__ = True
-    return error
+
+def _clean_text(
+    request: HttpRequest,
+    headers: Mapping[str, str],
+    secrets: List[Optional[str]],
+    response: HttpResponse,
+) -> str:
+    """The response body as text, scrubbed of the request's credentials."""
+    return response.scrub(Scrubber(request_secrets(headers, request.url, secrets))).text
 
 
 def json_or_none(response: HttpResponse) -> Any:

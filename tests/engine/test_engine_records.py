@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import pickle
-from typing import Any, List
+from typing import Any, Dict, List
 
 import pytest
 from engine_provider import KEY, echo, loopback_model
@@ -153,3 +153,22 @@ def test_no_api_key_in_any_exception_log_repr_or_record(
         if KEY in (item.decode("latin-1") if isinstance(item, bytes) else repr(item))
     ]
     assert leaks == []
+
+
+def test_a_deferred_call_record_is_built_once_on_first_access() -> None:
+    from modelkit.output import ModelCall
+
+    built: List[int] = []
+
+    def build() -> Dict[str, Any]:
+        built.append(1)
+        return {"request": {"a": 1}, "response": {"b": 2}, "url": "u", "headers": {}}
+
+    call = ModelCall.deferred(build, time=0.5, status=200)
+    assert call.status == 200 and call.time == 0.5 and built == []
+    assert call.request == {"a": 1} and call.response == {"b": 2} and built == [1]
+    assert call.url == "u" and built == [1]
+    other = ModelCall.deferred(build, time=0.5, status=200)
+    assert pickle.loads(pickle.dumps(other)) == call
+    assert ModelCall.deferred(build, time=0.5, status=200).to_dict() == call.to_dict()
+    assert "request" in repr(ModelCall.deferred(build, time=0.5, status=200))

@@ -191,10 +191,10 @@ def test_proxies_from_the_environment_are_used(
 
 def test_ca_bundle_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/custom.pem")
-    assert HttpClient("p", "m")._new_session().verify == "/etc/ssl/custom.pem"
+    assert HttpClient("p", "m")._verify == "/etc/ssl/custom.pem"
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
-    assert HttpClient("p", "m")._new_session().verify is True
+    assert HttpClient("p", "m")._verify is True
 
 
 def test_netrc_never_replaces_the_api_credentials(

@@ -140,7 +140,7 @@ CASES: Dict[str, Any] = {
     "google": (_google, [KEY]),
     "bedrock-sigv4": (_bedrock_sigv4, [AWS_SECRET, AWS_TOKEN]),
     "bedrock-bearer": (_bedrock_bearer, [KEY]),
-    "base-url-password": (_userinfo, [PASSWORD, BASIC]),
+    "base-url-password": (_userinfo, [KEY, PASSWORD, BASIC]),
 }
 
 
