@@ -238,9 +238,11 @@ def _define_adapter() -> Any:
 
         def build_response(self, req: Any, resp: Any) -> Any:
             from requests.models import Response
+            from requests.structures import CaseInsensitiveDict
 
             response = Response()  # no cookie jar parsing: modelkit sends no cookies
             response.status_code = resp.status
+            response.headers = CaseInsensitiveDict(resp.headers)
             response.raw = resp
             response.reason = resp.reason
             response.url = req.url
@@ -616,6 +618,15 @@ def _mapped(
     else:
         return None
     return APIConnectionError(f"{verb}: {_describe(exc)}", provider=provider, model=model)
+
+
+def _is_connection(exc: BaseException) -> bool:
+    """Whether a ``requests`` exception means the connection failed or broke."""
+    import requests
+
+    return isinstance(
+        exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)
+    )
 
 
 def _describe(exc: BaseException) -> str:

@@ -29,9 +29,11 @@ from .http import (
     DEFAULT_READ_TIMEOUT,
     HttpClient,
     HttpResponse,
+    _Channel,
     _current,
     _Cutoff,
     _describe,
+    _drop_request,
     _is_connection,
 )
 
@@ -62,22 +64,21 @@ def open_stream(
         budget = 0.001 if budget < 0.001 else MAX_DELAY
     read_timeout = budget if idle_timeout is None else min(idle_timeout, budget)
     idle = client._idle
-    session = idle.pop() if idle else client._new_session()  # ours until the stream closes
+    session = idle.pop() if idle else _Channel(client.pool_size)  # ours until the stream closes
     cutoff = _Cutoff()
     start = time.monotonic()
     alarm = watchdog().schedule(budget, cutoff.fire)
     _current.cutoff = cutoff
     try:
-        response = session.post(
-            url,
-            data=data,
-            headers=headers,
-            timeout=(min(connect_timeout, budget), read_timeout),
-            proxies=client._proxies(url),
+        response = session.adapter.send(
+            session.prepare("POST", url, data, headers),
             stream=True,
-            allow_redirects=False,
+            timeout=(min(connect_timeout, budget), read_timeout),
+            verify=client._verify,
+            proxies=client._proxies(url),
         )
     except requests.exceptions.RequestException as exc:
+        _drop_request(exc)
         failed = HttpStream(client, None, cutoff, alarm, budget, idle_timeout, start)
         failed.lend(session, idle)
         failed.close()
