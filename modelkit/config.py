@@ -119,6 +119,7 @@ def _number(low: Optional[float], high: Optional[float], integer: bool = False) 
                 allowed = f"between {low} and {high}"
             raise ConfigError(f"{attribute.name} must be {allowed}, got {value!r}")
 
+    check.rejects_non_finite = True  # type: ignore[attr-defined]
     return check
 
 
@@ -129,6 +130,9 @@ def _positive(instance: Any, attribute: Any, value: Any) -> None:
         isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
     ):
         raise ConfigError(f"{attribute.name} must be a number > 0, got {value!r}")
+
+
+_positive.rejects_non_finite = True  # type: ignore[attr-defined]
 
 
 def _one_of(*allowed: Any) -> Any:
@@ -364,9 +368,11 @@ class GenerateConfig(Serializable):
 
     def __attrs_post_init__(self) -> None:
         # Every field, whatever its own validator checks: a non-finite number
-        # is never a valid setting and cannot be sent as JSON.
-        for field in attrs.fields(type(self)):
-            _finite(field.name, getattr(self, field.name))
+        # is never a valid setting and cannot be sent as JSON. Most are None.
+        for name in _SWEPT:
+            value = getattr(self, name)
+            if value is not None and type(value) not in _PLAIN:
+                _finite(name, value)
 
     def merge(self, other: Union[GenerateConfig, GenerateConfigArgs, None]) -> GenerateConfig:
         """A new config (never ``self``): this one with ``other``'s set values on top.
@@ -396,6 +402,12 @@ class GenerateConfig(Serializable):
 
 
 FIELDS = tuple(f.name for f in attrs.fields(GenerateConfig))
+_PLAIN = (str, int, bool)
+_SWEPT = tuple(  # the fields whose own validator does not already reject inf and nan
+    f.name
+    for f in attrs.fields(GenerateConfig)
+    if not getattr(f.validator, "rejects_non_finite", False)
+)
 
 
 def check_keys(data: Mapping[str, Any]) -> None:
