@@ -25,6 +25,7 @@ from .._engine.sse import SSEParser
 from .._engine.stream_http import HttpStream, open_stream
 from .._events import APIStream, StreamDelta
 from .._redact import Scrubber, redact_headers, shorten_media
+from .._wellformed import PARSE_ERRORS, check_output
 from ..config import GenerateConfig
 from ..errors import APIConnectionError, APIError, ResponseFormatError, shorten
 from ..output import ModelCall, ModelOutput
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RestStream", "StreamDecoder", "open_rest_stream"]
 
-_MALFORMED = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+_MALFORMED = PARSE_ERRORS  # RecursionError and OverflowError too (issue 16, point 9)
 
 
 class StreamDecoder:
@@ -187,7 +188,9 @@ class RestStream(APIStream):
         body = self.decoder.body()
         response = HttpResponse(self.http.status, self.http.headers, b"", self.http.elapsed)
         try:
-            return self.api.parse_response(body, response)
+            output = self.api.parse_response(body, response)
+            check_output(output)  # a returned output is always well-formed
+            return output
         except _MALFORMED as exc:
             detail = f"{type(exc).__name__}: {exc}"
             raise self._malformed(f"unexpected streamed response ({detail})") from exc

@@ -168,3 +168,35 @@ def test_an_index_of_1e999_is_an_error_or_ignored_never_an_overflow(name: str) -
 
     check_output(output)
     assert output.completion == _generate(provider, _fixture(provider)).completion
+
+
+# --- streamed responses: the same checks on the shared streaming path ---------
+
+
+def _stream(sse: bytes) -> ModelOutput:
+    model = get_model("openai/gpt-4o-mini", api_key=KEY, memoize=False)
+    with responses.RequestsMock() as mock:
+        mock.post(PROVIDERS["openai"].url, body=sse, content_type="text/event-stream")
+        events = list(model.stream("hi"))
+    output: ModelOutput = events[-1].output
+    return output
+
+
+STREAM_MUTATIONS = {
+    "usage a string": (b'"prompt_tokens":9', b'"prompt_tokens":"9"'),
+    "usage 1e999": (b'"prompt_tokens":9', b'"prompt_tokens":1e999'),
+    "event nested 100,000 deep": (
+        b'"usage":null}',
+        b'"x":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ),
+}
+
+
+@pytest.mark.parametrize("mutation", sorted(STREAM_MUTATIONS))
+def test_a_malformed_stream_is_a_response_format_error(mutation: str) -> None:
+    # https://platform.openai.com/docs/api-reference/chat-streaming
+    sse = (FIXTURES / "openai" / "stream_text.sse").read_bytes()
+    assert _stream(sse).usage.input_tokens == 9  # type: ignore[union-attr]
+    old, new = STREAM_MUTATIONS[mutation]
+    with pytest.raises(ResponseFormatError):
+        _stream(sse.replace(old, new, 1))
