@@ -134,6 +134,17 @@ def test_two_thousand_prompts_on_two_workers(fresh: Dict[str, Any]) -> None:
     assert len(pids) == 2 and os.getpid() not in pids
     assert _live_leases(fresh["redis"]) == 0
 
+    # Once per expiry: when the entries expire, each prompt is asked once more.
+    redis = fresh["redis"]
+    for name in redis.scan_iter("modelkit:cache:*"):
+        redis.pexpire(name, 1)
+    again = prompts[:300]
+    time.sleep(0.01)
+    outputs = client.gather(client.map(model.generate, again, cache=True, pure=False))
+    assert [o.completion for o in outputs] == [f"echo:{p}" for p in again]
+    reached = _reached(server)
+    assert {p: reached[p] for p in again} == {p: 2 for p in again}
+
 
 def test_a_worker_killed_mid_job_loses_nothing(fresh: Dict[str, Any]) -> None:
     server, client, redis = fresh["server"], fresh["client"], fresh["redis"]
