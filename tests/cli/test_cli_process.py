@@ -138,6 +138,8 @@ def test_ctrl_c_writes_the_answers_held_back_for_order_on_stdout(
     source.write_text("".join(f'"prompt {i}"\n' for i in range(6)), encoding="utf-8")
     argv = ["batch", "-v", "-m", "openai/gpt-4o", "--base-url", f"{loopback.url}/v1", str(source)]
     process = start_modelkit(tmp_path, argv, modelkit_env(tmp_path, OPENAI_API_KEY=KEY))
+    watchdog = threading.Timer(30, process.kill)  # readline must not hang the suite
+    watchdog.start()
     try:
         assert process.stderr is not None
         logged = [process.stderr.readline() for _ in range(5)]  # -v: a line per answer
@@ -146,6 +148,7 @@ def test_ctrl_c_writes_the_answers_held_back_for_order_on_stdout(
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=15)
     finally:
+        watchdog.cancel()
         release.set()
         if process.poll() is None:
             process.kill()
