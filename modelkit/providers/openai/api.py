@@ -15,7 +15,7 @@ and ``api-version`` from ``api_version=``, ``$AZURE_OPENAI_API_VERSION`` or
 endpoint ending in ``/openai/v1``) selects Azure's v1 API instead.
 
 Either speaks OpenAI's Responses API (``/responses``; converters in
-``_responses_request`` / ``_responses_response``) instead of chat
+``_responses_request`` / ``_responses_response``, streaming in ``_responses_stream``) instead of chat
 completions when ``responses_api=True`` is passed to ``get_model``, and by
 default for the models served only there (:func:`responses_only`); chat
 completions stays the default for every other model, and
@@ -317,12 +317,16 @@ class OpenAIAPI(RestAPI):
     # --- streaming ------------------------------------------------------
 
     def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
-        if self.responses_api:  # Responses streaming: not yet; generate and replay
-            return None
+        if self.responses_api:
+            from ._responses_stream import ResponsesStreamDecoder
+
+            return ResponsesStreamDecoder(self.provider, self.model_name)
         return ChatStreamDecoder(self.provider, self.model_name)
 
     def stream_request(self, request: HttpRequest, config: GenerateConfig) -> HttpRequest:
         body: Dict[str, Any] = {**request.body, "stream": True}
+        if self.responses_api:  # the Responses API always reports usage at the end
+            return HttpRequest(url=request.url, headers=request.headers, body=body)
         if "stream_options" not in self.wire_options(config).unsupported:
             body["stream_options"] = {"include_usage": True}
         return HttpRequest(url=request.url, headers=request.headers, body=body)
