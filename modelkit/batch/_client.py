@@ -14,16 +14,20 @@ reading and ``multipart/form-data`` file uploads.
 from __future__ import annotations
 
 import abc
-import json
+import logging
 import os
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import attrs
 
+from .._json import loads as strict_json
 from .._prepare import GenerateRequest
+from .._wellformed import PARSE_ERRORS, check_output
 from ..errors import ResponseFormatError
 from ..output import ModelOutput
 from ._types import BatchJob, JobStatus
+
+logger = logging.getLogger("modelkit")
 
 __all__ = ["BatchClient", "BatchResult", "MultipartBody", "SubmittedJob", "jsonl", "multipart"]
 
@@ -100,7 +104,7 @@ class BatchClient(abc.ABC):
         """
         content = self.fetch(method, url, data, headers)
         try:
-            return json.loads(content)
+            return strict_json(content)
         except ValueError as exc:
             raise ResponseFormatError(
                 f"batch API answered something that is not JSON: {content[:200]!r}",
@@ -123,6 +127,25 @@ class BatchClient(abc.ABC):
         content: bytes = response.content
         return content
 
+    def checked(self, outcome: Callable[..., Any], *args: Any) -> Any:
+        """``outcome(*args)``; a malformed result is a ``ResponseFormatError`` for that input.
+
+        Parsing a result can fail like parsing a response (``1e999`` as a
+        status, a string as a token count); the output it makes must pass
+        ``check_output``. Neither stops the other inputs' results.
+        """
+        try:
+            result = outcome(*args)
+            if isinstance(result, ModelOutput):
+                check_output(result)
+            return result
+        except PARSE_ERRORS as exc:
+            return ResponseFormatError(
+                f"malformed batch result ({type(exc).__name__}: {exc})",
+                provider=self.api.provider,
+                model=self.api.model_name,
+            )
+
     def headers(self) -> Dict[str, str]:
         """Credentials for every batch-API request (default: the provider's)."""
         headers: Dict[str, str] = self.api.auth_headers()
@@ -130,10 +153,19 @@ class BatchClient(abc.ABC):
 
 
 def jsonl(content: bytes) -> Iterator[Dict[str, Any]]:
-    """The JSON objects of a JSON Lines body (blank lines skipped)."""
-    for line in content.splitlines():
+    """The JSON objects of a JSON Lines body (blank lines skipped).
+
+    A line that is not JSON, or is hostile (``_json``: nested too deeply,
+    ``NaN``), is skipped with a warning: its input then ends without a
+    result, an error for that input alone.
+    """
+    for number, line in enumerate(content.splitlines(), 1):
         if line.strip():
-            value = json.loads(line)
+            try:
+                value = strict_json(line)
+            except ValueError as exc:
+                logger.warning("batch result line %d skipped: %s", number, exc)
+                continue
             if isinstance(value, dict):
                 yield value
 

@@ -219,3 +219,34 @@ def test_azure_global_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _texts(outputs) == ["echo: a", "echo: b"]
     [lines] = _uploaded(fake)
     assert lines[0]["url"] == "/chat/completions" and lines[0]["body"]["model"] == "my-gpt4o"
+
+
+class PoisonedOpenAI(FakeOpenAI):
+    """Answers "b" with a string token count and "d" with a line nested 100,000 deep."""
+
+    def finish(self, batch: Any, state: str) -> None:
+        super().finish(batch, state)
+        file_id = batch["output_file_id"]
+        lines = self.files[file_id].decode().splitlines()
+        poisoned = []
+        for line in lines:
+            if '"echo: b"' in line:
+                entry = json.loads(line)
+                entry["response"]["body"]["usage"] = {"prompt_tokens": "9"}
+                line = json.dumps(entry)
+            if '"echo: d"' in line:
+                line = '{"custom_id": "3", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+            poisoned.append(line)
+        self.files[file_id] = ("\n".join(poisoned) + "\n").encode()
+
+
+def test_malformed_result_lines_fail_their_input_alone() -> None:
+    # Issue 16, point 9: a wrong-typed field or a hostile line is an error for
+    # its input, never an exception that loses the whole batch.
+    with LoopbackServer(default=PoisonedOpenAI()) as server:
+        outputs = _model(server).generate_many(
+            ["a", "b", "c", "d"], config={"batch": FAST}, return_exceptions=True
+        )
+    assert _texts(outputs) == ["echo: a", "ResponseFormatError", "echo: c", "ResponseFormatError"]
+    assert "token count" in str(outputs[1])
+    assert "without a result" in str(outputs[3])

@@ -98,7 +98,10 @@ class AnthropicBatchClient(BatchClient):
         url = status.results.get("results_url")
         if url:
             for line in jsonl(self.fetch("GET", url)):
-                yield str(line.get("custom_id")), self._outcome(line.get("result") or {})
+                yield (
+                    str(line.get("custom_id")),
+                    self.checked(self._outcome, line.get("result") or {}),
+                )
 
     def cancel(self, job: BatchJob) -> None:
         self.send("POST", self._url(f"/{job.id}/cancel"), b"", {"content-type": "application/json"})

@@ -143,12 +143,15 @@ class GoogleBatchClient(BatchClient):
         inline = (status.results.get("inlinedResponses") or {}).get("inlinedResponses")
         if inline is not None:
             for entry in inline:
-                yield str((entry.get("metadata") or {}).get("key")), self._outcome(entry)
+                yield (
+                    str((entry.get("metadata") or {}).get("key")),
+                    self.checked(self._outcome, entry),
+                )
         file_name = status.results.get("responsesFile")
         if file_name:
             url = f"{self._root().rstrip('/')}/download/{self.api.api_version}/{file_name}:download?alt=media"
             for line in jsonl(self.fetch("GET", url)):
-                yield str(line.get("key")), self._outcome(line)
+                yield str(line.get("key")), self.checked(self._outcome, line)
 
     def cancel(self, job: BatchJob) -> None:
         self.send(

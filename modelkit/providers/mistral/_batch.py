@@ -93,7 +93,7 @@ class MistralBatchClient(BatchClient):
             file_id = status.results.get(name)
             if file_id:
                 for line in jsonl(self.fetch("GET", self._url(f"files/{file_id}/content"))):
-                    yield str(line.get("custom_id")), self._outcome(line)
+                    yield str(line.get("custom_id")), self.checked(self._outcome, line)
 
     def cancel(self, job: BatchJob) -> None:
         self.send("POST", self._url(f"batch/jobs/{job.id}/cancel"), b"")

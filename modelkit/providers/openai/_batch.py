@@ -113,7 +113,7 @@ class OpenAIBatchClient(BatchClient):
             if file_id:
                 content = self.fetch("GET", self._url(f"files/{file_id}/content"))
                 for line in jsonl(content):
-                    yield str(line.get("custom_id")), self._outcome(line)
+                    yield str(line.get("custom_id")), self.checked(self._outcome, line)
 
     def cancel(self, job: BatchJob) -> None:
         self.send(
