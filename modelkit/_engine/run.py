@@ -81,11 +81,14 @@ def _attempts(
 ) -> ModelOutput:
     config, clock = request.config, retrying.clock
     max_retries = DEFAULT_MAX_RETRIES if config.max_retries is None else config.max_retries
+    gate.before_request()  # waiting for the first request's budget is queueing, like the slot
     start = clock()
     deadline = None if config.timeout is None else start + config.timeout
     attempts = 0
     while True:
         attempts += 1
+        if attempts > 1:
+            gate.before_request()  # a retry's budget wait counts against the deadline
         remaining = None if deadline is None else deadline - clock()
         if config.attempt_timeout is not None:  # each attempt gets at most this, within timeout
             limit = config.attempt_timeout
@@ -95,7 +98,6 @@ def _attempts(
         attempt_config = (
             config if remaining is None else attrs.evolve(config, timeout=max(remaining, 0.001))
         )
-        gate.before_request()
         output, call = _attempt(api, request, attempt_config)
         if adaptive is not None:
             if isinstance(output, ModelOutput):
