@@ -36,7 +36,7 @@ if TYPE_CHECKING:
         cache_prune,
         cache_size,
     )
-    from .config import AdaptiveConcurrency, GenerateConfig, GenerateConfigArgs
+    from .config import AdaptiveConcurrency, GenerateConfig, GenerateConfigArgs, ResponseSchema
     from .errors import (
         APIConnectionError,
         APIError,
@@ -118,6 +118,7 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "AdaptiveConcurrency",
         "GenerateConfig",
         "GenerateConfigArgs",
+        "ResponseSchema",
     ),
     "errors": (
         "APIConnectionError",
@@ -228,6 +229,7 @@ __all__ = [
     "RateLimitError",
     "ReasoningDelta",
     "ResponseFormatError",
+    "ResponseSchema",
     "StopReason",
     "StreamEnd",
     "StreamEvent",

@@ -32,9 +32,10 @@ OPTIONAL_FIELDS: Tuple[str, ...] = (
     "modalities",
     "extra_headers",
     "extra_body",
+    "response_schema",
 )
 
-ANSWER_CHANGING: FrozenSet[str] = frozenset({"modalities"})
+ANSWER_CHANGING: FrozenSet[str] = frozenset({"modalities", "response_schema"})
 """Fields whose absence changes the answer's content: a ``ConfigError``, not a warning."""
 
 _warned: Set[Tuple[str, str]] = set()

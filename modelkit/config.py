@@ -25,6 +25,7 @@ from ._config_fields import (
     check_modalities,
     check_model_names,
 )
+from ._response_schema import ResponseSchema
 from ._serde import Serializable
 from .errors import ConfigError
 
@@ -34,6 +35,7 @@ __all__ = [
     "GenerateConfig",
     "GenerateConfigArgs",
     "ReasoningEffort",
+    "ResponseSchema",
 ]
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
@@ -84,6 +86,7 @@ class GenerateConfigArgs(TypedDict, total=False):
     extra_body: Optional[Dict[str, Any]]
     modalities: Optional[List[Literal["image"]]]
     stream_idle_timeout: Optional[float]
+    response_schema: Optional[ResponseSchema]
 
 
 def _finite(name: str, value: Any) -> None:
@@ -227,6 +230,16 @@ def _batch(value: Any) -> Any:
     raise ConfigError(f"batch must be True, False, a batch size or a BatchConfig, got {value!r}")
 
 
+def _response_schema(value: Any) -> Any:
+    if value is None or isinstance(value, ResponseSchema):
+        return value
+    if isinstance(value, Mapping):
+        return ResponseSchema.from_dict(value)
+    raise ConfigError(
+        f"response_schema must be a ResponseSchema (or its dict), got {type(value).__name__}"
+    )
+
+
 @attrs.define(kw_only=True)
 class GenerateConfig(Serializable):
     """Options for one generation; ``None`` everywhere means "use the default".
@@ -290,6 +303,8 @@ class GenerateConfig(Serializable):
         modalities: output modalities beyond text: ``["image"]`` (Google).
         stream_idle_timeout: seconds a stream may stay silent between two
             reads before it fails (``Model.stream``; default: only ``timeout``).
+        response_schema: constrain the answer to JSON matching this
+            ``ResponseSchema`` (each API's native structured-output mode).
     """
 
     max_retries: Optional[int] = attrs.field(default=None, validator=_number(0, None, integer=True))
@@ -365,6 +380,9 @@ class GenerateConfig(Serializable):
         default=None, validator=check_modalities
     )
     stream_idle_timeout: Optional[float] = attrs.field(default=None, validator=_positive)
+    response_schema: Optional[ResponseSchema] = attrs.field(
+        default=None, converter=_response_schema
+    )
 
     def __attrs_post_init__(self) -> None:
         # Every field, whatever its own validator checks: a non-finite number

@@ -174,7 +174,20 @@ class AuthenticationError(BadRequestError):
 
 
 class ResponseFormatError(APIError, ValueError):
-    """The API answered something modelkit cannot parse."""
+    """The API answered something modelkit cannot parse.
+
+    Attributes:
+        text: for a structured answer that is not valid JSON or does not
+            match its schema, the answer's raw text (else ``None``).
+    """
+
+    def __init__(self, message: str, *, text: Optional[str] = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.text = text
+
+    def __reduce__(self) -> Any:
+        rebuild, (cls, message, kwargs) = super().__reduce__()
+        return (rebuild, (cls, message, {**kwargs, "text": self.text}))
 
 
 class ModelRefusalError(ModelkitError):

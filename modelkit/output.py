@@ -17,6 +17,7 @@ from typing import Any, Callable, ClassVar, Dict, List, Literal, Optional
 import attrs
 
 from ._serde import Decoder, Serializable, list_of
+from .errors import ResponseFormatError
 from .messages import ChatMessageAssistant
 from .tools._types import ToolCall
 
@@ -217,6 +218,34 @@ class ModelOutput(Serializable):
             model=message.model or "",
             choices=[ChatCompletionChoice(message=message, stop_reason=stop_reason)],
         )
+
+    def parse(self, into: Any) -> Any:
+        """The completion as JSON, checked against a schema, as ``into``.
+
+        Args:
+            into: a ``TypedDict``, dataclass, attrs class or pydantic model
+                (the answer is checked against its schema and converted to
+                it), or a ``ResponseSchema`` / JSON Schema dict (checked, a
+                dict or list returned).
+
+        Raises:
+            ResponseFormatError: the answer is not JSON or does not match;
+                ``.text`` is the raw answer.
+        """
+        from ._structured import parse_answer, schema_from_type
+
+        target: Any = None
+        if isinstance(getattr(into, "json_schema", None), dict):
+            schema = into.json_schema
+        elif isinstance(into, dict):
+            schema = into
+        else:
+            schema, target = schema_from_type(into), into
+        try:
+            return parse_answer(self.completion, schema, target)
+        except ResponseFormatError as error:
+            error.model = error.model or self.model
+            raise
 
     @classmethod
     def from_content(

@@ -83,6 +83,10 @@ class StreamDecoder:
         """The response body the events add up to, as ``generate`` would have read it."""
         raise NotImplementedError
 
+    def finish_output(self, output: ModelOutput) -> ModelOutput:
+        """The final output, after what ``generate`` does beyond parsing (default: as is)."""
+        return output
+
 
 def open_rest_stream(
     api: RestAPI,
@@ -188,7 +192,7 @@ class RestStream(APIStream):
         body = self.decoder.body()
         response = HttpResponse(self.http.status, self.http.headers, b"", self.http.elapsed)
         try:
-            output = self.api.parse_response(body, response)
+            output = self.decoder.finish_output(self.api.parse_response(body, response))
             check_output(output)  # a returned output is always well-formed
             return output
         except _MALFORMED as exc:

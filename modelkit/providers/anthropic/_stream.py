@@ -16,10 +16,12 @@ message body ``generate`` would receive, read by ``parse_message``.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from ..._events import ReasoningDelta, StreamDelta, TextDelta, ToolCallDelta
 from ...errors import APIError
+from ...output import ModelOutput
+from .._forced import answer_from_tool, text_deltas
 from .._streaming import StreamDecoder
 from ._response import parse_error_body
 
@@ -34,9 +36,10 @@ class MessagesStreamDecoder(StreamDecoder):
         model: as above.
     """
 
-    def __init__(self, provider: str, model: str) -> None:
+    def __init__(self, provider: str, model: str, forced: Optional[str] = None) -> None:
         self.provider = provider
         self.model = model
+        self.forced = forced  # structured output by a forced tool: its name
         self.done = False
         self._message: Dict[str, Any] = {}
         self._blocks: Dict[int, Dict[str, Any]] = {}
@@ -44,6 +47,13 @@ class MessagesStreamDecoder(StreamDecoder):
         self._tools: Dict[int, int] = {}  # block index -> tool call number
 
     def feed(self, event: Any) -> List[StreamDelta]:
+        deltas = self._feed(event)
+        return text_deltas(deltas, 0) if self.forced and deltas else deltas
+
+    def finish_output(self, output: ModelOutput) -> ModelOutput:
+        return answer_from_tool(output, self.forced) if self.forced else output
+
+    def _feed(self, event: Any) -> List[StreamDelta]:
         data = json.loads(event.data)
         kind = data.get("type") or event.event
         if kind == "content_block_delta":

@@ -19,16 +19,17 @@ are reported beside it; the total is the sum of all four counts.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 from ..._engine.http import HttpResponse
 from ...api import modelapi
 from ...config import GenerateConfig
 from ...errors import APIError, ConfigError
 from ...messages import ChatMessage
-from ...output import ModelOutput
+from ...output import ModelCall, ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first, versioned_url
+from .._forced import answer_from_tool, check_forced
 from .._rest import HttpRequest, RestAPI, json_or_none
 from .._streaming import StreamDecoder
 from ._messages import (
@@ -59,7 +60,9 @@ DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
 EFFORT_BETA = "effort-2025-11-24"
 """The ``anthropic-beta`` flag sent with ``output_config.effort`` (as Inspect does)."""
-CONFIG_FIELDS = frozenset({"effort", "reasoning_tokens", "extra_headers", "extra_body"})
+CONFIG_FIELDS = frozenset(
+    {"effort", "reasoning_tokens", "extra_headers", "extra_body", "response_schema"}
+)
 """The optional ``GenerateConfig`` fields this provider honours."""
 KEY_VARS = ("ANTHROPIC_API_KEY",)
 BASE_URL_VAR = "ANTHROPIC_BASE_URL"
@@ -80,6 +83,15 @@ ADAPTIVE_EFFORTS: Dict[str, str] = {
 
 _NEW_NAME = re.compile(r"^claude-[a-z]+-(\d+)(?:-(\d{1,2}))?(?:-\d{8})?(?:-v\d+(?::\d+)?)?$")
 _OLD_NAME = re.compile(r"^claude-(\d+)(?:-(\d{1,2}))?-[a-z]+")
+
+
+STRUCTURED_BETA = "structured-outputs-2025-11-13"
+_NATIVE_STRUCTURED = ("sonnet-4-5", "opus-4-1", "opus-4-5", "haiku-4-5")
+
+
+def native_structured_output(model: str) -> bool:
+    """Whether ``model`` has Anthropic's native structured outputs (``output_format``)."""
+    return any(tag in model for tag in _NATIVE_STRUCTURED)
 
 
 def model_version(model: str) -> Optional[Tuple[int, int]]:
@@ -297,6 +309,16 @@ class AnthropicAPI(RestAPI):
         config: GenerateConfig,
     ) -> HttpRequest:
         body = request_body(self.model_name, input, tools, tool_choice, config, self.thinking)
+        structured = config.response_schema
+        if structured is not None and native_structured_output(self.model_name):
+            body["output_format"] = {"type": "json_schema", "schema": structured.json_schema}
+        elif structured is not None:
+            check_forced(self.provider, structured, bool(tools), "thinking" in body)
+            tool = {"name": structured.name, "input_schema": structured.json_schema}
+            if structured.description:
+                tool["description"] = structured.description
+            body["tools"] = [tool]
+            body["tool_choice"] = {"type": "tool", "name": structured.name}
         headers = {
             "x-api-key": self.api_key or "",
             "anthropic-version": self.anthropic_version,
@@ -305,6 +327,8 @@ class AnthropicAPI(RestAPI):
         betas = list(self.betas)
         if config.effort is not None and EFFORT_BETA not in betas:
             betas.append(EFFORT_BETA)
+        if "output_format" in body and STRUCTURED_BETA not in betas:
+            betas.append(STRUCTURED_BETA)
         if betas:
             headers["anthropic-beta"] = ",".join(betas)
         return HttpRequest(url=self.url, headers=headers, body=body)
@@ -316,7 +340,27 @@ class AnthropicAPI(RestAPI):
         return parse_message(body, self.model_name)
 
     def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
-        return MessagesStreamDecoder(self.provider, self.model_name)
+        return MessagesStreamDecoder(self.provider, self.model_name, self._forced_tool(config))
+
+    def _forced_tool(self, config: GenerateConfig) -> Optional[str]:
+        """The forced tool serving ``response_schema`` (``None``: native or not asked)."""
+        schema = config.response_schema
+        if schema is None or native_structured_output(self.model_name):
+            return None
+        return schema.name
+
+    def generate(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
+        result, call = super().generate(input, tools, tool_choice, config)
+        forced = self._forced_tool(config)
+        if forced and isinstance(result, ModelOutput):
+            result = answer_from_tool(result, forced)
+        return result, call
 
     def parse_error(self, response: HttpResponse) -> APIError:
         body = json_or_none(response)

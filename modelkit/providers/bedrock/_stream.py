@@ -18,10 +18,12 @@ events are rebuilt into the ``ConverseResponse`` body read by ``output_from``.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from ..._events import ReasoningDelta, StreamDelta, TextDelta, ToolCallDelta
 from ...errors import APIError
+from ...output import ModelOutput
+from .._forced import answer_from_tool, text_deltas
 from .._streaming import StreamDecoder
 from ._response import bedrock_error
 
@@ -41,9 +43,10 @@ class ConverseStreamDecoder(StreamDecoder):
 
     framing = "eventstream"
 
-    def __init__(self, provider: str, model: str) -> None:
+    def __init__(self, provider: str, model: str, forced: Optional[str] = None) -> None:
         self.provider = provider
         self.model = model
+        self.forced = forced  # structured output by a forced tool: its name
         self.done = False
         self._top: Dict[str, Any] = {}
         self._blocks: Dict[int, Dict[str, Any]] = {}
@@ -51,6 +54,13 @@ class ConverseStreamDecoder(StreamDecoder):
         self._tools: Dict[int, int] = {}
 
     def feed(self, event: Any) -> List[StreamDelta]:
+        deltas = self._feed(event)
+        return text_deltas(deltas, 0) if self.forced and deltas else deltas
+
+    def finish_output(self, output: ModelOutput) -> ModelOutput:
+        return answer_from_tool(output, self.forced) if self.forced else output
+
+    def _feed(self, event: Any) -> List[StreamDelta]:
         headers = event.headers
         data = json.loads(event.payload.decode("utf-8")) if event.payload else {}
         if headers.get(":message-type") in ("exception", "error"):

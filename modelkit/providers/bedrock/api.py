@@ -19,7 +19,7 @@ import hashlib
 import os
 import threading
 from datetime import datetime, timezone
-from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Optional
+from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Optional, Tuple, Union
 
 from ..._engine.http import HttpResponse
 from ..._redact import redact_url
@@ -27,9 +27,10 @@ from ...api import modelapi
 from ...config import GenerateConfig
 from ...errors import APIError, ConfigError, MissingAPIKeyError
 from ...messages import ChatMessage
-from ...output import ModelOutput
+from ...output import ModelCall, ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first
+from .._forced import answer_from_tool, check_forced
 from .._rest import HttpRequest, RestAPI, json_or_none
 from .._streaming import StreamDecoder
 from . import _sigv4
@@ -197,8 +198,35 @@ class BedrockAPI(RestAPI):
             self.model_name,
             self.additional_model_request_fields,
         )
+        schema = config.response_schema
+        if schema is not None:  # Converse has no JSON-Schema mode: a forced tool call
+            thinking = "thinking" in (body.get("additionalModelRequestFields") or {})
+            check_forced(self.provider, schema, bool(tools), thinking)
+            spec: Dict[str, Any] = {
+                "name": schema.name,
+                "inputSchema": {"json": schema.json_schema},
+            }
+            if schema.description:
+                spec["description"] = schema.description
+            body["toolConfig"] = {
+                "tools": [{"toolSpec": spec}],
+                "toolChoice": {"tool": {"name": schema.name}},
+            }
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         return HttpRequest(url=self.url, headers=headers, body=body)
+
+    def generate(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
+        result, call = super().generate(input, tools, tool_choice, config)
+        schema = config.response_schema
+        if schema is not None and isinstance(result, ModelOutput):
+            result = answer_from_tool(result, schema.name)
+        return result, call
 
     def sign(self, request: HttpRequest, data: bytes) -> Dict[str, str]:
         """The headers to send: SigV4 over ``data`` (or the bearer API key)."""
@@ -229,7 +257,9 @@ class BedrockAPI(RestAPI):
         return output_from(body, self.model_name)
 
     def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
-        return ConverseStreamDecoder(self.provider, self.model_name)
+        schema = config.response_schema
+        forced = schema.name if schema is not None else None
+        return ConverseStreamDecoder(self.provider, self.model_name, forced)
 
     def stream_request(self, request: HttpRequest, config: GenerateConfig) -> HttpRequest:
         """The same body, posted to ``converse-stream`` (signed over that URL)."""
@@ -257,7 +287,9 @@ class BedrockAPI(RestAPI):
         return True
 
     def config_fields(self) -> FrozenSet[str]:
-        return frozenset({"effort", "reasoning_tokens", "extra_headers", "extra_body"})
+        return frozenset(
+            {"effort", "reasoning_tokens", "extra_headers", "extra_body", "response_schema"}
+        )
 
     def has_reasoning_history(self) -> bool:
         # Claude's signed thinking must go back on tool-use turns.

@@ -163,6 +163,9 @@ def generation_config(config: GenerateConfig, model: str) -> Dict[str, Any]:
                 f"got {len(config.stop_seqs)}"
             )
         out["stopSequences"] = list(config.stop_seqs)
+    if config.response_schema is not None:
+        out["responseMimeType"] = "application/json"
+        out["responseJsonSchema"] = config.response_schema.json_schema
     if config.logprobs or config.top_logprobs is not None:
         out["responseLogprobs"] = True
         if config.top_logprobs is not None:

@@ -119,7 +119,9 @@ class GoogleAPI(RestAPI):
         )
 
     def config_fields(self) -> FrozenSet[str]:
-        return frozenset({"reasoning_tokens", "modalities", "extra_headers", "extra_body"})
+        return frozenset(
+            {"reasoning_tokens", "modalities", "extra_headers", "extra_body", "response_schema"}
+        )
 
     def has_reasoning_history(self) -> bool:
         # Thought signatures must go back with the parts they came on.

@@ -101,6 +101,14 @@ def request_body(
         ("reasoning_effort", REASONING_EFFORTS.get(config.reasoning_effort or "")),
     )
     body.update((key, value) for key, value in settings if value is not None)
+    schema = config.response_schema
+    if schema is not None:
+        inner: Dict[str, Any] = {"name": schema.name, "schema": schema.json_schema}
+        if schema.description:
+            inner["description"] = schema.description
+        if schema.strict is not None:
+            inner["strict"] = schema.strict
+        body["response_format"] = {"type": "json_schema", "json_schema": inner}
     return body
 
 
@@ -236,7 +244,7 @@ class MistralAPI(RestAPI):
         return versioned_url(self.base_url or DEFAULT_BASE_URL, "v1", "chat/completions")
 
     def config_fields(self) -> FrozenSet[str]:
-        return frozenset({"extra_headers", "extra_body"})
+        return frozenset({"extra_headers", "extra_body", "response_schema"})
 
     def has_reasoning_history(self) -> bool:
         return True

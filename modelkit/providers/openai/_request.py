@@ -17,7 +17,7 @@ from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 import attrs
 
 from ..._media import data_uri, read_media
-from ...config import GenerateConfig
+from ...config import GenerateConfig, ResponseSchema
 from ...errors import ConfigError
 from ...messages import (
     ChatMessage,
@@ -66,6 +66,9 @@ class WireOptions:
         max_stop_seqs: the most stop sequences the API takes, if limited.
         logprobs_as_count: ``logprobs`` is an integer count of top tokens
             (Together) rather than a boolean plus ``top_logprobs``.
+        response_format: how ``response_schema`` is sent (see
+            ``response_format_to_wire``), or ``None`` when the server has no
+            structured-output mode (a ``response_schema`` is then refused).
         logprobs_need_top: the server returns no logprobs unless
             ``top_logprobs`` is sent too (llama-cpp-python): ``logprobs``
             alone is sent with ``top_logprobs: 1``.
@@ -81,6 +84,37 @@ class WireOptions:
     max_stop_seqs: Optional[int] = None
     logprobs_as_count: bool = False
     logprobs_need_top: bool = False
+    response_format: Optional[str] = "json_schema"
+
+
+def response_format_to_wire(schema: ResponseSchema, kind: str) -> Dict[str, Any]:
+    """``response_format`` for ``schema`` in the shape a server takes.
+
+    ``kind`` is ``"json_schema"`` (OpenAI: ``{"type": "json_schema",
+    "json_schema": {name, schema, description, strict}}``),
+    ``"json_object_schema"`` (``{"type": "json_object", "schema": ...}``:
+    llama-cpp-python 0.3.x, which answers the OpenAI shape with HTTP 500) or
+    ``"json_object"`` (JSON mode only, the schema goes in a system message).
+    """
+    if kind == "json_object_schema":
+        return {"type": "json_object", "schema": schema.json_schema}
+    if kind == "json_object":
+        return {"type": "json_object"}
+    inner: Dict[str, Any] = {"name": schema.name, "schema": schema.json_schema}
+    if schema.description:
+        inner["description"] = schema.description
+    if schema.strict is not None:
+        inner["strict"] = schema.strict
+    return {"type": "json_schema", "json_schema": inner}
+
+
+def schema_instruction(schema: ResponseSchema) -> str:
+    """The system message that carries the schema for servers with JSON mode only."""
+    about = f" ({schema.description})" if schema.description else ""
+    return (
+        f"Answer with a single JSON object{about} and nothing else. It must match this "
+        f"JSON Schema: {json.dumps(schema.json_schema)}"
+    )
 
 
 def build_body(
@@ -108,6 +142,12 @@ def build_body(
         body["tool_choice"] = tool_choice_to_wire(tool_choice)
     params, dropped = config_params(config, options, has_tools=bool(tools))
     body.update(params)
+    schema = config.response_schema
+    if schema is not None and options.response_format is not None:
+        body["response_format"] = response_format_to_wire(schema, options.response_format)
+        if options.response_format == "json_object":
+            instruction = {"role": options.system_role, "content": schema_instruction(schema)}
+            body["messages"] = [instruction, *body["messages"]]
     return body, dropped
 
 

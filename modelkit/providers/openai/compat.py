@@ -127,6 +127,7 @@ PRESETS: Tuple[Preset, ...] = (
             extra_fields=("top_k",),
             reasoning_effort=None,
             logprobs_need_top=True,
+            response_format="json_object_schema",
         ),
         summary="llama-cpp-python's server (python -m llama_cpp.server)",
     ),
@@ -157,7 +158,7 @@ PRESETS: Tuple[Preset, ...] = (
         "https://api.deepseek.com",
         ("DEEPSEEK_API_KEY",),
         ("DEEPSEEK_BASE_URL",),
-        wire=WireOptions(reasoning_field="reasoning_content"),
+        wire=WireOptions(reasoning_field="reasoning_content", response_format="json_object"),
         model_rules=_deepseek_rules,
         summary="DeepSeek",
     ),
@@ -247,7 +248,10 @@ class OpenAICompatibleAPI(OpenAIAPI):
         return None  # OpenAI's batch API is OpenAI's (and Azure's) alone
 
     def config_fields(self) -> FrozenSet[str]:
-        return frozenset({"extra_headers", "extra_body", *self.settings.wire.extra_fields})
+        fields = {"extra_headers", "extra_body", *self.settings.wire.extra_fields}
+        if self.settings.wire.response_format is not None:
+            fields.add("response_schema")
+        return frozenset(fields)
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
         output = super().parse_response(body, response)
