@@ -9,6 +9,7 @@ result is a ``GenerateRequest``: what the cache keys on and the engine sends.
 
 from __future__ import annotations
 
+import typing
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import attrs
@@ -24,11 +25,8 @@ from .messages import (
     ChatMessageTool,
     ChatMessageUser,
     Content,
-    ContentAudio,
-    ContentImage,
     ContentReasoning,
     ContentText,
-    ContentVideo,
     content_from_dict,
     message_from_dict,
 )
@@ -105,7 +103,8 @@ def input_messages(input: ModelInput) -> List[ChatMessage]:
     return messages
 
 
-_CONTENT = (ContentText, ContentImage, ContentAudio, ContentVideo, ContentReasoning)
+_CONTENT = tuple(typing.get_args(Content))  # every content type, those added later too
+_STRING_FIELDS = ("text", "image", "audio", "video", "reasoning")
 
 
 def _checked(message: ChatMessage) -> ChatMessage:
@@ -137,16 +136,20 @@ def _part(role: str, part: Any) -> Content:
         except TypeError as exc:
             raise ConfigError(f"{role} message content part {part!r} is incomplete: {exc}") from exc
     if not isinstance(part, _CONTENT):
+        names = ", ".join(kind.__name__ for kind in _CONTENT)
         raise ConfigError(
-            f"{role} message content holds {part!r}, which is not a content part "
-            f"(ContentText, ContentImage, ContentAudio, ContentVideo, ContentReasoning)"
+            f"{role} message content holds {part!r}, which is not a content part ({names})"
         )
-    kind, value = part.type, getattr(part, part.type)
+    checked: Content = typing.cast(Content, part)
+    kind = checked.type
+    if kind not in _STRING_FIELDS:
+        return checked
+    value = getattr(part, kind)
     if not isinstance(value, str):
         raise ConfigError(f"{role} message {kind} part must hold a string, got {value!r}")
     if kind in ("image", "audio", "video"):
         check_media(kind, value)
-    return part
+    return checked
 
 
 def _check_tool_choice(choice: ToolChoice, tools: List[ToolInfo]) -> None:
