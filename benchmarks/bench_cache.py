@@ -2,11 +2,13 @@
 
 Measures ``mockllm`` ``generate(prompt)`` without the cache (the baseline),
 then ``generate(prompt, cache=True)`` hits with 1,000 and with 100,000
-entries in the model's database, plus a miss (lookup, call, store). The
-store is filled fast but fairly: 200 entries come from real ``generate``
-calls, the rest are inserted directly in one transaction with random
-32-byte keys and the same serialised output those calls stored, so rows and
-the B-tree have their real sizes. Also prints the parts of a hit (key, sqlite
+entries in the model's database, each hit asking for a prompt drawn at
+random from all the entries (so the lookups range over the whole B-tree,
+not a few hot pages), plus a miss (lookup, call, store). The store is filled
+fast but fairly: 200 entries come from real ``generate`` calls, the rest
+are inserted directly in one transaction under the keys their prompts
+really have and with the same serialised output those calls stored, so
+rows and the B-tree have their real sizes. Also prints the parts of a hit (key, sqlite
 lookup, decode) and the database size per entry after a checkpoint.
 Target: a hit under 1 ms, flat from 1,000 to 100,000 entries.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import sqlite3
 import statistics
@@ -61,9 +64,10 @@ def _fill(name: str, total: int) -> modelkit.Model:
     conn = sqlite3.connect(str(db), isolation_level=None, timeout=10)
     output = conn.execute("SELECT output FROM entries LIMIT 1").fetchone()[0]
     created = time.time()
+    keys = (_key_of(model, PROMPT.format(i)) for i in range(REAL, total))
     rows = (
         (int.from_bytes(key[:8], "big", signed=True), key, output, created, created + 604800)
-        for key in (os.urandom(32) for _ in range(total - REAL))
+        for key in keys
     )
     conn.execute("BEGIN IMMEDIATE")
     conn.executemany(
@@ -77,6 +81,13 @@ def _fill(name: str, total: int) -> modelkit.Model:
     conn.close()
     assert count == total, count
     return model
+
+
+def _key_of(model: modelkit.Model, prompt: str) -> bytes:
+    """The cache key ``model.generate(prompt, cache=True)`` looks up."""
+    document = _cache_key.key_document("mockllm", model.name, None, model.prepare(prompt), None, {})
+    key: bytes = _cache_key.request_key(document)
+    return key
 
 
 def _row(label: str, stats: Dict[str, float], base: float) -> None:
@@ -96,11 +107,14 @@ def main() -> None:
         sizes: Dict[int, float] = {}
         for total in SIZES:
             model = _fill(f"store-{total}", total)
+            draws = [random.randrange(total) for _ in range(CALLS)]
+            assert model.generate(PROMPT.format(total - 1), cache=True).cached
             stats = _median_us(
-                lambda i, model=model: model.generate(PROMPT.format(i % REAL), cache=True)
+                lambda i, model=model, draws=draws: model.generate(
+                    PROMPT.format(draws[i]), cache=True
+                )
             )
-            assert model.generate(PROMPT.format(0), cache=True).cached
-            _row(f"cache hit, {total:,} entries", stats, base)
+            _row(f"cache hit, {total:,} entries (random keys)", stats, base)
             db = modelkit.cache_path(str(model)) / _cache_key.DB_NAME
             _cache_store.close_thread_connections()  # checkpoints the WAL into the file
             sizes[total] = sum(p.stat().st_size for p in db.parent.iterdir()) / total

@@ -11,6 +11,7 @@ whichever field it is.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any, Dict, List, Literal, Mapping, Optional, TypedDict, Union
 
@@ -91,6 +92,8 @@ class GenerateConfigArgs(TypedDict, total=False):
 
 def _finite(name: str, value: Any) -> None:
     """Raise ``ConfigError`` when ``value`` holds a float that is not finite, at any depth."""
+    if value is None or value.__class__ in (bool, int, str):  # most fields: cheap
+        return
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ConfigError(f"{name} must be a finite number, got {value!r}")
@@ -399,8 +402,8 @@ class GenerateConfig(Serializable):
             ConfigError: ``other`` is a dict with a key that is not a field,
                 or a value out of range.
         """
-        if other is None:
-            return attrs.evolve(self)
+        if other is None:  # a copy of a valid config: nothing to check again
+            return copy.copy(self)
         if isinstance(other, GenerateConfig):
             updates = {k: v for k, v in attrs.asdict(other, recurse=False).items() if v is not None}
         elif isinstance(other, Mapping):

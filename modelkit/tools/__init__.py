@@ -8,13 +8,14 @@ import only ``errors`` and ``_serde``, since ``messages`` is built on them;
 ``_execute``, ``_results`` and ``_loop`` may also import the shared types and
 ``_prepare``, and reach a model only through the ``generate`` callable they
 are given. This ``__init__`` re-exports the first group only, so importing a
-tool type never loads the message types through it.
+tool type never loads the message types through it; ``tool`` and
+``ToolDef`` load on first use.
 """
 
 from __future__ import annotations
 
-from ._decorator import tool
-from ._function import ToolDef
+from typing import TYPE_CHECKING, Any
+
 from ._types import (
     Tool,
     ToolCall,
@@ -26,6 +27,10 @@ from ._types import (
     ToolParam,
     ToolParams,
 )
+
+if TYPE_CHECKING:
+    from ._decorator import tool
+    from ._function import ToolDef
 
 __all__ = [
     "Tool",
@@ -40,3 +45,17 @@ __all__ = [
     "ToolParams",
     "tool",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # ``tool`` and ``ToolDef`` (schemas, docstrings, hints: ~4 ms) load on
+    # first use, so a provider importing a tool type does not pay for them.
+    if name == "tool":
+        from ._decorator import tool
+
+        return tool
+    if name == "ToolDef":
+        from ._function import ToolDef
+
+        return ToolDef
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

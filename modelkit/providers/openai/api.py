@@ -298,6 +298,8 @@ class OpenAIAPI(RestAPI):
             answer = output_for_error(result, self.model_name)
             if answer is not None:
                 return answer, call
+        if not (self.responses_api or isinstance(result, ResponseFormatError)):
+            return result, call  # the call record stays unbuilt until someone reads it
         body = call.response
         if self.responses_api and isinstance(body, dict) and body.get("status") == "failed":
             refused = refused_prompt(body)
