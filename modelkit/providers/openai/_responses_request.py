@@ -5,7 +5,8 @@ the JSON body the Responses API documents: messages become *input items*
 (``{role, content}`` messages, ``function_call`` and
 ``function_call_output`` items, ``reasoning`` items), tools are flat
 ``{type: "function", name, parameters, strict}`` objects, and the token
-limit is ``max_output_tokens``.
+limit is ``max_output_tokens``, ``verbosity`` and ``response_schema`` go in
+``text`` (``{verbosity, format: {type: "json_schema", name, schema, strict}}``).
 
 Reasoning is kept statelessly: every request says ``store: false``, and
 reasoning models are asked for ``include: ["reasoning.encrypted_content"]``.
@@ -37,7 +38,7 @@ from ...messages import (
 )
 from ...tools._types import ToolChoice, ToolFunction, ToolInfo
 from .._common import as_parts
-from ._request import WireOptions, _part_to_wire, _tool_call_to_wire
+from ._request import WireOptions, _part_to_wire, _tool_call_to_wire, response_format_to_wire
 
 __all__ = [
     "ENCRYPTED_REASONING",
@@ -105,10 +106,16 @@ def build_responses_body(
         body["reasoning"] = reasoning
     elif reasoning:
         dropped.extend(f"reasoning_{key}" for key in reasoning)
+    text: Dict[str, Any] = {}
     if config.verbosity is not None and "verbosity" in options.unsupported:
         dropped.append("verbosity")
     elif config.verbosity is not None:
-        body["text"] = {"verbosity": config.verbosity}
+        text["verbosity"] = config.verbosity
+    if config.response_schema is not None:
+        inner = response_format_to_wire(config.response_schema, "json_schema")["json_schema"]
+        text["format"] = {"type": "json_schema", **inner}
+    if text:
+        body["text"] = text
     include: List[str] = [ENCRYPTED_REASONING] if reasoning_model else []
     if config.logprobs or (config.logprobs is None and config.top_logprobs is not None):
         if "logprobs" in options.unsupported:

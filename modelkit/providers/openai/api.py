@@ -43,7 +43,7 @@ from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first
 from .._rest import HttpRequest, RestAPI, json_or_none
 from .._streaming import StreamDecoder
-from ._request import WireOptions, build_body, response_format_to_wire
+from ._request import WireOptions, build_body
 from ._response import (
     ParseOptions,
     error_from_response,
@@ -254,10 +254,6 @@ class OpenAIAPI(RestAPI):
         )
         if dropped:
             self._warn_dropped(dropped)
-        schema = config.response_schema
-        if schema is not None and self.responses_api and "format" not in body.get("text", {}):
-            wire = response_format_to_wire(schema, "json_schema")["json_schema"]
-            body["text"] = {**body.get("text", {}), "format": {"type": "json_schema", **wire}}
         headers = {"Content-Type": "application/json", **self.auth_headers()}
         return HttpRequest(url=self.endpoint(), headers=headers, body=body)
 
