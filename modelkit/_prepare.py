@@ -76,8 +76,14 @@ def prepare_request(
         messages = _collapse(messages, "user")
     if api.collapse_assistant_messages():
         messages = _collapse(messages, "assistant")
-    if config.reasoning_history is False or not api.has_reasoning_history():
+    history = config.reasoning_history
+    if history is False or history == "none" or not api.has_reasoning_history():
         messages = [_without_reasoning(m) for m in messages]
+    elif history == "last":  # Inspect's: only the last assistant message keeps it
+        last = max(
+            (i for i, m in enumerate(messages) if isinstance(m, ChatMessageAssistant)), default=-1
+        )
+        messages = [m if i == last else _without_reasoning(m) for i, m in enumerate(messages)]
     return GenerateRequest(input=messages, tools=infos, tool_choice=choice, config=config)
 
 

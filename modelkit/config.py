@@ -70,7 +70,7 @@ class GenerateConfigArgs(TypedDict, total=False):
     max_tool_output: Optional[int]
     cache_prompt: Union[Literal["auto"], bool, None]
     reasoning_effort: Optional[ReasoningEffort]
-    reasoning_history: Optional[bool]
+    reasoning_history: Union[bool, Literal["none", "all", "last", "auto"], None]
     cache: Any
     batch: Union[bool, int, BatchConfig, None]
     attempt_timeout: Optional[float]
@@ -153,6 +153,14 @@ def _one_of(*allowed: Any) -> Any:
 def _optional_bool(instance: Any, attribute: Any, value: Any) -> None:
     if value is not None and not isinstance(value, bool):
         raise ConfigError(f"{attribute.name} must be True or False, got {value!r}")
+
+
+def _reasoning_history(instance: Any, attribute: Any, value: Any) -> None:
+    if value is None or isinstance(value, bool) or value in ("none", "all", "last", "auto"):
+        return
+    raise ConfigError(
+        f"reasoning_history must be True, False, 'none', 'all', 'last' or 'auto', got {value!r}"
+    )
 
 
 def _cache_policy(instance: Any, attribute: Any, value: Any) -> None:
@@ -277,7 +285,9 @@ class GenerateConfig(Serializable):
         cache_prompt: cache the prompt prefix; ``"auto"`` (default) caches
             when tools are present (Anthropic).
         reasoning_effort: ``"minimal"``, ``"low"``, ``"medium"`` or ``"high"``.
-        reasoning_history: send earlier reasoning back to the model.
+        reasoning_history: send earlier reasoning back to the model: ``True``
+            (or Inspect's ``"all"``/``"auto"``), ``False`` (``"none"``), or
+            ``"last"``: only the last assistant message's.
         cache: ``True`` or a ``CachePolicy``: the response cache policy used
             when ``generate`` is not given ``cache=`` (``False``: no cache).
         batch: send ``generate_many``'s inputs through the provider's batch
@@ -348,7 +358,9 @@ class GenerateConfig(Serializable):
     reasoning_effort: Optional[ReasoningEffort] = attrs.field(
         default=None, validator=_one_of(*REASONING_EFFORTS)
     )
-    reasoning_history: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
+    reasoning_history: Union[bool, Literal["none", "all", "last", "auto"], None] = attrs.field(
+        default=None, validator=_reasoning_history
+    )
     cache: Any = attrs.field(default=None, validator=_cache_policy)
     batch: Union[bool, BatchConfig, None] = attrs.field(default=None, converter=_batch)
     attempt_timeout: Optional[float] = attrs.field(default=None, validator=_positive)

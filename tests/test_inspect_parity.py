@@ -237,3 +237,32 @@ def test_cache_policy_in_generate_config() -> None:
         GenerateConfig(cache="yes")
     round_trip = GenerateConfig.from_dict(GenerateConfig(cache=CachePolicy(expiry=None)).to_dict())
     assert round_trip.cache == {"per_epoch": True, "scopes": {}}
+
+
+def test_reasoning_history_takes_inspects_values() -> None:
+    from modelkit import ContentReasoning
+
+    def turn(thought: str) -> ChatMessageAssistant:
+        return ChatMessageAssistant(
+            content=[ContentReasoning(reasoning=thought, signature="s"), ContentText(text="a")]
+        )
+
+    history = [ChatMessageUser(content="q1"), turn("first"), ChatMessageUser(content="q2")]
+    history += [turn("second"), ChatMessageUser(content="q3")]
+    model = get_model("anthropic/claude-sonnet-4-5", api_key="sk-test", memoize=False)
+
+    def kept(value: Any) -> List[str]:
+        request = model.prepare(history, config=GenerateConfig(reasoning_history=value))
+        return [
+            part.reasoning
+            for message in request.input
+            if isinstance(message, ChatMessageAssistant) and not isinstance(message.content, str)
+            for part in message.content
+            if isinstance(part, ContentReasoning)
+        ]
+
+    assert kept("all") == kept(True) == kept("auto") == ["first", "second"]
+    assert kept("last") == ["second"]
+    assert kept("none") == kept(False) == []
+    with pytest.raises(ConfigError, match="reasoning_history"):
+        GenerateConfig(reasoning_history=1)
