@@ -90,6 +90,7 @@ if TYPE_CHECKING:
         ToolInfo,
         ToolParam,
         ToolParams,
+        ToolResult,
         tool,
     )
     from .tools._execute import ExecuteToolsResult, execute_tools
@@ -176,6 +177,7 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "ToolInfo",
         "ToolParam",
         "ToolParams",
+        "ToolResult",
         "tool",
     ),
     "tools._execute": ("ExecuteToolsResult", "execute_tools"),
@@ -245,6 +247,7 @@ __all__ = [
     "ToolInfo",
     "ToolParam",
     "ToolParams",
+    "ToolResult",
     "TopLogprob",
     "__version__",
     "cache_clear",

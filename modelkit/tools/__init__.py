@@ -26,6 +26,7 @@ from ._types import (
     ToolInfo,
     ToolParam,
     ToolParams,
+    ToolResult,
 )
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ __all__ = [
     "ToolInfo",
     "ToolParam",
     "ToolParams",
+    "ToolResult",
     "tool",
 ]
 

@@ -26,10 +26,15 @@ __all__ = [
     "ToolInfo",
     "ToolParam",
     "ToolParams",
+    "ToolResult",
 ]
 
 Tool = Callable[..., Any]
 """A plain Python function offered to the model as a tool."""
+
+ToolResult = Any
+"""What a tool may return (Inspect's name): a string, number or bool, content
+parts, or (in modelkit) any JSON-ready value, attrs instance or dataclass."""
 
 
 class ToolError(Exception):
