@@ -2,7 +2,9 @@
 
 The prompt is the argument, or stdin when none is given (or ``-``) and
 stdin is not a terminal, so ``echo hi | modelkit generate -m ...`` works.
-The answer's text goes to stdout (``--json``: the whole ``ModelOutput``).
+The answer's text goes to stdout (``--json``: the whole ``ModelOutput``);
+on a terminal it is printed as it arrives (``Model.stream``), unless
+``--no-stream`` asks to wait for the whole answer.
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ def register(subparsers: Any) -> None:
     )
     add_generation_options(parser)
     parser.add_argument("--json", action="store_true", help="print the whole output as JSON")
+    parser.add_argument(
+        "--no-stream",
+        action="store_true",
+        help="on a terminal, wait for the whole answer instead of printing it as it arrives",
+    )
     parser.add_argument("prompt", nargs="?", metavar="PROMPT", help="the prompt ('-': stdin)")
     parser.set_defaults(handler=run, parser=parser)
 
@@ -44,6 +51,13 @@ def run(args: argparse.Namespace) -> int:
     """Generate as ``args`` ask and print the answer; returns the exit status."""
     prompt = read_prompt(args.prompt)
     model = make_model(args)
+    if not args.json and not args.no_stream and _isatty(sys.stdout):
+        with model.stream(prompt, cache=cache_policy(args)) as stream:
+            for text in stream.text():
+                sys.stdout.write(text)
+                sys.stdout.flush()
+        sys.stdout.write("\n")
+        return 0
     output = model.generate(prompt, cache=cache_policy(args))
     if args.json:
         print(json.dumps(output.to_dict(), indent=2, ensure_ascii=False))

@@ -19,11 +19,11 @@ pointed at the server with ``base_url``.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict
+from typing import Any, Dict, TypedDict
 
 import pytest
 
-from modelkit import get_model
+from modelkit import ResponseSchema, get_model
 from modelkit.model import Model
 
 LLAMA_URL = os.environ.get("MODELKIT_LLAMA_URL", "")
@@ -141,3 +141,37 @@ def test_prompt_longer_than_context_is_model_length(model: Model) -> None:
     output = model.generate("word " * 3000, config={**GREEDY, "max_tokens": 4})
     assert output.stop_reason == "model_length"
     assert "context" in output.completion
+
+
+def test_streaming_equals_the_final_output(model: Model) -> None:
+    texts = []
+    with model.stream(PROMPT, config=GREEDY) as stream:
+        for event in stream:
+            if event.type == "text":
+                texts.append(event.text)
+    output = stream.output
+    assert output is not None and len(texts) > 3  # it really came in pieces
+    assert "".join(texts) == output.completion
+    assert "Paris" in output.completion
+    assert output.stop_reason == "stop"
+    assert output.call is not None and output.call.request["stream"] is True
+
+
+class City(TypedDict):
+    name: str
+    country: str
+
+
+def test_structured_output_parses_and_validates() -> None:
+    model = get_model(f"llama-cpp-python/{MODEL}", base_url=LLAMA_URL)
+    schema = ResponseSchema.from_type(City, name="city")
+    config = {**GREEDY, "max_tokens": 200, "response_schema": schema}
+    prompt = "Give the capital of France as JSON with its name and country."
+    output = model.generate(prompt, config=config)
+    city = output.parse(City)
+    assert set(city) == {"name", "country"}
+    assert all(isinstance(value, str) for value in city.values())
+    with model.stream(prompt, config=config) as stream:
+        streamed = "".join(e.text for e in stream if e.type == "text")
+    assert stream.output is not None and streamed == stream.output.completion
+    assert set(stream.output.parse(City)) == {"name", "country"}
