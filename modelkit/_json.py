@@ -8,13 +8,13 @@ any recursive code further on), the non-standard constants ``NaN`` and
 still parses (as ``inf``, as ``json`` does); where such a number would
 reach an output, the output check (``output.check_output``) refuses it.
 On the common path this costs two ``str.count`` calls over ``json.loads``;
-the depth is measured only for a body with more brackets than ``MAX_DEPTH``.
+the depth is measured (a walk without recursion over the arrays and
+objects) only for a body with more brackets than ``MAX_DEPTH``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Optional, Union
 
 __all__ = ["MAX_DEPTH", "loads"]
@@ -22,9 +22,6 @@ __all__ = ["MAX_DEPTH", "loads"]
 MAX_DEPTH = 128
 """The deepest nesting of arrays and objects accepted (real API bodies nest < 20)."""
 
-_STRING = r'"(?:[^"\\]|\\.)*"'
-_NOT_BRACKET = r"[^\[\]{}]+"
-_INNERMOST = r"\[\]|\{\}"
 _decoder: Optional[json.JSONDecoder] = None
 
 
@@ -43,7 +40,11 @@ def loads(data: Union[str, bytes]) -> Any:
         value = _decoder.decode(text)
     except RecursionError:
         raise ValueError(f"JSON nested too deeply (more than {MAX_DEPTH} levels)") from None
-    if text.count("[") + text.count("{") > MAX_DEPTH and _depth_exceeds(text, MAX_DEPTH):
+    if (
+        isinstance(value, (dict, list))
+        and text.count("[") + text.count("{") > MAX_DEPTH
+        and _depth_exceeds(value, MAX_DEPTH)
+    ):
         raise ValueError(f"JSON nested too deeply (more than {MAX_DEPTH} levels)")
     return value
 
@@ -52,11 +53,15 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"JSON holds {name}, which is not a number")
 
 
-def _depth_exceeds(text: str, limit: int) -> bool:
-    """Whether valid JSON ``text`` nests deeper than ``limit`` (strings ignored)."""
-    skeleton = re.sub(_NOT_BRACKET, "", re.sub(_STRING, "", text))
-    for _ in range(limit):
-        if not skeleton:
-            return False
-        skeleton = re.sub(_INNERMOST, "", skeleton)
-    return bool(skeleton)
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests arrays and objects deeper than ``limit`` (without recursing)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
