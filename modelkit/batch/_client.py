@@ -23,7 +23,7 @@ import attrs
 from .._json import loads as strict_json
 from .._prepare import GenerateRequest
 from .._wellformed import PARSE_ERRORS, check_output
-from ..errors import ResponseFormatError
+from ..errors import APIError, ResponseFormatError
 from ..output import ModelOutput
 from ._types import BatchJob, JobStatus
 
@@ -145,6 +145,53 @@ class BatchClient(abc.ABC):
                 provider=self.api.provider,
                 model=self.api.model_name,
             )
+
+    # --- the JSON Lines file APIs (OpenAI, Azure, Mistral) ----------------------
+
+    def upload_jsonl(self, url: str, items: Sequence[bytes]) -> str:
+        """Upload ``items`` to ``url`` as a ``purpose=batch`` JSON Lines file; its id."""
+        data, content_type = multipart({"purpose": "batch"}, "batch.jsonl", items)
+        uploaded = self.send("POST", url, data, {"Content-Type": content_type})
+        file_id: str = uploaded["id"]
+        return file_id
+
+    def file_results(
+        self, urls: Sequence[str], outcome: Callable[[Dict[str, Any]], Any]
+    ) -> Iterator[BatchResult]:
+        """Each ``{custom_id, ...}`` line of the result files at ``urls``, through ``outcome``."""
+        for url in urls:
+            for line in jsonl(self.fetch("GET", url)):
+                yield str(line.get("custom_id")), self.checked(outcome, line)
+
+    def response_line(
+        self,
+        line: Dict[str, Any],
+        parse: Callable[[Dict[str, Any]], Any],
+        error_for: Callable[[int, Any], Any],
+    ) -> Any:
+        """The outcome of a ``{custom_id, response: {status_code, body}, error}`` line.
+
+        Args:
+            line: the result line.
+            parse: a 200 body to an output (or an error).
+            error_for: an error status and body to the provider's exception.
+        """
+        response = line.get("response") or {}
+        status = int(response.get("status_code") or 0)
+        body = response.get("body")
+        if status == 200 and isinstance(body, dict):
+            return parse(body)
+        if status >= 400:
+            return error_for(status, body)
+        failure = line.get("error") or {}
+        message = failure.get("message") if isinstance(failure, dict) else failure
+        code = failure.get("code") if isinstance(failure, dict) else None
+        text = str(message or "the batch returned no response for this request")
+        return APIError(
+            f"{text} ({code})" if code else text,
+            provider=self.api.provider,
+            model=self.api.model_name,
+        )
 
     def headers(self) -> Dict[str, str]:
         """Credentials for every batch-API request (default: the provider's)."""

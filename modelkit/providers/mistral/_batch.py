@@ -19,8 +19,7 @@ from typing import Any, Dict, Iterator, Sequence
 
 from ..._prepare import GenerateRequest
 from ...batch import BatchJob, JobStatus
-from ...batch._client import BatchClient, BatchResult, SubmittedJob, jsonl, multipart
-from ...errors import APIError
+from ...batch._client import BatchClient, BatchResult, SubmittedJob
 from .._common import versioned_url
 from .._rest import error_from_status
 
@@ -58,10 +57,9 @@ class MistralBatchClient(BatchClient):
         return json.dumps({"custom_id": custom_id, "body": body}, separators=(",", ":")).encode()
 
     def submit(self, items: Sequence[bytes]) -> SubmittedJob:
-        data, content_type = multipart({"purpose": "batch"}, "batch.jsonl", items)
-        uploaded = self.send("POST", self._url("files"), data, {"Content-Type": content_type})
+        file_id = self.upload_jsonl(self._url("files"), items)
         request = {
-            "input_files": [uploaded["id"]],
+            "input_files": [file_id],
             "model": self.api.model_name,
             "endpoint": "/v1/chat/completions",
         }
@@ -71,7 +69,7 @@ class MistralBatchClient(BatchClient):
             json.dumps(request).encode(),
             {"Content-Type": "application/json"},
         )
-        return SubmittedJob(id=job["id"], info={"input_file_id": uploaded["id"]})
+        return SubmittedJob(id=job["id"], info={"input_file_id": file_id})
 
     def status(self, job: BatchJob) -> JobStatus:
         data = self.send("GET", self._url(f"batch/jobs/{job.id}"))
@@ -89,26 +87,19 @@ class MistralBatchClient(BatchClient):
         )
 
     def results(self, job: BatchJob, status: JobStatus) -> Iterator[BatchResult]:
-        for name in ("output_file", "error_file"):
-            file_id = status.results.get(name)
-            if file_id:
-                for line in jsonl(self.fetch("GET", self._url(f"files/{file_id}/content"))):
-                    yield str(line.get("custom_id")), self.checked(self._outcome, line)
+        files = [status.results[n] for n in ("output_file", "error_file") if status.results.get(n)]
+        urls = [self._url(f"files/{file_id}/content") for file_id in files]
+        return self.file_results(urls, self._outcome)
 
     def cancel(self, job: BatchJob) -> None:
         self.send("POST", self._url(f"batch/jobs/{job.id}/cancel"), b"")
 
     def _outcome(self, line: Dict[str, Any]) -> Any:
+        return self.response_line(line, self.api.parse_body, self._error)
+
+    def _error(self, status: int, body: Any) -> Any:
         api = self.api
-        where = {"provider": api.provider, "model": api.model_name}
-        response = line.get("response") or {}
-        status = int(response.get("status_code") or 0)
-        body = response.get("body")
-        if status == 200 and isinstance(body, dict):
-            return api.parse_body(body)
-        if status >= 400:
-            text = json.dumps(body)
-            return error_from_status(status, api.error_text(body, text), body=body, **where)
-        error = line.get("error") or {}
-        message = error.get("message") if isinstance(error, dict) else error
-        return APIError(str(message or "the batch returned no response for this request"), **where)
+        message = api.error_text(body, json.dumps(body))
+        return error_from_status(
+            status, message, provider=api.provider, model=api.model_name, body=body
+        )

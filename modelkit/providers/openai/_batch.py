@@ -20,9 +20,7 @@ from typing import Any, Dict, Iterator, Sequence
 
 from ..._prepare import GenerateRequest
 from ...batch import BatchJob, JobStatus
-from ...batch._client import BatchClient, BatchResult, SubmittedJob, jsonl, multipart
-from ...errors import APIError
-from ...output import ModelOutput
+from ...batch._client import BatchClient, BatchResult, SubmittedJob
 from ._response import error_from_response, output_for_error
 from ._responses_response import failed_response_error
 
@@ -75,10 +73,9 @@ class OpenAIBatchClient(BatchClient):
         return json.dumps(line, separators=(",", ":")).encode("utf-8")
 
     def submit(self, items: Sequence[bytes]) -> SubmittedJob:
-        data, content_type = multipart({"purpose": "batch"}, "batch.jsonl", items)
-        uploaded = self.send("POST", self._url("files"), data, {"Content-Type": content_type})
+        file_id = self.upload_jsonl(self._url("files"), items)
         request = {
-            "input_file_id": uploaded["id"],
+            "input_file_id": file_id,
             "endpoint": self.endpoint,
             "completion_window": "24h",
         }
@@ -88,7 +85,7 @@ class OpenAIBatchClient(BatchClient):
             json.dumps(request).encode(),
             {"Content-Type": "application/json"},
         )
-        return SubmittedJob(id=batch["id"], info={"input_file_id": uploaded["id"]})
+        return SubmittedJob(id=batch["id"], info={"input_file_id": file_id})
 
     def status(self, job: BatchJob) -> JobStatus:
         batch = self.send("GET", self._url(f"batches/{job.id}"))
@@ -108,12 +105,10 @@ class OpenAIBatchClient(BatchClient):
         )
 
     def results(self, job: BatchJob, status: JobStatus) -> Iterator[BatchResult]:
-        for name in ("output_file_id", "error_file_id"):
-            file_id = status.results.get(name)
-            if file_id:
-                content = self.fetch("GET", self._url(f"files/{file_id}/content"))
-                for line in jsonl(content):
-                    yield str(line.get("custom_id")), self.checked(self._outcome, line)
+        names = ("output_file_id", "error_file_id")
+        files = [status.results[n] for n in names if status.results.get(n)]
+        urls = [self._url(f"files/{file_id}/content") for file_id in files]
+        return self.file_results(urls, self._outcome)
 
     def cancel(self, job: BatchJob) -> None:
         self.send(
@@ -124,24 +119,19 @@ class OpenAIBatchClient(BatchClient):
         )
 
     def _outcome(self, line: Dict[str, Any]) -> Any:
+        return self.response_line(line, self._parse, self._error)
+
+    def _parse(self, body: Dict[str, Any]) -> Any:
+        if body.get("status") == "failed":  # a Responses body that failed
+            return failed_response_error(
+                body, provider=self.api.provider, model=self.api.model_name
+            )
+        return self.api.parse_body(body)
+
+    def _error(self, status: int, body: Any) -> Any:
         api = self.api
-        where = {"provider": api.provider, "model": api.model_name}
-        response = line.get("response") or {}
-        status = int(response.get("status_code") or 0)
-        body = response.get("body")
-        if status == 200 and isinstance(body, dict):
-            if body.get("status") == "failed":
-                return failed_response_error(body, **where)
-            try:
-                output: ModelOutput = api.parse_body(body)
-            except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-                return api.format_error(f"unexpected batch result ({type(exc).__name__}: {exc})")
-            return output
-        if status >= 400:
-            error = error_from_response(status, body, json.dumps(body), {}, **where)
-            answer = output_for_error(error, api.model_name)
-            return answer if answer is not None else error
-        failure = line.get("error") or {}
-        message = failure.get("message") or "the batch returned no response for this request"
-        code = failure.get("code")
-        return APIError(f"{message} ({code})" if code else message, **where)
+        error = error_from_response(
+            status, body, json.dumps(body), {}, provider=api.provider, model=api.model_name
+        )
+        answer = output_for_error(error, api.model_name)
+        return answer if answer is not None else error
