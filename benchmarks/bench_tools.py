@@ -7,6 +7,8 @@ and what parallel execution buys, each against a baseline in the same run.
 2. One call: ``execute_tools`` on a one-call message (validation, argument
    conversion, result message), against calling the function directly;
    with ``timeout=`` (a thread per call) too.
+   An ``async def`` tool (Inspect's form: run on an event loop of its own)
+   against the same call made synchronously.
 3. Eight calls to a tool that sleeps 20 ms: ``parallel=False`` against the
    default ``parallel=True``.
 """
@@ -52,6 +54,16 @@ def forecast(
     return f"{city}: {days} days in {unit.value}"
 
 
+async def forecast_async(city: str, days: int = 3) -> str:
+    """Get the weather forecast for a city, asynchronously."""
+    return f"{city}: {days} days"
+
+
+def forecast_sync(city: str, days: int = 3) -> str:
+    """Get the weather forecast for a city."""
+    return f"{city}: {days} days"
+
+
 def nap(ms: int) -> str:
     """Sleep for some milliseconds."""
     time.sleep(ms / 1000)
@@ -94,6 +106,23 @@ def main() -> None:
         "execute_tools, one call, timeout=5",
         median_us(lambda: execute_tools(message, [definition], timeout=5), 2000),
         direct,
+    )
+
+    short = {"city": "Paris", "days": 2}
+    sync_message = ChatMessageAssistant(
+        content="", tool_calls=[ToolCall(id="c", function="forecast_sync", arguments=short)]
+    )
+    async_message = ChatMessageAssistant(
+        content="", tool_calls=[ToolCall(id="c", function="forecast_async", arguments=short)]
+    )
+    sync_def, async_def = ToolDef(forecast_sync), ToolDef(forecast_async)
+    sync_call = median_us(lambda: execute_tools(sync_message, [sync_def]), 3000)
+    print()
+    row("execute_tools, sync tool (baseline)", sync_call, sync_call)
+    row(
+        "execute_tools, async def tool",
+        median_us(lambda: execute_tools(async_message, [async_def]), 3000),
+        sync_call,
     )
 
     naps = ChatMessageAssistant(

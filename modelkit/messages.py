@@ -126,17 +126,9 @@ def _decode_content(value: Any) -> Any:
     return value if isinstance(value, str) else [content_from_dict(part) for part in value]
 
 
-_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"  # shortuuid's
-
-
 def message_id() -> str:
-    """A new random message id: 22 characters, like Inspect's (shortuuid) ones."""
-    number = int.from_bytes(os.urandom(16), "big")
-    digits = []
-    for _ in range(22):
-        number, digit = divmod(number, len(_ALPHABET))
-        digits.append(_ALPHABET[digit])
-    return "".join(digits)
+    """A new random message id: 128 random bits as 32 hex digits (~0.5 us, no import)."""
+    return os.urandom(16).hex()
 
 
 @attrs.define
