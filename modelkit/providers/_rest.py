@@ -112,6 +112,21 @@ class RestAPI(ModelAPI):
             headers=response.headers,
         )
 
+    def error_for(self, response: HttpResponse) -> APIError:
+        """``parse_error``, but an error body of an unexpected shape never escapes as a
+        builtin error: it becomes the HTTP status's error with the body's text."""
+        try:
+            return self.parse_error(response)
+        except PARSE_ERRORS:
+            text = shorten(response.text.strip(), 300) or "(empty body)"
+            return error_from_status(
+                response.status,
+                text,
+                provider=self.provider,
+                model=self.model_name,
+                headers=response.headers,
+            )
+
     def sign(self, request: HttpRequest, data: bytes) -> Dict[str, str]:
         """The headers to send with ``data``; signing APIs add theirs here."""
         return request.headers
@@ -142,7 +157,7 @@ class RestAPI(ModelAPI):
             status=response.status,
         )
         if response.status >= 400:
-            return self.parse_error(response), call
+            return self.error_for(response), call
         if body is None:
             text = _clean_text(request, headers, secrets, response)
             return self.format_error(f"response is not JSON: {shorten(text, 300)}"), call

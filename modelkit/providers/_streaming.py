@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 
         def parse_error(self, response: HttpResponse) -> APIError: ...
 
+        def error_for(self, response: HttpResponse) -> APIError: ...
+
         def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput: ...
 
 
@@ -134,7 +136,7 @@ def open_rest_stream(
             body: Any = response.json()
         except ValueError:
             body = shorten(response.text, 2000)
-        error = api.parse_error(response)
+        error = api.error_for(response)
         error.call = attrs.evolve(call, response=body, time=response.elapsed)
         raise error
     return RestStream(api, http, decoder, call, scrubber, scrub)

@@ -27,7 +27,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Pattern, Union
 import pytest
 import responses
 
-from modelkit import ModelOutput, ResponseFormatError, get_model
+from modelkit import BadRequestError, ModelOutput, ResponseFormatError, get_model
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 KEY = "test-key-not-real"
@@ -200,3 +200,24 @@ def test_a_malformed_stream_is_a_response_format_error(mutation: str) -> None:
     old, new = STREAM_MUTATIONS[mutation]
     with pytest.raises(ResponseFormatError):
         _stream(sse.replace(old, new, 1))
+
+
+# --- error bodies of unexpected shapes ----------------------------------------
+
+ODD_ERRORS = [
+    '{"error": {"message": 42, "code": 1e999, "type": ["x"]}}',
+    '{"detail": [{"msg": 5, "loc": 1e999}]}',
+    '{"error": "x", "message": 5, "details": 1e999}',
+    "[" * 100_000 + "]" * 100_000,
+]
+
+
+@pytest.mark.parametrize("body", ODD_ERRORS, ids=["types", "fastapi", "strings", "deep"])
+@pytest.mark.parametrize("name", sorted(PROVIDERS))
+def test_an_error_body_of_any_shape_is_the_status_error(name: str, body: str) -> None:
+    provider = PROVIDERS[name]
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, provider.url, body=body, status=400)
+        with pytest.raises(BadRequestError) as info:
+            get_model(provider.spec, api_key=KEY, config={"max_retries": 0}).generate("hi")
+    assert info.value.status == 400

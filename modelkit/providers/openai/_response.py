@@ -270,10 +270,11 @@ def _error_fields(body: Any) -> Tuple[str, str, Optional[str]]:
     if not isinstance(error, Mapping):
         return "", "", None
     message = error.get("message") or error.get("msg")
+    message = None if message is None else str(message)  # a server may send any JSON here
     detail = error.get("detail")
     if message is None and isinstance(detail, list):  # FastAPI validation errors
         message = "; ".join(
-            f"{'.'.join(str(p) for p in d.get('loc', []))}: {d.get('msg')}"
+            f"{'.'.join(str(p) for p in _as_list(d.get('loc')))}: {d.get('msg')}"
             for d in detail
             if isinstance(d, Mapping)
         )
@@ -281,6 +282,10 @@ def _error_fields(body: Any) -> Tuple[str, str, Optional[str]]:
         message = str(detail)
     code = error.get("code")
     return (str(code) if code is not None else ""), str(error.get("type") or ""), message
+
+
+def _as_list(value: Any) -> List[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 def error_from_response(
