@@ -67,7 +67,11 @@ def client_for(api: Any) -> BatchClient:
             f"{api.provider} has no batch API in modelkit (batch works with {BATCH_PROVIDERS}); "
             "leave GenerateConfig.batch unset to run the inputs concurrently instead"
         )
-    assert isinstance(client, BatchClient)
+    if not isinstance(client, BatchClient):
+        raise ConfigError(
+            f"{api.provider}: batch_client() must return a modelkit.batch.BatchClient, "
+            f"got {type(client).__name__}"
+        )
     return client
 
 
