@@ -1,12 +1,14 @@
 """``@tool``: mark a function as a tool, in modelkit's form or Inspect's.
 
-Two forms share the decorator and are told apart by the return annotation:
+Two forms share the decorator and are told apart by the return annotation
+(or, without one, by whether the function defines a function of its own):
 
 - modelkit's: ``@tool`` on the tool itself (``def add(x: int, y: int) -> int``).
   The function comes back unchanged and its ``ToolDef`` is built at once,
   so mistakes surface at definition time.
-- Inspect's: ``@tool`` on a factory annotated ``-> Tool`` that returns the
-  tool (usually an ``async def execute``). Calling the factory (``add()``)
+- Inspect's: ``@tool`` on a factory (annotated ``-> Tool``, or unannotated
+  and defining the tool inside) that returns the tool (usually an
+  ``async def execute``). Calling the factory (``add()``)
   returns that function, marked with a ``ToolDef`` named after the factory
   (or ``name=``), described by its docstring, and ``parallel`` only when
   asked for (``@tool(parallel=True)``), as in Inspect.
@@ -96,16 +98,30 @@ def tool(
 
 
 def is_tool_factory(fn: Any) -> bool:
-    """Whether ``fn`` is annotated to return a ``Tool`` (Inspect's factory form)."""
+    """Whether ``fn`` is Inspect's factory form: annotated to return a ``Tool``,
+    or, with no return annotation, defining a function of its own (its
+    ``execute``) rather than being the tool itself."""
     annotations = getattr(fn, "__annotations__", None)
     if not isinstance(annotations, dict) or "return" not in annotations:
-        return False
+        return _defines_a_function(fn)
     returned = annotations["return"]
     if isinstance(returned, str):
         return returned.rsplit(".", 1)[-1].strip("'\"") in _FACTORY_RETURNS
     if returned is ToolDef or returned == Tool:
         return True
     return getattr(returned, "__name__", None) in _FACTORY_RETURNS
+
+
+_ANONYMOUS = ("<lambda>", "<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>")
+
+
+def _defines_a_function(fn: Any) -> bool:
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    return any(
+        hasattr(const, "co_code") and const.co_name not in _ANONYMOUS for const in code.co_consts
+    )
 
 
 def _factory(

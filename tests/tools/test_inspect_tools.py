@@ -382,3 +382,41 @@ def test_modelkit_tool_form_keeps_working_beside_the_factory_form() -> None:
         [double, add()],
     )
     assert [m.text for m in messages] == ["8", "2"]
+
+
+@tool
+def mean():  # type: ignore[no-untyped-def]  # Inspect's own tests leave out "-> Tool"
+    async def execute(numbers: List[float]) -> float:
+        """Take the mean of a set of numbers.
+
+        Args:
+          numbers: A list of integers to take the mean of
+
+        Returns:
+          The mean of the numbers
+        """
+        return sum(numbers) / len(numbers)
+
+    return execute
+
+
+def test_factory_without_a_return_annotation() -> None:
+    tdef = ToolDef(mean())
+    assert (tdef.name, tdef.description) == ("mean", "Take the mean of a set of numbers.")
+    (message,), _ = execute_tools(
+        [assistant(ToolCall(id="1", function="mean", arguments={"numbers": [1, 2, 6]}))],
+        [mean()],
+    )
+    assert message.text == "3.0"
+
+    @tool
+    def plain(x: int):  # type: ignore[no-untyped-def]  # a plain tool, unannotated
+        """Square a number.
+
+        Args:
+            x: the number.
+        """
+        squares = {n: n * n for n in (x,)}
+        return squares[x]
+
+    assert plain(3) == 9  # still the tool itself (a comprehension is not a nested def)
