@@ -221,3 +221,22 @@ def test_an_error_body_of_any_shape_is_the_status_error(name: str, body: str) ->
         with pytest.raises(BadRequestError) as info:
             get_model(provider.spec, api_key=KEY, config={"max_retries": 0}).generate("hi")
     assert info.value.status == 400
+
+
+ANSWER_KEYS = {
+    "openai": "choices",
+    "groq": "choices",
+    "anthropic": "content",
+    "mistral": "choices",
+    "bedrock": "output",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ANSWER_KEYS))
+def test_a_success_without_its_answer_is_a_response_format_error(name: str) -> None:
+    # {"error": ...} or {} with HTTP 200 used to come back as an empty output.
+    provider = PROVIDERS[name]
+    body = _fixture(provider)
+    del body[ANSWER_KEYS[name]]
+    with pytest.raises(ResponseFormatError):
+        _generate(provider, body)

@@ -48,7 +48,10 @@ def parse_message(body: Mapping[str, Any], model: str = "") -> ModelOutput:
     """
     parts: List[Content] = []
     calls: List[ToolCall] = []
-    for block in body.get("content") or []:
+    blocks: List[Any] = body["content"]  # no content at all: not a Messages answer
+    if not isinstance(blocks, list):
+        raise ValueError(f"content is {blocks!r:.40}, not a list of blocks")
+    for block in blocks:
         kind = block.get("type")
         if kind == "text":
             parts.append(ContentText(text=block.get("text", "")))

@@ -121,7 +121,7 @@ def _tool_choice(choice: ToolChoice) -> Union[str, Dict[str, Any]]:
 def parse_completion(body: Mapping[str, Any], model: str = "") -> ModelOutput:
     """A ``ModelOutput`` from a chat completions response body."""
     name = body.get("model") or model
-    choices = [_choice(choice, name) for choice in body.get("choices") or []]
+    choices = [_choice(choice, name) for choice in body["choices"]]  # none: not an answer
     usage = body.get("usage") or {}
     prompt = count(usage.get("prompt_tokens"))
     completion = count(usage.get("completion_tokens"))
