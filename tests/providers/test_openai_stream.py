@@ -28,6 +28,10 @@ from modelkit.errors import APIError, BadRequestError, RateLimitError, ResponseF
 
 URL = "https://api.openai.com/v1/chat/completions"
 DEEPSEEK_URL = "https://api.deepseek.com/chat/completions"
+AZURE_URL = (
+    "https://res.openai.azure.com/openai/deployments/gpt-4o-mini/chat/completions"
+    "?api-version=2024-10-21"
+)
 
 
 def deltas(events: List[Any]) -> List[Any]:
@@ -40,10 +44,12 @@ def deltas(events: List[Any]) -> List[Any]:
         ("openai/gpt-4o-mini", URL, "stream_text"),
         ("openai/gpt-4o-mini", URL, "stream_tools"),
         ("deepseek/deepseek-reasoner", DEEPSEEK_URL, "stream_deepseek_reasoning"),
+        ("azure/gpt-4o-mini", AZURE_URL, "stream_text"),
     ],
 )
 def test_streamed_output_equals_generated(provider: str, url: str, case: str) -> None:
-    model = get_model(provider, api_key="sk-test", memoize=False)
+    base = "https://res.openai.azure.com" if provider.startswith("azure") else None
+    model = get_model(provider, api_key="sk-test", base_url=base, memoize=False)
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         events, streamed, generated = stream_both_ways(
             model,
