@@ -351,3 +351,13 @@ def _load_entry_point(name: str) -> None:
             with _registry_lock:
                 _registry.setdefault(name, loaded)
         return
+
+
+def _after_fork_in_child() -> None:
+    """A lock a parent thread held at the fork would stay held in the child forever."""
+    global _registry_lock
+    _registry_lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -717,3 +717,13 @@ def _forget(model: Model) -> None:
         if model._memo_key is not None and _memo.get(model._memo_key) is model:
             del _memo[model._memo_key]
         model._memo_key = None
+
+
+def _after_fork_in_child() -> None:
+    """A lock a parent thread held at the fork would stay held in the child forever."""
+    global _memo_lock
+    _memo_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -118,3 +118,34 @@ def test_a_child_is_not_blocked_by_a_slot_a_parent_thread_holds(
         assert _in_child(lambda: model.generate("child").completion == "child", timeout=5) == 0
     finally:
         holder.join(5)
+
+
+@pytest.mark.parametrize("lock_name", ["modelkit.model._memo_lock", "modelkit.api._registry_lock"])
+def test_a_child_is_not_blocked_by_a_registry_lock_a_parent_thread_holds(
+    loopback: LoopbackServer, lock_name: str
+) -> None:
+    import importlib
+
+    module_name, attribute = lock_name.rsplit(".", 1)
+    lock = getattr(importlib.import_module(module_name), attribute)
+    loopback.default = _echo
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with lock:
+            held.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
+    try:
+
+        def child() -> bool:
+            model = modelkit.get_model("openai/gpt-4o", base_url=loopback.url, api_key="sk-f")
+            return model.generate("c").completion == "c"
+
+        assert _in_child(child, timeout=5) == 0
+    finally:
+        release.set()
+        holder.join(5)
