@@ -40,6 +40,10 @@ Body = Union[bytes, "MultipartBody", None]
 REQUEST_TIMEOUT = 300.0
 """Seconds one batch-API HTTP request (an upload, a status, a download) may take."""
 
+MAX_FILE_BYTES = 4 * 1024**3
+"""The largest body a batch request reads: result files outgrow the 64 MiB
+cap on a model's answer (``$MODELKIT_MAX_RESPONSE_BYTES``)."""
+
 
 @attrs.frozen
 class SubmittedJob:
@@ -121,7 +125,9 @@ class BatchClient(abc.ABC):
     ) -> bytes:
         """The raw body of ``method url`` (raises the provider's error on 4xx/5xx)."""
         all_headers = {**self.headers(), **(headers or {})}
-        response = self.api.http.request(method, url, data, all_headers, timeout=REQUEST_TIMEOUT)
+        response = self.api.http.request(
+            method, url, data, all_headers, timeout=REQUEST_TIMEOUT, max_bytes=MAX_FILE_BYTES
+        )
         if response.status >= 400:
             raise self.api.parse_error(response)
         content: bytes = response.content
