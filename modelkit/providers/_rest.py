@@ -162,7 +162,7 @@ class RestAPI(ModelAPI):
             text = _clean_text(request, headers, secrets, response)
             return self.format_error(f"response is not JSON: {shorten(text, 300)}"), call
         try:
-            output = self.parse_response(body, response)
+            output = self.finish_output(self.parse_response(body, response), config)
             check_output(output)  # a returned output is always well-formed
             return output, call
         except PARSE_ERRORS as exc:
@@ -173,6 +173,11 @@ class RestAPI(ModelAPI):
                 self.format_error(f"unexpected response ({detail}): {shorten(text, 300)}"),
                 call,
             )
+
+    def finish_output(self, output: ModelOutput, config: GenerateConfig) -> ModelOutput:
+        """The output of a parsed answer, after what ``config`` asks beyond parsing
+        (structured output by a forced tool); both ``generate`` and streams call it."""
+        return output
 
     def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
         """A fresh decoder of this API's stream, or ``None`` when it cannot stream."""

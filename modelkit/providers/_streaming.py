@@ -60,6 +60,8 @@ if TYPE_CHECKING:
 
         def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput: ...
 
+        def finish_output(self, output: ModelOutput, config: GenerateConfig) -> ModelOutput: ...
+
 
 __all__ = ["RestStream", "StreamDecoder", "open_rest_stream"]
 
@@ -84,10 +86,6 @@ class StreamDecoder:
     def body(self) -> Any:
         """The response body the events add up to, as ``generate`` would have read it."""
         raise NotImplementedError
-
-    def finish_output(self, output: ModelOutput) -> ModelOutput:
-        """The final output, after what ``generate`` does beyond parsing (default: as is)."""
-        return output
 
 
 def open_rest_stream(
@@ -139,7 +137,7 @@ def open_rest_stream(
         error = api.error_for(response)
         error.call = attrs.evolve(call, response=body, time=response.elapsed)
         raise error
-    return RestStream(api, http, decoder, call, scrubber, scrub)
+    return RestStream(api, http, decoder, call, scrubber, scrub, config)
 
 
 class RestStream(APIStream):
@@ -153,8 +151,10 @@ class RestStream(APIStream):
         call: ModelCall,
         scrubber: Scrubber,
         scrub: Callable[[APIError], APIError],
+        config: GenerateConfig,
     ) -> None:
         self.api = api
+        self.config = config
         self.http = http
         self.decoder = decoder
         self.scrubber = scrubber
@@ -194,7 +194,7 @@ class RestStream(APIStream):
         body = self.decoder.body()
         response = HttpResponse(self.http.status, self.http.headers, b"", self.http.elapsed)
         try:
-            output = self.decoder.finish_output(self.api.parse_response(body, response))
+            output = self.api.finish_output(self.api.parse_response(body, response), self.config)
             check_output(output)  # a returned output is always well-formed
             return output
         except _MALFORMED as exc:

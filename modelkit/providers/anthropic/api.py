@@ -19,14 +19,14 @@ are reported beside it; the total is the sum of all four counts.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
+from typing import Any, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from ..._engine.http import HttpResponse
 from ...api import modelapi
 from ...config import GenerateConfig
 from ...errors import APIError, ConfigError
 from ...messages import ChatMessage
-from ...output import ModelCall, ModelOutput
+from ...output import ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first, versioned_url
 from .._forced import answer_from_tool, check_forced
@@ -349,18 +349,9 @@ class AnthropicAPI(RestAPI):
             return None
         return schema.name
 
-    def generate(
-        self,
-        input: List[ChatMessage],
-        tools: List[ToolInfo],
-        tool_choice: ToolChoice,
-        config: GenerateConfig,
-    ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
-        result, call = super().generate(input, tools, tool_choice, config)
+    def finish_output(self, output: ModelOutput, config: GenerateConfig) -> ModelOutput:
         forced = self._forced_tool(config)
-        if forced and isinstance(result, ModelOutput):
-            result = answer_from_tool(result, forced)
-        return result, call
+        return answer_from_tool(output, forced) if forced else output
 
     def parse_error(self, response: HttpResponse) -> APIError:
         body = json_or_none(response)

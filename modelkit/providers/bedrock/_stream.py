@@ -22,8 +22,7 @@ from typing import Any, Dict, List, Optional
 
 from ..._events import ReasoningDelta, StreamDelta, TextDelta, ToolCallDelta
 from ...errors import APIError
-from ...output import ModelOutput
-from .._forced import answer_from_tool, text_deltas
+from .._forced import text_deltas
 from .._streaming import StreamDecoder
 from ._response import bedrock_error
 
@@ -56,9 +55,6 @@ class ConverseStreamDecoder(StreamDecoder):
     def feed(self, event: Any) -> List[StreamDelta]:
         deltas = self._feed(event)
         return text_deltas(deltas, 0) if self.forced and deltas else deltas
-
-    def finish_output(self, output: ModelOutput) -> ModelOutput:
-        return answer_from_tool(output, self.forced) if self.forced else output
 
     def _feed(self, event: Any) -> List[StreamDelta]:
         headers = event.headers

@@ -19,7 +19,7 @@ import hashlib
 import os
 import threading
 from datetime import datetime, timezone
-from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Optional, Tuple, Union
+from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Optional
 
 from ..._engine.http import HttpResponse
 from ..._redact import redact_url
@@ -27,7 +27,7 @@ from ...api import modelapi
 from ...config import GenerateConfig
 from ...errors import APIError, ConfigError, MissingAPIKeyError
 from ...messages import ChatMessage
-from ...output import ModelCall, ModelOutput
+from ...output import ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first
 from .._forced import answer_from_tool, check_forced
@@ -215,18 +215,9 @@ class BedrockAPI(RestAPI):
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         return HttpRequest(url=self.url, headers=headers, body=body)
 
-    def generate(
-        self,
-        input: List[ChatMessage],
-        tools: List[ToolInfo],
-        tool_choice: ToolChoice,
-        config: GenerateConfig,
-    ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
-        result, call = super().generate(input, tools, tool_choice, config)
+    def finish_output(self, output: ModelOutput, config: GenerateConfig) -> ModelOutput:
         schema = config.response_schema
-        if schema is not None and isinstance(result, ModelOutput):
-            result = answer_from_tool(result, schema.name)
-        return result, call
+        return answer_from_tool(output, schema.name) if schema is not None else output
 
     def sign(self, request: HttpRequest, data: bytes) -> Dict[str, str]:
         """The headers to send: SigV4 over ``data`` (or the bearer API key)."""
