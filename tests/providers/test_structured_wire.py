@@ -8,8 +8,12 @@ description, strict}}``); llama-cpp-python's server
 ``ChatCompletionRequestResponseFormat``; 0.3.36 answers the OpenAI shape
 with HTTP 500); DeepSeek JSON mode https://api-docs.deepseek.com/guides/json_mode
 (``{"type": "json_object"}`` and the word "json" in the prompt); Anthropic
-https://docs.anthropic.com/en/docs/build-with-claude/structured-outputs
-(``output_format`` + the ``structured-outputs-2025-11-13`` beta) and, for
+https://platform.claude.com/docs/en/build-with-claude/structured-outputs
+and anthropic-sdk-python ``src/anthropic/types/output_config_param.py`` /
+``json_output_format_param.py`` (GA since SDK 0.77.0, 2026-01-29:
+``output_config.format: {"type": "json_schema", "schema"}``, no beta header;
+the older ``output_format`` + ``structured-outputs-2025-11-13`` beta is
+deprecated; generally available on Claude 4.5 and 4.6 models) and, for
 other models, a forced tool (``tool_choice: {"type": "tool", "name"}``);
 Gemini https://ai.google.dev/gemini-api/docs/structured-output
 (``responseMimeType`` + ``responseJsonSchema``); Mistral
@@ -152,7 +156,35 @@ def test_request_and_answer(case: str) -> None:
     assert output.stop_reason == "stop"
     assert not output.message.tool_calls
     if case == "anthropic_native":
-        assert "structured-outputs-2025-11-13" in headers["anthropic-beta"]
+        assert "anthropic-beta" not in headers
+
+
+@pytest.mark.parametrize(
+    ("model", "native"),
+    [
+        ("claude-sonnet-4-5-20250929", True),
+        ("claude-opus-4-6", True),
+        ("claude-haiku-4-5", True),
+        ("claude-opus-4-1-20250805", False),
+        ("claude-3-7-sonnet-latest", False),
+        ("my-proxy-alias", False),
+    ],
+)
+def test_anthropic_native_models(model: str, native: bool) -> None:
+    client = get_model(f"anthropic/{model}", api_key="key", memoize=False)
+    body = client.api.build_request(*_prepared(client, [], CONFIG)).body
+    assert ("format" in body.get("output_config", {})) is native
+    assert ("tool_choice" in body) is not native
+
+
+def test_anthropic_native_format_shares_output_config_with_effort() -> None:
+    model = get_model("anthropic/claude-opus-4-5", api_key="key", memoize=False)
+    request = model.api.build_request(*_prepared(model, [], CONFIG.merge({"effort": "low"})))
+    assert request.body["output_config"] == {
+        "effort": "low",
+        "format": {"type": "json_schema", "schema": SCHEMA.json_schema},
+    }
+    assert request.headers["anthropic-beta"] == "effort-2025-11-24"
 
 
 def test_forced_tool_refuses_tools_and_thinking() -> None:

@@ -85,13 +85,16 @@ _NEW_NAME = re.compile(r"^claude-[a-z]+-(\d+)(?:-(\d{1,2}))?(?:-\d{8})?(?:-v\d+(
 _OLD_NAME = re.compile(r"^claude-(\d+)(?:-(\d{1,2}))?-[a-z]+")
 
 
-STRUCTURED_BETA = "structured-outputs-2025-11-13"
-_NATIVE_STRUCTURED = ("sonnet-4-5", "opus-4-1", "opus-4-5", "haiku-4-5")
-
-
 def native_structured_output(model: str) -> bool:
-    """Whether ``model`` has Anthropic's native structured outputs (``output_format``)."""
-    return any(tag in model for tag in _NATIVE_STRUCTURED)
+    """Whether ``model`` takes ``output_config.format`` (Claude 4.5 and later).
+
+    Structured outputs are generally available (no beta header) on Sonnet
+    4.5, Opus 4.5, Haiku 4.5 and the 4.6 models; Opus 4.1 had them only in
+    the retired ``output_format`` beta, so it, older models and ids with no
+    version get a forced tool instead.
+    """
+    version = model_version(model)
+    return version is not None and version >= (4, 5)
 
 
 def model_version(model: str) -> Optional[Tuple[int, int]]:
@@ -311,7 +314,8 @@ class AnthropicAPI(RestAPI):
         body = request_body(self.model_name, input, tools, tool_choice, config, self.thinking)
         structured = config.response_schema
         if structured is not None and native_structured_output(self.model_name):
-            body["output_format"] = {"type": "json_schema", "schema": structured.json_schema}
+            output_config = body.setdefault("output_config", {})
+            output_config["format"] = {"type": "json_schema", "schema": structured.json_schema}
         elif structured is not None:
             check_forced(self.provider, structured, bool(tools), "thinking" in body)
             tool = {"name": structured.name, "input_schema": structured.json_schema}
@@ -327,8 +331,6 @@ class AnthropicAPI(RestAPI):
         betas = list(self.betas)
         if config.effort is not None and EFFORT_BETA not in betas:
             betas.append(EFFORT_BETA)
-        if "output_format" in body and STRUCTURED_BETA not in betas:
-            betas.append(STRUCTURED_BETA)
         if betas:
             headers["anthropic-beta"] = ",".join(betas)
         return HttpRequest(url=self.url, headers=headers, body=body)
