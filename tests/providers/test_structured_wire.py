@@ -3,7 +3,10 @@
 Request fixtures (``tests/fixtures/structured/<case>.request.json``) follow:
 OpenAI https://platform.openai.com/docs/guides/structured-outputs
 (``response_format: {"type": "json_schema", "json_schema": {name, schema,
-description, strict}}``); llama-cpp-python's server
+description, strict}}``), which Together (togethercomputer/openapi
+``openapi.yaml`` ``ResponseFormatJsonSchema``) and Fireworks
+(https://docs.fireworks.ai/structured-responses/structured-response-formatting)
+take unchanged; llama-cpp-python's server
 (``{"type": "json_object", "schema": ...}``, llama_cpp/server/types.py
 ``ChatCompletionRequestResponseFormat``; 0.3.36 answers the OpenAI shape
 with HTTP 500); DeepSeek JSON mode https://api-docs.deepseek.com/guides/json_mode
@@ -81,6 +84,16 @@ def anthropic_message(content: Any, stop: str) -> Dict[str, Any]:
 TOOL_USE = [{"type": "tool_use", "id": "toolu_1", "name": "city", "input": ANSWER}]
 CASES = {
     "openai": ("openai/gpt-4o-mini", "https://api.openai.com/v1/chat/completions", chat(TEXT)),
+    "together": (
+        "together/meta-llama/Llama-3.3-70B-Instruct-Turbo",
+        "https://api.together.xyz/v1/chat/completions",
+        chat(TEXT),
+    ),
+    "fireworks": (
+        "fireworks/accounts/fireworks/models/llama-v3p1-8b-instruct",
+        "https://api.fireworks.ai/inference/v1/chat/completions",
+        chat(TEXT),
+    ),
     "llama_cpp": (
         "llama-cpp-python/smollm2",
         "http://localhost:8000/v1/chat/completions",
