@@ -3,7 +3,8 @@
 Fixtures follow the chat completions reference with ``stream: true``
 (https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post:
 ``CompletionEvent`` chunks, ``delta.content`` as a string or as ``text`` /
-``thinking`` chunks for Magistral models, whole ``tool_calls``,
+``thinking`` chunks for Magistral models, whole ``tool_calls`` (client-python
+``src/mistralai/client/models/toolcall.py``: ``index`` optional, read as 0),
 ``finish_reason`` and ``usage`` on the last chunk, ``data: [DONE]``).
 """
 
@@ -57,4 +58,28 @@ def test_thinking_text_and_tool_call_deltas() -> None:
         ReasoningDelta("the weather."),
         TextDelta("Checking."),
         ToolCallDelta(0, "D681PevKs", "get_weather", '{"city": "Paris"}'),
+    ]
+
+
+def test_parallel_whole_calls_on_index_zero_stay_apart() -> None:
+    """client-python ``models/toolcall.py``: ``function.name`` required, ``index``
+    optional (read as 0), ``id`` optional — each piece is a whole call."""
+    model = get_model("mistral/mistral-small-latest", api_key="mistral-test", memoize=False)
+    with responses.RequestsMock() as mock:
+        mock.post(
+            URL,
+            body=load_bytes("mistral", "stream_parallel_tools.sse"),
+            content_type="text/event-stream",
+        )
+        events = list(model.stream("weather?"))
+    assert events[:-1] == [
+        ToolCallDelta(0, "a1b2c3d4e", "get_weather", '{"city": "Paris"}'),
+        ToolCallDelta(1, "f5g6h7i8j", "get_weather", '{"city": "Rome"}'),
+        ToolCallDelta(2, None, "get_time", '{"city": "Oslo"}'),
+    ]
+    calls = events[-1].output.message.tool_calls
+    assert [(c.function, c.arguments) for c in calls] == [
+        ("get_weather", {"city": "Paris"}),
+        ("get_weather", {"city": "Rome"}),
+        ("get_time", {"city": "Oslo"}),
     ]

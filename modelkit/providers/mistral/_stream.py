@@ -2,9 +2,10 @@
 
 With ``"stream": true`` the API sends chunks whose ``choices[].delta`` holds
 the next ``content`` (a string, or for reasoning models a list of ``text``
-and ``thinking`` chunks) and ``tool_calls`` (whole, or in pieces by
-``index``), ``finish_reason`` and ``usage`` on the last chunk, then
-``data: [DONE]`` (https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post,
+and ``thinking`` chunks) and ``tool_calls`` (each one whole: client-python's
+``models/toolcall.py`` requires ``function.name`` and ``arguments`` and reads
+a missing ``index`` as 0, so parallel calls may all say index 0),
+``finish_reason`` and ``usage`` on the last chunk, then ``data: [DONE]`` (https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post,
 ``CompletionEvent``). The chunks are folded into the chat-completion body
 ``generate`` would get, read by ``parse_completion``.
 """
@@ -20,6 +21,20 @@ from .._rest import error_from_status, error_message
 from .._streaming import StreamDecoder
 
 __all__ = ["MistralStreamDecoder"]
+
+
+def _another_call(slot: Dict[str, Any], piece: Dict[str, Any]) -> bool:
+    """Whether ``piece`` is a new call although it names an occupied ``index``.
+
+    Mistral's ``ToolCall`` has ``function.name`` and ``arguments`` required
+    and ``index`` optional (the SDK reads a missing one as 0), so each streamed
+    piece is a whole call and several arrive on index 0: one with a name (or
+    an id other than the slot's) landing on a named slot is the next call.
+    """
+    new_id = piece.get("id")
+    if new_id and slot["id"] and new_id != slot["id"]:
+        return True
+    return bool((piece.get("function") or {}).get("name")) and bool(slot["function"]["name"])
 
 
 class MistralStreamDecoder(StreamDecoder):
@@ -83,14 +98,15 @@ class MistralStreamDecoder(StreamDecoder):
         self, message: Dict[str, Any], piece: Dict[str, Any], choice: int
     ) -> StreamDelta:
         calls: List[Dict[str, Any]] = message.setdefault("tool_calls", [])
-        index, new_id = piece.get("index"), piece.get("id")
-        taken = isinstance(index, int) and index < len(calls) and calls[index]["id"]
-        if not isinstance(index, int) or (new_id and taken and calls[index]["id"] != new_id):
-            index = len(calls)  # a whole new call sent without its own index
+        function = piece.get("function") or {}
+        index = piece.get("index")
+        slot = calls[index] if isinstance(index, int) and 0 <= index < len(calls) else None
+        if not isinstance(index, int) or (slot is not None and _another_call(slot, piece)):
+            index = len(calls)  # a whole new call, sent without an index of its own
         position = int(index)
         while len(calls) <= position:
             calls.append({"id": "", "function": {"name": "", "arguments": ""}})
-        call, function = calls[position], piece.get("function") or {}
+        call = calls[position]
         call["id"] = piece.get("id") or call["id"]
         call["function"]["name"] += function.get("name") or ""
         arguments = function.get("arguments")
