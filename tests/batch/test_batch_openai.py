@@ -10,7 +10,11 @@ completion_window}``, the batch object's ``status`` values and
 file), the openai-python SDK's ``types/batch.py``, and
 https://learn.microsoft.com/azure/ai-services/openai/how-to/batch (Azure:
 ``/openai/files`` and ``/openai/batches`` with ``api-version``, the
-deployment in each line's ``model``, ``url: /chat/completions``).
+deployment in each line's ``model``, ``url: /chat/completions``) and, for
+Azure's v1 API, MicrosoftDocs/azure-ai-docs
+``articles/ai-foundry/openai/includes/batch/batch-rest.md`` (``/openai/v1/...``
+with no ``api-version``, lines' ``url: /v1/chat/completions``, the create
+body's ``endpoint: /chat/completions``).
 """
 
 from __future__ import annotations
@@ -219,6 +223,24 @@ def test_azure_global_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _texts(outputs) == ["echo: a", "echo: b"]
     [lines] = _uploaded(fake)
     assert lines[0]["url"] == "/chat/completions" and lines[0]["body"]["model"] == "my-gpt4o"
+    assert [b["endpoint"] for b in fake.batches.values()] == ["/chat/completions"]
+
+
+def test_azure_v1_batch_lines_say_v1_and_the_job_does_not() -> None:
+    # azure-ai-docs batch-rest.md (v1 API): lines "url": "/v1/chat/completions",
+    # POST /openai/v1/batches {"endpoint": "/chat/completions"}, no api-version.
+    fake = FakeOpenAI(prefix="/openai/v1")
+    with LoopbackServer(default=fake) as server:
+        model = get_model(
+            "azure/my-gpt4o", base_url=server.url, api_key=KEY, memoize=False, api_version="v1"
+        )
+        outputs = model.generate_many(["a", "b"], config={"batch": FAST})
+        assert not any("api-version" in r.path for r in server.requests)
+    assert _texts(outputs) == ["echo: a", "echo: b"]
+    [lines] = _uploaded(fake)
+    assert {line["url"] for line in lines} == {"/v1/chat/completions"}
+    assert lines[0]["body"]["model"] == "my-gpt4o"
+    assert [b["endpoint"] for b in fake.batches.values()] == ["/chat/completions"]
 
 
 class PoisonedOpenAI(FakeOpenAI):

@@ -10,7 +10,10 @@ order. The bodies are the chat-completions or Responses bodies the model
 uses for ``generate``, so both APIs batch. Limits: 50,000 requests and
 200 MB per file on OpenAI; 100,000 requests and 200 MB on Azure. Azure's
 dated API puts ``api-version`` on every URL and the deployment name in each
-line's ``model``.
+line's ``model``; its v1 API (``/openai/v1/...``) takes lines whose ``url``
+is ``/v1/chat/completions`` (or ``/v1/responses``) but a create body whose
+``endpoint`` is ``/chat/completions``, as Microsoft's batch how-to shows
+(MicrosoftDocs/azure-ai-docs ``articles/ai-foundry/openai/includes/batch/batch-rest.md``).
 """
 
 from __future__ import annotations
@@ -50,9 +53,11 @@ class OpenAIBatchClient(BatchClient):
         self.azure = hasattr(api, "api_version")
         if self.azure:
             self.max_requests = 100_000
-        # Azure's dated API names the endpoint without /v1; OpenAI and Azure v1 with it.
+        # Lines' ``url``: Azure's dated API names the endpoint without /v1; OpenAI and
+        # Azure v1 with it. The create body's ``endpoint``: /v1 on OpenAI only.
         prefix = "" if self.azure and not api._v1 else "/v1"
         self.endpoint = f"{prefix}/{api.path()}"
+        self.job_endpoint = f"/{api.path()}" if self.azure else self.endpoint
 
     def _url(self, path: str) -> str:
         api = self.api
@@ -76,7 +81,7 @@ class OpenAIBatchClient(BatchClient):
         file_id = self.upload_jsonl(self._url("files"), items)
         request = {
             "input_file_id": file_id,
-            "endpoint": self.endpoint,
+            "endpoint": self.job_endpoint,
             "completion_window": "24h",
         }
         batch = self.send(
