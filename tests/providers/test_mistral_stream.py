@@ -11,6 +11,7 @@ Fixtures follow the chat completions reference with ``stream: true``
 from __future__ import annotations
 
 import json
+from typing import Any, List
 
 import pytest
 import responses
@@ -44,15 +45,17 @@ def test_streamed_output_equals_generated(model_name: str, case: str) -> None:
     assert streamed == generated
 
 
-def test_thinking_text_and_tool_call_deltas() -> None:
-    model = get_model("mistral/magistral-medium-latest", api_key="mistral-test", memoize=False)
+def _stream(model_name: str, case: str) -> List[Any]:
+    """The events ``model.stream`` yields for the recorded stream ``case``."""
+    model = get_model(f"mistral/{model_name}", api_key="mistral-test", memoize=False)
     with responses.RequestsMock() as mock:
-        mock.post(
-            URL,
-            body=load_bytes("mistral", "stream_thinking_tools.sse"),
-            content_type="text/event-stream",
-        )
-        events = list(model.stream("weather?"))
+        body = load_bytes("mistral", f"{case}.sse")
+        mock.post(URL, body=body, content_type="text/event-stream")
+        return list(model.stream("weather?"))
+
+
+def test_thinking_text_and_tool_call_deltas() -> None:
+    events = _stream("magistral-medium-latest", "stream_thinking_tools")
     assert events[:-1] == [
         ReasoningDelta("The user wants "),
         ReasoningDelta("the weather."),
@@ -64,14 +67,7 @@ def test_thinking_text_and_tool_call_deltas() -> None:
 def test_parallel_whole_calls_on_index_zero_stay_apart() -> None:
     """client-python ``models/toolcall.py``: ``function.name`` required, ``index``
     optional (read as 0), ``id`` optional — each piece is a whole call."""
-    model = get_model("mistral/mistral-small-latest", api_key="mistral-test", memoize=False)
-    with responses.RequestsMock() as mock:
-        mock.post(
-            URL,
-            body=load_bytes("mistral", "stream_parallel_tools.sse"),
-            content_type="text/event-stream",
-        )
-        events = list(model.stream("weather?"))
+    events = _stream("mistral-small-latest", "stream_parallel_tools")
     assert events[:-1] == [
         ToolCallDelta(0, "a1b2c3d4e", "get_weather", '{"city": "Paris"}'),
         ToolCallDelta(1, "f5g6h7i8j", "get_weather", '{"city": "Rome"}'),
