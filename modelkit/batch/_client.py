@@ -185,6 +185,8 @@ class BatchClient(abc.ABC):
         response = line.get("response") or {}
         status = int(response.get("status_code") or 0)
         body = response.get("body")
+        if status == 0 and isinstance(body, dict) and "error" not in body:
+            status = 200  # no status_code: Mistral documents only ``response.body``
         if status == 200 and isinstance(body, dict):
             return parse(body)
         if status >= 400:

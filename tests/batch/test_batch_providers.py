@@ -17,7 +17,9 @@ The fakes (``batch_fakes``) follow:
 - Mistral batch: https://docs.mistral.ai/capabilities/batch/ (``/v1/files``
   with ``purpose=batch``, ``/v1/batch/jobs``, statuses ``QUEUED`` ...
   ``TIMEOUT_EXCEEDED``, ``output_file`` / ``error_file``) and client-python's
-  ``models/batchjob.py`` / ``batchjobstatus.py``.
+  ``models/batchjob.py`` / ``batchjobstatus.py``; result lines as OpenAI's,
+  of which client-python's ``examples/mistral/jobs/
+  async_batch_job_chat_completion_inline.py`` confirms ``response.body``.
 
 Every result file lists its lines in reverse input order.
 """
@@ -173,3 +175,26 @@ def test_error_results_are_the_providers_exceptions() -> None:
         [output] = _anthropic(server).generate_many(["FAIL"], config=FAST, return_exceptions=True)
     assert isinstance(output, BadRequestError) and output.status == 400
     assert not isinstance(output, APITimeoutError)
+
+
+class BareMistral(FakeMistral):
+    """Result lines with only ``custom_id`` and ``response.body``: all that
+    Mistral's own example reads (client-python
+    ``examples/mistral/jobs/async_batch_job_chat_completion_inline.py``)."""
+
+    def finish(self, batch: Any, state: str) -> None:
+        super().finish(batch, state)
+        file_id = batch["output_file_id"]
+        lines = [json.loads(x) for x in self.files[file_id].decode().splitlines()]
+        bare = [
+            {"custom_id": x["custom_id"], "response": {"body": x["response"]["body"]}}
+            for x in lines
+        ]
+        self.files[file_id] = "".join(json.dumps(x) + "\n" for x in bare).encode()
+
+
+def test_mistral_result_lines_without_status_code() -> None:
+    _fake, server = _serve(BareMistral)
+    with server:
+        outputs = _mistral(server).generate_many(["a", "b"], config=FAST)
+    assert _texts(outputs) == ["echo: a", "echo: b"]

@@ -7,7 +7,9 @@ endpoint: "/v1/chat/completions"}``. ``GET /v1/batch/jobs/{id}`` reports
 ``status`` (``QUEUED``, ``RUNNING``, ``SUCCESS``, ``FAILED``,
 ``TIMEOUT_EXCEEDED``, ``CANCELLATION_REQUESTED``, ``CANCELLED``) and the
 request counts; the ``output_file`` and ``error_file`` hold
-``{custom_id, response: {status_code, body}, error}`` lines. modelkit sends
+``{custom_id, response: {status_code, body}, error}`` lines, read as
+OpenAI's: client-python's batch example confirms ``response.body`` only, so
+a line without ``status_code`` is read as answered. modelkit sends
 at most 100,000 requests and 200 MB per file (Mistral documents a 1M
 request ceiling per job).
 """
