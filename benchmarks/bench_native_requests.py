@@ -27,7 +27,7 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEX
 os.environ.setdefault("AWS_REGION", "us-east-1")
 
 from modelkit import get_model
-from modelkit._engine.http import HttpResponse
+from modelkit._engine.response import HttpResponse
 from modelkit.messages import (
     ChatMessage,
     ChatMessageAssistant,

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional
 from loopback import Received, Reply, chat_completion
 
 from modelkit import Model, get_model
-from modelkit._engine.http import HttpResponse
+from modelkit._engine.response import HttpResponse
 from modelkit._engine.retry import Retrying
 from modelkit.api import modelapi
 from modelkit.config import GenerateConfig

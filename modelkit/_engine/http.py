@@ -1,4 +1,9 @@
-"""HTTP for providers: pooled ``requests`` sessions, a hard deadline, errors mapped once.
+"""HTTP for providers: ``HttpClient``, the buffered request path (a whole body, a hard deadline).
+
+Its parts live beside it: ``transport`` (the channels, adapters and the
+``Exchange`` one request holds, shared with ``stream_http``), ``body``
+(reading a body under a size cap), ``failures`` (low-level errors mapped
+to modelkit's, credentials scrubbed) and ``response`` (``HttpResponse``).
 
 ``requests`` is imported on the first request, not at ``import modelkit``.
 A request borrows an idle session from its client's pool (``requests``
@@ -30,286 +35,27 @@ wherever ``Location`` points. The answer is an ``APIError`` naming it.
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import threading
 import time
 import weakref
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
-
-import attrs
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from .._redact import Scrubber, redact_url, request_secrets
 from ..errors import APIConnectionError, APIError, APITimeoutError, ResponseFormatError
 from .body import ENV_VAR, BodyTooLarge, max_response_bytes, read_body
-from .deadline import MAX_DELAY, watchdog
+from .failures import drop_request, map_failure, scrub_error
+from .response import HttpResponse
+from .transport import Exchange, _Channel, clamp_budget
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_READ_TIMEOUT",
     "HttpClient",
-    "HttpResponse",
-    "scrub_error",
 ]
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 600.0
 """The most one request may take when the call sets no ``timeout``."""
-
-
-@attrs.frozen
-class HttpResponse:
-    """A response read in full: status, lower-cased headers, raw body, time."""
-
-    status: int
-    headers: Dict[str, str]
-    content: bytes
-    elapsed: float
-
-    def json(self) -> Any:
-        """The body parsed as JSON (``ValueError`` when it is not, or is hostile: ``_json``)."""
-        from .._json import loads
-
-        return loads(self.content)
-
-    @property
-    def text(self) -> str:
-        """The body as text, undecodable bytes replaced."""
-        return self.content.decode("utf-8", errors="replace")
-
-    def scrub(self, scrubber: Scrubber) -> HttpResponse:
-        """This response with the request's credentials replaced in its body and headers.
-
-        An error response's JSON body is also checked after parsing (a
-        secret escaped in a way the byte-level pass does not know) and
-        rewritten if needed. A response with nothing to replace is returned
-        as it is.
-        """
-        if not scrubber:
-            return self
-        content = scrubber.bytes(self.content)
-        if self.status >= 300:
-            try:
-                parsed = json.loads(content.decode("utf-8"))
-            except (ValueError, RecursionError):
-                parsed = None
-            if isinstance(parsed, (dict, list, str)):
-                clean = scrubber.value(parsed)
-                if clean is not parsed:
-                    content = json.dumps(clean).encode("utf-8")
-        headers = scrubber.headers(self.headers)
-        if content is self.content and headers == self.headers:
-            return self
-        return attrs.evolve(self, headers=headers, content=content)
-
-
-def scrub_error(error: APIError, scrubber: Scrubber) -> APIError:
-    """``error`` with the request's credentials replaced in its message, body and headers.
-
-    A chained low-level exception whose text holds one (``requests`` and
-    urllib3 put URLs, userinfo included, into some) is dropped from the chain.
-    """
-    if scrubber:
-        error.message = scrubber.text(error.message)
-        error.args = tuple(scrubber.text(a) if isinstance(a, str) else a for a in error.args)
-        error.body = scrubber.value(error.body)
-        error.headers = scrubber.headers(error.headers)
-        for link in (error.__cause__, error.__context__):
-            if link is not None and scrubber.text(str(link)) != str(link):
-                error.__cause__ = error.__context__ = None
-                error.__suppress_context__ = True
-    return error
-
-
-class _Cutoff:
-    """The connections one request uses, and the means to cut them at its deadline."""
-
-    __slots__ = ("_lock", "connections", "done", "fired")
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.connections: List[Any] = []
-        self.done = False
-        self.fired = False
-
-    def watch(self, connection: Any) -> None:
-        with self._lock:
-            self.connections.append(connection)
-
-    def finish(self) -> None:
-        with self._lock:
-            self.done = True
-
-    def fire(self) -> None:
-        with self._lock:
-            if self.done:
-                return
-            self.fired = True
-            connections = list(self.connections)
-        for connection in connections:
-            sock = getattr(connection, "sock", None)
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-
-# The request being sent on this thread; urllib3 connections register with it.
-_current = threading.local()
-_adapter_class: Any = None
-
-
-def _make_adapter(pool_size: int) -> Any:
-    """An ``HTTPAdapter`` without retries whose connections report to ``_current``."""
-    global _adapter_class
-    if _adapter_class is None:
-        _adapter_class = _define_adapter()
-    return _adapter_class(max_retries=0, pool_connections=4, pool_maxsize=pool_size)
-
-
-def _define_adapter() -> Any:
-    from requests.adapters import HTTPAdapter
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-
-    def _register(connection: Any) -> None:
-        cutoff = getattr(_current, "cutoff", None)
-        if cutoff is not None:
-            cutoff.watch(connection)
-
-    class _Conn(HTTPConnection):
-        def request(self, *args: Any, **kwargs: Any) -> Any:
-            _register(self)
-            return super().request(*args, **kwargs)
-
-    class _SConn(HTTPSConnection):
-        def request(self, *args: Any, **kwargs: Any) -> Any:
-            _register(self)
-            return super().request(*args, **kwargs)
-
-    class _Pool(HTTPConnectionPool):
-        ConnectionCls = _Conn
-
-    class _SPool(HTTPSConnectionPool):
-        ConnectionCls = _SConn
-
-    pools = {"http": _Pool, "https": _SPool}
-
-    class _Adapter(HTTPAdapter):
-        """Keeps each URL's pool, TLS setup and request target; builds lean responses.
-
-        An adapter serves one client, whose proxies and CA bundle are fixed,
-        so a URL always gets the same pool: the per-call key building,
-        ``os.path.isdir`` on a CA bundle and cookie parsing are paid once.
-        """
-
-        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = pools
-            self._routes: Dict[Any, Any] = {}
-
-        def _cached(self, key: Any, make: Any) -> Any:
-            pool = self._routes.get(key)
-            if pool is None or pool.pool is None:  # the manager closes pools it evicts
-                pool = make()
-                if len(self._routes) > 64:
-                    self._routes.clear()
-                self._routes[key] = pool
-            return pool
-
-        def get_connection_with_tls_context(
-            self, request: Any, verify: Any, proxies: Any = None, cert: Any = None
-        ) -> Any:
-            parent = super().get_connection_with_tls_context
-            return self._cached(
-                (request.url, verify), lambda: parent(request, verify, proxies, cert)
-            )
-
-        def get_connection(self, url: Any, proxies: Any = None) -> Any:  # requests < 2.32.2
-            parent = super().get_connection
-            return self._cached((url, None), lambda: parent(url, proxies))
-
-        def cert_verify(self, conn: Any, url: Any, verify: Any, cert: Any) -> None:
-            if getattr(conn, "_modelkit_verify", None) != (verify, cert):
-                super().cert_verify(conn, url, verify, cert)  # type: ignore[no-untyped-call]
-                conn._modelkit_verify = (verify, cert)
-
-        def build_response(self, req: Any, resp: Any) -> Any:
-            from requests.models import Response
-            from requests.structures import CaseInsensitiveDict
-
-            response = Response()  # no cookie jar parsing: modelkit sends no cookies
-            response.status_code = resp.status
-            response.headers = CaseInsensitiveDict(resp.headers)
-            response.raw = resp
-            response.reason = resp.reason
-            response.url = req.url
-            response.request = req
-            response.connection = self
-            return response
-
-        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-            manager = super().proxy_manager_for(proxy, **kwargs)
-            if hasattr(manager, "pool_classes_by_scheme") and not proxy.startswith("socks"):
-                manager.pool_classes_by_scheme = pools
-            return manager
-
-    return _Adapter
-
-
-class _Channel:
-    """One borrowed way to the network: an adapter (its pools), and each URL's prepared form.
-
-    A request is sent through ``HTTPAdapter.send`` with a ``PreparedRequest``
-    built directly (URL normalised once per URL), so none of a
-    ``Session``'s per-call work (cookies, hooks, redirects, environment
-    merging) is paid; the adapter caches each URL's pool and TLS setup.
-    """
-
-    __slots__ = ("adapter", "urls")
-
-    def __init__(self, pool_size: int) -> None:
-        self.adapter = _make_adapter(pool_size)
-        self.urls: Dict[str, Tuple[str, Dict[str, str]]] = {}
-
-    def prepare(
-        self, method: str, url: str, data: Optional[bytes], headers: Mapping[str, str]
-    ) -> Any:
-        """A ``PreparedRequest`` for ``url``, its userinfo moved into Basic auth."""
-        from requests.models import PreparedRequest
-        from requests.structures import CaseInsensitiveDict
-
-        known = self.urls.get(url)
-        if known is None:
-            known = self.urls[url] = _normalised(url)
-            if len(self.urls) > 64:
-                self.urls.clear()
-        prepared = PreparedRequest()
-        prepared.method = method
-        prepared.url = known[0]
-        prepared.headers = CaseInsensitiveDict(_with_defaults(headers, known[1], data))
-        prepared.body = data
-        return prepared
-
-    def close(self) -> None:
-        self.adapter.close()
-
-
-def _normalised(url: str) -> Tuple[str, Dict[str, str]]:
-    """``url`` as ``requests`` sends it, without userinfo, and the Basic auth header it implies."""
-    from requests.auth import _basic_auth_str
-    from requests.models import PreparedRequest
-    from requests.utils import get_auth_from_url, urldefragauth
-
-    prepared = PreparedRequest()
-    prepared.prepare_url(url, None)
-    full = str(prepared.url)
-    user, password = get_auth_from_url(full)
-    if not (user or password):
-        return full, {}
-    return urldefragauth(full), {"Authorization": _basic_auth_str(user, password)}
 
 
 class HttpClient:
@@ -402,24 +148,19 @@ class HttpClient:
             ResponseFormatError: the body is larger than ``max_bytes``.
             APIError: the server answered with a redirect (never followed).
         """
-        budget = DEFAULT_READ_TIMEOUT if timeout is None else timeout
-        if not 0.001 <= budget <= MAX_DELAY:  # nan and inf too: never a crash
-            budget = 0.001 if budget < 0.001 else MAX_DELAY
-        idle = self._idle
-        channel = idle.pop() if idle else _Channel(self.pool_size)
-        cutoff = _Cutoff()
-        start = time.monotonic()
-        alarm = watchdog().schedule(budget, cutoff.fire)
-        _current.cutoff = cutoff
+        budget = clamp_budget(timeout, DEFAULT_READ_TIMEOUT)
+        exchange = Exchange(self._idle, self.pool_size, budget)
+        cutoff = exchange.cutoff
         raw = None
         try:
-            prepared = channel.prepare(method, url, data, headers)
-            response = channel.adapter.send(
-                prepared,
-                stream=True,
-                timeout=(min(connect_timeout, budget), budget),
-                verify=self._verify,
-                proxies=self._proxies(url),
+            response = exchange.send(
+                method,
+                url,
+                data,
+                headers,
+                (min(connect_timeout, budget), budget),
+                self._verify,
+                self._proxies(url),
             )
             raw = response.raw
             status = response.status_code
@@ -433,7 +174,7 @@ class HttpClient:
             if cutoff.fired:  # urllib3 1.x returns a cut-off body without raising
                 raise self._timeout(budget)
             self._check_complete(lowered, content)
-            result = HttpResponse(status, lowered, content, time.monotonic() - start)
+            result = HttpResponse(status, lowered, content, time.monotonic() - exchange.start)
         except BodyTooLarge as exc:
             raise self._scrubbed(self._too_large(exc), headers, url, secrets) from None
         except APIError as error:
@@ -441,21 +182,17 @@ class HttpClient:
             raise
         except Exception as exc:
             cutoff.finish()
-            _drop_request(exc)
-            mapped = _mapped(exc, cutoff.fired, budget, self.provider, self.model)
+            drop_request(exc)
+            mapped = map_failure(exc, cutoff.fired, budget, self.provider, self.model)
             if mapped is None:
                 raise
             raise self._scrubbed(mapped, headers, url, secrets) from exc
         finally:
-            _current.cutoff = None
-            alarm.cancel()
+            exchange.alarm.cancel()
             if raw is not None:  # not read to its end: the connection cannot be reused
                 raw.close()
                 raw.release_conn()
-            if idle is self._idle:
-                idle.append(channel)
-            else:  # the client was closed meanwhile
-                channel.close()
+            exchange.give_back(self._idle)
         if status >= 300:
             result = result.scrub(Scrubber(request_secrets(headers, url, secrets)))
         return result
@@ -538,118 +275,9 @@ _clients: weakref.WeakSet[HttpClient] = weakref.WeakSet()
 
 def _after_fork_in_child() -> None:
     """A forked child must not read answers from the parent's pooled sockets."""
-    global _current
-    _current = threading.local()
     for client in list(_clients):
         client._forget()
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-_BASE_HEADERS: Dict[str, str] = {}
-
-
-def _with_defaults(
-    headers: Mapping[str, str], auth: Mapping[str, str], data: Optional[bytes]
-) -> Dict[str, str]:
-    """``headers`` plus what ``requests`` would add: user agent, encodings, length, URL auth."""
-    if not _BASE_HEADERS:
-        from requests.utils import default_user_agent
-
-        _BASE_HEADERS.update(
-            {
-                "User-Agent": default_user_agent(),
-                "Accept-Encoding": "gzip, deflate",  # what body.read_body inflates itself
-                "Accept": "*/*",
-                "Connection": "keep-alive",
-            }
-        )
-    sent = dict(headers)
-    given = {name.lower() for name in sent}
-    for extra in (_BASE_HEADERS, auth):
-        for name, value in extra.items():
-            if name.lower() not in given:
-                sent[name] = value
-    if data is not None and "content-length" not in given:
-        sent["Content-Length"] = str(len(data))
-    return sent
-
-
-_timeout_class: Any = None
-
-
-def _urllib3_timeout(connect: float, read: float) -> Any:
-    global _timeout_class
-    if _timeout_class is None:
-        from urllib3.util import Timeout
-
-        _timeout_class = Timeout
-    return _timeout_class(connect=connect, read=read)
-
-
-def _mapped(
-    exc: Exception, fired: bool, budget: float, provider: str, model: str
-) -> Optional[APIError]:
-    """The modelkit error for a low-level failure, or ``None`` when it is not one."""
-    import http.client
-    import zlib
-
-    from requests import exceptions as rq
-    from urllib3 import exceptions as u3
-
-    timeouts = (rq.Timeout, u3.ReadTimeoutError, socket.timeout)
-    connect_timeout = isinstance(exc, u3.ConnectTimeoutError) and not isinstance(
-        exc, u3.NewConnectionError
-    )
-    if fired or connect_timeout or isinstance(exc, timeouts):
-        message = f"no complete response within {budget:.3g}s"
-        return APITimeoutError(message, provider=provider, model=model)
-    connection = (rq.ConnectionError, rq.ChunkedEncodingError, rq.ContentDecodingError)
-    low_level = (u3.HTTPError, OSError, http.client.HTTPException, zlib.error)
-    if isinstance(exc, connection) or (
-        isinstance(exc, low_level)
-        and not isinstance(exc, (u3.LocationValueError, rq.RequestException))
-    ):
-        verb = "connection failed"
-    elif isinstance(exc, (rq.RequestException, u3.LocationValueError)):
-        verb = "request failed"
-    else:
-        return None
-    return APIConnectionError(f"{verb}: {_describe(exc)}", provider=provider, model=model)
-
-
-def _is_connection(exc: BaseException) -> bool:
-    """Whether a ``requests`` exception means the connection failed or broke."""
-    import requests
-
-    return isinstance(
-        exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)
-    )
-
-
-def _describe(exc: BaseException) -> str:
-    """A one-line description of a low-level exception."""
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return f"{type(exc).__name__}: {text}"[:300]
-
-
-def _drop_request(exc: BaseException) -> None:
-    """Unlink the request (its Authorization header) from ``exc`` and its chain.
-
-    Our ``APIError`` is raised ``from`` this exception; picklers that keep
-    an exception's cause (``tblib``, which Dask installs in every worker)
-    would otherwise ship the API key along with an error.
-    """
-    seen = 0
-    current: Optional[BaseException] = exc
-    while current is not None and seen < 8:
-        for name in ("request", "response"):
-            if getattr(current, name, None) is not None:
-                try:
-                    setattr(current, name, None)
-                except AttributeError:
-                    pass
-        current = current.__cause__ or current.__context__
-        seen += 1

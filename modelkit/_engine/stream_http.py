@@ -1,7 +1,8 @@
 """Streaming HTTP: a POST whose response body is read as it arrives.
 
-``open_stream`` posts through a provider's ``HttpClient`` (a session borrowed
-from its pool for the stream's life, proxies, CA bundle, no ``~/.netrc``, no
+``open_stream`` posts through a provider's ``HttpClient`` (the same
+``transport.Exchange`` as a buffered request: a channel borrowed from its
+pool for the stream's life, proxies, CA bundle, no ``~/.netrc``, no
 urllib3 retries, no redirects) with
 ``stream=True`` and returns an ``HttpStream`` once the status line and
 headers are in. Two clocks bound it:
@@ -20,22 +21,13 @@ server sees the socket close), and returns it to the pool when it was.
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Type
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Type
 
 from ..errors import APIConnectionError, APITimeoutError
-from .deadline import MAX_DELAY, watchdog
-from .http import (
-    DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_READ_TIMEOUT,
-    HttpClient,
-    HttpResponse,
-    _Channel,
-    _current,
-    _Cutoff,
-    _describe,
-    _drop_request,
-    _is_connection,
-)
+from .failures import describe, drop_request, is_connection
+from .http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient
+from .response import HttpResponse
+from .transport import Exchange, clamp_budget
 
 __all__ = ["HttpStream", "open_stream"]
 
@@ -59,34 +51,25 @@ def open_stream(
     """
     import requests
 
-    budget = DEFAULT_READ_TIMEOUT if timeout is None else timeout
-    if not 0.001 <= budget <= MAX_DELAY:  # nan and inf too: never a crash
-        budget = 0.001 if budget < 0.001 else MAX_DELAY
+    budget = clamp_budget(timeout, DEFAULT_READ_TIMEOUT)
     read_timeout = budget if idle_timeout is None else min(idle_timeout, budget)
-    idle = client._idle
-    session = idle.pop() if idle else _Channel(client.pool_size)  # ours until the stream closes
-    cutoff = _Cutoff()
-    start = time.monotonic()
-    alarm = watchdog().schedule(budget, cutoff.fire)
-    _current.cutoff = cutoff
+    exchange = Exchange(client._idle, client.pool_size, budget)  # ours until the stream closes
     try:
-        response = session.adapter.send(
-            session.prepare("POST", url, data, headers),
-            stream=True,
-            timeout=(min(connect_timeout, budget), read_timeout),
-            verify=client._verify,
-            proxies=client._proxies(url),
+        response = exchange.send(
+            "POST",
+            url,
+            data,
+            headers,
+            (min(connect_timeout, budget), read_timeout),
+            client._verify,
+            client._proxies(url),
         )
     except requests.exceptions.RequestException as exc:
-        _drop_request(exc)
-        failed = HttpStream(client, None, cutoff, alarm, budget, idle_timeout, start)
-        failed.lend(session, idle)
+        drop_request(exc)
+        failed = HttpStream(client, None, exchange, budget, idle_timeout)
         failed.close()
         raise failed._error(exc) from exc
-    finally:
-        _current.cutoff = None
-    stream = HttpStream(client, response, cutoff, alarm, budget, idle_timeout, start)
-    stream.lend(session, idle)
+    stream = HttpStream(client, response, exchange, budget, idle_timeout)
     if 300 <= stream.status < 400:  # never followed: see HttpClient
         stream.close()
         raise client._redirected(stream.status, stream.headers)
@@ -100,28 +83,25 @@ class HttpStream:
         self,
         client: HttpClient,
         response: Any,
-        cutoff: _Cutoff,
-        alarm: Any,
+        exchange: Exchange,
         budget: float,
         idle_timeout: Optional[float],
-        start: float,
     ) -> None:
         self._client = client
         self._response = response
-        self._cutoff = cutoff
-        self._alarm = alarm
+        self._exchange: Optional[Exchange] = exchange  # given back when the stream closes
+        self._cutoff = exchange.cutoff
+        self._alarm = exchange.alarm
         self._budget = budget
         self._idle = idle_timeout
-        self._start = start
+        self._start = exchange.start
         self._complete = False
         self._closed = False
-        self._session: Any = None
-        self._pool: Optional[List[Any]] = None
         self.status: int = response.status_code if response is not None else 0
         self.headers: Dict[str, str] = (
             dict(response.headers.lower_items()) if response is not None else {}
         )
-        self.elapsed = time.monotonic() - start
+        self.elapsed = time.monotonic() - self._start
 
     def chunks(self) -> Iterator[bytes]:
         """The body's bytes as they arrive (ends at the body's end).
@@ -148,10 +128,6 @@ class HttpStream:
             raise self._timeout()
         self._complete = True
 
-    def lend(self, session: Any, pool: List[Any]) -> None:
-        """The session this stream borrowed from ``pool`` (given back when it closes)."""
-        self._session, self._pool = session, pool
-
     def elapsed_now(self) -> float:
         """Seconds since the request was sent."""
         return time.monotonic() - self._start
@@ -177,12 +153,9 @@ class HttpStream:
             elif self._response is not None:
                 self._response.close()
         finally:
-            session, pool = self._session, self._pool
-            self._session = self._pool = None
-            if session is not None and pool is self._client._idle:
-                pool.append(session)
-            elif session is not None:  # the client was closed meanwhile
-                session.close()
+            exchange, self._exchange = self._exchange, None
+            if exchange is not None:
+                exchange.give_back(self._client._idle)
 
     def _timeout(self) -> APITimeoutError:
         return APITimeoutError(
@@ -209,10 +182,10 @@ class HttpStream:
                 )
             return self._timeout()
         if isinstance(exc, requests.exceptions.RequestException):
-            verb = "connection failed" if _is_connection(exc) else "request failed"
-            return APIConnectionError(f"{verb}: {_describe(exc)}", provider=provider, model=model)
+            verb = "connection failed" if is_connection(exc) else "request failed"
+            return APIConnectionError(f"{verb}: {describe(exc)}", provider=provider, model=model)
         return APIConnectionError(
-            f"connection broke mid-stream: {_describe(exc)}", provider=provider, model=model
+            f"connection broke mid-stream: {describe(exc)}", provider=provider, model=model
         )
 
 

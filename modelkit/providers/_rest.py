@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Uni
 
 import attrs
 
-from .._engine.http import HttpClient, HttpResponse, scrub_error
+from .._engine.failures import scrub_error
+from .._engine.http import HttpClient
+from .._engine.response import HttpResponse
 from .._redact import Scrubber, redact_headers, request_secrets, shorten_media
 from .._wellformed import PARSE_ERRORS, check_output
 from ..api import ModelAPI

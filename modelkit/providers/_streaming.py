@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional
 import attrs
 
 from .._engine.eventstream import EventStreamDecoder, EventStreamError
-from .._engine.http import HttpResponse
+from .._engine.response import HttpResponse
 from .._engine.sse import SSEParser
 from .._engine.stream_http import HttpStream, open_stream
 from .._events import APIStream, StreamDelta

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-from ..._engine.http import HttpResponse
+from ..._engine.response import HttpResponse
 from ...api import modelapi
 from ...config import GenerateConfig
 from ...errors import APIError, ConfigError

@@ -21,7 +21,7 @@ import threading
 from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Optional
 
-from ..._engine.http import HttpResponse
+from ..._engine.response import HttpResponse
 from ..._redact import redact_url
 from ...api import modelapi
 from ...config import GenerateConfig

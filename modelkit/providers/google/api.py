@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Dict, FrozenSet, List, Optional
 
-from ..._engine.http import HttpResponse
+from ..._engine.response import HttpResponse
 from ...api import modelapi
 from ...config import GenerateConfig
 from ...errors import APIError

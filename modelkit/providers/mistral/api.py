@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar, Dict, FrozenSet, List, Mapping, Optional, Sequence, Union
 
-from ..._engine.http import HttpResponse
+from ..._engine.response import HttpResponse
 from ..._json import loads as strict_json
 from ...api import modelapi
 from ...config import GenerateConfig

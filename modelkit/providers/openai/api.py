@@ -32,7 +32,7 @@ import re
 import threading
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
-from ..._engine.http import HttpResponse
+from ..._engine.response import HttpResponse
 from ..._events import APIStream, ReplayStream
 from ...api import modelapi
 from ...config import GenerateConfig

@@ -17,7 +17,7 @@ from typing import Any, Callable, ClassVar, Dict, FrozenSet, Optional, Tuple
 
 import attrs
 
-from ..._engine.http import HttpResponse
+from ..._engine.response import HttpResponse
 from ...api import ModelAPI, modelapi
 from ...config import GenerateConfig
 from ...errors import ConfigError
