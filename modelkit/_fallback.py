@@ -18,12 +18,52 @@ from __future__ import annotations
 import logging
 from typing import Callable, List, Optional, Union
 
+import attrs
+
+from .config import GenerateConfig
 from .errors import APIError, ModelRefusalError
 from .output import ModelFallback, ModelOutput
 
-__all__ = ["check_refusal", "refused", "run_fallbacks"]
+__all__ = ["answer", "check_refusal", "refused", "run_fallbacks"]
 
 logger = logging.getLogger("modelkit")
+
+
+def answer(
+    primary: str,
+    role: Optional[str],
+    config: GenerateConfig,
+    generate: Callable[[], ModelOutput],
+    ask: Callable[[str, GenerateConfig], ModelOutput],
+) -> ModelOutput:
+    """The output of one call: ``generate()``, then the fallbacks if it failed or refused.
+
+    Args:
+        primary: the model asked first (``provider/model``).
+        role: its role, for ``ModelRefusalError``.
+        config: the call's merged config (``fallback_models``, ``fail_on_refusal``).
+        generate: asks the primary model.
+        ask: asks one fallback, by name, with the config it is to use.
+
+    Raises:
+        APIError: the primary failed and so did every fallback (or there are none).
+        ModelRefusalError: the answer is a refusal and ``fail_on_refusal`` is set.
+    """
+    fallbacks = config.fallback_models
+    try:
+        output = generate()
+    except APIError as error:
+        if not fallbacks:
+            raise
+        outcome: Union[APIError, ModelOutput] = error
+    else:
+        outcome = output
+    if fallbacks and (not isinstance(outcome, ModelOutput) or refused(outcome)):
+        settings = attrs.evolve(config, fallback_models=None)
+        outcome = run_fallbacks(primary, fallbacks, lambda name: ask(name, settings), outcome)
+    assert isinstance(outcome, ModelOutput)
+    check_refusal(outcome, config.fail_on_refusal, primary, role)
+    return outcome
 
 
 def refused(output: ModelOutput) -> bool:

@@ -6,13 +6,16 @@ its ``ModelAPI`` and wraps it in a ``Model``, memoized on every argument.
 configs merge, the system message override goes first, message runs
 collapse where the API asks), then consults the response cache, and hands
 the request to the engine (connection limits, retries, call records).
+
+The methods' bodies live with what they drive: the memo and name
+resolution in ``_models``, fallbacks in ``_fallback``, the batch methods in
+``batch._calls``, streams in ``_model_stream``, the tool loop in
+``tools._loop``.
 """
 
 from __future__ import annotations
 
 import functools
-import json
-import os
 import threading
 from typing import (
     TYPE_CHECKING,
@@ -26,12 +29,11 @@ from typing import (
     Union,
 )
 
-import attrs
-
+from ._models import forget, memo_key, memoized, role_model, spec_from_env, split_spec
 from ._prepare import GenerateRequest, ModelInput, ToolsInput, prepare_request
 from .api import ModelAPI, resolve_provider
-from .config import BatchConfig, GenerateConfig, GenerateConfigArgs
-from .errors import APIError, ConfigError
+from .config import GenerateConfig, GenerateConfigArgs
+from .errors import ConfigError
 from .messages import ChatMessage
 from .output import ModelOutput, ModelUsage
 from .tools._types import ToolChoice
@@ -45,8 +47,6 @@ __all__ = ["GenerateRequest", "Model", "ModelInput", "ModelRecipe", "ToolsInput"
 
 ConfigInput = Union[GenerateConfig, GenerateConfigArgs, None]
 HandleInput = Union["BatchHandle", str, Dict[str, Any]]
-
-_MODEL_VARS = ("MODELKIT_MODEL", "INSPECT_EVAL_MODEL")
 
 
 class ModelRecipe:
@@ -172,32 +172,22 @@ class Model:
             ConfigError: the input or config is not valid.
             APIError: the API failed (after retries, where retrying helps).
         """
-        from ._fallback import check_refusal, refused, run_fallbacks
+        from ._fallback import answer
         from .cache._policy import policy_for
 
         request = self.prepare(input, tools, tool_choice, config)
         policy = policy_for(request.config.cache if cache is None else cache)
-        fallbacks = request.config.fallback_models
-        try:
-            output = self._generate_request(request, policy)
-        except APIError as error:
-            if not fallbacks:
-                raise
-            outcome: Union[APIError, ModelOutput] = error
-        else:
-            outcome = output
-        if fallbacks and (not isinstance(outcome, ModelOutput) or refused(outcome)):
-            settings = attrs.evolve(request.config, fallback_models=None)
 
-            def ask(name: str) -> ModelOutput:
-                return self._fallback_model(name).generate(
-                    input, tools, tool_choice, settings, cache
-                )
+        def ask(name: str, settings: GenerateConfig) -> ModelOutput:
+            return self._fallback_model(name).generate(input, tools, tool_choice, settings, cache)
 
-            outcome = run_fallbacks(str(self), fallbacks, ask, outcome)
-        assert isinstance(outcome, ModelOutput)
-        check_refusal(outcome, request.config.fail_on_refusal, str(self), self.role)
-        return outcome
+        return answer(
+            str(self),
+            self.role,
+            request.config,
+            lambda: self._generate_request(request, policy),
+            ask,
+        )
 
     def _generate_request(self, request: GenerateRequest, policy: Any) -> ModelOutput:
         """One normalised request through the response cache and the engine."""
@@ -375,21 +365,16 @@ class Model:
             ConfigError: the provider has no batch API, or an input is invalid.
             APIError: the API refused a batch.
         """
-        from .batch import _run
-        from .cache._policy import policy_for
+        from .batch import _calls
 
-        merged = self.config.merge(config)
-        size = merged.batch.size if isinstance(merged.batch, BatchConfig) else None
-        client = _run.client_for(self.api)
         requests = (self.prepare(item, tools, tool_choice, config) for item in inputs)
-        return _run.submit(self.api, client, requests, policy=policy_for(cache), size=size)
+        return _calls.submit(self.api, requests, self.config.merge(config), cache)
 
     def batch_status(self, handle: HandleInput) -> BatchStatus:
         """Where a submitted job is: state and counts (one request per batch)."""
-        from .batch import _run
+        from .batch import _calls
 
-        job = self._handle(handle)
-        return _run.status(_run.client_for(self.api), job)
+        return _calls.status(self.api, handle)
 
     def batch_collect(
         self,
@@ -415,42 +400,16 @@ class Model:
             BatchNotDoneError: ``wait=False`` and the batches are still running.
             BatchTimeoutError: the deadline passed while waiting.
         """
-        from .batch import _run
+        from .batch import _calls
 
-        job = self._handle(handle)
-        client = _run.client_for(self.api)
         merged = self.config.merge(config)
-        if wait:
-            batch = merged.batch if isinstance(merged.batch, BatchConfig) else None
-            final = _run.wait(client, job, batch, deadline=merged.timeout, progress=progress)
-        else:
-            final = _run.status(client, job)
-        outputs = _run.collect(self.api, client, job, final)
-        for output in outputs:
-            if isinstance(output, ModelOutput):
-                self.add_usage(output.usage)
-        return outputs
+        return _calls.collect(self.api, handle, merged, wait, progress, self.add_usage)
 
     def batch_cancel(self, handle: HandleInput) -> BatchStatus:
         """Cancel a submitted job's unfinished batches; the status after asking."""
-        from .batch import _run
+        from .batch import _calls
 
-        job = self._handle(handle)
-        return _run.cancel(_run.client_for(self.api), job)
-
-    def _handle(self, handle: HandleInput) -> BatchHandle:
-        from .batch import BatchHandle
-
-        if isinstance(handle, str):
-            handle = BatchHandle.from_json(handle)
-        elif isinstance(handle, dict):
-            handle = BatchHandle.from_dict(handle)
-        if (handle.provider, handle.model) != (self.api.provider, self.api.model_name):
-            raise ConfigError(
-                f"this handle is for {handle.provider}/{handle.model}, not {self}; "
-                f"collect it with get_model({handle.provider + '/' + handle.model!r})"
-            )
-        return handle
+        return _calls.cancel(self.api, handle)
 
     def _generate_batch(
         self,
@@ -537,7 +496,7 @@ class Model:
         """Close the API's clients and drop this model from ``get_model``'s memo."""
         from ._engine.pool import resolve
 
-        _forget(self)
+        forget(self)
         closing: Any = self.api.close()  # type: ignore[func-returns-value]  # may be async def (Inspect)
         resolve(closing)
 
@@ -554,10 +513,7 @@ class Model:
         self.close()
 
 
-# --- get_model and its memo ---------------------------------------------------
-
-_memo: Dict[str, Model] = {}
-_memo_lock = threading.Lock()
+# --- get_model (its memo and name resolution: _models) -------------------------
 
 
 def get_model(
@@ -600,25 +556,15 @@ def get_model(
     if isinstance(model, Model) and role is None:
         return model
     if role is not None:
-        bound = _role_from_env(role)
+        bound = role_model(role, required, default is not None)
         if bound is not None:
             model = bound
-        elif required and default is None:
-            raise ConfigError(
-                f"model role {role!r} is required and not bound: set "
-                f"${_role_var(role)}=provider/model or pass default=..."
-            )
     if model is None:
         model = default
     if isinstance(model, Model):
         return model
-    spec = model or _model_from_env()
-    provider, sep, name = spec.partition("/")
-    if not sep or not provider or not name:
-        raise ConfigError(
-            f"model {spec!r} is not of the form 'provider/model' (e.g. 'openai/gpt-4o', "
-            f"'mockllm/model')"
-        )
+    spec = model or spec_from_env()
+    provider, name = split_spec(spec)
     if config is None:
         base = GenerateConfig()
     elif isinstance(config, GenerateConfig):
@@ -628,40 +574,13 @@ def get_model(
     recipe = ModelRecipe(spec, base, base_url, api_key, dict(model_args))
     if not memoize:
         return _with_role(_build(provider, name, recipe), role)
-    key = _memo_key(spec, base, base_url, api_key, model_args) + f"|role={role}"
-    with _memo_lock:
-        found = _memo.get(key)
-        if found is None:
-            found = _with_role(_build(provider, name, recipe), role)
-            found._memo_key = key
-            found._memo_args = model_args  # keeps identity-keyed arguments alive
-            _memo[key] = found
-        return found
+    key = memo_key(spec, base, base_url, api_key, model_args) + f"|role={role}"
+    return memoized(key, lambda: _with_role(_build(provider, name, recipe), role), model_args)
 
 
 def _with_role(model: Model, role: Optional[str]) -> Model:
     model.role = role
     return model
-
-
-def _role_var(role: str) -> str:
-    """``MODELKIT_MODEL_<ROLE>``: the role upper-cased, other characters as ``_``."""
-    return "MODELKIT_MODEL_" + "".join(c if c.isalnum() else "_" for c in role.upper())
-
-
-def _role_from_env(role: str) -> Optional[str]:
-    return os.environ.get(_role_var(role)) or None
-
-
-def _model_from_env() -> str:
-    for var in _MODEL_VARS:
-        value = os.environ.get(var)
-        if value:
-            return value
-    raise ConfigError(
-        "no model given: pass get_model('provider/model') or set $MODELKIT_MODEL "
-        "(e.g. MODELKIT_MODEL=openai/gpt-4o)"
-    )
 
 
 def _build(provider: str, name: str, recipe: ModelRecipe) -> Model:
@@ -687,43 +606,3 @@ def _build(provider: str, name: str, recipe: ModelRecipe) -> Model:
 def _rebuild(recipe: ModelRecipe) -> Model:
     """Unpickling a ``Model``: this process's memoized model for ``recipe``."""
     return recipe.build()
-
-
-def _memo_key(
-    spec: str,
-    config: GenerateConfig,
-    base_url: Optional[str],
-    api_key: Optional[str],
-    model_args: Dict[str, Any],
-) -> str:
-    import hashlib  # lazily: loading OpenSSL costs ~10 ms at cold start
-
-    key_hash = hashlib.sha256(api_key.encode()).hexdigest() if api_key else None
-    args = {name: _arg_key(value) for name, value in model_args.items()}
-    return json.dumps([spec, config.to_dict(), base_url, key_hash, args], sort_keys=True)
-
-
-def _arg_key(value: Any) -> Any:
-    """Plain values key the memo by value; anything else (a list, an iterator,
-    a callable) by identity, so two scripts that happen to be equal never
-    share one model's state."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return f"<{type(value).__name__} at {id(value):#x}>"
-
-
-def _forget(model: Model) -> None:
-    with _memo_lock:
-        if model._memo_key is not None and _memo.get(model._memo_key) is model:
-            del _memo[model._memo_key]
-        model._memo_key = None
-
-
-def _after_fork_in_child() -> None:
-    """A lock a parent thread held at the fork would stay held in the child forever."""
-    global _memo_lock
-    _memo_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -56,14 +56,14 @@ def clean_environment(
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MODELKIT_CACHE_DIR", os.path.join(str(tmp_path), "modelkit-cache"))
     monkeypatch.setenv("HOME", os.path.join(str(tmp_path), "home"))
-    from modelkit import api, model
+    from modelkit import _models, api
 
     registered = dict(api._registry)
-    with model._memo_lock:
-        model._memo.clear()
+    with _models._memo_lock:
+        _models._memo.clear()
     yield
-    with model._memo_lock:
-        model._memo.clear()
+    with _models._memo_lock:
+        _models._memo.clear()
     with api._registry_lock:  # providers a test registered do not outlive it
         for name in set(api._registry) - set(registered) - set(api.BUILTIN_PROVIDERS):
             del api._registry[name]

@@ -59,7 +59,7 @@ LAYERS: List[Tuple[str, ...]] = [
     ("modelkit.tools._results", "modelkit.tools._execute", "modelkit.tools._loop"),
     ("modelkit.batch",),
     ("modelkit.providers",),
-    ("modelkit.model", "modelkit._model_stream"),
+    ("modelkit.model", "modelkit._model_stream", "modelkit._models"),
     ("modelkit.cli", "modelkit.__main__", "modelkit.__init__"),
 ]
 

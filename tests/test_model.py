@@ -26,7 +26,7 @@ from modelkit import (
     get_model,
     modelapi,
 )
-from modelkit.model import _memo
+from modelkit._models import _memo
 
 
 def test_a_model_is_returned_unchanged() -> None:

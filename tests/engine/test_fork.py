@@ -120,7 +120,9 @@ def test_a_child_is_not_blocked_by_a_slot_a_parent_thread_holds(
         holder.join(5)
 
 
-@pytest.mark.parametrize("lock_name", ["modelkit.model._memo_lock", "modelkit.api._registry_lock"])
+@pytest.mark.parametrize(
+    "lock_name", ["modelkit._models._memo_lock", "modelkit.api._registry_lock"]
+)
 def test_a_child_is_not_blocked_by_a_registry_lock_a_parent_thread_holds(
     loopback: LoopbackServer, lock_name: str
 ) -> None:
