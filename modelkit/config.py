@@ -12,11 +12,22 @@ whichever field it is.
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any, Dict, List, Literal, Mapping, Optional, TypedDict, Union
 
 import attrs
 
+from ._config_checks import (
+    check_cache_policy,
+    check_finite,
+    check_logit_bias,
+    check_optional_bool,
+    check_positive,
+    check_reasoning_history,
+    check_stop_seqs,
+    logit_bias_keys,
+    number_in,
+    one_of,
+)
 from ._config_fields import (
     AdaptiveConcurrency,
     adaptive_value,
@@ -90,118 +101,6 @@ class GenerateConfigArgs(TypedDict, total=False):
     response_schema: Optional[ResponseSchema]
 
 
-def _finite(name: str, value: Any) -> None:
-    """Raise ``ConfigError`` when ``value`` holds a float that is not finite, at any depth."""
-    if value is None or value.__class__ in (bool, int, str):  # most fields: cheap
-        return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ConfigError(f"{name} must be a finite number, got {value!r}")
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            _finite(name, item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _finite(name, item)
-
-
-def _number(low: Optional[float], high: Optional[float], integer: bool = False) -> Any:
-    """A validator: ``None``, or a number within [low, high]."""
-    kind = "an integer" if integer else "a number"
-
-    def check(instance: Any, attribute: Any, value: Any) -> None:
-        if value is None:
-            return
-        ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
-        if not ok_type or isinstance(value, bool):
-            raise ConfigError(f"{attribute.name} must be {kind}, got {value!r}")
-        _finite(attribute.name, value)
-        if (low is not None and value < low) or (high is not None and value > high):
-            if high is None:
-                allowed = f">= {low}"
-            elif low is None:
-                allowed = f"<= {high}"
-            else:
-                allowed = f"between {low} and {high}"
-            raise ConfigError(f"{attribute.name} must be {allowed}, got {value!r}")
-
-    check.rejects_non_finite = True  # type: ignore[attr-defined]
-    return check
-
-
-def _positive(instance: Any, attribute: Any, value: Any) -> None:
-    if isinstance(value, float):
-        _finite(attribute.name, value)
-    if value is not None and (
-        isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
-    ):
-        raise ConfigError(f"{attribute.name} must be a number > 0, got {value!r}")
-
-
-_positive.rejects_non_finite = True  # type: ignore[attr-defined]
-
-
-def _one_of(*allowed: Any) -> Any:
-    def check(instance: Any, attribute: Any, value: Any) -> None:
-        if value is not None and value not in allowed:
-            options = ", ".join(repr(a) for a in allowed)
-            raise ConfigError(f"{attribute.name} must be one of {options}, got {value!r}")
-
-    return check
-
-
-def _optional_bool(instance: Any, attribute: Any, value: Any) -> None:
-    if value is not None and not isinstance(value, bool):
-        raise ConfigError(f"{attribute.name} must be True or False, got {value!r}")
-
-
-def _reasoning_history(instance: Any, attribute: Any, value: Any) -> None:
-    if value is None or isinstance(value, bool) or value in ("none", "all", "last", "auto"):
-        return
-    raise ConfigError(
-        f"reasoning_history must be True, False, 'none', 'all', 'last' or 'auto', got {value!r}"
-    )
-
-
-def _cache_policy(instance: Any, attribute: Any, value: Any) -> None:
-    # A CachePolicy (found by shape: the cache package sits above this one),
-    # or the dict its to_dict() makes.
-    if value is None or isinstance(value, bool) or hasattr(value, "expiry_seconds"):
-        return
-    if isinstance(value, Mapping) and set(value) <= {"expiry", "per_epoch", "scopes"}:
-        return
-    raise ConfigError(f"cache must be True, False or a CachePolicy, got {value!r}")
-
-
-def _stop_seqs(instance: Any, attribute: Any, value: Any) -> None:
-    if value is not None and (
-        isinstance(value, str) or not all(isinstance(s, str) and s for s in value)
-    ):
-        raise ConfigError(f"stop_seqs must be a list of non-empty strings, got {value!r}")
-
-
-def _logit_bias(instance: Any, attribute: Any, value: Any) -> None:
-    if value is None:
-        return
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"logit_bias must be a dict of token id to bias, got {value!r}")
-    for token, bias in value.items():
-        if isinstance(token, bool) or not isinstance(token, int):
-            raise ConfigError(f"logit_bias keys must be integer token ids, got {token!r}")
-        if isinstance(bias, bool) or not isinstance(bias, (int, float)) or not -100 <= bias <= 100:
-            raise ConfigError(f"logit_bias values must be between -100 and 100, got {bias!r}")
-
-
-def _logit_bias_keys(value: Any) -> Any:
-    """JSON turns int keys into strings; turn digit strings back into ints."""
-    if isinstance(value, Mapping):
-        return {
-            int(k) if isinstance(k, str) and k.lstrip("-").isdigit() else k: v
-            for k, v in value.items()
-        }
-    return value
-
-
 @attrs.define(kw_only=True)
 class BatchConfig(Serializable):
     """How ``generate_many`` uses a provider's batch API (``GenerateConfig.batch``).
@@ -219,12 +118,12 @@ class BatchConfig(Serializable):
             (connection errors, 5xx, 429) before waiting gives up (default 10).
     """
 
-    size: Optional[int] = attrs.field(default=None, validator=_number(1, None, integer=True))
-    tick: Optional[float] = attrs.field(default=None, validator=_positive)
-    max_tick: Optional[float] = attrs.field(default=None, validator=_positive)
-    deadline: Optional[float] = attrs.field(default=None, validator=_positive)
+    size: Optional[int] = attrs.field(default=None, validator=number_in(1, None, integer=True))
+    tick: Optional[float] = attrs.field(default=None, validator=check_positive)
+    max_tick: Optional[float] = attrs.field(default=None, validator=check_positive)
+    deadline: Optional[float] = attrs.field(default=None, validator=check_positive)
     max_consecutive_check_failures: Optional[int] = attrs.field(
-        default=None, validator=_number(1, None, integer=True)
+        default=None, validator=number_in(1, None, integer=True)
     )
 
 
@@ -320,72 +219,80 @@ class GenerateConfig(Serializable):
             ``ResponseSchema`` (each API's native structured-output mode).
     """
 
-    max_retries: Optional[int] = attrs.field(default=None, validator=_number(0, None, integer=True))
-    timeout: Optional[float] = attrs.field(default=None, validator=_positive)
+    max_retries: Optional[int] = attrs.field(
+        default=None, validator=number_in(0, None, integer=True)
+    )
+    timeout: Optional[float] = attrs.field(default=None, validator=check_positive)
     max_connections: Optional[int] = attrs.field(
-        default=None, validator=_number(1, None, integer=True)
+        default=None, validator=number_in(1, None, integer=True)
     )
     requests_per_minute: Optional[int] = attrs.field(
-        default=None, validator=_number(1, None, integer=True)
+        default=None, validator=number_in(1, None, integer=True)
     )
     tokens_per_minute: Optional[int] = attrs.field(
-        default=None, validator=_number(1, None, integer=True)
+        default=None, validator=number_in(1, None, integer=True)
     )
     system_message: Optional[str] = None
-    max_tokens: Optional[int] = attrs.field(default=None, validator=_number(1, None, integer=True))
-    top_p: Optional[float] = attrs.field(default=None, validator=_number(0, 1))
-    temperature: Optional[float] = attrs.field(default=None, validator=_number(0, 2))
-    stop_seqs: Optional[List[str]] = attrs.field(default=None, validator=_stop_seqs)
-    best_of: Optional[int] = attrs.field(default=None, validator=_number(1, None, integer=True))
-    frequency_penalty: Optional[float] = attrs.field(default=None, validator=_number(-2, 2))
-    presence_penalty: Optional[float] = attrs.field(default=None, validator=_number(-2, 2))
-    logit_bias: Optional[Dict[int, float]] = attrs.field(
-        default=None, converter=_logit_bias_keys, validator=_logit_bias
+    max_tokens: Optional[int] = attrs.field(
+        default=None, validator=number_in(1, None, integer=True)
     )
-    seed: Optional[int] = attrs.field(default=None, validator=_number(None, None, integer=True))
-    top_k: Optional[int] = attrs.field(default=None, validator=_number(1, None, integer=True))
-    num_choices: Optional[int] = attrs.field(default=None, validator=_number(1, None, integer=True))
-    logprobs: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
-    top_logprobs: Optional[int] = attrs.field(default=None, validator=_number(0, 20, integer=True))
-    parallel_tool_calls: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
-    internal_tools: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
+    top_p: Optional[float] = attrs.field(default=None, validator=number_in(0, 1))
+    temperature: Optional[float] = attrs.field(default=None, validator=number_in(0, 2))
+    stop_seqs: Optional[List[str]] = attrs.field(default=None, validator=check_stop_seqs)
+    best_of: Optional[int] = attrs.field(default=None, validator=number_in(1, None, integer=True))
+    frequency_penalty: Optional[float] = attrs.field(default=None, validator=number_in(-2, 2))
+    presence_penalty: Optional[float] = attrs.field(default=None, validator=number_in(-2, 2))
+    logit_bias: Optional[Dict[int, float]] = attrs.field(
+        default=None, converter=logit_bias_keys, validator=check_logit_bias
+    )
+    seed: Optional[int] = attrs.field(default=None, validator=number_in(None, None, integer=True))
+    top_k: Optional[int] = attrs.field(default=None, validator=number_in(1, None, integer=True))
+    num_choices: Optional[int] = attrs.field(
+        default=None, validator=number_in(1, None, integer=True)
+    )
+    logprobs: Optional[bool] = attrs.field(default=None, validator=check_optional_bool)
+    top_logprobs: Optional[int] = attrs.field(
+        default=None, validator=number_in(0, 20, integer=True)
+    )
+    parallel_tool_calls: Optional[bool] = attrs.field(default=None, validator=check_optional_bool)
+    internal_tools: Optional[bool] = attrs.field(default=None, validator=check_optional_bool)
     max_tool_output: Optional[int] = attrs.field(
-        default=None, validator=_number(0, None, integer=True)
+        default=None, validator=number_in(0, None, integer=True)
     )
     cache_prompt: Union[Literal["auto"], bool, None] = attrs.field(
-        default=None, validator=_one_of("auto", True, False)
+        default=None, validator=one_of("auto", True, False)
     )
     reasoning_effort: Optional[ReasoningEffort] = attrs.field(
-        default=None, validator=_one_of(*REASONING_EFFORTS)
+        default=None, validator=one_of(*REASONING_EFFORTS)
     )
     reasoning_history: Union[bool, Literal["none", "all", "last", "auto"], None] = attrs.field(
-        default=None, validator=_reasoning_history
+        default=None, validator=check_reasoning_history
     )
-    cache: Any = attrs.field(default=None, validator=_cache_policy)
+    cache: Any = attrs.field(default=None, validator=check_cache_policy)
     batch: Union[bool, BatchConfig, None] = attrs.field(default=None, converter=_batch)
-    attempt_timeout: Optional[float] = attrs.field(default=None, validator=_positive)
+    attempt_timeout: Optional[float] = attrs.field(default=None, validator=check_positive)
     adaptive_connections: Union[bool, int, AdaptiveConcurrency, None] = attrs.field(
         default=None, converter=adaptive_value, validator=check_adaptive
     )
     prompt_logprobs: Optional[int] = attrs.field(
-        default=None, validator=_number(1, 20, integer=True)
+        default=None, validator=number_in(1, 20, integer=True)
     )
     fallback_models: Optional[List[str]] = attrs.field(default=None, validator=check_model_names)
-    fail_on_refusal: Optional[bool] = attrs.field(default=None, validator=_optional_bool)
+    fail_on_refusal: Optional[bool] = attrs.field(default=None, validator=check_optional_bool)
     verbosity: Optional[Literal["low", "medium", "high"]] = attrs.field(
-        default=None, validator=_one_of("low", "medium", "high")
+        default=None, validator=one_of("low", "medium", "high")
     )
     effort: Optional[Literal["low", "medium", "high", "xhigh", "max"]] = attrs.field(
-        default=None, validator=_one_of("low", "medium", "high", "xhigh", "max")
+        default=None, validator=one_of("low", "medium", "high", "xhigh", "max")
     )
     reasoning_mode: Optional[Literal["standard", "pro"]] = attrs.field(
-        default=None, validator=_one_of("standard", "pro")
+        default=None, validator=one_of("standard", "pro")
     )
     reasoning_tokens: Optional[int] = attrs.field(
-        default=None, validator=_number(0, None, integer=True)
+        default=None, validator=number_in(0, None, integer=True)
     )
     reasoning_summary: Optional[Literal["none", "concise", "detailed", "auto"]] = attrs.field(
-        default=None, validator=_one_of("none", "concise", "detailed", "auto")
+        default=None, validator=one_of("none", "concise", "detailed", "auto")
     )
     extra_headers: Optional[Dict[str, str]] = attrs.field(
         default=None, validator=check_extra_headers
@@ -394,7 +301,7 @@ class GenerateConfig(Serializable):
     modalities: Optional[List[Literal["image"]]] = attrs.field(
         default=None, validator=check_modalities
     )
-    stream_idle_timeout: Optional[float] = attrs.field(default=None, validator=_positive)
+    stream_idle_timeout: Optional[float] = attrs.field(default=None, validator=check_positive)
     response_schema: Optional[ResponseSchema] = attrs.field(
         default=None, converter=_response_schema
     )
@@ -405,7 +312,7 @@ class GenerateConfig(Serializable):
         for name in _SWEPT:
             value = getattr(self, name)
             if value is not None and type(value) not in _PLAIN:
-                _finite(name, value)
+                check_finite(name, value)
 
     def merge(self, other: Union[GenerateConfig, GenerateConfigArgs, None]) -> GenerateConfig:
         """A new config (never ``self``): this one with ``other``'s set values on top.

@@ -30,6 +30,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit._redact",
         "modelkit._redis",
         "modelkit._config_fields",
+        "modelkit._config_checks",
         "modelkit._json",
     ),
     (
