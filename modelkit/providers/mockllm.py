@@ -15,25 +15,19 @@ tokens) when an output has none.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Union
 
 import attrs
 
-from .._events import (
-    APIStream,
-    ReasoningDelta,
-    ReplayStream,
-    StreamDelta,
-    TextDelta,
-    ToolCallDelta,
-    output_from_deltas,
-)
 from ..api import ModelAPI, modelapi
 from ..config import GenerateConfig
 from ..errors import ConfigError, ModelkitError
 from ..messages import ChatMessage
 from ..output import ModelOutput, ModelUsage
 from ..tools._types import ToolChoice, ToolInfo
+
+if TYPE_CHECKING:
+    from .._events import APIStream
 
 DEFAULT_OUTPUT = "Default output from mockllm/{model}"
 
@@ -86,7 +80,9 @@ class MockLLM(ModelAPI):
     ) -> ModelOutput:
         answer = self._answer(input, tools, tool_choice, config)
         if isinstance(answer, (list, tuple)):
-            stream = _ScriptedStream(self, answer, input)
+            from ._mock_stream import ScriptedStream
+
+            stream = ScriptedStream(self.model_name, answer, self._usage_for(input))
             for _ in stream:
                 pass
             return stream.finish()
@@ -99,9 +95,12 @@ class MockLLM(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> APIStream:
+        from .._events import ReplayStream
+        from ._mock_stream import ScriptedStream
+
         answer = self._answer(input, tools, tool_choice, config)
         if isinstance(answer, (list, tuple)):
-            return _ScriptedStream(self, answer, input)
+            return ScriptedStream(self.model_name, answer, self._usage_for(input))
         return ReplayStream(self._with_usage(self._as_output(answer), input))
 
     def _answer(
@@ -116,6 +115,9 @@ class MockLLM(ModelAPI):
         if self._outputs is not None:
             return self._next_output()
         return DEFAULT_OUTPUT.format(model=self.model_name)
+
+    def _usage_for(self, input: List[ChatMessage]) -> Callable[[ModelOutput], ModelOutput]:
+        return lambda output: self._with_usage(output, input)
 
     def _with_usage(self, output: ModelOutput, input: List[ChatMessage]) -> ModelOutput:
         if output.usage is None:
@@ -143,37 +145,6 @@ class MockLLM(ModelAPI):
             )
         # A copy, so a scripted output reused across calls is never mutated.
         return attrs.evolve(output, model=output.model or self.model_name)
-
-
-class _ScriptedStream(APIStream):
-    """A scripted list of chunks, played as a stream."""
-
-    def __init__(self, api: MockLLM, chunks: Sequence[Any], input: List[ChatMessage]) -> None:
-        for chunk in chunks:
-            if not isinstance(chunk, (str, TextDelta, ReasoningDelta, ToolCallDelta, Exception)):
-                raise ConfigError(
-                    "mockllm: a scripted stream takes str, TextDelta, ReasoningDelta, "
-                    f"ToolCallDelta or an exception; got {type(chunk).__name__}"
-                )
-        self._api = api
-        self._chunks = list(chunks)
-        self._input = input
-        self._seen: List[StreamDelta] = []
-
-    def __iter__(self) -> Iterator[StreamDelta]:
-        for chunk in self._chunks:
-            if isinstance(chunk, Exception):
-                raise chunk
-            delta = TextDelta(chunk) if isinstance(chunk, str) else chunk
-            self._seen.append(delta)
-            yield delta
-
-    def finish(self) -> ModelOutput:
-        output = output_from_deltas(self._seen, self._api.model_name)
-        return self._api._with_usage(output, self._input)
-
-    def partial(self) -> Optional[ModelOutput]:
-        return self.finish()
 
 
 def _words(text: str) -> int:

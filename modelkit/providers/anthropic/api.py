@@ -19,7 +19,7 @@ are reported beside it; the total is the sum of all four counts.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from ..._engine.response import HttpResponse
 from ...api import modelapi
@@ -31,7 +31,6 @@ from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first, versioned_url
 from .._forced import answer_from_tool, check_forced
 from .._rest import HttpRequest, RestAPI, json_or_none
-from .._streaming import StreamDecoder
 from ._messages import (
     add_cache_breakpoints,
     messages_to_wire,
@@ -40,7 +39,9 @@ from ._messages import (
     tools_to_wire,
 )
 from ._response import STOP_REASONS, error_type, parse_error_body, parse_message
-from ._stream import MessagesStreamDecoder
+
+if TYPE_CHECKING:
+    from .._streaming import StreamDecoder
 
 __all__ = [
     "ADAPTIVE_EFFORTS",
@@ -342,6 +343,8 @@ class AnthropicAPI(RestAPI):
         return parse_message(body, self.model_name)
 
     def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
+        from ._stream import MessagesStreamDecoder
+
         return MessagesStreamDecoder(self.provider, self.model_name, self._forced_tool(config))
 
     def _forced_tool(self, config: GenerateConfig) -> Optional[str]:

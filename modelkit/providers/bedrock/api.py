@@ -19,7 +19,7 @@ import hashlib
 import os
 import threading
 from datetime import datetime, timezone
-from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, FrozenSet, List, Optional
 
 from ..._engine.response import HttpResponse
 from ..._redact import redact_url
@@ -32,12 +32,13 @@ from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first
 from .._forced import answer_from_tool, check_forced
 from .._rest import HttpRequest, RestAPI, json_or_none
-from .._streaming import StreamDecoder
 from . import _sigv4
 from ._credentials import Credentials, load_credentials, resolve_region
 from ._request import converse_body
 from ._response import bedrock_error, output_from
-from ._stream import ConverseStreamDecoder
+
+if TYPE_CHECKING:
+    from .._streaming import StreamDecoder
 
 __all__ = ["CREDENTIAL_VARS", "SIGNING_NAME", "BedrockAPI"]
 
@@ -248,6 +249,8 @@ class BedrockAPI(RestAPI):
         return output_from(body, self.model_name)
 
     def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
+        from ._stream import ConverseStreamDecoder
+
         schema = config.response_schema
         forced = schema.name if schema is not None else None
         return ConverseStreamDecoder(self.provider, self.model_name, forced)

@@ -14,7 +14,7 @@ request and response converters live in ``_request`` and
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, FrozenSet, List, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, FrozenSet, List, Optional
 
 from ..._engine.response import HttpResponse
 from ...api import modelapi
@@ -25,10 +25,11 @@ from ...output import ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first, versioned_url
 from .._rest import HttpRequest, RestAPI, json_or_none
-from .._streaming import StreamDecoder
 from ._request import request_body
 from ._response import google_error, output_from
-from ._stream import GeminiStreamDecoder
+
+if TYPE_CHECKING:
+    from .._streaming import StreamDecoder
 
 __all__ = ["API_KEY_VARS", "BASE_URL_VAR", "DEFAULT_BASE_URL", "GoogleAPI"]
 
@@ -99,6 +100,8 @@ class GoogleAPI(RestAPI):
         return output_from(body, self.model_name)
 
     def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
+        from ._stream import GeminiStreamDecoder
+
         return GeminiStreamDecoder(self.provider, self.model_name)
 
     def stream_request(self, request: HttpRequest, config: GenerateConfig) -> HttpRequest:

@@ -18,7 +18,18 @@ chunks and is sent back the same way. Errors arrive as
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Dict, FrozenSet, List, Mapping, Optional, Sequence, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Dict,
+    FrozenSet,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Union,
+)
 
 from ..._engine.response import HttpResponse
 from ..._json import loads as strict_json
@@ -31,10 +42,11 @@ from ...tools._types import ToolCall, ToolChoice, ToolFunction, ToolInfo
 from .._common import assistant_message, env_first, versioned_url
 from .._fields import content_of, count
 from .._rest import HttpRequest, RestAPI, error_from_status, json_or_none
-from .._streaming import StreamDecoder
 from ..openai._request import tools_to_wire
 from ._messages import messages_to_wire, mistral_tool_call_id
-from ._stream import MistralStreamDecoder
+
+if TYPE_CHECKING:
+    from .._streaming import StreamDecoder
 
 __all__ = [
     "FINISH_REASONS",
@@ -268,6 +280,8 @@ class MistralAPI(RestAPI):
         return self.parse_body(body)
 
     def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
+        from ._stream import MistralStreamDecoder
+
         return MistralStreamDecoder(self.provider, self.model_name)
 
     def stream_request(self, request: HttpRequest, config: GenerateConfig) -> HttpRequest:

@@ -30,10 +30,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from ..._engine.response import HttpResponse
-from ..._events import APIStream, ReplayStream
 from ...api import modelapi
 from ...config import GenerateConfig
 from ...errors import APIError, ConfigError, MissingAPIKeyError, ResponseFormatError
@@ -42,7 +41,6 @@ from ...output import ModelCall, ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first
 from .._rest import HttpRequest, RestAPI, json_or_none
-from .._streaming import StreamDecoder
 from ._request import WireOptions, build_body
 from ._response import (
     ParseOptions,
@@ -50,9 +48,10 @@ from ._response import (
     output_for_error,
     parse_completion,
 )
-from ._responses_request import build_responses_body
-from ._responses_response import failed_response_error, parse_responses_body, refused_prompt
-from ._stream import ChatStreamDecoder
+
+if TYPE_CHECKING:
+    from ..._events import APIStream
+    from .._streaming import StreamDecoder
 
 __all__ = ["AzureOpenAIAPI", "OpenAIAPI", "openai_wire_options", "responses_only"]
 
@@ -248,7 +247,10 @@ class OpenAIAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> HttpRequest:
-        build = build_responses_body if self.responses_api else build_body
+        if self.responses_api:
+            from ._responses_request import build_responses_body as build
+        else:
+            build = build_body
         body, dropped = build(
             self.request_model(), input, tools, tool_choice, config, self.wire_options(config)
         )
@@ -263,6 +265,8 @@ class OpenAIAPI(RestAPI):
     def parse_body(self, body: Any) -> ModelOutput:
         """A successful response body as a ``ModelOutput`` (either API)."""
         if self.responses_api:
+            from ._responses_response import parse_responses_body
+
             return parse_responses_body(body, self.model_name)
         return parse_completion(body, self.model_name, self.parse_options())
 
@@ -298,6 +302,8 @@ class OpenAIAPI(RestAPI):
             return result, call  # the call record stays unbuilt until someone reads it
         body = call.response
         if self.responses_api and isinstance(body, dict) and body.get("status") == "failed":
+            from ._responses_response import failed_response_error, refused_prompt
+
             refused = refused_prompt(body)
             if refused is not None:
                 answer = ModelOutput.from_content(
@@ -323,6 +329,8 @@ class OpenAIAPI(RestAPI):
             from ._responses_stream import ResponsesStreamDecoder
 
             return ResponsesStreamDecoder(self.provider, self.model_name)
+        from ._stream import ChatStreamDecoder
+
         return ChatStreamDecoder(self.provider, self.model_name)
 
     def stream_request(self, request: HttpRequest, config: GenerateConfig) -> HttpRequest:
@@ -346,6 +354,8 @@ class OpenAIAPI(RestAPI):
             answer = output_for_error(error, self.model_name)
             if answer is None:
                 raise
+            from ..._events import ReplayStream
+
             return ReplayStream(answer, error.call)
 
     def _warn_dropped(self, names: List[str]) -> None:
