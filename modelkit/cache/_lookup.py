@@ -88,16 +88,7 @@ def _fetch(api: ModelAPI, db: Path, key: bytes, claim_miss: bool = True) -> Opti
 def store(
     api: ModelAPI, request: GenerateRequest, policy: CachePolicy, output: ModelOutput
 ) -> None:
-    """Keep ``output`` as the answer to ``request`` until the policy's expiry.
-
-    A refusal (a choice stopped by ``content_filter``) or an output carrying
-    an ``error`` is never kept, as in Inspect: asking again may well succeed.
-    """
-    if output.error is not None or any(
-        choice.stop_reason == "content_filter" for choice in output.choices
-    ):
-        logger.debug("output not cached: a refusal or an error")
-        return
+    """Keep ``output`` as the answer to ``request`` until the policy's expiry."""
     located = _locate(api, request, policy)
     if located is not None:
         _store_at(api, *located, policy.expiry_seconds, output)
@@ -106,11 +97,24 @@ def store(
 def _store_at(
     api: ModelAPI, db: Path, key: bytes, expiry_seconds: Optional[int], output: ModelOutput
 ) -> None:
+    """Keep ``output`` under ``key``; a refusal or an error is never kept.
+
+    A refusal (a choice stopped by ``content_filter``) or an output carrying
+    an ``error`` is not stored, as in Inspect: asking again may well succeed.
+    Not storing gives up any Redis claim on ``key`` so waiters call the API.
+    """
     shared = _backend.shared()
-    try:
-        data = json.dumps(output.to_dict(), ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError, RecursionError) as exc:
-        logger.warning("output not cached: it does not serialise to JSON: %s", exc)
+    data: Optional[str] = None
+    if output.error is not None or any(
+        choice.stop_reason == "content_filter" for choice in output.choices
+    ):
+        logger.debug("output not cached: a refusal or an error")
+    else:
+        try:
+            data = json.dumps(output.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError, RecursionError) as exc:
+            logger.warning("output not cached: it does not serialise to JSON: %s", exc)
+    if data is None:
         if shared is not None:
             shared.release(_model(api), key)
         return

@@ -32,6 +32,7 @@ from modelkit import (
     get_model,
 )
 from modelkit.cache import _key as _cache_key
+from modelkit.cache import _lookup
 from modelkit.cache import _store as _cache_store
 from modelkit.cache._policy import policy_for
 from modelkit.providers.mockllm import MockLLM
@@ -368,6 +369,24 @@ def test_failures_are_not_stored(loopback: LoopbackServer) -> None:
     assert not model.generate("hello", cache=True).cached
     assert model.generate("hello", cache=True).cached
     assert loopback.count == 2
+
+
+def test_refusals_and_errors_are_not_stored_by_key_either() -> None:
+    # The batch path (key_for / store_key) keeps the same rule as generate's store.
+    model, _ = mock()
+    request = model.prepare("hello", (), None, None)
+    key = _lookup.key_for(model.api, request, CachePolicy())
+    assert key is not None
+    refusal = ModelOutput.from_content("mockllm/model", "no")
+    refusal.choices[0].stop_reason = "content_filter"
+    errored = ModelOutput.from_content("mockllm/model", "partial")
+    errored.error = "the provider failed"
+    for output in (refusal, errored):
+        _lookup.store_key(model.api, key, None, output)
+        assert _lookup.fetch_key(model.api, key) is None
+    _lookup.store_key(model.api, key, None, ModelOutput.from_content("mockllm/model", "ok"))
+    hit = _lookup.fetch_key(model.api, key)
+    assert hit is not None and hit.completion == "ok"
 
 
 def test_api_key_is_not_in_the_store(loopback: LoopbackServer) -> None:
