@@ -102,12 +102,16 @@ class RestAPI(ModelAPI):
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
         """Turn a successful response body into a ``ModelOutput`` (pure)."""
 
+    def error_text(self, body: Any, text: str) -> str:
+        """The API's own message from an error body (``body`` parsed, ``text`` raw)."""
+        return error_message(body, text)
+
     def parse_error(self, response: HttpResponse) -> APIError:
         """Turn an error response into the right exception."""
         body = json_or_none(response)
         return error_from_status(
             response.status,
-            error_message(body, response.text),
+            self.error_text(body, response.text),
             provider=self.provider,
             model=self.model_name,
             body=body,

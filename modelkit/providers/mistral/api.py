@@ -35,13 +35,13 @@ from ..._engine.response import HttpResponse
 from ..._json import loads as strict_json
 from ...api import modelapi
 from ...config import GenerateConfig
-from ...errors import APIError, shorten
+from ...errors import shorten
 from ...messages import ChatMessage, Content, ContentReasoning, ContentText
 from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ...tools._types import ToolCall, ToolChoice, ToolFunction, ToolInfo
 from .._common import assistant_message, env_first, versioned_url
 from .._fields import content_of, count
-from .._rest import HttpRequest, RestAPI, error_from_status, json_or_none
+from .._rest import HttpRequest, RestAPI
 from ..openai._request import tools_to_wire
 from ._messages import messages_to_wire, mistral_tool_call_id
 
@@ -300,14 +300,3 @@ class MistralAPI(RestAPI):
         from ._batch import MistralBatchClient
 
         return MistralBatchClient(self)
-
-    def parse_error(self, response: HttpResponse) -> APIError:
-        body = json_or_none(response)
-        return error_from_status(
-            response.status,
-            error_text(body, response.text),
-            provider=self.provider,
-            model=self.model_name,
-            body=body,
-            headers=response.headers,
-        )
