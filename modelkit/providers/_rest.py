@@ -168,9 +168,7 @@ class RestAPI(ModelAPI):
             text = _clean_text(request, headers, secrets, response)
             return self.format_error(f"response is not JSON: {shorten(text, 300)}"), call
         try:
-            output = self.finish_output(self.parse_response(body, response), config)
-            check_output(output)  # a returned output is always well-formed
-            return output, call
+            return self.output_of(body, response, config), call
         except PARSE_ERRORS as exc:
             scrubber = Scrubber(request_secrets(headers, request.url, secrets))
             detail = scrubber.text(f"{type(exc).__name__}: {exc}")
@@ -183,6 +181,16 @@ class RestAPI(ModelAPI):
     def finish_output(self, output: ModelOutput, config: GenerateConfig) -> ModelOutput:
         """The output of a parsed answer, after what ``config`` asks beyond parsing
         (structured output by a forced tool); both ``generate`` and streams call it."""
+        return output
+
+    def output_of(self, body: Any, response: HttpResponse, config: GenerateConfig) -> ModelOutput:
+        """The checked output of a successful body, streamed or not.
+
+        Raises:
+            Exception: one of ``PARSE_ERRORS`` for a body of an unexpected shape.
+        """
+        output = self.finish_output(self.parse_response(body, response), config)
+        check_output(output)  # a returned output is always well-formed
         return output
 
     def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:

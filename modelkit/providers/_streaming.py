@@ -25,7 +25,7 @@ from .._engine.sse import SSEParser
 from .._engine.stream_http import HttpStream, open_stream
 from .._events import APIStream, StreamDelta
 from .._redact import Scrubber, redact_headers, shorten_media
-from .._wellformed import PARSE_ERRORS, check_output
+from .._wellformed import PARSE_ERRORS
 from ..config import GenerateConfig
 from ..errors import APIConnectionError, APIError, ResponseFormatError, shorten
 from ..output import ModelCall, ModelOutput
@@ -58,9 +58,9 @@ if TYPE_CHECKING:
 
         def error_for(self, response: HttpResponse) -> APIError: ...
 
-        def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput: ...
-
-        def finish_output(self, output: ModelOutput, config: GenerateConfig) -> ModelOutput: ...
+        def output_of(
+            self, body: Any, response: HttpResponse, config: GenerateConfig
+        ) -> ModelOutput: ...
 
 
 __all__ = ["RestStream", "StreamDecoder", "open_rest_stream"]
@@ -194,9 +194,7 @@ class RestStream(APIStream):
         body = self.decoder.body()
         response = HttpResponse(self.http.status, self.http.headers, b"", self.http.elapsed)
         try:
-            output = self.api.finish_output(self.api.parse_response(body, response), self.config)
-            check_output(output)  # a returned output is always well-formed
-            return output
+            return self.api.output_of(body, response, self.config)
         except _MALFORMED as exc:
             detail = f"{type(exc).__name__}: {exc}"
             raise self._malformed(f"unexpected streamed response ({detail})") from exc
