@@ -3,7 +3,7 @@
 When a model fails for good (its last ``APIError``, after the engine's
 retries) or refuses (stop reason ``content_filter``), each fallback model is
 asked the same request in turn, with the same config (minus
-``fallback_models``, so fallbacks never chain); the first that answers
+``fallback_models``, so fallbacks never chain, and ``fail_on_refusal``); the first that answers
 without refusing wins, and its output's ``fallback`` names both models.
 When every fallback fails, the last error is raised (the primary's is its
 ``__context__``); when they only refuse, the last refusal is returned.
@@ -59,7 +59,9 @@ def answer(
     else:
         outcome = output
     if fallbacks and (not isinstance(outcome, ModelOutput) or refused(outcome)):
-        settings = attrs.evolve(config, fallback_models=None)
+        # fail_on_refusal is checked once, below, on the answer finally returned:
+        # a fallback raising on its own refusal would skip the fallbacks after it
+        settings = attrs.evolve(config, fallback_models=None, fail_on_refusal=None)
         outcome = run_fallbacks(primary, fallbacks, lambda name: ask(name, settings), outcome)
     assert isinstance(outcome, ModelOutput)
     check_refusal(outcome, config.fail_on_refusal, primary, role)

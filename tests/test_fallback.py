@@ -22,10 +22,12 @@ from modelkit import (
     ChatMessageAssistant,
     ConfigError,
     GenerateConfig,
+    ModelAPI,
     ModelFallback,
     ModelOutput,
     ModelRefusalError,
     get_model,
+    modelapi,
 )
 
 
@@ -109,6 +111,36 @@ def test_fail_on_refusal_raises_model_refusal_error() -> None:
     with pytest.raises(ModelRefusalError, match="Model refusal: mockllm/strict") as caught:
         model.generate("q", config=GenerateConfig(fail_on_refusal=True))
     assert caught.value.output.stop_reason == "content_filter"
+
+
+@modelapi("refuses")
+class RefusingAPI(ModelAPI):
+    """Refuses as any model whose name starts with ``no``; answers ``yes`` as the others."""
+
+    def generate(self, input: Any, tools: Any, tool_choice: Any, config: Any) -> ModelOutput:
+        if self.model_name.startswith("no"):
+            return refusal(self.model_name)
+        return ModelOutput.from_content(self.model_name, "yes")
+
+
+def test_fail_on_refusal_lets_every_fallback_be_asked() -> None:
+    config = GenerateConfig(fallback_models=["refuses/no", "refuses/ok"], fail_on_refusal=True)
+    model = get_model(
+        "mockllm/strict", custom_outputs=[refusal("strict")], config=config, memoize=False
+    )
+    output = model.generate("q")  # the first fallback's refusal is not final
+    assert output.completion == "yes"
+    assert output.fallback == ModelFallback(model="mockllm/strict", fallback_model="refuses/ok")
+
+
+def test_fail_on_refusal_raises_when_every_fallback_refuses() -> None:
+    config = GenerateConfig(fallback_models=["refuses/no1", "refuses/no2"], fail_on_refusal=True)
+    model = get_model(
+        "mockllm/strict", custom_outputs=[refusal("strict")], config=config, memoize=False
+    )
+    with pytest.raises(ModelRefusalError) as caught:
+        model.generate("q")
+    assert caught.value.output.model == "no2"
 
 
 def test_fallback_models_are_validated() -> None:
