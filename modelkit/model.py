@@ -298,6 +298,12 @@ class Model:
         Inputs run on a thread pool (each in a copy of the caller's
         ``contextvars`` context), within the API's connection limit.
 
+        With ``GenerateConfig.batch`` set, the inputs go through the
+        provider's batch API instead (see ``batch_submit``): this blocks,
+        polling, until the batches end (or ``BatchConfig.deadline`` /
+        ``timeout`` passes: ``BatchTimeoutError``, whose ``handle`` collects
+        them later).
+
         Args:
             inputs: prompts or message lists, one per generation.
             tools: tools, as for ``generate``, used by every input.
@@ -306,12 +312,6 @@ class Model:
             cache: as for ``generate``.
             return_exceptions: put a failed input's exception in its slot
                 instead of raising it.
-
-        With ``GenerateConfig.batch`` set, the inputs go through the
-        provider's batch API instead (see ``batch_submit``): this blocks,
-        polling, until the batches end (or ``BatchConfig.deadline`` /
-        ``timeout`` passes: ``BatchTimeoutError``, whose ``handle`` collects
-        them later).
             progress: called as ``progress(done, total)`` after each input.
             max_workers: threads to use (default: the connection limit).
 
