@@ -72,10 +72,12 @@ class ModelStream:
         from ._engine.stream import StreamRun
 
         api, request, policy = self._api, self._request, self._policy
+        key = None
         if policy is not None:
             from .cache import _lookup
 
-            hit = _lookup.fetch(api, request, policy)
+            key = _lookup.key_for(api, request, policy)
+            hit = None if key is None else _lookup.fetch_key(api, key, claim_miss=True)
             if hit is not None:
                 yield from output_deltas(hit)
                 self.output = hit
@@ -86,17 +88,17 @@ class ModelStream:
             for event in run:
                 if isinstance(event, StreamEnd):
                     self._add_usage(event.output.usage)
-                    if policy is not None:
+                    if key is not None and policy is not None:
                         from .cache import _lookup
 
-                        _lookup.store(api, request, policy, event.output)
+                        _lookup.store_key(api, key, policy.expiry_seconds, event.output)
                     self.output = event.output
                 yield event
         finally:
-            if policy is not None and self.output is None:
+            if key is not None and self.output is None:
                 from .cache import _lookup
 
-                _lookup.abandon(api, request, policy)  # others waiting on the entry go ahead
+                _lookup.abandon_key(api, key)  # others waiting on the entry go ahead
 
     def close(self) -> None:
         """Drop the connection and free its slot (safe to call twice)."""

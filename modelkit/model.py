@@ -199,16 +199,19 @@ class Model:
             return output
         from .cache import _lookup
 
-        hit = _lookup.fetch(self.api, request, policy)
+        key = _lookup.key_for(self.api, request, policy)
+        hit = None if key is None else _lookup.fetch_key(self.api, key, claim_miss=True)
         if hit is not None:
             return hit
         try:
             output = run_request(self.api, request)
         except BaseException:
-            _lookup.abandon(self.api, request, policy)
+            if key is not None:
+                _lookup.abandon_key(self.api, key)
             raise
         self.add_usage(output.usage)
-        _lookup.store(self.api, request, policy, output)
+        if key is not None:
+            _lookup.store_key(self.api, key, policy.expiry_seconds, output)
         return output
 
     def _fallback_model(self, name: str) -> Model:

@@ -1,15 +1,14 @@
 """Looking a request up in the response cache, and storing its answer.
 
-``fetch`` and ``store`` are the two seams ``Model.generate`` calls;
-``key_for``, ``fetch_key`` and ``store_key`` do the same in two steps for
-provider batches, whose handle carries each request's key from submit to
-collect. The key
-is a sha256 over a canonical JSON of everything that changes the answer
-(``_key``); entries live in one sqlite3 database per model under
+``key_for`` computes a request's key once; ``fetch_key``, ``store_key`` and
+``abandon_key`` then use it: ``Model.generate`` and ``Model.stream`` within
+one call, provider batches from submit to collect (their handle carries the
+keys). The key is a sha256 over a canonical JSON of everything that changes
+the answer (``_key``); entries live in one sqlite3 database per model under
 ``cache_path`` (``_store``), or on the Redis server named by
-``$MODELKIT_CACHE_URL`` (``_backend``). ``abandon`` gives up a Redis claim
-when the call that claimed it failed. The cache never fails a call: when it
-cannot work it warns or logs, and the call goes to the API.
+``$MODELKIT_CACHE_URL`` (``_backend``). ``abandon_key`` gives up a Redis
+claim when the call that claimed it failed. The cache never fails a call:
+when it cannot work it warns or logs, and the call goes to the API.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Tuple
+from typing import TYPE_CHECKING, Optional
 
 from .._json import loads as strict_json
 from .._wellformed import PARSE_ERRORS, check_output
@@ -31,29 +30,27 @@ if TYPE_CHECKING:
     from .._prepare import GenerateRequest
     from ..api import ModelAPI
 
-__all__ = ["abandon", "fetch", "fetch_key", "key_for", "store", "store_key"]
+__all__ = ["abandon_key", "fetch_key", "key_for", "store_key"]
 
 logger = logging.getLogger("modelkit")
 
 
-def fetch(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> Optional[ModelOutput]:
-    """The cached output for ``request`` (marked ``cached=True``), or ``None``."""
-    located = _locate(api, request, policy)
-    if located is None:
-        return None
-    return _fetch(api, *located)
-
-
 def key_for(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> Optional[str]:
     """The cache key of ``request`` as hex text (``None``: not cacheable)."""
-    located = _locate(api, request, policy)
-    return None if located is None else located[1].hex()
+    key = _locate(api, request, policy)
+    return None if key is None else key.hex()
 
 
-def fetch_key(api: ModelAPI, key: str) -> Optional[ModelOutput]:
-    """The cached output stored under ``key`` (from :func:`key_for`), or ``None``."""
-    # A look, not the start of a call: no claim on the Redis cache (see _redis).
-    return _fetch(api, cache_path(_model(api)) / DB_NAME, bytes.fromhex(key), claim_miss=False)
+def fetch_key(api: ModelAPI, key: str, claim_miss: bool = False) -> Optional[ModelOutput]:
+    """The cached output stored under ``key`` (from :func:`key_for`), or ``None``.
+
+    Args:
+        api: the model's API.
+        key: the request's key.
+        claim_miss: the lookup starts a call: on a Redis miss, claim the key
+            (or wait for whoever has, see ``_redis``); ``False`` is a mere look.
+    """
+    return _fetch(api, cache_path(_model(api)) / DB_NAME, bytes.fromhex(key), claim_miss)
 
 
 def store_key(api: ModelAPI, key: str, expiry_seconds: Optional[int], output: ModelOutput) -> None:
@@ -61,7 +58,7 @@ def store_key(api: ModelAPI, key: str, expiry_seconds: Optional[int], output: Mo
     _store_at(api, cache_path(_model(api)) / DB_NAME, bytes.fromhex(key), expiry_seconds, output)
 
 
-def _fetch(api: ModelAPI, db: Path, key: bytes, claim_miss: bool = True) -> Optional[ModelOutput]:
+def _fetch(api: ModelAPI, db: Path, key: bytes, claim_miss: bool) -> Optional[ModelOutput]:
     shared = _backend.shared()
     try:
         if shared is None:
@@ -83,15 +80,6 @@ def _fetch(api: ModelAPI, db: Path, key: bytes, claim_miss: bool = True) -> Opti
     output.cached = True
     logger.debug("cache hit: %s/%s key=%s", api.provider, api.model_name, key.hex()[:16])
     return output
-
-
-def store(
-    api: ModelAPI, request: GenerateRequest, policy: CachePolicy, output: ModelOutput
-) -> None:
-    """Keep ``output`` as the answer to ``request`` until the policy's expiry."""
-    located = _locate(api, request, policy)
-    if located is not None:
-        _store_at(api, *located, policy.expiry_seconds, output)
 
 
 def _store_at(
@@ -127,23 +115,18 @@ def _store_at(
         logger.warning("output not cached: %s", exc)
 
 
-def abandon(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> None:
-    """The call for ``request`` failed: let others waiting on its entry call the API."""
+def abandon_key(api: ModelAPI, key: str) -> None:
+    """The call for ``key`` failed: let others waiting on its entry call the API."""
     shared = _backend.shared()
-    if shared is None:
-        return
-    located = _locate(api, request, policy)
-    if located is not None:
-        shared.release(_model(api), located[1])
+    if shared is not None:
+        shared.release(_model(api), bytes.fromhex(key))
 
 
 def _model(api: ModelAPI) -> str:
     return f"{api.provider}/{api.model_name}"
 
 
-def _locate(
-    api: ModelAPI, request: GenerateRequest, policy: CachePolicy
-) -> Optional[Tuple[Path, bytes]]:
+def _locate(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> Optional[bytes]:
     epoch = current_epoch() if policy.per_epoch else None
     document = key_document(
         api.provider, api.model_name, api.base_url, request, epoch, policy.scopes, api.cache_args()
@@ -153,4 +136,4 @@ def _locate(
     except (TypeError, ValueError) as exc:
         logger.warning("request not cacheable: %s", exc)
         return None
-    return cache_path(_model(api)) / DB_NAME, key
+    return key
