@@ -137,6 +137,8 @@ def _make_adapter(pool_size: int) -> Any:
 
 def _define_adapter() -> Any:
     from requests.adapters import HTTPAdapter
+    from requests.models import Response
+    from requests.structures import CaseInsensitiveDict
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -203,9 +205,6 @@ def _define_adapter() -> Any:
                 conn._modelkit_verify = (verify, cert)
 
         def build_response(self, req: Any, resp: Any) -> Any:
-            from requests.models import Response
-            from requests.structures import CaseInsensitiveDict
-
             response = Response()  # no cookie jar parsing: modelkit sends no cookies
             response.status_code = resp.status
             response.headers = CaseInsensitiveDict(resp.headers)
@@ -234,19 +233,21 @@ class _Channel:
     merging) is paid; the adapter caches each URL's pool and TLS setup.
     """
 
-    __slots__ = ("adapter", "urls")
+    __slots__ = ("_request_types", "adapter", "urls")
 
     def __init__(self, pool_size: int) -> None:
+        from requests.models import PreparedRequest
+        from requests.structures import CaseInsensitiveDict
+
         self.adapter = _make_adapter(pool_size)
         self.urls: Dict[str, Tuple[str, Dict[str, str]]] = {}
+        self._request_types = (PreparedRequest, CaseInsensitiveDict)  # not imported per call
 
     def prepare(
         self, method: str, url: str, data: Optional[bytes], headers: Mapping[str, str]
     ) -> Any:
         """A ``PreparedRequest`` for ``url``, its userinfo moved into Basic auth."""
-        from requests.models import PreparedRequest
-        from requests.structures import CaseInsensitiveDict
-
+        PreparedRequest, CaseInsensitiveDict = self._request_types
         known = self.urls.get(url)
         if known is None:
             known = self.urls[url] = _normalised(url)

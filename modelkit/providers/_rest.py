@@ -48,6 +48,7 @@ from ..errors import (
 from ..messages import ChatMessage
 from ..output import ModelCall, ModelOutput
 from ..tools._types import ToolChoice, ToolInfo
+from ._extras import with_extras  # config.extra_headers / extra_body
 
 if TYPE_CHECKING:
     from .._events import APIStream
@@ -148,8 +149,6 @@ class RestAPI(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
-        from ._extras import with_extras  # config.extra_headers / extra_body
-
         request = with_extras(self.build_request(input, tools, tool_choice, config), config)
         data = json.dumps(request.body).encode("utf-8")
         headers = self.sign(request, data)
