@@ -14,6 +14,7 @@ reading and ``multipart/form-data`` file uploads.
 from __future__ import annotations
 
 import abc
+import json
 import logging
 import os
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
@@ -115,6 +116,12 @@ class BatchClient(abc.ABC):
                 provider=self.api.provider,
                 model=self.api.model_name,
             ) from exc
+
+    def post_json(self, url: str, body: Any) -> Any:
+        """``POST url`` with ``body`` as JSON; the JSON answer (as ``send``)."""
+        return self.send(
+            "POST", url, json.dumps(body).encode(), {"Content-Type": "application/json"}
+        )
 
     def fetch(
         self,

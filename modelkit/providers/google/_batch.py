@@ -80,12 +80,7 @@ class GoogleBatchClient(BatchClient):
             info["input_file"] = self._upload(items)
             source = {"file_name": info["input_file"]}
         body = {"batch": {"display_name": "modelkit-batch", "input_config": source}}
-        operation = self.send(
-            "POST",
-            self._url(f"{name}:batchGenerateContent"),
-            json.dumps(body).encode(),
-            {"Content-Type": "application/json"},
-        )
+        operation = self.post_json(self._url(f"{name}:batchGenerateContent"), body)
         return SubmittedJob(id=operation["name"], info=info)
 
     def _upload(self, items: Sequence[bytes]) -> str:
@@ -154,9 +149,7 @@ class GoogleBatchClient(BatchClient):
                 yield str(line.get("key")), self.checked(self._outcome, line)
 
     def cancel(self, job: BatchJob) -> None:
-        self.send(
-            "POST", self._url(f"{job.id}:cancel"), b"{}", {"Content-Type": "application/json"}
-        )
+        self.post_json(self._url(f"{job.id}:cancel"), {})
 
     def _outcome(self, entry: Dict[str, Any]) -> Any:
         api = self.api

@@ -65,12 +65,7 @@ class MistralBatchClient(BatchClient):
             "model": self.api.model_name,
             "endpoint": "/v1/chat/completions",
         }
-        job = self.send(
-            "POST",
-            self._url("batch/jobs"),
-            json.dumps(request).encode(),
-            {"Content-Type": "application/json"},
-        )
+        job = self.post_json(self._url("batch/jobs"), request)
         return SubmittedJob(id=job["id"], info={"input_file_id": file_id})
 
     def status(self, job: BatchJob) -> JobStatus:

@@ -84,12 +84,7 @@ class OpenAIBatchClient(BatchClient):
             "endpoint": self.job_endpoint,
             "completion_window": "24h",
         }
-        batch = self.send(
-            "POST",
-            self._url("batches"),
-            json.dumps(request).encode(),
-            {"Content-Type": "application/json"},
-        )
+        batch = self.post_json(self._url("batches"), request)
         return SubmittedJob(id=batch["id"], info={"input_file_id": file_id})
 
     def status(self, job: BatchJob) -> JobStatus:
@@ -116,12 +111,7 @@ class OpenAIBatchClient(BatchClient):
         return self.file_results(urls, self._outcome)
 
     def cancel(self, job: BatchJob) -> None:
-        self.send(
-            "POST",
-            self._url(f"batches/{job.id}/cancel"),
-            b"{}",
-            {"Content-Type": "application/json"},
-        )
+        self.post_json(self._url(f"batches/{job.id}/cancel"), {})
 
     def _outcome(self, line: Dict[str, Any]) -> Any:
         return self.response_line(line, self._parse, self._error)
