@@ -169,12 +169,15 @@ class BatchClient(abc.ABC):
         return file_id
 
     def file_results(
-        self, urls: Sequence[str], outcome: Callable[[Dict[str, Any]], Any]
+        self,
+        urls: Sequence[str],
+        outcome: Callable[[Dict[str, Any]], Any],
+        id_field: str = "custom_id",
     ) -> Iterator[BatchResult]:
-        """Each ``{custom_id, ...}`` line of the result files at ``urls``, through ``outcome``."""
+        """Each ``{<id_field>, ...}`` line of the result files at ``urls``, through ``outcome``."""
         for url in urls:
             for line in jsonl(self.fetch("GET", url)):
-                yield str(line.get("custom_id")), self.checked(outcome, line)
+                yield str(line.get(id_field)), self.checked(outcome, line)
 
     def response_line(
         self,

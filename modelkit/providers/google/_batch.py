@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterator, List, Sequence
 
 from ..._prepare import GenerateRequest
 from ...batch import BatchJob, JobStatus
-from ...batch._client import REQUEST_TIMEOUT, BatchClient, BatchResult, SubmittedJob, jsonl
+from ...batch._client import REQUEST_TIMEOUT, BatchClient, BatchResult, SubmittedJob
 from ...errors import ResponseFormatError
 from .._common import versioned_url
 from ._response import google_error, output_from
@@ -145,8 +145,7 @@ class GoogleBatchClient(BatchClient):
         file_name = status.results.get("responsesFile")
         if file_name:
             url = f"{self._root().rstrip('/')}/download/{self.api.api_version}/{file_name}:download?alt=media"
-            for line in jsonl(self.fetch("GET", url)):
-                yield str(line.get("key")), self.checked(self._outcome, line)
+            yield from self.file_results([url], self._outcome, id_field="key")
 
     def cancel(self, job: BatchJob) -> None:
         self.post_json(self._url(f"{job.id}:cancel"), {})
