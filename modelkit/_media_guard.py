@@ -34,6 +34,7 @@ DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024
 
 LOCAL_MEDIA_ENV = "MODELKIT_LOCAL_MEDIA"
 _DENY = ("0", "no", "false", "off", "deny")
+_ALLOW = ("", "1", "yes", "true", "on", "allow")
 _policy: Dict[str, Any] = {"local_files": None, "max_file_bytes": DEFAULT_MAX_FILE_BYTES}
 
 HEAD_BYTES = 16
@@ -115,7 +116,9 @@ def set_media_policy(
         local_files: read local files (``True``, the default, as Inspect
             does) or refuse them (``False``); ``None`` leaves the setting
             alone. Unset, ``MODELKIT_LOCAL_MEDIA=deny`` (or ``0``, ``no``,
-            ``false``, ``off``) in the environment refuses them.
+            ``false``, ``off``) in the environment refuses them, ``allow``
+            (``1``, ``yes``, ``true``, ``on``) reads them, and any other
+            value is a ``ConfigError`` when media is first read.
         max_file_bytes: the most bytes read from one file (default 32 MiB);
             ``None`` leaves the setting alone.
 
@@ -135,11 +138,26 @@ def set_media_policy(
 
 
 def local_files_allowed() -> bool:
-    """Whether media strings may name local files (``set_media_policy``, else the environment)."""
+    """Whether media strings may name local files (``set_media_policy``, else the environment).
+
+    Raises:
+        ConfigError: ``MODELKIT_LOCAL_MEDIA`` holds a value that is neither
+            an allow nor a deny word: a typo (``disabled``, ``block``) fails
+            closed instead of reading local files.
+    """
     allowed: Optional[bool] = _policy["local_files"]
-    if allowed is None:
-        return os.environ.get(LOCAL_MEDIA_ENV, "").strip().lower() not in _DENY
-    return allowed
+    if allowed is not None:
+        return allowed
+    value = os.environ.get(LOCAL_MEDIA_ENV, "").strip().lower()
+    if value in _DENY:
+        return False
+    if value in _ALLOW:
+        return True
+    raise ConfigError(
+        f"{LOCAL_MEDIA_ENV}={value!r} is not a value it takes: use one of "
+        f"{', '.join(v for v in _DENY)} to refuse local media files, or one of "
+        f"{', '.join(v for v in _ALLOW if v)} (or leave it unset) to read them"
+    )
 
 
 def read_file(path: str, kind: str, prefix: str) -> bytes:

@@ -240,6 +240,33 @@ def test_the_environment_turns_local_files_off(
     assert read_media(str(image), "image")[0] == "image/png"
 
 
+@pytest.mark.parametrize("value", ["disabled", "block", "dney", "2"])
+def test_an_unknown_local_media_value_fails_closed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str
+) -> None:
+    image = tmp_path / "dot.png"
+    image.write_bytes(PNG)
+    monkeypatch.setenv("MODELKIT_LOCAL_MEDIA", value)
+    with pytest.raises(ConfigError) as caught:
+        read_media(str(image), "image")
+    message = str(caught.value)
+    assert f"MODELKIT_LOCAL_MEDIA={value!r}" in message
+    for word in ("deny", "0", "off", "allow", "1", "yes"):
+        assert word in message
+    # a data: URI needs no policy, so it never trips over the typo
+    assert read_media(f"data:image/png;base64,{PNG_B64}", "image")[0] == "image/png"
+
+
+@pytest.mark.parametrize("value", ["allow", "1", "Yes ", "on", ""])
+def test_the_allow_words_read_local_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str
+) -> None:
+    image = tmp_path / "dot.png"
+    image.write_bytes(PNG)
+    monkeypatch.setenv("MODELKIT_LOCAL_MEDIA", value)
+    assert read_media(str(image), "image")[0] == "image/png"
+
+
 def test_set_media_policy_checks_and_sets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_media_guard, "_policy", dict(_media_guard._policy))
     with pytest.raises(ConfigError, match="local_files must be True or False"):
