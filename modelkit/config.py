@@ -12,6 +12,7 @@ whichever field it is.
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any, Dict, List, Literal, Mapping, Optional, TypedDict, Union
 
 import attrs
@@ -351,10 +352,38 @@ _SWEPT = tuple(  # the fields whose own validator does not already reject inf an
 
 
 def check_keys(data: Mapping[str, Any]) -> None:
-    """Raise ``ConfigError`` naming any key of ``data`` that is not a config field."""
-    unknown = sorted(set(data) - set(FIELDS))
-    if unknown:
-        raise ConfigError(
-            f"unknown GenerateConfig field(s): {', '.join(unknown)}. "
-            f"Known fields: {', '.join(FIELDS)}"
-        )
+    """Raise ``ConfigError`` naming any key of ``data`` that is not a config field.
+
+    Each unknown key comes with the field it most likely meant
+    (``temprature``: did you mean ``temperature``?), found by ``difflib``.
+    """
+    unknown = sorted((str(key) for key in data if key not in _FIELD_SET), key=str)
+    if not unknown:
+        return
+    import difflib
+
+    named = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, FIELDS, n=1, cutoff=0.6)
+        named.append(f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key))
+    plural = "s" if len(unknown) > 1 else ""
+    raise ConfigError(
+        f"unknown GenerateConfig field{plural} {', '.join(named)}. "
+        f"Known fields: {', '.join(FIELDS)}"
+    )
+
+
+_FIELD_SET = frozenset(FIELDS)
+_attrs_init = GenerateConfig.__init__
+
+
+@functools.wraps(_attrs_init)
+def _checked_init(self: GenerateConfig, *args: Any, **kwargs: Any) -> None:
+    """attrs' ``__init__``, with an unknown keyword a ``ConfigError`` (not a bare TypeError)."""
+    check_keys(kwargs)
+    _attrs_init(self, *args, **kwargs)
+
+
+# Wrapped after the class is built, so that type checkers still see attrs'
+# typed signature (a hand-written ``__init__(**kwargs)`` would hide it).
+setattr(GenerateConfig, "__init__", _checked_init)  # noqa: B010 - mypy refuses method assignment

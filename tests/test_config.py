@@ -101,6 +101,28 @@ def test_unknown_keys_are_a_config_error_listing_the_fields() -> None:
         GenerateConfig.from_dict({"max_token": 5})
 
 
+def test_a_misspelt_keyword_is_a_config_error_saying_what_was_meant() -> None:
+    with pytest.raises(ConfigError) as caught:
+        GenerateConfig(temprature=0.2)  # type: ignore[call-arg]
+    assert "'temprature' (did you mean 'temperature'?)" in str(caught.value)
+    assert "Known fields: max_retries" in str(caught.value)
+    with pytest.raises(ConfigError, match=r"'max_token' \(did you mean 'max_tokens'\?\)"):
+        GenerateConfig.from_dict({"max_token": 5})
+    with pytest.raises(ConfigError, match=r"'seeed' \(did you mean 'seed'\?\), 'zzz'\."):
+        GenerateConfig().merge({"zzz": 1, "seeed": 2})  # type: ignore[typeddict-unknown-key]
+    assert GenerateConfig(temperature=0.2).temperature == 0.2  # the wrapper passes values on
+
+
+def test_a_misspelt_key_in_a_call_config_dict_names_the_field() -> None:
+    from modelkit import get_model
+
+    model = get_model("mockllm/model")
+    with pytest.raises(ConfigError, match=r"did you mean 'temperature'\?"):
+        model.generate("hi", config={"temprature": 0.2})  # type: ignore[typeddict-unknown-key]
+    with pytest.raises(ConfigError, match=r"did you mean 'max_tokens'\?"):
+        get_model("mockllm/model", config={"max_tokns": 3})  # type: ignore[typeddict-unknown-key]
+
+
 def test_merge_lets_the_others_set_values_win_and_keeps_the_rest() -> None:
     base = GenerateConfig(temperature=0.5, max_tokens=100, seed=1)
     merged = base.merge(GenerateConfig(temperature=1.0, top_p=0.9))
