@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Dict, List, Literal, Mapping, Optional, Union
 import attrs
 
 from ._serde import Decoder, Serializable, list_of
-from .errors import ConfigError
+from .errors import ConfigError, shorten
 from .tools._types import ToolCall, ToolCallError
 
 __all__ = [
@@ -264,11 +264,24 @@ _MESSAGE_ROLES: Dict[str, Any] = {
 
 
 def message_from_dict(data: Mapping[str, Any]) -> ChatMessage:
-    """Build the chat message whose ``role`` the dict names."""
-    cls = _MESSAGE_ROLES.get(data.get("role", ""))
+    """Build the chat message whose ``role`` the dict names.
+
+    Raises:
+        ConfigError: ``data`` has no ``role``, or one that is not a role
+            (the message says which roles there are).
+    """
+    roles = ", ".join(repr(role) for role in _MESSAGE_ROLES)
+    if "role" not in data:
+        keys = ", ".join(repr(key) for key in list(data)[:8]) or "none"
+        raise ConfigError(
+            f"message dict has no 'role' (its keys: {keys}); give one of {roles}, "
+            f'e.g. {{"role": "user", "content": "Hello"}}'
+        )
+    role = data["role"]
+    cls = _MESSAGE_ROLES.get(role) if isinstance(role, str) else None
     if cls is None:
         raise ConfigError(
-            f"unknown message role {data.get('role')!r}; expected one of {sorted(_MESSAGE_ROLES)}"
+            f"message role {shorten(repr(role), 80)} is not a role; give one of {roles}"
         )
     message: ChatMessage = cls.from_dict(data)
     return message

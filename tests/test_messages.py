@@ -173,8 +173,26 @@ def test_bad_content_dicts_say_what_is_wrong(data: Any, needle: str) -> None:
 
 
 def test_unknown_role_lists_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="unknown message role 'robot'.*assistant"):
+    with pytest.raises(ConfigError) as caught:
         message_from_dict({"role": "robot", "content": "hi"})
+    assert str(caught.value) == (
+        "message role 'robot' is not a role; give one of 'system', 'user', 'assistant', 'tool'"
+    )
+    with pytest.raises(ConfigError, match=r"role \['user'\] is not a role; give one of 'system'"):
+        message_from_dict({"role": ["user"], "content": "hi"})
+
+
+def test_a_missing_role_says_it_is_missing_and_names_the_roles() -> None:
+    with pytest.raises(ConfigError) as caught:
+        message_from_dict({"content": "hi"})
+    message = str(caught.value)
+    assert "has no 'role' (its keys: 'content')" in message
+    assert "'system', 'user', 'assistant', 'tool'" in message
+    assert "None" not in message
+    from modelkit import get_model
+
+    with pytest.raises(ConfigError, match="message dict has no 'role'"):
+        get_model("mockllm/model").generate([{"content": "hi"}])  # type: ignore[list-item]
 
 
 def test_for_tool_call_and_from_content() -> None:
