@@ -1,7 +1,9 @@
 """``modelkit generate``: one prompt in, one answer out.
 
-The prompt is the argument, or stdin when none is given (or ``-``) and
-stdin is not a terminal, so ``echo hi | modelkit generate -m ...`` works.
+The prompt is the arguments joined by spaces (as ``echo`` joins them, so
+``modelkit generate -m M Say hello`` needs no quotes), or stdin when none is
+given (or ``-``) and stdin is not a terminal, so
+``echo hi | modelkit generate -m ...`` works.
 The answer's text goes to stdout (``--json``: the whole ``ModelOutput``);
 on a terminal it is printed as it arrives (``Model.stream``), unless
 ``--no-stream`` asks to wait for the whole answer.
@@ -20,10 +22,13 @@ __all__ = ["register", "run"]
 
 _DESCRIPTION = """\
 Generate one answer and print its text (or, with --json, the whole output).
-The prompt is PROMPT, or stdin when PROMPT is left out or is '-'.
+The prompt is the PROMPT words joined by spaces (as echo joins them), or
+stdin when PROMPT is left out or is '-'. Options go before the words; put
+'--' before a prompt that starts with '-'.
 
 examples:
   modelkit generate --model mockllm/model "Say hello"
+  modelkit generate -m mockllm/model Say hello world
   echo "Say hello" | modelkit generate --model openai/gpt-4o-mini --json
 """
 
@@ -43,7 +48,12 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="on a terminal, wait for the whole answer instead of printing it as it arrives",
     )
-    parser.add_argument("prompt", nargs="?", metavar="PROMPT", help="the prompt ('-': stdin)")
+    parser.add_argument(
+        "prompt",
+        nargs="*",
+        metavar="PROMPT",
+        help="the prompt; several words are joined by spaces ('-': stdin)",
+    )
     parser.set_defaults(handler=run, parser=parser)
 
 
@@ -67,11 +77,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def read_prompt(prompt: Any) -> str:
-    """``prompt``, or stdin's text when it is ``None`` or ``'-'``.
+    """``prompt`` (a string, or words joined by spaces), else stdin's text.
+
+    Stdin is read when ``prompt`` is ``None``, empty or ``'-'`` (or ``['-']``).
 
     Raises:
         UsageError: no prompt and stdin is a terminal, or the prompt is empty.
     """
+    if isinstance(prompt, (list, tuple)):
+        prompt = " ".join(prompt) if prompt else None
     if prompt is None or prompt == "-":
         if prompt is None and _isatty(sys.stdin):
             raise UsageError("give a PROMPT, or pipe one on stdin")

@@ -36,6 +36,18 @@ def test_generate_json_prints_the_whole_output(capsys: pytest.CaptureFixture[str
     assert output.usage is not None and output.usage.input_tokens == 3  # "Be brief" + "hi"
 
 
+def test_prompt_words_are_joined_as_echo_joins_them(
+    echo_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOOPBACK_API_KEY", KEY)
+    argv = ["generate", "-m", "loopback/m", "--base-url", echo_server.url]
+    assert main([*argv, "Say", "hello", "world"]) == 0
+    assert main([*argv, "--", "-5", "degrees"]) == 0
+    assert capsys.readouterr().out == "Say hello world\n-5 degrees\n"
+    sent = [request.json()["messages"][-1]["content"] for request in echo_server.requests]
+    assert sent == ["Say hello world", "-5 degrees"]
+
+
 @pytest.mark.parametrize("argv", [["-"], []])
 def test_a_piped_prompt_is_read_from_stdin(
     argv: List[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
