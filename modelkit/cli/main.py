@@ -10,21 +10,36 @@ traceback:
 - 2: the command line is wrong (an unknown option, no ``--model``, a bad
   option value): the subcommand's usage and what was wrong;
 - 130: interrupted (Ctrl-C).
+
+While a command runs, a warning (a ``CacheWarning``, a ``ConfigWarning``)
+is one ``modelkit: warning: ...`` line on stderr instead of Python's
+``file.py:103: CacheWarning`` form with a source line; the library's own
+``warnings.showwarning`` is restored when ``main`` returns, and which
+warnings show (``-W``, ``PYTHONWARNINGS``) is left to Python's filters.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from typing import Callable, List, Optional, Sequence
+import warnings
+from typing import Any, Callable, Iterator, List, Optional, Sequence, TextIO
 
 from .. import __version__
 from ..errors import ModelkitError
 from . import batch, cache, generate, providers
 from .options import UsageError, verbose_logging
 
-__all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_USAGE", "build_parser", "main"]
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+    "one_line_warnings",
+]
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -40,7 +55,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     process at once rather than waiting for the requests still in flight
     (their answers are lost; every finished one is already written).
     """
-    code = _main(list(sys.argv[1:] if argv is None else argv))
+    with one_line_warnings():
+        code = _main(list(sys.argv[1:] if argv is None else argv))
     if code == EXIT_INTERRUPTED and argv is None:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -102,6 +118,37 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     providers.register(commands)
     cache.register(commands)
     return parser
+
+
+@contextlib.contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Show each warning as one ``modelkit: warning: ...`` line on stderr while inside.
+
+    ``warnings.showwarning`` is process-wide, so warnings from worker
+    threads (``batch``) come out the same way; the previous function is
+    put back on the way out, whatever happened.
+    """
+    previous = warnings.showwarning
+
+    def show(
+        message: Any,
+        category: Any,
+        filename: str,
+        lineno: int,
+        file: Optional[TextIO] = None,
+        line: Optional[str] = None,
+    ) -> None:
+        stream = file if file is not None else sys.stderr
+        try:
+            stream.write(f"modelkit: warning: {_one_line(str(message))}\n")
+        except (AttributeError, OSError):  # no stderr (pythonw) or a closed one: drop it
+            pass
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
 
 
 def _one_line(text: str) -> str:

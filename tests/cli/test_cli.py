@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import json
 import sys
+import warnings
+from pathlib import Path
 from typing import List
 
 import pytest
@@ -248,3 +250,19 @@ def test_help_texts_are_plain_text() -> None:
     for text in texts:
         for markup in ("``", ":func:", ":class:", ":meth:", ".. "):
             assert markup not in text, text
+
+
+@pytest.mark.filterwarnings("always::modelkit.cache.CacheWarning")
+def test_a_warning_is_one_modelkit_line_and_the_hook_is_restored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # writable by others: the cache turns itself off with a CacheWarning
+    monkeypatch.setenv("MODELKIT_CACHE_DIR", str(shared))
+    before = warnings.showwarning
+    assert main(["generate", "-m", "mockllm/model", "--cache", "hi"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"modelkit: warning: response cache disabled for {shared}")
+    assert err.count("\n") == 1 and "CacheWarning" not in err and ".py:" not in err
+    assert warnings.showwarning is before, "the CLI's warning format must not outlive main()"

@@ -55,6 +55,18 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert runtime.stderr.count("\n") == 1
 
 
+def test_a_warning_is_one_line_on_stderr(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # writable by others: the cache turns itself off with a CacheWarning
+    env = modelkit_env(tmp_path, MODELKIT_CACHE_DIR=str(shared))
+    result = run_modelkit(tmp_path, "generate", "-m", "mockllm/model", "--cache", "hi", env=env)
+    assert (result.returncode, result.stdout) == (0, "Default output from mockllm/model\n")
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"modelkit: warning: response cache disabled for {shared}/")
+    assert line.endswith("calls go to the API uncached")
+
+
 def test_ctrl_c_mid_batch_keeps_finished_lines_and_a_rerun_resumes(
     loopback: LoopbackServer, tmp_path: Path
 ) -> None:
