@@ -80,6 +80,7 @@ if TYPE_CHECKING:
         TopLogprob,
     )
     from .tools import (
+        INTERNAL_TOOL_TYPE,
         Tool,
         ToolCall,
         ToolCallError,
@@ -91,10 +92,15 @@ if TYPE_CHECKING:
         ToolParam,
         ToolParams,
         ToolResult,
+        ToolSource,
+        internal_tool_type,
         tool,
     )
     from .tools._execute import ExecuteToolsResult, execute_tools
     from .tools._loop import GenerateLoopResult
+    from .tools._think import think
+    from .tools._view import ToolCallContent, ToolCallModelInput, ToolCallView, ToolCallViewer
+    from .tools._with import tool_with
 
 _EXPORTS: Dict[str, Tuple[str, ...]] = {
     "_engine.fleet": ("LimitsWarning",),
@@ -167,6 +173,7 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "TopLogprob",
     ),
     "tools": (
+        "INTERNAL_TOOL_TYPE",
         "Tool",
         "ToolCall",
         "ToolCallError",
@@ -178,14 +185,20 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "ToolParam",
         "ToolParams",
         "ToolResult",
+        "ToolSource",
+        "internal_tool_type",
         "tool",
     ),
     "tools._execute": ("ExecuteToolsResult", "execute_tools"),
     "tools._loop": ("GenerateLoopResult",),
+    "tools._think": ("think",),
+    "tools._view": ("ToolCallContent", "ToolCallModelInput", "ToolCallView", "ToolCallViewer"),
+    "tools._with": ("tool_with",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
+    "INTERNAL_TOOL_TYPE",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
@@ -238,8 +251,12 @@ __all__ = [
     "TextDelta",
     "Tool",
     "ToolCall",
+    "ToolCallContent",
     "ToolCallDelta",
     "ToolCallError",
+    "ToolCallModelInput",
+    "ToolCallView",
+    "ToolCallViewer",
     "ToolChoice",
     "ToolDef",
     "ToolError",
@@ -248,6 +265,7 @@ __all__ = [
     "ToolParam",
     "ToolParams",
     "ToolResult",
+    "ToolSource",
     "TopLogprob",
     "__version__",
     "cache_clear",
@@ -258,9 +276,12 @@ __all__ = [
     "cache_size",
     "execute_tools",
     "get_model",
+    "internal_tool_type",
     "modelapi",
     "set_media_policy",
+    "think",
     "tool",
+    "tool_with",
 ]
 
 

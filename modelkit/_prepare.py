@@ -2,7 +2,8 @@
 
 A prompt string becomes a user message (message dicts become messages),
 the system-message override goes first, tools become ``ToolInfo`` with a
-checked ``tool_choice``, runs of user or assistant messages collapse where
+checked ``tool_choice`` (a tool's ``model_input`` rewrites its results in
+the history), runs of user or assistant messages collapse where
 the API asks, and reasoning is dropped unless the API takes it back. The
 result is a ``GenerateRequest``: what the cache keys on and the engine sends.
 """
@@ -30,12 +31,14 @@ from .messages import (
     content_from_dict,
     message_from_dict,
 )
-from .tools._types import ToolChoice, ToolFunction, ToolInfo
+from .tools._types import ToolChoice, ToolFunction, ToolInfo, ToolSource
 
 __all__ = ["GenerateRequest", "ModelInput", "ToolsInput", "input_messages", "prepare_request"]
 
 ModelInput = Union[str, Sequence[Union[ChatMessage, Mapping[str, Any]]]]
-ToolsInput = Sequence[Any]
+ToolsInput = Union[Sequence[Any], ToolSource]
+"""Tools: a list of functions, ``ToolDef``, ``ToolInfo`` and ``ToolSource``,
+or one ``ToolSource``; sources are expanded by the caller (``Model.prepare``)."""
 
 
 @attrs.frozen
@@ -66,7 +69,10 @@ def prepare_request(
     if tools:  # tools from functions (schemas, docstrings: ~2 ms to import) only when given
         from .tools._function import to_tool_info
 
+        if isinstance(tools, ToolSource) and not isinstance(tools, Sequence):
+            raise ConfigError("prepare_request() takes tools with their ToolSources expanded")
         infos = [to_tool_info(tool) for tool in tools]
+        messages = _with_model_input(tools, messages)
     choice: ToolChoice = tool_choice or ("auto" if infos else "none")
     _check_tool_choice(choice, infos)
     if not infos and api.tools_required():
@@ -159,6 +165,36 @@ def _part(role: str, part: Any) -> Content:
     if kind in ("image", "audio", "video"):
         check_media(kind, value)
     return checked
+
+
+_HINTS = {"disable_computer_screenshot_truncation": False}
+
+
+def _with_model_input(tools: Sequence[Any], messages: List[ChatMessage]) -> List[ChatMessage]:
+    """``messages`` with each tool's results rewritten by its ``model_input``, if it has one.
+
+    ``model_input(index, total, content, hints)`` is called for every result
+    of that tool, ``index`` counting them from 0 and ``total`` their number;
+    the messages given are not changed (changed ones are copies).
+    """
+    from .tools._function import attached_tool_def
+
+    handlers = [d for d in map(attached_tool_def, tools) if d is not None and d.model_input]
+    if not handlers:
+        return messages
+    out = list(messages)
+    for definition in handlers:
+        places = [
+            i
+            for i, m in enumerate(out)
+            if isinstance(m, ChatMessageTool) and m.function == definition.name
+        ]
+        for index, place in enumerate(places):
+            message = out[place]
+            content = definition.model_input(index, len(places), message.content, dict(_HINTS))
+            if content is not message.content:
+                out[place] = attrs.evolve(message, content=content)
+    return out
 
 
 def _check_tool_choice(choice: ToolChoice, tools: List[ToolInfo]) -> None:

@@ -159,7 +159,9 @@ class Model:
 
         Args:
             input: a prompt string, or a list of chat messages (or their dicts).
-            tools: tools the model may call: ``ToolInfo``, ``ToolDef`` or functions.
+            tools: tools the model may call: ``ToolInfo``, ``ToolDef``, functions
+                or ``ToolSource``s (asked for their tools on every call), or one
+                ``ToolSource``.
             tool_choice: which tool to use (default ``"auto"`` when there are tools).
             config: options layered over the model's own config.
             cache: ``True`` or a ``CachePolicy`` to use the response cache;
@@ -447,7 +449,10 @@ class Model:
 
         Args:
             input: a prompt string, or a list of chat messages (or their dicts).
-            tools: the tools the model may call: ``ToolDef`` or functions.
+            tools: the tools the model may call: ``ToolDef``, functions or
+                ``ToolSource``s, or one ``ToolSource`` (asked once, at the
+                start; sources that are context managers, such as MCP
+                servers, stay connected until the loop ends).
             tool_choice: for the first turn; a forced choice (``"any"``, a
                 ``ToolFunction``) becomes ``"auto"`` after it.
             config: options layered over the model's own config (also read for
@@ -493,6 +498,10 @@ class Model:
         config: ConfigInput = None,
     ) -> GenerateRequest:
         """Normalise one call's arguments into the request the API sees."""
+        if tools:  # tool sources asked for their tools (loads the tool helpers only when given)
+            from .tools._sources import expand_tools
+
+            tools = expand_tools(tools)
         return prepare_request(self.api, self.config.merge(config), input, tools, tool_choice)
 
     def close(self) -> None:

@@ -2,10 +2,12 @@
 
 Owns the tool types (``_types``), tools from functions (``_function``, with
 ``_schema``, ``_docstrings`` and ``_hints``; ``@tool`` in ``_decorator``), argument validation
-(``_validate``), ``execute_tools`` and its result messages (``_execute``,
+(``_validate``), ``tool_with`` (``_with``), the view types (``_view``),
+``think()`` (``_think``), tool sources expanded and connected
+(``_sources``), ``execute_tools`` and its result messages (``_execute``,
 ``_results``) and the generate loop (``_loop``). The types and ``_function``
 import only ``errors`` and ``_serde``, since ``messages`` is built on them;
-``_execute``, ``_results`` and ``_loop`` may also import the shared types and
+``_sources``, ``_execute``, ``_results`` and ``_loop`` may also import the shared types, the engine's pool and
 ``_prepare``, and reach a model only through the ``generate`` callable they
 are given. This ``__init__`` re-exports the first group only, so importing a
 tool type never loads the message types through it; ``tool`` and
@@ -17,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._types import (
+    INTERNAL_TOOL_TYPE,
     Tool,
     ToolCall,
     ToolCallError,
@@ -27,6 +30,8 @@ from ._types import (
     ToolParam,
     ToolParams,
     ToolResult,
+    ToolSource,
+    internal_tool_type,
 )
 
 if TYPE_CHECKING:
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
     from ._function import ToolDef
 
 __all__ = [
+    "INTERNAL_TOOL_TYPE",
     "Tool",
     "ToolCall",
     "ToolCallError",
@@ -45,6 +51,8 @@ __all__ = [
     "ToolParam",
     "ToolParams",
     "ToolResult",
+    "ToolSource",
+    "internal_tool_type",
     "tool",
 ]
 

@@ -66,7 +66,7 @@ class ExecuteToolsResult(NamedTuple):
 
 def execute_tools(
     messages_or_output: Any,
-    tools: Sequence[Any],
+    tools: Any,
     max_output: Optional[int] = None,
     *,
     timeout: Optional[float] = None,
@@ -78,7 +78,9 @@ def execute_tools(
     Args:
         messages_or_output: a conversation (its last message, if from the
             assistant, is the one run), a ``ModelOutput``, or an assistant message.
-        tools: the tools the model may call: ``ToolDef`` or functions.
+        tools: the tools the model may call: ``ToolDef``, functions or
+            ``ToolSource``s, or one ``ToolSource``; sources that are context
+            managers (MCP servers) stay connected while the calls run.
         max_output: bytes of text kept from each result (default 16 KiB;
             ``0``: no limit).
         timeout: seconds each call may take; a slower call becomes a
@@ -104,7 +106,20 @@ def execute_tools(
     calls = _last_calls(messages_or_output)
     if not calls:
         return ExecuteToolsResult([])
-    defs = tool_defs(tools)
+    from ._sources import connected
+
+    with connected(tools):
+        results = _run_all(calls, tool_defs(tools), timeout, parallel)
+    messages: List[ChatMessage] = [
+        result_message(call, result, limit) for call, result in zip(calls, results)
+    ]
+    return ExecuteToolsResult(messages if tool_result_images else move_images(messages))
+
+
+def _run_all(
+    calls: List[ToolCall], defs: Dict[str, ToolDef], timeout: Optional[float], parallel: bool
+) -> List[Any]:
+    """The result (or ``ToolCallError``) of each call, in call order."""
     results: List[Any] = []
     for stage in _stages(calls, defs, parallel):
         if len(stage) > 1:
@@ -115,10 +130,7 @@ def execute_tools(
                 results.extend(pool.map(lambda call: _run(call, defs, timeout), stage))
         else:
             results.append(_run(stage[0], defs, timeout))
-    messages: List[ChatMessage] = [
-        result_message(call, result, limit) for call, result in zip(calls, results)
-    ]
-    return ExecuteToolsResult(messages if tool_result_images else move_images(messages))
+    return results
 
 
 def _stages(
@@ -138,14 +150,16 @@ def _stages(
     return stages
 
 
-def tool_defs(tools: Sequence[Any]) -> Dict[str, ToolDef]:
-    """The tools by name, functions turned into ``ToolDef``s.
+def tool_defs(tools: Any) -> Dict[str, ToolDef]:
+    """The tools by name (``ToolSource``s expanded), functions turned into ``ToolDef``s.
 
     Raises:
         ConfigError: a ``ToolInfo`` (nothing to run) or a repeated name.
     """
+    from ._sources import expand_tools
+
     found: Dict[str, ToolDef] = {}
-    for item in tools:
+    for item in expand_tools(tools):
         if isinstance(item, ToolInfo):
             raise ConfigError(
                 f"tool {item.name!r} is a ToolInfo, which has no function to run; pass the "

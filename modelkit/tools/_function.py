@@ -22,7 +22,14 @@ import attrs
 from ..errors import ConfigError
 from ._types import ToolInfo, ToolParam, ToolParams
 
-__all__ = ["CallSpec", "ToolDef", "call_spec", "to_tool_info", "tool_def_from_function"]
+__all__ = [
+    "CallSpec",
+    "ToolDef",
+    "attached_tool_def",
+    "call_spec",
+    "to_tool_info",
+    "tool_def_from_function",
+]
 
 _ATTR = "__modelkit_tool__"
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -46,9 +53,11 @@ class ToolDef:
         parallel: may run at the same time as the other calls of one
             message (default: ``True`` for plain functions, ``False`` for
             Inspect-style ``@tool`` factories unless they opt in).
-        viewer: accepted for Inspect compatibility; not used.
-        model_input: accepted for Inspect compatibility; not used.
-        options: a property bag kept on the ``ToolDef``.
+        viewer: a ``ToolCallViewer`` (kept for Inspect compatibility; modelkit
+            has no viewer to show it in).
+        model_input: a ``ToolCallModelInput``: rewrites this tool's results
+            in the history each time they are sent to the model.
+        options: a property bag for the provider, copied to ``ToolInfo.options``.
 
     Raises:
         ConfigError: as :func:`tool_def_from_function`, or a description
@@ -113,7 +122,12 @@ class ToolDef:
 
     def as_info(self) -> ToolInfo:
         """The ``ToolInfo`` a provider sends to the model."""
-        return ToolInfo(name=self.name, description=self.description, parameters=self.parameters)
+        return ToolInfo(
+            name=self.name,
+            description=self.description,
+            parameters=self.parameters,
+            options=dict(self.options) if self.options else None,
+        )
 
     def as_tool(self) -> Callable[..., Any]:
         """The function, marked so that passing it as a tool uses this definition."""
@@ -137,6 +151,14 @@ def _described(params: ToolParams, overrides: Mapping[str, str], name: str) -> T
             )
         properties[key] = attrs.evolve(properties[key], description=text)
     return attrs.evolve(params, properties=properties)
+
+
+def attached_tool_def(tool: Any) -> Optional[ToolDef]:
+    """The ``ToolDef`` of a ``ToolDef`` or of a function marked as a tool, else ``None``."""
+    if isinstance(tool, ToolDef):
+        return tool
+    attached = getattr(tool, _ATTR, None)
+    return attached if isinstance(attached, ToolDef) and attached.tool is tool else None
 
 
 def _attach(fn: Any, definition: ToolDef) -> None:

@@ -9,7 +9,9 @@ answers without calling a tool, or after ``max_turns`` generations (the
 last turn's tools are still run, so the conversation stays valid to send
 again). A forced ``tool_choice`` (``"any"`` or one ``ToolFunction``)
 applies to the first turn only, after which the model chooses (``"auto"``);
-otherwise it would be made to call tools forever.
+otherwise it would be made to call tools forever. Tool sources are asked
+for their tools once, at the start; those that are context managers (MCP
+servers) stay connected until the loop ends.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ class GenerateLoopResult:
 def generate_loop(
     generate: GenerateFn,
     input: Any,
-    tools: Sequence[Any],
+    tools: Any,
     *,
     config: GenerateConfig,
     tool_result_images: bool,
@@ -87,12 +89,38 @@ def generate_loop(
         APIError: a generation failed (after the engine's retries).
     """
     from .._prepare import input_messages
-    from ._execute import execute_tools, tool_defs
+    from ._execute import tool_defs
+    from ._sources import connected
 
     if isinstance(max_turns, bool) or not isinstance(max_turns, int) or max_turns < 1:
         raise ConfigError(f"max_turns must be an integer of at least 1, got {max_turns!r}")
-    defs = list(tool_defs(tools).values())
     messages: List[ChatMessage] = input_messages(input)
+    with connected(tools):
+        return _turns(
+            generate,
+            messages,
+            list(tool_defs(tools).values()),
+            config,
+            tool_result_images,
+            max_turns,
+            tool_choice,
+            tool_timeout,
+        )
+
+
+def _turns(
+    generate: GenerateFn,
+    messages: List[ChatMessage],
+    defs: List[Any],
+    config: GenerateConfig,
+    tool_result_images: bool,
+    max_turns: int,
+    tool_choice: Optional[ToolChoice],
+    tool_timeout: Optional[float],
+) -> GenerateLoopResult:
+    """The loop itself, over tools already resolved (and sources connected)."""
+    from ._execute import execute_tools
+
     added: List[ChatMessage] = []
     usage = ModelUsage()
     choice = tool_choice

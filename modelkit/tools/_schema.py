@@ -39,7 +39,20 @@ __all__ = [
 
 _NONE = type(None)
 _DATE_FORMATS = ((datetime.datetime, "date-time"), (datetime.date, "date"), (datetime.time, "time"))
-_SCHEMA_KEYS = ("type", "format", "description", "default", "enum", "required")
+_SCHEMA_KEYS = (
+    "type",
+    "format",
+    "description",
+    "default",
+    "enum",
+    "required",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "examples",
+)
 _SCALARS = {bool: "boolean", int: "integer", float: "number", str: "string", _NONE: "null"}
 _ARRAYS = {
     list,
@@ -143,7 +156,7 @@ def from_json_schema(schema: Any, defs: Dict[str, Any], refs: Tuple[str, ...]) -
     ``$ref``s to ``$defs`` are inlined, a one-item ``allOf`` is unwrapped,
     ``const`` becomes a one-value ``enum``, ``oneOf`` an ``anyOf`` and a list
     of types an ``anyOf`` of them; keys ``ToolParam`` cannot hold (``title``,
-    ``examples``...) are dropped.
+    ``$schema``, ``exclusiveMinimum``...) are dropped.
 
     Raises:
         UnsupportedHint: a ``$ref`` that is recursive or points outside ``$defs``.

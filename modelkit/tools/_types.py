@@ -10,13 +10,26 @@ as a tool. ``ToolDef`` (a callable with its ``ToolInfo``) lives in
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Dict, List, Literal, Optional, Union
+from typing import (
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    List,
+    Literal,
+    Optional,
+    Protocol,
+    Sequence,
+    Union,
+    runtime_checkable,
+)
 
 import attrs
 
 from .._serde import Decoder, Serializable, dict_of, list_of
 
 __all__ = [
+    "INTERNAL_TOOL_TYPE",
     "Tool",
     "ToolCall",
     "ToolCallError",
@@ -27,6 +40,8 @@ __all__ = [
     "ToolParam",
     "ToolParams",
     "ToolResult",
+    "ToolSource",
+    "internal_tool_type",
 ]
 
 Tool = Callable[..., Any]
@@ -65,6 +80,12 @@ class ToolParam(Serializable):
         additionalProperties: whether (or with which schema) other keys are allowed.
         anyOf: alternative schemas.
         required: the object properties that must be present.
+        pattern: a regular expression a string must match.
+        minLength: the shortest string allowed.
+        maxLength: the longest string allowed.
+        minimum: the smallest number allowed.
+        maximum: the largest number allowed.
+        examples: example values.
     """
 
     type: Optional[str] = None
@@ -77,6 +98,12 @@ class ToolParam(Serializable):
     additionalProperties: Optional[Union[ToolParam, bool]] = None
     anyOf: Optional[List[ToolParam]] = None
     required: Optional[List[str]] = None
+    pattern: Optional[str] = None
+    minLength: Optional[int] = None
+    maxLength: Optional[int] = None
+    minimum: Optional[Union[int, float]] = None
+    maximum: Optional[Union[int, float]] = None
+    examples: Optional[List[Any]] = None
 
     _decoders: ClassVar[Dict[str, Decoder]] = {
         "items": lambda d: ToolParam.from_dict(d),
@@ -110,15 +137,53 @@ class ToolParams(Serializable):
 
 @attrs.define
 class ToolInfo(Serializable):
-    """What a model is told about a tool it may call."""
+    """What a model is told about a tool it may call.
+
+    Args:
+        name: the tool name.
+        description: what the tool does.
+        parameters: the JSON Schema of its arguments.
+        options: a property bag a provider may read to shape the tool (for
+            example ``INTERNAL_TOOL_TYPE`` for a tool the provider runs itself).
+    """
 
     name: str
     description: str
     parameters: ToolParams = attrs.field(factory=ToolParams)
+    options: Optional[Dict[str, Any]] = None
 
     _decoders: ClassVar[Dict[str, Decoder]] = {
         "parameters": lambda d: ToolParams.from_dict(d),
     }
+
+
+INTERNAL_TOOL_TYPE = "__internal_tool_type__"
+"""The ``ToolInfo.options`` key naming a tool the provider runs itself
+(``"web_search"``, ``"code_execution"``, ``"mcp_call"``), as Inspect's."""
+
+
+def internal_tool_type(tool: ToolInfo) -> Optional[str]:
+    """The server-side tool type of ``tool``, or ``None`` for a function tool.
+
+    Tools a provider runs within one API call (web search, code execution,
+    hosted MCP) carry their type under ``INTERNAL_TOOL_TYPE`` in ``options``.
+    """
+    found = (tool.options or {}).get(INTERNAL_TOOL_TYPE)
+    return None if found is None else str(found)
+
+
+@runtime_checkable
+class ToolSource(Protocol):
+    """Anything whose ``tools()`` returns tools (Inspect's protocol, synchronous).
+
+    A ``ToolSource`` is accepted wherever tools are, alone or in the list;
+    ``tools()`` is asked each time a call needs the tools. An ``async def
+    tools()`` (Inspect's form) is run to completion.
+    """
+
+    def tools(self) -> Sequence[Any]:
+        """The tools: functions, ``ToolDef``s or ``ToolInfo``s."""
+        ...
 
 
 ToolCallErrorType = Literal[
