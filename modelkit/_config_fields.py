@@ -66,6 +66,17 @@ def _fraction(name: str, value: Any, closed: bool) -> float:
     return float(value)
 
 
+_DEFAULT_MIN, _DEFAULT_START, _DEFAULT_MAX = 10, 20, 100
+
+
+class _Implicit(int):
+    """A default bound the caller did not give (moved into range after init)."""
+
+
+def _plain(value: Any) -> Any:
+    return int(value) if type(value) is _Implicit else value
+
+
 @attrs.define(kw_only=True)
 class AdaptiveConcurrency(Serializable):
     """Bounds and tuning of ``GenerateConfig.adaptive_connections`` (Inspect's names).
@@ -87,14 +98,22 @@ class AdaptiveConcurrency(Serializable):
         ConfigError: a bound or tuning value out of range.
     """
 
-    min: int = 10
-    start: int = 20
-    max: int = 100
+    min: int = attrs.field(default=_Implicit(_DEFAULT_MIN))
+    start: int = attrs.field(default=_Implicit(_DEFAULT_START))
+    max: int = _DEFAULT_MAX
     cooldown_seconds: float = 15.0
     decrease_factor: float = 0.8
     scale_up_percent: float = 0.05
 
     def __attrs_post_init__(self) -> None:
+        # As Inspect: bounds not given follow the ones given, so that
+        # AdaptiveConcurrency(max=8) or (min=1, max=15) is valid as it reads.
+        if isinstance(self.max, int) and not isinstance(self.max, bool):
+            if type(self.min) is _Implicit:
+                self.min = self.max if self.max < _DEFAULT_MIN else _DEFAULT_MIN
+            if type(self.start) is _Implicit and isinstance(self.min, int):
+                self.start = max(self.min, min(_DEFAULT_START, self.max))
+        self.min, self.start = _plain(self.min), _plain(self.start)
         for name in ("min", "start", "max"):
             _positive_int(f"adaptive_connections {name}", getattr(self, name))
         if not self.min <= self.start <= self.max:
@@ -115,6 +134,11 @@ class AdaptiveConcurrency(Serializable):
         _fraction("decrease_factor", self.decrease_factor, closed=False)
         _fraction("scale_up_percent", self.scale_up_percent, closed=True)
 
+    @classmethod
+    def _coerce_input(cls, obj: Any) -> Any:
+        """``model_validate`` also takes Inspect's ``"min-max"``/``"min-start-max"``."""
+        return adaptive_value(obj) if isinstance(obj, str) else obj
+
 
 def adaptive_value(value: Any) -> Any:
     """A converter: Inspect's ``"min-max"`` / ``"min-start-max"`` shorthand and
@@ -127,7 +151,7 @@ def adaptive_value(value: Any) -> Any:
             numbers = []
         if len(numbers) == 2:
             low, high = numbers
-            return AdaptiveConcurrency(min=low, start=max(low, min(20, high)), max=high)
+            return AdaptiveConcurrency(min=low, max=high)
         if len(numbers) == 3:
             return AdaptiveConcurrency(min=numbers[0], start=numbers[1], max=numbers[2])
         raise ConfigError(

@@ -13,7 +13,19 @@ from __future__ import annotations
 
 import copy
 import functools
-from typing import Any, Dict, List, Literal, Mapping, Optional, TypedDict, Union
+from typing import (
+    Any,
+    ClassVar,
+    Dict,
+    FrozenSet,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Tuple,
+    TypedDict,
+    Union,
+)
 
 import attrs
 
@@ -126,6 +138,9 @@ class BatchConfig(Serializable):
     max_consecutive_check_failures: Optional[int] = attrs.field(
         default=None, validator=number_in(1, None, integer=True)
     )
+
+    _inspect_only: ClassVar[Tuple[str, ...]] = ("max_size", "send_delay", "max_batches")
+    _modelkit_only: ClassVar[FrozenSet[str]] = frozenset({"max_tick", "deadline"})
 
 
 def _batch(value: Any) -> Any:
@@ -305,6 +320,10 @@ class GenerateConfig(Serializable):
     stream_idle_timeout: Optional[float] = attrs.field(default=None, validator=check_positive)
     response_schema: Optional[ResponseSchema] = attrs.field(
         default=None, converter=_response_schema
+    )
+
+    _modelkit_only: ClassVar[FrozenSet[str]] = frozenset(
+        {"requests_per_minute", "tokens_per_minute"}
     )
 
     def __attrs_post_init__(self) -> None:

@@ -16,7 +16,7 @@ response cache key.
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar, Dict, List, Literal, Mapping, Optional, Union
+from typing import Any, ClassVar, Dict, FrozenSet, List, Literal, Mapping, Optional, Tuple, Union
 
 import attrs
 
@@ -49,6 +49,14 @@ class ContentText(Serializable):
     text: str
     type: Literal["text"] = attrs.field(default="text", init=False)
 
+    _dump_first: ClassVar[Tuple[str, ...]] = ("internal", "type")
+    _inspect_only: ClassVar[Tuple[str, ...]] = (
+        "internal",
+        "refusal",
+        "citations",
+        "cache_breakpoint",
+    )
+
 
 @attrs.define
 class ContentImage(Serializable):
@@ -63,6 +71,9 @@ class ContentImage(Serializable):
     detail: Literal["auto", "low", "high"] = "auto"
     type: Literal["image"] = attrs.field(default="image", init=False)
 
+    _dump_first: ClassVar[Tuple[str, ...]] = ("internal", "type")
+    _inspect_only: ClassVar[Tuple[str, ...]] = ("internal",)
+
 
 @attrs.define
 class ContentAudio(Serializable):
@@ -72,6 +83,9 @@ class ContentAudio(Serializable):
     format: Literal["wav", "mp3"]
     type: Literal["audio"] = attrs.field(default="audio", init=False)
 
+    _dump_first: ClassVar[Tuple[str, ...]] = ("internal", "type")
+    _inspect_only: ClassVar[Tuple[str, ...]] = ("internal",)
+
 
 @attrs.define
 class ContentVideo(Serializable):
@@ -80,6 +94,9 @@ class ContentVideo(Serializable):
     video: str
     format: Literal["mp4", "mpeg", "mov"]
     type: Literal["video"] = attrs.field(default="video", init=False)
+
+    _dump_first: ClassVar[Tuple[str, ...]] = ("internal", "type")
+    _inspect_only: ClassVar[Tuple[str, ...]] = ("internal",)
 
 
 @attrs.define
@@ -98,6 +115,10 @@ class ContentReasoning(Serializable):
     redacted: bool = False
     data: Optional[str] = None
     type: Literal["reasoning"] = attrs.field(default="reasoning", init=False)
+
+    _dump_first: ClassVar[Tuple[str, ...]] = ("internal", "type", "reasoning", "summary")
+    _inspect_only: ClassVar[Tuple[str, ...]] = ("internal", "summary")
+    _modelkit_only: ClassVar[FrozenSet[str]] = frozenset({"data"})
 
 
 Content = Union[ContentText, ContentImage, ContentAudio, ContentVideo, ContentReasoning]
@@ -152,6 +173,7 @@ class ChatMessageBase(Serializable):
     role: Literal["system", "user", "assistant", "tool"] = attrs.field(default="user", init=False)
 
     _decoders: ClassVar[Dict[str, Decoder]] = {"content": _decode_content}
+    _dump_first: ClassVar[Tuple[str, ...]] = ("id", "content", "source", "metadata", "role")
 
     def __attrs_post_init__(self) -> None:
         if self.id is None:
@@ -225,6 +247,8 @@ class ChatMessageAssistant(ChatMessageBase):
     reasoning: Optional[str] = attrs.field(default=None, kw_only=True)
     model: Optional[str] = attrs.field(default=None, kw_only=True)
     role: Literal["assistant"] = attrs.field(default="assistant", init=False)
+
+    _modelkit_only: ClassVar[FrozenSet[str]] = frozenset({"reasoning"})
 
     _decoders: ClassVar[Dict[str, Decoder]] = {
         "content": _decode_content,

@@ -12,7 +12,7 @@ mutable: ``output.completion = "..."`` sets the first choice's text.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Dict, List, Literal, Optional
+from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Literal, Optional, Tuple
 
 import attrs
 
@@ -90,6 +90,8 @@ class ModelUsage(Serializable):
     input_tokens_cache_read: Optional[int] = None
     reasoning_tokens: Optional[int] = None
 
+    _inspect_only: ClassVar[Tuple[str, ...]] = ("total_cost",)
+
     def __add__(self, other: ModelUsage) -> ModelUsage:
         def both(a: Optional[int], b: Optional[int]) -> Optional[int]:
             return None if a is None and b is None else (a or 0) + (b or 0)
@@ -121,6 +123,8 @@ class ChatCompletionChoice(Serializable):
     logprobs: Optional[Logprobs] = None
     prompt_logprobs: Optional[Logprobs] = None
 
+    _inspect_only: ClassVar[Tuple[str, ...]] = ("stop_details",)
+    _dump_first: ClassVar[Tuple[str, ...]] = ("message", "stop_reason", "stop_details")
     _decoders: ClassVar[Dict[str, Decoder]] = {
         "message": ChatMessageAssistant.from_dict,
         "logprobs": Logprobs.from_dict,
@@ -174,6 +178,18 @@ class ModelOutput(Serializable):
         default=None, eq=False, repr=False, metadata={"transient": True}
     )
 
+    _computed: ClassVar[Tuple[str, ...]] = ("completion",)
+    _dump_first: ClassVar[Tuple[str, ...]] = (
+        "model",
+        "choices",
+        "completion",
+        "usage",
+        "input_context_tokens",
+        "fallback",
+        "time",
+    )
+    _inspect_only: ClassVar[Tuple[str, ...]] = ("input_context_tokens", "response_id")
+    _modelkit_only: ClassVar[FrozenSet[str]] = frozenset({"cached"})
     _decoders: ClassVar[Dict[str, Decoder]] = {
         "choices": list_of(ChatCompletionChoice.from_dict),
         "usage": ModelUsage.from_dict,
@@ -314,6 +330,10 @@ class ModelCall(Serializable):
     _pending: Optional[Callable[[], Dict[str, Any]]] = attrs.field(
         default=None, init=False, eq=False, repr=False, metadata={"transient": True}
     )
+
+    _inspect_only: ClassVar[Tuple[str, ...]] = ("error", "call_refs", "call_key")
+    _dump_first: ClassVar[Tuple[str, ...]] = ("request", "response", "error")
+    _modelkit_only: ClassVar[FrozenSet[str]] = frozenset({"status", "url", "headers"})
 
     @classmethod
     def deferred(cls, build: Callable[[], Dict[str, Any]], **known: Any) -> ModelCall:

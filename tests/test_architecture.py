@@ -27,6 +27,7 @@ LAYERS: List[Tuple[str, ...]] = [
     (
         "modelkit.errors",
         "modelkit._serde",
+        "modelkit._pydantic_style",
         "modelkit._redact",
         "modelkit._redis",
         "modelkit._config_fields",

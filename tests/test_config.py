@@ -175,3 +175,20 @@ def test_non_finite_numbers_are_rejected_inside_container_fields() -> None:
     # from JSON, where 1e999 reads as inf
     with pytest.raises(ConfigError, match="timeout must be a finite number"):
         GenerateConfig.from_dict(json.loads('{"timeout": 1e999}'))
+
+
+def test_adaptive_concurrency_moves_the_implicit_bounds_into_range() -> None:
+    # As Inspect 0.3.285 (util/_concurrency.py, parse_shorthand): bounds not given
+    # follow the ones given; explicit ones are still checked.
+    from modelkit import AdaptiveConcurrency
+
+    assert (AdaptiveConcurrency(min=1, max=15).start, AdaptiveConcurrency(min=1, max=15).min) == (
+        15,
+        1,
+    )
+    narrow = AdaptiveConcurrency(max=8)
+    assert (narrow.min, narrow.start, narrow.max) == (8, 8, 8)
+    assert AdaptiveConcurrency(min=30, max=50).start == 30
+    assert AdaptiveConcurrency().start == 20 and type(AdaptiveConcurrency().min) is int
+    with pytest.raises(ConfigError, match="min <= start <= max"):
+        AdaptiveConcurrency(min=1, start=40, max=15)

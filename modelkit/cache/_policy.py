@@ -14,6 +14,7 @@ from typing import Any, Dict, Iterator, Mapping, Optional
 
 import attrs
 
+from .._pydantic_style import PydanticStyle
 from ..errors import ConfigError
 
 __all__ = ["CachePolicy", "CacheWarning", "cache_epoch", "current_epoch", "policy_for"]
@@ -72,7 +73,7 @@ def _check_scopes(scopes: Any) -> Dict[str, Any]:
 
 
 @attrs.frozen(init=False)
-class CachePolicy:
+class CachePolicy(PydanticStyle):
     """How generate responses are cached.
 
     Args:

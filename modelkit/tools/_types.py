@@ -15,11 +15,13 @@ from typing import (
     Callable,
     ClassVar,
     Dict,
+    FrozenSet,
     List,
     Literal,
     Optional,
     Protocol,
     Sequence,
+    Tuple,
     Union,
     runtime_checkable,
 )
@@ -228,6 +230,10 @@ class ToolCall(Serializable):
     parse_error: Optional[str] = None
     raw_arguments: Optional[str] = None
     type: Literal["function"] = "function"
+
+    _inspect_only: ClassVar[Tuple[str, ...]] = ("view",)
+    _dump_first: ClassVar[Tuple[str, ...]] = ("id", "function", "arguments", "parse_error", "view")
+    _modelkit_only: ClassVar[FrozenSet[str]] = frozenset({"raw_arguments"})
 
 
 @attrs.define
