@@ -20,6 +20,7 @@ the builtin it resembles, so ``except ValueError`` still works::
       BatchError                      a provider batch cannot be collected (``handle``)
         BatchNotDoneError             collected before its batches ended
         BatchTimeoutError(TimeoutError) waiting for them passed the deadline
+      CassetteMismatchError(LookupError) a replayed request has no recorded answer
 
     ConfigWarning(UserWarning)        a config field the provider cannot honour
 
@@ -41,6 +42,7 @@ __all__ = [
     "BatchNotDoneError",
     "BatchTimeoutError",
     "CacheError",
+    "CassetteMismatchError",
     "ConfigError",
     "ConfigWarning",
     "MissingAPIKeyError",
@@ -241,6 +243,24 @@ class BatchNotDoneError(BatchError):
 
 class BatchTimeoutError(BatchError, TimeoutError):
     """The batches did not end before the deadline (``BatchConfig.deadline`` or ``timeout``)."""
+
+
+class CassetteMismatchError(ModelkitError, LookupError):
+    """A request made while replaying a cassette has no recorded answer.
+
+    The message names the cassette and shows the closest recorded request
+    and a diff against it (``modelkit.testing``).
+
+    Attributes:
+        cassette: the cassette file's path.
+    """
+
+    def __init__(self, message: str, cassette: str = "") -> None:
+        super().__init__(message)
+        self.cassette = cassette
+
+    def __reduce__(self) -> Any:
+        return (type(self), (str(self), self.cassette))
 
 
 QUOTA_CODES = frozenset({"insufficient_quota", "enforced_spend_limit_reached", "billing_error"})

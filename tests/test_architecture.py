@@ -60,6 +60,7 @@ LAYERS: List[Tuple[str, ...]] = [
     ("modelkit._media", "modelkit.api"),
     ("modelkit._prepare", "modelkit._fallback", "modelkit._support"),
     ("modelkit._engine",),
+    ("modelkit.testing",),
     ("modelkit.cache",),
     (
         "modelkit.tools._sources",

@@ -11,6 +11,12 @@ path (``http``) and the streaming one (``stream_http``): it borrows a
 channel from the client's idle list, arms the deadline (an alarm on the
 shared watchdog that shuts the request's sockets down through its
 ``_Cutoff``), sends, and gives the channel back.
+
+``set_tap`` is the one seam for recording and replaying HTTP (the
+cassettes of ``modelkit.testing``, which installs itself here: the engine
+never imports it): while a tap is set, every request of every client and
+stream is handed to its ``send`` with the live send to call or not. With
+none set, a request pays one ``None`` check.
 """
 
 from __future__ import annotations
@@ -19,11 +25,47 @@ import os
 import socket
 import threading
 import time
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from .deadline import MAX_DELAY, watchdog
 
-__all__ = ["Exchange", "clamp_budget"]
+__all__ = ["Exchange", "Tap", "clamp_budget", "current_tap", "set_tap"]
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class Tap(Protocol):
+        """What records or replays requests (``modelkit.testing``'s cassettes)."""
+
+        def send(
+            self,
+            exchange: Exchange,
+            method: str,
+            url: str,
+            data: Any,
+            headers: Mapping[str, str],
+            timeout: Tuple[float, float],
+            verify: Any,
+            proxies: Mapping[str, str],
+        ) -> Any:
+            """A ``requests.Response`` for the request: replayed, or ``exchange.send_live``'s."""
+
+else:
+    Tap = Any
+
+_tap: Optional[Tap] = None
+
+
+def set_tap(tap: Optional[Tap]) -> Optional[Tap]:
+    """Hand every request to ``tap`` from now on (``None``: to the network); the previous tap."""
+    global _tap
+    previous, _tap = _tap, tap
+    return previous
+
+
+def current_tap() -> Optional[Tap]:
+    """The tap requests are handed to, or ``None``."""
+    return _tap
 
 
 def clamp_budget(timeout: Optional[float], default: float) -> float:
@@ -67,6 +109,21 @@ class Exchange:
         proxies: Mapping[str, str],
     ) -> Any:
         """Send the request, the body left unread; the ``requests.Response``."""
+        if _tap is not None:
+            return _tap.send(self, method, url, data, headers, timeout, verify, proxies)
+        return self.send_live(method, url, data, headers, timeout, verify, proxies)
+
+    def send_live(
+        self,
+        method: str,
+        url: str,
+        data: Any,
+        headers: Mapping[str, str],
+        timeout: Tuple[float, float],
+        verify: Any,
+        proxies: Mapping[str, str],
+    ) -> Any:
+        """``send`` to the network, whatever tap is set."""
         _current.cutoff = self.cutoff
         try:
             channel = self.channel

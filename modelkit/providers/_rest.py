@@ -22,6 +22,7 @@ from __future__ import annotations
 import abc
 import functools
 import json
+import os
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import attrs
@@ -82,6 +83,10 @@ class RestAPI(ModelAPI):
     def http(self) -> HttpClient:
         """This provider's HTTP client, made on first use."""
         if self._http is None:
+            if "MODELKIT_CASSETTE" in os.environ:  # a cassette for the whole process
+                from ..testing._cassette import use_environment
+
+                use_environment()
             self._http = HttpClient(self.provider, self.model_name)
         return self._http
 
