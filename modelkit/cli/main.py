@@ -28,7 +28,7 @@ import warnings
 from typing import Any, Callable, Iterator, List, Optional, Sequence, TextIO
 
 from .. import __version__
-from ..errors import ModelkitError
+from ..errors import CassetteMismatchError, ModelkitError
 from . import batch, cache, generate, providers
 from .options import UsageError, verbose_logging
 
@@ -90,6 +90,9 @@ def _main(words: List[str]) -> int:
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
+        return EXIT_ERROR
+    except CassetteMismatchError as exc:  # its diff is read line by line
+        print(f"modelkit: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except ModelkitError as exc:
         print(f"modelkit: error: {_one_line(str(exc))}", file=sys.stderr)

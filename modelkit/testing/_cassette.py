@@ -173,6 +173,15 @@ def use_environment() -> None:
         _environment = (path, mode, chosen)
 
 
+def stop_environment() -> None:
+    """End the cassette ``use_environment`` set, writing it if it records (tests use this)."""
+    global _environment
+    with _environment_lock:
+        current, _environment = _environment, None
+        if current is not None and current_tap() is current[2].tape:
+            current[2].__exit__(None, None, None)
+
+
 def _save_at_exit() -> None:
     current = _environment
     if current is not None and current[2].tape is not None and current[2].tape.recording:
