@@ -21,6 +21,14 @@ from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from ._citation import (
+        Citation,
+        CitationBase,
+        ContentCitation,
+        DocumentCitation,
+        DocumentRange,
+        UrlCitation,
+    )
     from ._engine.fleet import LimitsWarning
     from ._events import ReasoningDelta, StreamEnd, StreamEvent, TextDelta, ToolCallDelta
     from ._media_guard import set_media_policy
@@ -62,9 +70,12 @@ if TYPE_CHECKING:
         ChatMessageUser,
         Content,
         ContentAudio,
+        ContentData,
+        ContentDocument,
         ContentImage,
         ContentReasoning,
         ContentText,
+        ContentToolUse,
         ContentVideo,
     )
     from .model import Model, get_model
@@ -76,6 +87,8 @@ if TYPE_CHECKING:
         ModelFallback,
         ModelOutput,
         ModelUsage,
+        StopCategory,
+        StopDetails,
         StopReason,
         TopLogprob,
     )
@@ -103,6 +116,14 @@ if TYPE_CHECKING:
     from .tools._with import tool_with
 
 _EXPORTS: Dict[str, Tuple[str, ...]] = {
+    "_citation": (
+        "Citation",
+        "CitationBase",
+        "ContentCitation",
+        "DocumentCitation",
+        "DocumentRange",
+        "UrlCitation",
+    ),
     "_engine.fleet": ("LimitsWarning",),
     "_media_guard": ("set_media_policy",),
     "_events": ("ReasoningDelta", "StreamEnd", "StreamEvent", "TextDelta", "ToolCallDelta"),
@@ -152,9 +173,12 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "ChatMessageUser",
         "Content",
         "ContentAudio",
+        "ContentData",
+        "ContentDocument",
         "ContentImage",
         "ContentReasoning",
         "ContentText",
+        "ContentToolUse",
         "ContentVideo",
     ),
     "model": (
@@ -169,6 +193,8 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "ModelFallback",
         "ModelOutput",
         "ModelUsage",
+        "StopCategory",
+        "StopDetails",
         "StopReason",
         "TopLogprob",
     ),
@@ -215,14 +241,22 @@ __all__ = [
     "ChatMessageSystem",
     "ChatMessageTool",
     "ChatMessageUser",
+    "Citation",
+    "CitationBase",
     "ConfigError",
     "ConfigWarning",
     "Content",
     "ContentAudio",
+    "ContentCitation",
+    "ContentData",
+    "ContentDocument",
     "ContentImage",
     "ContentReasoning",
     "ContentText",
+    "ContentToolUse",
     "ContentVideo",
+    "DocumentCitation",
+    "DocumentRange",
     "ExecuteToolsResult",
     "GenerateConfig",
     "GenerateConfigArgs",
@@ -245,6 +279,8 @@ __all__ = [
     "ReasoningDelta",
     "ResponseFormatError",
     "ResponseSchema",
+    "StopCategory",
+    "StopDetails",
     "StopReason",
     "StreamEnd",
     "StreamEvent",
@@ -267,6 +303,7 @@ __all__ = [
     "ToolResult",
     "ToolSource",
     "TopLogprob",
+    "UrlCitation",
     "__version__",
     "cache_clear",
     "cache_epoch",

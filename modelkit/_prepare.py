@@ -119,7 +119,7 @@ def input_messages(input: ModelInput) -> List[ChatMessage]:
 
 
 _CONTENT = tuple(typing.get_args(Content))  # every content type, those added later too
-_STRING_FIELDS = ("text", "image", "audio", "video", "reasoning")
+_STRING_FIELDS = ("text", "image", "audio", "video", "reasoning", "document")
 
 
 def _checked(message: ChatMessage) -> ChatMessage:

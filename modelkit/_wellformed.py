@@ -8,7 +8,8 @@ output against the type hints of its attrs classes (resolved once per class
 and compiled into small checkers) and raises ``ValueError`` naming the
 first field that does not match: ``str`` is a ``str``, ``int`` an ``int``
 (not a ``bool``), ``float`` a finite number, a ``Literal`` one of its
-values, a list or dict of the declared items, an attrs class an instance
+values, a list or dict of the declared items, a fixed-length tuple item by
+item, an attrs class an instance
 checked the same way. ``Any`` accepts anything. Fields marked
 ``transient`` (the call record) are skipped. Cached outputs pass the same
 check, so a tampered entry is a miss, never a malformed output.
@@ -136,6 +137,8 @@ def _compile(hint: Any) -> Checker:
         return _list(_compile(args[0]) if args else _accept)
     if origin in (dict, Dict):
         return _dict(_compile(args[1]) if args else _accept)
+    if origin in (tuple, Tuple) and args and args[-1] is not Ellipsis:
+        return _tuple(tuple(_compile(arg) for arg in args))
     if hint in _SCALARS:
         return _SCALARS[hint]
     if isinstance(hint, type) and attrs.has(hint):
@@ -195,10 +198,14 @@ def _guard(hint: Any) -> Any:
         return list
     if origin in (dict, Dict):
         return dict
+    if origin in (tuple, Tuple):
+        return tuple
     if origin is typing.Literal:
         return tuple({type(a) for a in typing.get_args(hint)})
     if origin is Union:
         return tuple(g for a in typing.get_args(hint) for g in _flat(_guard(a)))
+    if hint is Any:  # a class on Python 3.11+, but no isinstance() target
+        return object
     return _GUARDS.get(hint, hint if isinstance(hint, type) else object)
 
 
@@ -250,6 +257,22 @@ def _container(kind: type, label: str, item: Checker, where: Callable[[Any, int]
                 item(element)
             except _Mismatch as exc:
                 exc.where.append(where(value, at))
+                raise
+
+    return check
+
+
+def _tuple(items: Tuple[Checker, ...]) -> Checker:
+    """A checker for a fixed-length tuple whose items pass ``items`` in turn."""
+
+    def check(value: Any) -> None:
+        if not isinstance(value, tuple) or len(value) != len(items):
+            raise _fail(value, f"a tuple of {len(items)}")
+        for at, (element, item) in enumerate(zip(value, items)):
+            try:
+                item(element)
+            except _Mismatch as exc:
+                exc.where.append(f"[{at}]")
                 raise
 
     return check

@@ -1,7 +1,10 @@
 """Chat messages and their content parts.
 
-Content is text, an image, audio, video, or (assistant side) reasoning that
-a provider may need back verbatim, with its signature. A message's
+Content is text (with the citations the model gave for it), an image,
+audio, video, a document (``ContentDocument``), or (assistant side)
+reasoning that a provider may need back verbatim with its signature, a
+server-side tool call (``ContentToolUse``) or provider data
+(``ContentData``); the last three live in ``_content``. A message's
 ``content`` is a plain string or a list of those parts; ``.text`` gives the
 text either way. Unions are told apart by ``type`` (content) and ``role``
 (messages), which ``content_from_dict`` and ``message_from_dict`` read.
@@ -20,6 +23,8 @@ from typing import Any, ClassVar, Dict, FrozenSet, List, Literal, Mapping, Optio
 
 import attrs
 
+from ._citation import Citation, citations_from_list
+from ._content import ContentData, ContentDocument, ContentToolUse
 from ._serde import Decoder, Serializable, list_of
 from .errors import ConfigError, shorten
 from .tools._types import ToolCall, ToolCallError
@@ -33,9 +38,12 @@ __all__ = [
     "ChatMessageUser",
     "Content",
     "ContentAudio",
+    "ContentData",
+    "ContentDocument",
     "ContentImage",
     "ContentReasoning",
     "ContentText",
+    "ContentToolUse",
     "ContentVideo",
     "content_from_dict",
     "message_from_dict",
@@ -44,18 +52,28 @@ __all__ = [
 
 @attrs.define
 class ContentText(Serializable):
-    """Text content."""
+    """Text content.
+
+    Args:
+        text: the text.
+        citations: the sources the model cited for this text (as Inspect:
+            ``UrlCitation``, ``DocumentCitation``, ``ContentCitation``).
+    """
 
     text: str
+    citations: Optional[List[Citation]] = attrs.field(default=None, kw_only=True)
     type: Literal["text"] = attrs.field(default="text", init=False)
 
-    _dump_first: ClassVar[Tuple[str, ...]] = ("internal", "type")
-    _inspect_only: ClassVar[Tuple[str, ...]] = (
+    _dump_first: ClassVar[Tuple[str, ...]] = (
         "internal",
+        "type",
+        "text",
         "refusal",
         "citations",
         "cache_breakpoint",
     )
+    _inspect_only: ClassVar[Tuple[str, ...]] = ("internal", "refusal", "cache_breakpoint")
+    _decoders: ClassVar[Dict[str, Decoder]] = {"citations": citations_from_list}
 
 
 @attrs.define
@@ -121,7 +139,16 @@ class ContentReasoning(Serializable):
     _modelkit_only: ClassVar[FrozenSet[str]] = frozenset({"data"})
 
 
-Content = Union[ContentText, ContentImage, ContentAudio, ContentVideo, ContentReasoning]
+Content = Union[
+    ContentText,
+    ContentReasoning,
+    ContentImage,
+    ContentAudio,
+    ContentVideo,
+    ContentData,
+    ContentToolUse,
+    ContentDocument,
+]
 
 _CONTENT_TYPES: Dict[str, Any] = {
     "text": ContentText,
@@ -129,6 +156,9 @@ _CONTENT_TYPES: Dict[str, Any] = {
     "audio": ContentAudio,
     "video": ContentVideo,
     "reasoning": ContentReasoning,
+    "data": ContentData,
+    "tool_use": ContentToolUse,
+    "document": ContentDocument,
 }
 
 

@@ -12,13 +12,13 @@ mutable: ``output.completion = "..."`` sets the first choice's text.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Literal, Optional, Tuple
+from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Literal, Optional, Tuple, Union
 
 import attrs
 
 from ._serde import Decoder, Serializable, list_of
 from .errors import ResponseFormatError
-from .messages import ChatMessageAssistant
+from .messages import ChatMessageAssistant, Content
 from .tools._types import ToolCall
 
 __all__ = [
@@ -29,6 +29,8 @@ __all__ = [
     "ModelFallback",
     "ModelOutput",
     "ModelUsage",
+    "StopCategory",
+    "StopDetails",
     "StopReason",
     "TopLogprob",
 ]
@@ -38,6 +40,44 @@ StopReason = Literal[
 ]
 """Why the model stopped: it finished (``stop``), hit ``max_tokens``, ran out
 of context (``model_length``), called tools, was filtered, or ``unknown``."""
+
+
+@attrs.define(kw_only=True)
+class StopCategory(Serializable):
+    """One refusal or safety category a provider reported for a stop.
+
+    Args:
+        category: the category's name (e.g. ``cyber``,
+            ``HARM_CATEGORY_DANGEROUS_CONTENT``, ``hate``).
+        level: the severity or probability reported with it, if any.
+    """
+
+    category: str
+    level: Optional[str] = None
+
+
+@attrs.define(kw_only=True)
+class StopDetails(Serializable):
+    """More about why a model stopped (a refusal, a content filter), as Inspect has it.
+
+    ``categories`` is the full list (empty for a refusal given only as
+    text); ``category`` is the first of them and ``explanation`` reads as a
+    sentence (made from the categories when the provider gave no text).
+
+    Args:
+        type: the kind of stop (``"refusal"``, ``"content_filter"``, or the
+            provider's own stop or block reason).
+        category: the main category, when there is one.
+        explanation: a human-readable account; not stable, do not parse it.
+        categories: every category that caused the stop.
+    """
+
+    type: Optional[str] = None
+    category: Optional[str] = None
+    explanation: Optional[str] = None
+    categories: List[StopCategory] = attrs.field(factory=list)
+
+    _decoders: ClassVar[Dict[str, Decoder]] = {"categories": list_of(StopCategory.from_dict)}
 
 
 @attrs.define
@@ -114,19 +154,22 @@ class ModelUsage(Serializable):
 class ChatCompletionChoice(Serializable):
     """One completion: the assistant message, why it stopped, its logprobs.
 
-    ``prompt_logprobs`` holds the log probability of each prompt token, when
-    asked for with ``GenerateConfig.prompt_logprobs`` (vLLM), as in Inspect.
+    ``stop_details`` says more about a refusal or a content filter, when
+    the API reported it. ``prompt_logprobs`` holds the log probability of
+    each prompt token, when asked for with ``GenerateConfig.prompt_logprobs``
+    (vLLM), as in Inspect.
     """
 
     message: ChatMessageAssistant
     stop_reason: StopReason = "unknown"
     logprobs: Optional[Logprobs] = None
     prompt_logprobs: Optional[Logprobs] = None
+    stop_details: Optional[StopDetails] = attrs.field(default=None, kw_only=True)
 
-    _inspect_only: ClassVar[Tuple[str, ...]] = ("stop_details",)
     _dump_first: ClassVar[Tuple[str, ...]] = ("message", "stop_reason", "stop_details")
     _decoders: ClassVar[Dict[str, Decoder]] = {
         "message": ChatMessageAssistant.from_dict,
+        "stop_details": StopDetails.from_dict,
         "logprobs": Logprobs.from_dict,
         "prompt_logprobs": Logprobs.from_dict,
     }
@@ -267,17 +310,25 @@ class ModelOutput(Serializable):
     def from_content(
         cls,
         model: str,
-        content: str,
+        content: Union[str, List[Content]],
         stop_reason: StopReason = "stop",
         error: Optional[str] = None,
+        stop_details: Optional[StopDetails] = None,
     ) -> ModelOutput:
-        """An output whose one choice is the text ``content``."""
+        """An output whose one choice holds ``content`` (text or content parts).
+
+        Args:
+            model: the model name.
+            content: the text, or a list of content parts.
+            stop_reason: why generation stopped.
+            error: the error message, if any.
+            stop_details: more about the stop (e.g. a refusal's category).
+        """
         message = ChatMessageAssistant(content=content, model=model, source="generate")
-        return cls(
-            model=model,
-            choices=[ChatCompletionChoice(message=message, stop_reason=stop_reason)],
-            error=error,
+        choice = ChatCompletionChoice(
+            message=message, stop_reason=stop_reason, stop_details=stop_details
         )
+        return cls(model=model, choices=[choice], error=error)
 
     @classmethod
     def for_tool_call(

@@ -49,6 +49,8 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit._structured",
     ),
     (
+        "modelkit._citation",
+        "modelkit._content",
         "modelkit.messages",
         "modelkit.config",
         "modelkit.output",
