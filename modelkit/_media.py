@@ -225,7 +225,9 @@ def read_media(
     found = sniff(raw[:HEAD_BYTES])
     # Labelled as an image (by the caller or the file's name): the bytes must be one.
     label = "image" if named and named.startswith("image/") else kind
-    problem = media_mismatch(label, named, raw[:HEAD_BYTES]) if label != "media" else None
+    # A document may be of any type: only media said to be image/audio/video is checked.
+    checked = label not in ("media", "document")
+    problem = media_mismatch(label, named, raw[:HEAD_BYTES]) if checked else None
     if problem:
         raise ConfigError(f"{prefix}file {ref.path!r} cannot be sent as {label}: {problem}")
     mime = named or found

@@ -5,9 +5,10 @@ Settings: ``env_first`` (the first environment variable that is set, from
 its version already). Requests: ``as_parts`` (a message's content as a list
 of parts) and ``append_turn`` (add a turn, merging runs of one role). Responses:
 ``assistant_message`` (the assistant message of an API whose answer is a
-list of typed blocks) and ``scrub_secrets`` (an error body with the
-credentials that may be echoed in it replaced). All but ``env_first``
-are pure.
+list of typed blocks), ``settled_stop_details`` (a provider's
+``StopDetails`` completed as Inspect completes them) and ``scrub_secrets``
+(an error body with the credentials that may be echoed in it replaced).
+All but ``env_first`` are pure.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 from .._redact import redact_text
 from ..api import env_first
 from ..messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
+from ..output import StopCategory, StopDetails
 from ..tools._types import ToolCall
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "assistant_message",
     "env_first",
     "scrub_secrets",
+    "settled_stop_details",
     "versioned_url",
 ]
 
@@ -89,8 +92,8 @@ def assistant_message(
 
     The content is a string when there is no part or a single text part
     (with ``join_texts``, when every part is text: they are concatenated, as
-    for APIs that split one answer into several text blocks); otherwise it
-    is the list of parts. ``reasoning`` is the non-empty reasoning texts
+    for APIs that split one answer into several text blocks); otherwise,
+    and whenever a text part carries citations, it is the list of parts. ``reasoning`` is the non-empty reasoning texts
     joined by blank lines, or ``None``.
 
     Args:
@@ -100,7 +103,8 @@ def assistant_message(
         join_texts: concatenate several text parts into one string.
     """
     content: Union[str, List[Content]] = list(parts)
-    if all(isinstance(p, ContentText) for p in parts) and (join_texts or len(parts) <= 1):
+    plain = all(isinstance(p, ContentText) and not p.citations for p in parts)
+    if plain and (join_texts or len(parts) <= 1):
         content = "".join(p.text for p in parts if isinstance(p, ContentText))
     thoughts = [p.reasoning for p in parts if isinstance(p, ContentReasoning) and p.reasoning]
     return ChatMessageAssistant(
@@ -119,3 +123,25 @@ def scrub_secrets(value: Any, secrets: Sequence[Optional[str]]) -> Any:
     if scrubbed == text:
         return value
     return scrubbed if isinstance(value, str) else json.loads(scrubbed)
+
+
+def settled_stop_details(details: Optional[StopDetails]) -> Optional[StopDetails]:
+    """``details`` made whole as Inspect does, or ``None`` when it says nothing.
+
+    Details with neither categories nor an explanation are dropped;
+    ``category`` is the first category's name when unset, and a missing
+    ``explanation`` is made from the categories (``Content filtered: a (HIGH)``).
+    """
+    if details is None or (not details.categories and not details.explanation):
+        return None
+    if details.category is None and details.categories:
+        details.category = details.categories[0].category
+    if details.explanation is None and details.categories:
+        details.explanation = "Content filtered: " + ", ".join(
+            _category_text(c) for c in details.categories
+        )
+    return details
+
+
+def _category_text(category: StopCategory) -> str:
+    return f"{category.category} ({category.level})" if category.level else category.category

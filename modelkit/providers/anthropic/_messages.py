@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-from ..._media import media_type_error, read_media
 from ...errors import ConfigError
 from ...messages import (
     ChatMessage,
@@ -24,12 +23,18 @@ from ...messages import (
     ChatMessageSystem,
     ChatMessageTool,
     Content,
+    ContentData,
+    ContentDocument,
     ContentImage,
     ContentReasoning,
     ContentText,
+    ContentToolUse,
 )
 from ...tools._types import ToolChoice, ToolFunction, ToolInfo
 from .._common import append_turn, as_parts
+from ._citations import citation_to_wire
+from ._server_tools import ANTHROPIC_DATA, server_tool_blocks
+from ._sources import IMAGE_MEDIA_TYPES, document_block, image_source
 
 __all__ = [
     "IMAGE_MEDIA_TYPES",
@@ -44,9 +49,6 @@ __all__ = [
 
 Block = Dict[str, Any]
 WireMessage = Dict[str, Any]
-
-IMAGE_MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
-"""The image types the Messages API accepts."""
 
 MAX_CACHE_BREAKPOINTS = 4
 """The most ``cache_control`` breakpoints one request may carry."""
@@ -88,7 +90,25 @@ def messages_to_wire(messages: Sequence[ChatMessage]) -> List[WireMessage]:
         else:
             role, blocks = "user", content_blocks(message.content, "a user message")
         append_turn(wire, role, blocks)
+    _align_citations(wire)
     return wire
+
+
+def _align_citations(wire: List[WireMessage]) -> None:
+    """Citations on for every text and PDF document once one asks for them.
+
+    The API takes citations on all citation-capable documents of a request
+    or on none of them; image documents cannot have them.
+    """
+    documents = [
+        block
+        for turn in wire
+        for block in turn["content"]
+        if block.get("type") == "document" and block["source"].get("type") != "content"
+    ]
+    if any("citations" in block for block in documents):
+        for block in documents:
+            block["citations"] = {"enabled": True}
 
 
 def assistant_blocks(message: ChatMessageAssistant) -> List[Block]:
@@ -101,7 +121,12 @@ def assistant_blocks(message: ChatMessageAssistant) -> List[Block]:
                 blocks.append(block)
         elif isinstance(part, ContentText):
             if part.text:
-                blocks.append({"type": "text", "text": part.text})
+                blocks.append(_assistant_text(part))
+        elif isinstance(part, ContentToolUse):
+            blocks.extend(server_tool_blocks(part))
+        elif isinstance(part, ContentData):
+            if part.internal == ANTHROPIC_DATA:  # a block of Anthropic's own, kept as it came
+                blocks.append(dict(part.data))
         else:
             raise ConfigError(
                 f"anthropic: an assistant message may hold text, reasoning and tool calls, "
@@ -112,6 +137,16 @@ def assistant_blocks(message: ChatMessageAssistant) -> List[Block]:
             {"type": "tool_use", "id": call.id, "name": call.function, "input": call.arguments}
         )
     return blocks
+
+
+def _assistant_text(part: ContentText) -> Block:
+    """A text block, with the citations Anthropic gave it (others are left off)."""
+    block: Block = {"type": "text", "text": part.text}
+    wire = [citation_to_wire(c) for c in part.citations or []]
+    citations = [c for c in wire if c is not None]
+    if citations:
+        block["citations"] = citations
+    return block
 
 
 def reasoning_block(part: ContentReasoning) -> Optional[Block]:
@@ -155,31 +190,16 @@ def content_blocks(content: Union[str, Sequence[Content]], where: str) -> List[B
                 blocks.append({"type": "text", "text": part.text})
         elif isinstance(part, ContentImage):
             blocks.append({"type": "image", "source": image_source(part.image)})
+        elif isinstance(part, ContentDocument):
+            blocks.append(document_block(part))
         elif isinstance(part, ContentReasoning):
             continue
         else:
             raise ConfigError(
                 f"anthropic: the Messages API does not accept {part.type} content "
-                f"(found in {where}); send text or images"
+                f"(found in {where}); send text, images or documents"
             )
     return blocks
-
-
-def image_source(image: str) -> Block:
-    """An image ``source``: ``url`` for http(s) links, else ``base64``.
-
-    Raises:
-        ConfigError: the file cannot be read, or its type is not one the API
-            accepts (JPEG, PNG, GIF, WebP).
-    """
-    if image.startswith(("http://", "https://")):
-        return {"type": "url", "url": image}
-    media_type, data = read_media(image, "image", provider="anthropic", percent_encoded=True)
-    if media_type not in IMAGE_MEDIA_TYPES:
-        raise media_type_error(
-            "anthropic", "image", media_type, image, "one of " + ", ".join(IMAGE_MEDIA_TYPES)
-        )
-    return {"type": "base64", "media_type": media_type, "data": data}
 
 
 def tools_to_wire(tools: Sequence[ToolInfo]) -> List[Block]:

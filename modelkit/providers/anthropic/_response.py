@@ -1,7 +1,8 @@
 """Anthropic Messages responses: message bodies and error bodies to modelkit types.
 
 Pure functions used by ``anthropic.py``. A response's ``text`` blocks
-become text, ``thinking`` and ``redacted_thinking`` blocks become
+become text (with their citations), server-tool blocks ``ContentToolUse``,
+``thinking`` and ``redacted_thinking`` blocks become
 ``ContentReasoning`` (the signature or the encrypted data kept, so they can
 be sent back), ``tool_use`` blocks become ``ToolCall`` (``input`` is already
 an object). ``stop_reason`` maps through ``STOP_REASONS``. Usage keeps
@@ -14,17 +15,26 @@ the exception the engine should see.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, Optional
 
 from ...errors import APIError, shorten
-from ...messages import Content, ContentReasoning, ContentText
-from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
+from ...messages import Content, ContentData, ContentReasoning, ContentText
+from ...output import (
+    ChatCompletionChoice,
+    ModelOutput,
+    ModelUsage,
+    StopCategory,
+    StopDetails,
+    StopReason,
+)
 from ...tools._types import ToolCall
-from .._common import assistant_message
+from .._common import assistant_message, settled_stop_details
 from .._fields import count
 from .._rest import error_from_status, error_message
+from ._citations import citation_from_wire
+from ._server_tools import ANTHROPIC_DATA, RESULT_BLOCKS, ServerToolParser
 
-__all__ = ["STOP_REASONS", "error_type", "parse_error_body", "parse_message"]
+__all__ = ["STOP_REASONS", "error_type", "parse_error_body", "parse_message", "stop_details"]
 
 STOP_REASONS: Dict[str, StopReason] = {
     "end_turn": "stop",
@@ -42,19 +52,24 @@ STOP_REASONS: Dict[str, StopReason] = {
 def parse_message(body: Mapping[str, Any], model: str = "") -> ModelOutput:
     """A ``ModelOutput`` from a Messages API response body.
 
-    Text blocks become text, ``thinking``/``redacted_thinking`` blocks
-    become ``ContentReasoning`` (signature or encrypted data kept),
-    ``tool_use`` blocks become tool calls. Server-tool blocks are skipped.
+    Text blocks become text (with their ``citations``),
+    ``thinking``/``redacted_thinking`` blocks become ``ContentReasoning``
+    (signature or encrypted data kept), ``tool_use`` blocks become tool
+    calls, server-tool blocks become ``ContentToolUse`` parts (see
+    ``_server_tools``). The answer is one string when it is only plain
+    text. ``stop_details`` (a refusal's category and explanation) fills
+    the choice's ``StopDetails``.
     """
     parts: List[Content] = []
     calls: List[ToolCall] = []
+    server = ServerToolParser()
     blocks: List[Any] = body["content"]  # no content at all: not a Messages answer
     if not isinstance(blocks, list):
         raise ValueError(f"content is {blocks!r:.40}, not a list of blocks")
     for block in blocks:
         kind = block.get("type")
         if kind == "text":
-            parts.append(ContentText(text=block.get("text", "")))
+            parts.append(_text(block))
         elif kind == "thinking":
             parts.append(
                 ContentReasoning(
@@ -65,15 +80,49 @@ def parse_message(body: Mapping[str, Any], model: str = "") -> ModelOutput:
             parts.append(ContentReasoning(reasoning="", redacted=True, data=block.get("data")))
         elif kind == "tool_use":
             calls.append(_tool_call(block))
+        elif kind in ("server_tool_use", "mcp_tool_use"):
+            parts.append(server.use(block))
+        elif kind in RESULT_BLOCKS:
+            earlier = server.result(block)
+            if earlier is not None:
+                parts.append(earlier)
+        elif isinstance(kind, str):  # container_upload, blocks added later: kept, sent back
+            parts.append(ContentData(data=dict(block), internal=ANTHROPIC_DATA))
     raw_stop = body.get("stop_reason")
     stop_reason = STOP_REASONS.get(raw_stop or "", "unknown")
     message = assistant_message(parts, calls, body.get("model") or model, join_texts=True)
+    choice = ChatCompletionChoice(
+        message=message, stop_reason=stop_reason, stop_details=stop_details(body)
+    )
     return ModelOutput(
         model=body.get("model") or model,
-        choices=[ChatCompletionChoice(message=message, stop_reason=stop_reason)],
+        choices=[choice],
         usage=_usage(body.get("usage") or {}),
         metadata={"stop_reason": raw_stop} if stop_reason == "unknown" and raw_stop else None,
         error=_refusal(body) if raw_stop == "refusal" else None,
+    )
+
+
+def _text(block: Mapping[str, Any]) -> ContentText:
+    wire = block.get("citations")
+    found = [citation_from_wire(c) for c in wire] if isinstance(wire, list) else []
+    citations = [c for c in found if c is not None]
+    return ContentText(text=block.get("text", ""), citations=citations or None)
+
+
+def stop_details(body: Mapping[str, Any]) -> Optional[StopDetails]:
+    """``StopDetails`` from the body's ``stop_details`` (a refusal's category), if any."""
+    details = body.get("stop_details")
+    if not isinstance(details, Mapping):
+        return None
+    category = details.get("category")
+    return settled_stop_details(
+        StopDetails(
+            type=details.get("type"),
+            category=category,
+            explanation=details.get("explanation"),
+            categories=[StopCategory(category=category)] if category else [],
+        )
     )
 
 

@@ -3,8 +3,10 @@
 Pure converters for ``modelkit.providers.bedrock``: system messages become
 ``system`` blocks; the rest become ``messages`` that strictly alternate
 between ``user`` and ``assistant`` (same-role runs merged, tool results sent
-as ``toolResult`` blocks first in the next user turn); media is sent as
-base64 ``bytes`` (or an ``s3Location`` for ``s3://`` URIs). Tools and
+as ``toolResult`` blocks first in the next user turn); media and
+documents (``DocumentBlock``: ``format``, a ``name`` of the characters the
+API allows, ``source``) are sent as base64 ``bytes`` (or an
+``s3Location`` for ``s3://`` URIs). Tools and
 inference settings come from ``_config``.
 """
 
@@ -24,6 +26,7 @@ from ...messages import (
     ChatMessageTool,
     Content,
     ContentAudio,
+    ContentDocument,
     ContentImage,
     ContentReasoning,
     ContentText,
@@ -46,6 +49,19 @@ _IMAGE_FORMATS = {
     "image/gif": "gif",
     "image/webp": "webp",
 }
+
+_DOCUMENT_FORMATS = {
+    "application/pdf": "pdf",
+    "text/csv": "csv",
+    "application/msword": "doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "text/html": "html",
+    "text/plain": "txt",
+    "text/markdown": "md",
+}
+"""MIME type -> ``DocumentBlock.format`` (the formats the Converse API lists)."""
 _TOOL_USE_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 Block = Dict[str, Any]
@@ -148,6 +164,8 @@ def content_blocks(content: Union[str, List[Content]]) -> List[Block]:
             blocks.append({"audio": {"format": item.format, "source": _source(item.audio)}})
         elif isinstance(item, ContentVideo):
             blocks.append({"video": {"format": item.format, "source": _source(item.video)}})
+        elif isinstance(item, ContentDocument):
+            blocks.append({"document": _document(item)})
     return blocks
 
 
@@ -215,6 +233,26 @@ def _image(source: str) -> Dict[str, Any]:
     if image_format is None:
         raise media_type_error("bedrock", "image", mime, source, "PNG, JPEG, GIF or WebP")
     return {"format": image_format, "source": wire_source}
+
+
+def _document(part: ContentDocument) -> Dict[str, Any]:
+    """A ``DocumentBlock``: its ``format`` from the file's type, a neutral ``name``."""
+    extension = part.filename.rsplit(".", 1)[-1].lower() if "." in part.filename else ""
+    document_format = _DOCUMENT_FORMATS.get(part.mime_type) or (
+        extension if extension in _DOCUMENT_FORMATS.values() else None
+    )
+    if document_format is None:
+        raise ConfigError(
+            f"bedrock: document {part.filename!r} is {part.mime_type}; Converse takes "
+            f"{', '.join(sorted(set(_DOCUMENT_FORMATS.values())))} documents"
+        )
+    stem = part.filename.rsplit(".", 1)[0] if "." in part.filename else part.filename
+    name = re.sub(r"\s+", " ", re.sub(r"[^A-Za-z0-9\s\-\(\)\[\]]", "-", stem)).strip()
+    return {
+        "format": document_format,
+        "name": name[:200] or "document",
+        "source": _source(part.document),
+    }
 
 
 def _source(source: str) -> Dict[str, Any]:

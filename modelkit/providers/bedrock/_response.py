@@ -5,7 +5,8 @@ content blocks become the assistant message (``reasoningContent`` becomes
 ``ContentReasoning`` with its signature or redacted bytes, ``toolUse`` becomes
 ``ToolCall``), ``stopReason`` maps through ``STOP_REASONS``, ``usage`` keeps
 Bedrock's split (``inputTokens`` excludes cache reads and writes, which are
-reported apart) and errors are told apart by the ``x-amzn-ErrorType``
+reported apart), a guardrail's ``trace`` gives ``StopDetails``, and errors
+are told apart by the ``x-amzn-ErrorType``
 header (or the body's ``__type``), as the AWS SDKs do.
 """
 
@@ -22,9 +23,16 @@ from ...errors import (
     RateLimitError,
 )
 from ...messages import Content, ContentReasoning, ContentText
-from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
+from ...output import (
+    ChatCompletionChoice,
+    ModelOutput,
+    ModelUsage,
+    StopCategory,
+    StopDetails,
+    StopReason,
+)
 from ...tools._types import ToolCall
-from .._common import assistant_message, scrub_secrets
+from .._common import assistant_message, scrub_secrets, settled_stop_details
 from .._fields import count, optional_count
 from .._rest import error_from_status
 
@@ -34,6 +42,7 @@ __all__ = [
     "bedrock_error",
     "error_type",
     "output_from",
+    "stop_details",
     "usage_from",
 ]
 
@@ -101,12 +110,56 @@ def output_from(body: Mapping[str, Any], model: str) -> ModelOutput:
         metadata["latency_ms"] = latency
     if body.get("additionalModelResponseFields"):
         metadata["additional_model_response_fields"] = body["additionalModelResponseFields"]
+    choice = ChatCompletionChoice(
+        message=assistant, stop_reason=stop_reason, stop_details=stop_details(body)
+    )
     return ModelOutput(
         model=model,
-        choices=[ChatCompletionChoice(message=assistant, stop_reason=stop_reason)],
+        choices=[choice],
         usage=usage_from(body.get("usage")),
         metadata=metadata,
         error=f"Bedrock stopped the output ({raw})" if stop_reason == "content_filter" else None,
+    )
+
+
+def stop_details(body: Mapping[str, Any]) -> Optional[StopDetails]:
+    """A guardrail's stop: the content filters and denied topics that blocked it.
+
+    The ``trace.guardrail`` assessments (``inputAssessment``: one per
+    guardrail id; ``outputAssessments``: a list per id) are there only when
+    the guardrail has tracing on; without them there is no detail, as in
+    Inspect.
+    """
+    reason = body.get("stopReason")
+    if reason not in ("guardrail_intervened", "content_filtered"):
+        return None
+    trace = body.get("trace")
+    guardrail = trace.get("guardrail") if isinstance(trace, Mapping) else None
+    if not isinstance(guardrail, Mapping):
+        return None
+    assessments: List[Any] = list((guardrail.get("inputAssessment") or {}).values())
+    for value in (guardrail.get("outputAssessments") or {}).values():
+        assessments.extend(value if isinstance(value, list) else [value])
+    categories: List[StopCategory] = []
+    for assessment in assessments:
+        if not isinstance(assessment, Mapping):
+            continue
+        for found in (assessment.get("contentPolicy") or {}).get("filters") or []:
+            if _blocked(found):
+                level = found.get("confidence")
+                name = str(found.get("type", "unknown"))
+                categories.append(StopCategory(category=name, level=level and str(level)))
+        for topic in (assessment.get("topicPolicy") or {}).get("topics") or []:
+            if _blocked(topic) and topic.get("name"):
+                categories.append(StopCategory(category=str(topic["name"])))
+    if not categories:
+        return None
+    return settled_stop_details(StopDetails(type=str(reason), categories=categories))
+
+
+def _blocked(entry: Any) -> bool:
+    return isinstance(entry, Mapping) and bool(
+        entry.get("action") == "BLOCKED" or entry.get("detected")
     )
 
 

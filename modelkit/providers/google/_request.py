@@ -5,7 +5,8 @@ Pure converters for ``modelkit.providers.google``: chat messages become
 consecutive same-role turns merged, tool results sent back as
 ``functionResponse`` parts in a user turn). Images, audio and video given as
 ``data:`` URIs or local files are sent inline as base64; URLs are sent as
-``fileData`` references. Thought signatures are sent back on the parts they
+``fileData`` references; documents (``ContentDocument``, e.g. a PDF) the
+same way, with their ``mime_type``. Thought signatures are sent back on the parts they
 came with (see ``_assistant_parts``). Tools and ``generationConfig`` come
 from ``_config``.
 """
@@ -24,9 +25,12 @@ from ...messages import (
     ChatMessageTool,
     Content,
     ContentAudio,
+    ContentData,
+    ContentDocument,
     ContentImage,
     ContentReasoning,
     ContentText,
+    ContentToolUse,
     ContentVideo,
 )
 from ...tools._types import ToolChoice, ToolInfo
@@ -128,6 +132,8 @@ def content_parts(content: Union[str, List[Content]]) -> List[Part]:
             parts.append(media_part(item.audio, AUDIO_MIME.get(item.format)))
         elif isinstance(item, ContentVideo):
             parts.append(media_part(item.video, VIDEO_MIME.get(item.format)))
+        elif isinstance(item, ContentDocument):
+            parts.append(media_part(item.document, item.mime_type or None, declared=True))
     return parts
 
 
@@ -164,6 +170,8 @@ def _assistant_parts(message: ChatMessageAssistant, model: str) -> List[Part]:
                     thought["thoughtSignature"] = item.signature
                 parts.append(thought)
             continue
+        if isinstance(item, (ContentToolUse, ContentData)):
+            continue  # server-side tool calls and data of other providers
         if isinstance(item, ContentText):
             if not item.text and pending is None:
                 continue
@@ -211,8 +219,14 @@ def _tool_parts(message: ChatMessageTool, names: Dict[str, str]) -> List[Part]:
     return parts
 
 
-def media_part(source: str, mime_type: Optional[str]) -> Part:
+def media_part(source: str, mime_type: Optional[str], declared: bool = False) -> Part:
     """An ``inlineData`` part for a data URI or local file, else ``fileData``.
+
+    Args:
+        source: the URL, data URI or file.
+        mime_type: the type the content part names, if any.
+        declared: ``mime_type`` wins over a data URI's own type (a
+            ``ContentDocument``'s ``mime_type`` is what the caller declared).
 
     Raises:
         ConfigError: the file cannot be read, or its media type is unknown.
@@ -225,7 +239,8 @@ def media_part(source: str, mime_type: Optional[str]) -> Part:
             file_data["mimeType"] = guessed
         return {"fileData": file_data}
     # A data URI's own type wins; a file's comes from its format, else its name.
-    mime = ref.mime_type or mime_type or (guess_mime(ref.path) if ref.path else None)
+    mime = (mime_type if declared else None) or ref.mime_type or mime_type
+    mime = mime or (guess_mime(ref.path) if ref.path else None)
     if mime is None:
         raise media_type_error("google", "media", None, ref.path or source)
     _, data = read_media(ref, "media", provider="google")

@@ -4,7 +4,9 @@ Pure converters for ``modelkit.providers.google``: candidates become
 choices (thought parts become ``ContentReasoning``, ``functionCall`` parts
 become ``ToolCall``s, thought signatures are kept so they can be sent back),
 finish reasons map through ``FINISH_REASONS``, a prompt blocked by
-``promptFeedback`` becomes an output with ``error`` set, ``usageMetadata``
+``promptFeedback`` becomes an output with ``error`` set, grounding
+metadata and safety ratings become citations and ``StopDetails`` (see
+``_annotations``), ``usageMetadata``
 is converted to modelkit's convention (``input_tokens`` without cached
 tokens, ``output_tokens`` with thoughts) and ``{"error": {...}}`` bodies
 become the matching ``APIError``.
@@ -40,6 +42,7 @@ from ...tools._types import ToolCall
 from .._common import assistant_message, scrub_secrets
 from .._fields import count, optional_count
 from .._rest import error_from_status
+from ._annotations import add_grounding_citations, candidate_stop_details, prompt_stop_details
 from ._request import LOCAL_ID_PREFIX
 
 __all__ = ["FINISH_REASONS", "choice_from_candidate", "google_error", "output_from", "usage_from"]
@@ -81,9 +84,12 @@ def output_from(body: Mapping[str, Any], model: str) -> ModelOutput:
             raise ValueError("the response has no candidates and no promptFeedback.blockReason")
         detail = feedback.get("blockReasonMessage")
         message = assistant_message([], [], model_version)
+        choice = ChatCompletionChoice(
+            message=message, stop_reason=_FILTERED, stop_details=prompt_stop_details(feedback)
+        )
         return ModelOutput(
             model=model_version,
-            choices=[ChatCompletionChoice(message=message, stop_reason=_FILTERED)],
+            choices=[choice],
             usage=usage,
             metadata={"prompt_feedback": dict(feedback)},
             error=f"prompt blocked ({reason})" + (f": {detail}" if detail else ""),
@@ -147,11 +153,13 @@ def choice_from_candidate(
     stop_reason: StopReason = FINISH_REASONS.get(str(raw), "unknown")
     if calls and stop_reason == "stop":
         stop_reason = "tool_calls"
+    add_grounding_citations(content, candidate.get("groundingMetadata"))
     message = assistant_message(content, calls, model)
     return ChatCompletionChoice(
         message=message,
         stop_reason=stop_reason,
         logprobs=_logprobs(candidate.get("logprobsResult")),
+        stop_details=candidate_stop_details(candidate, stop_reason == _FILTERED),
     )
 
 

@@ -27,9 +27,11 @@ from ...messages import (
     ChatMessageTool,
     Content,
     ContentAudio,
+    ContentData,
     ContentImage,
     ContentReasoning,
     ContentText,
+    ContentToolUse,
 )
 from .._common import as_parts
 
@@ -104,6 +106,8 @@ def _assistant(message: ChatMessageAssistant) -> WireMessage:
         elif isinstance(part, ContentText):
             if part.text:
                 chunks.append({"type": "text", "text": part.text})
+        elif isinstance(part, (ContentToolUse, ContentData)):
+            continue  # another provider's server-side tool call or data: nothing to send
         else:
             raise ConfigError(
                 f"mistral: an assistant message may hold text, reasoning and tool calls, "
@@ -147,7 +151,8 @@ def _user_content(content: Union[str, Sequence[Content]]) -> Union[str, List[Chu
         else:
             raise ConfigError(
                 f"mistral: the chat completions API does not accept {part.type} content; "
-                f"send text, images or audio"
+                f"send text, images or audio (documents: use anthropic, google, openai "
+                f"or bedrock)"
             )
     return chunks
 

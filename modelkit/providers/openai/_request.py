@@ -27,6 +27,7 @@ from ...messages import (
     ChatMessageUser,
     Content,
     ContentAudio,
+    ContentDocument,
     ContentImage,
     ContentReasoning,
     ContentText,
@@ -284,7 +285,26 @@ def _part_to_wire(part: Content) -> Dict[str, Any]:
             "this API does not accept video input (ContentVideo); send frames as images, "
             "or use a provider that takes video (e.g. google)"
         )
+    if isinstance(part, ContentDocument):
+        return _file_part(part)
     raise ConfigError(f"cannot send content of type {type(part).__name__}")
+
+
+def _file_part(part: ContentDocument) -> Dict[str, Any]:
+    """A ``file`` part: Chat Completions takes PDF documents only, as base64 data."""
+    if part.mime_type != "application/pdf":
+        raise ConfigError(
+            f"Chat Completions takes PDF documents only, not {part.mime_type} "
+            f"({part.filename!r}); use the Responses API (openai models with "
+            f"responses_api=True) or send the document's text as text"
+        )
+    if part.document.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"Chat Completions cannot fetch a document from a URL ({part.filename!r}); "
+            f"download it and pass a local path or a data: URI"
+        )
+    file_data = data_uri(part.document, "document", default_mime=part.mime_type)
+    return {"type": "file", "file": {"filename": part.filename, "file_data": file_data}}
 
 
 def _assistant_to_wire(message: ChatMessageAssistant, options: WireOptions) -> Dict[str, Any]:

@@ -3,13 +3,15 @@
 Pure converters from a response body to a ``ModelOutput``: every choice,
 ``finish_reason`` through :data:`FINISH_REASONS`, tool calls with their
 JSON arguments parsed (arguments that do not parse are kept on the
-``ToolCall``, not raised), refusals, reasoning text from compatible servers
+``ToolCall``, not raised), refusals, ``url_citation`` annotations (as
+citations on the text), reasoning text from compatible servers
 (``reasoning_content``, ``reasoning``, a leading ``<think>`` block), logprobs
 in either the chat shape or the legacy ``tokens``/``token_logprobs`` shape,
 and usage with cached and reasoning tokens. :func:`error_from_response`
 maps error responses to modelkit's exceptions; :func:`output_for_error`
 turns the errors that are really answers (context overflow, a content
-filter) into a ``ModelOutput``, as Inspect does.
+filter) into a ``ModelOutput``, as Inspect does. A refusal or a filtered
+choice gets ``StopDetails`` (:func:`stop_details`).
 """
 
 from __future__ import annotations
@@ -29,12 +31,16 @@ from ...output import (
     Logprobs,
     ModelOutput,
     ModelUsage,
+    StopCategory,
+    StopDetails,
     StopReason,
     TopLogprob,
 )
 from ...tools._types import ToolCall
+from .._common import settled_stop_details
 from .._fields import content_of, count
 from .._rest import error_from_status
+from ._citations import annotations_to_citations
 
 __all__ = [
     "FINISH_REASONS",
@@ -46,6 +52,7 @@ __all__ = [
     "parse_tool_call",
     "parse_usage",
     "prompt_logprobs",
+    "stop_details",
 ]
 
 FINISH_REASONS: Dict[str, StopReason] = {
@@ -61,6 +68,8 @@ FINISH_REASONS: Dict[str, StopReason] = {
 
 _CONTEXT_CODES = frozenset({"context_length_exceeded"})
 _FILTER_CODES = frozenset({"content_filter", "content_policy_violation", "invalid_prompt"})
+_POLICY_CODES = frozenset({"bio_policy", "cyber_policy"})
+"""Refusal codes Inspect maps to a ``content_filter`` stop (``cyber`` its category)."""
 _THINK = re.compile(r"^\s*<think>(.*?)</think>\s*", re.DOTALL)
 
 
@@ -114,12 +123,13 @@ def _parse_choice(
         match = _THINK.match(text)
         if match:
             reasoning, text = match.group(1).strip(), text[match.end() :]
-    content: Any = text
+    citations = annotations_to_citations(message.get("annotations"))
+    content: Any = [ContentText(text=text, citations=citations)] if citations else text
     if reasoning is not None and options.reasoning_parts:
         part = ContentReasoning(reasoning=reasoning, data=json.dumps(details) if details else None)
         parts: List[Content] = [part]
         if text:
-            parts.append(ContentText(text=text))
+            parts.append(ContentText(text=text, citations=citations))
         content = parts
     calls = [parse_tool_call(call, i) for i, call in enumerate(message.get("tool_calls") or [])]
     assistant = ChatMessageAssistant(
@@ -132,10 +142,40 @@ def _parse_choice(
     stop = FINISH_REASONS.get(choice.get("finish_reason") or "", "unknown")
     return (
         ChatCompletionChoice(
-            message=assistant, stop_reason=stop, logprobs=parse_logprobs(choice.get("logprobs"))
+            message=assistant,
+            stop_reason=stop,
+            logprobs=parse_logprobs(choice.get("logprobs")),
+            stop_details=stop_details(choice, refusal),
         ),
         refusal,
     )
+
+
+def stop_details(choice: Mapping[str, Any], refusal: Optional[str]) -> Optional[StopDetails]:
+    """``StopDetails`` for a refusal or a content filter, as Inspect reads them.
+
+    The refusal text is the explanation; Azure's ``content_filter_results``
+    give the categories, only those that were ``filtered`` (a category
+    merely ``detected`` can come with a normal answer).
+    """
+    categories = _filtered(choice.get("content_filter_results"))
+    if not categories and not refusal:
+        return None
+    kind = "content_filter" if choice.get("finish_reason") == "content_filter" else "refusal"
+    return settled_stop_details(StopDetails(type=kind, explanation=refusal, categories=categories))
+
+
+def _filtered(results: Any) -> List[StopCategory]:
+    """The categories Azure's ``content_filter_results`` marks ``filtered``."""
+    categories: List[StopCategory] = []
+    if isinstance(results, Mapping):
+        for name, info in results.items():
+            if isinstance(info, Mapping) and info.get("filtered"):
+                level = info.get("severity")
+                categories.append(
+                    StopCategory(category=str(name), level=None if level is None else str(level))
+                )
+    return categories
 
 
 def _text(content: Any) -> str:
@@ -336,8 +376,22 @@ def output_for_error(error: APIError, model: str) -> Optional[ModelOutput]:
     text = message or error.message
     if code in _CONTEXT_CODES or "maximum context length" in text:
         return ModelOutput.from_content(model, text, stop_reason="model_length")
-    if code in _FILTER_CODES:
-        return ModelOutput.from_content(model, text, stop_reason="content_filter", error=text)
+    if code in _FILTER_CODES or code in _POLICY_CODES:
+        details = StopDetails(type="refusal", explanation=text)
+        if code == "cyber_policy":
+            details.categories = [StopCategory(category="cyber")]
+        else:  # Azure names the filtered categories in innererror
+            error_body = error.body.get("error") if isinstance(error.body, Mapping) else None
+            inner = error_body.get("innererror") if isinstance(error_body, Mapping) else None
+            if isinstance(inner, Mapping):
+                details.categories = _filtered(inner.get("content_filter_result"))
+        return ModelOutput.from_content(
+            model,
+            text,
+            stop_reason="content_filter",
+            error=text,
+            stop_details=settled_stop_details(details),
+        )
     return None
 
 

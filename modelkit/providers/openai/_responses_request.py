@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ..._media import data_uri
 from ...config import GenerateConfig
 from ...errors import ConfigError
 from ...messages import (
@@ -32,6 +33,7 @@ from ...messages import (
     ChatMessageUser,
     Content,
     ContentAudio,
+    ContentDocument,
     ContentImage,
     ContentReasoning,
     ContentText,
@@ -192,12 +194,22 @@ def _user_part(part: Content) -> Optional[Dict[str, Any]]:
         return None
     if isinstance(part, ContentText):
         return {"type": "input_text", "text": part.text}
+    if isinstance(part, ContentDocument):
+        return input_file(part)
     wire = _part_to_wire(part)  # the chat shapes, checked the same way
     if isinstance(part, ContentImage):
         return {"type": "input_image", "image_url": wire["image_url"]["url"], "detail": part.detail}
     if isinstance(part, ContentAudio):
         return {"type": "input_audio", "input_audio": wire["input_audio"]}
     raise ConfigError(f"cannot send content of type {type(part).__name__}")
+
+
+def input_file(part: ContentDocument) -> Dict[str, Any]:
+    """An ``input_file`` part: ``file_url`` for an http(s) URL, else base64 ``file_data``."""
+    if part.document.startswith(("http://", "https://")):
+        return {"type": "input_file", "file_url": part.document}
+    file_data = data_uri(part.document, "document", default_mime=part.mime_type)
+    return {"type": "input_file", "filename": part.filename, "file_data": file_data}
 
 
 def _assistant_items(message: ChatMessageAssistant) -> List[Dict[str, Any]]:

@@ -3,10 +3,12 @@
 Pure converters from a response body to a ``ModelOutput``: ``output``
 items in order (``reasoning`` items as ``ContentReasoning`` parts carrying
 the summary, the item id and the encrypted content to send back;
-``message`` items' ``output_text`` and ``refusal`` parts; ``function_call``
+``message`` items' ``output_text`` (its ``url_citation`` and file
+annotations as citations) and ``refusal`` parts; ``function_call``
 items as tool calls), ``status`` and ``incomplete_details.reason`` as the
 stop reason (:data:`INCOMPLETE_REASONS`), ``output_text.logprobs``, and
-usage with cached and reasoning tokens. A ``failed`` response (HTTP 200
+usage with cached and reasoning tokens; refusals and a ``content_filter``
+stop give ``StopDetails``. A ``failed`` response (HTTP 200
 with ``status: "failed"`` and an ``error``) becomes the matching modelkit
 exception through :func:`failed_response_error`.
 """
@@ -17,11 +19,20 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from ...errors import APIError
 from ...messages import Content, ContentReasoning, ContentText
-from ...output import ChatCompletionChoice, Logprob, Logprobs, ModelOutput, ModelUsage, StopReason
+from ...output import (
+    ChatCompletionChoice,
+    Logprob,
+    Logprobs,
+    ModelOutput,
+    ModelUsage,
+    StopDetails,
+    StopReason,
+)
 from ...tools._types import ToolCall
-from .._common import assistant_message
+from .._common import assistant_message, settled_stop_details
 from .._fields import count, optional_count
 from .._rest import error_from_status
+from ._citations import annotations_to_citations
 from ._response import _logprob, parse_tool_call
 
 __all__ = [
@@ -50,7 +61,7 @@ def parse_responses_body(body: Mapping[str, Any], model: str) -> ModelOutput:
     model = body.get("model") or model
     parts: List[Content] = []
     calls: List[ToolCall] = []
-    refusal: Optional[str] = None
+    refusals: List[str] = []
     logprobs: List[Logprob] = []
     for index, item in enumerate(body.get("output") or []):
         kind = item.get("type")
@@ -59,11 +70,12 @@ def parse_responses_body(body: Mapping[str, Any], model: str) -> ModelOutput:
         elif kind == "message":
             for part in item.get("content") or []:
                 if part.get("type") == "output_text":
-                    parts.append(ContentText(text=part.get("text") or ""))
+                    citations = annotations_to_citations(part.get("annotations"))
+                    parts.append(ContentText(text=part.get("text") or "", citations=citations))
                     logprobs.extend(_logprob(entry) for entry in part.get("logprobs") or [])
                 elif part.get("type") == "refusal":
-                    refusal = part.get("refusal") or ""
-                    parts.append(ContentText(text=refusal))
+                    refusals.append(part.get("refusal") or "")
+                    parts.append(ContentText(text=refusals[-1]))
         elif kind == "function_call":
             wire = {"id": item.get("call_id"), "function": item}
             calls.append(parse_tool_call(wire, index))
@@ -72,14 +84,26 @@ def parse_responses_body(body: Mapping[str, Any], model: str) -> ModelOutput:
         message=message,
         stop_reason=_stop_reason(body, bool(calls)),
         logprobs=Logprobs(content=logprobs) if logprobs else None,
+        stop_details=_stop_details(body, refusals),
     )
     return ModelOutput(
         model=model,
         choices=[choice],
         usage=parse_responses_usage(body.get("usage")),
         metadata={"id": body["id"]} if body.get("id") else None,
-        error=refusal,
+        error=refusals[-1] if refusals else None,
     )
+
+
+def _stop_details(body: Mapping[str, Any], refusals: List[str]) -> Optional[StopDetails]:
+    """A refusal's text, or a ``content_filter`` stop, as Inspect reports them."""
+    details = body.get("incomplete_details")
+    filtered = isinstance(details, Mapping) and details.get("reason") == "content_filter"
+    explanation = "\n".join(r for r in refusals if r) or None
+    if not explanation and not filtered:
+        return None
+    kind = "content_filter" if filtered else "refusal"
+    return settled_stop_details(StopDetails(type=kind, explanation=explanation))
 
 
 def _reasoning_part(item: Mapping[str, Any]) -> ContentReasoning:
