@@ -196,3 +196,36 @@ def test_new_parts_come_back_from_the_cache_equal() -> None:
     assert second.cached is True
     assert second.choices == first.choices
     assert second.choices[0].message.content[1].citations == _citations()
+
+
+def test_model_dump_json_writes_what_inspect_writes() -> None:
+    # Expected strings: inspect-ai 0.3.285's model_dump_json() of the same values.
+    text = ContentText(text="hi", citations=[UrlCitation(url="u", cited_text=(1, 2), title="T")])
+    assert text.model_dump_json() == (
+        '{"internal":null,"type":"text","text":"hi","refusal":null,"citations":[{"cited_text":'
+        '[1,2],"title":"T","internal":null,"type":"url","url":"u"}],"cache_breakpoint":null}'
+    )
+    use = ContentToolUse(tool_type="web_search", id="1", name="n", arguments="{}", result="r")
+    assert use.model_dump_json() == (
+        '{"internal":null,"type":"tool_use","tool_type":"web_search","id":"1","name":"n",'
+        '"context":null,"arguments":"{}","result":"r","error":null}'
+    )
+    document = ContentDocument(document="data:application/pdf;base64,AA")
+    assert document.model_dump_json() == (
+        '{"internal":null,"type":"document","document":"data:application/pdf;base64,AA",'
+        '"filename":"document.pdf","mime_type":"application/pdf","citations":false}'
+    )
+    assert ContentData(data={"a": 1}).model_dump_json() == (
+        '{"internal":null,"type":"data","data":{"a":1}}'
+    )
+    details = StopDetails(type="refusal", categories=[StopCategory(category="c")])
+    assert details.model_dump_json() == (
+        '{"type":"refusal","category":null,"explanation":null,'
+        '"categories":[{"category":"c","level":null}]}'
+    )
+    cited = DocumentCitation(range=DocumentRange(type="page", start_index=0, end_index=1))
+    assert cited.model_dump_json() == (
+        '{"cited_text":null,"title":null,"internal":null,"type":"document",'
+        '"range":{"type":"page","start_index":0,"end_index":1}}'
+    )
+    assert ContentText.model_validate(text.model_dump()) == text
