@@ -27,6 +27,7 @@ from .fleet import Gate, gate_for
 from .limits import limit_for
 from .pool import resolve
 from .retry import DEFAULT_MAX_RETRIES, Retrying, as_quota_error, is_quota
+from .transport import replaying_instantly
 
 if TYPE_CHECKING:
     from .._prepare import GenerateRequest
@@ -161,7 +162,8 @@ def retry_or_raise(
         decision.wait,
         decision.reason,
     )
-    retrying.sleep(decision.wait)
+    if not replaying_instantly():  # a cassette's replay is instant, backoff included
+        retrying.sleep(decision.wait)
 
 
 def _attempt(

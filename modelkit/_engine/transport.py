@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from .deadline import MAX_DELAY, watchdog
 
-__all__ = ["Exchange", "Tap", "clamp_budget", "current_tap", "set_tap"]
+__all__ = ["Exchange", "Tap", "clamp_budget", "current_tap", "replaying_instantly", "set_tap"]
 
 if TYPE_CHECKING:
     from typing import Protocol
@@ -50,6 +50,10 @@ if TYPE_CHECKING:
         ) -> Any:
             """A ``requests.Response`` for the request: replayed, or ``exchange.send_live``'s."""
 
+        @property
+        def instant(self) -> bool:
+            """Replaying with no recorded timing (``replaying_instantly``)."""
+
 else:
     Tap = Any
 
@@ -66,6 +70,12 @@ def set_tap(tap: Optional[Tap]) -> Optional[Tap]:
 def current_tap() -> Optional[Tap]:
     """The tap requests are handed to, or ``None``."""
     return _tap
+
+
+def replaying_instantly() -> bool:
+    """Whether answers are replayed without their recorded timing, so that the waits
+    between requests (retry backoff, batch polling) are skipped too."""
+    return _tap is not None and bool(getattr(_tap, "instant", False))
 
 
 def clamp_budget(timeout: Optional[float], default: float) -> float:

@@ -113,6 +113,11 @@ class Tape:
         for index, item in enumerate(interactions):
             self._keys.setdefault(match_key(item["request"]), []).append(index)
 
+    @property
+    def instant(self) -> bool:
+        """Replaying without recorded timing: the engine skips its waits between requests."""
+        return not self.recording and not self.timing
+
     def send(
         self,
         exchange: Any,
