@@ -177,6 +177,7 @@ def test_the_wheel_is_modelkit_llm_with_two_dependencies(tmp_path: Path) -> None
     parser = configparser.ConfigParser()
     parser.read_string(entry_points)
     assert parser["console_scripts"]["modelkit"] == "modelkit.cli:main"
+    assert parser["pytest11"]["modelkit"] == "modelkit.testing.pytest_plugin"
 
 
 def test_make_demo_installs_only_the_runtime_and_answers_prompts(tmp_path: Path) -> None:
