@@ -16,6 +16,8 @@ from ..config import BatchConfig, GenerateConfig
 from ..errors import ConfigError
 from ..output import ModelOutput, ModelUsage
 from . import _run
+from ._client import BatchClient
+from ._trust import check_base_url, path_id
 from ._types import BatchHandle, BatchStatus
 
 __all__ = ["HandleInput", "cancel", "collect", "handle_for", "status", "submit"]
@@ -23,8 +25,14 @@ __all__ = ["HandleInput", "cancel", "collect", "handle_for", "status", "submit"]
 HandleInput = Union[BatchHandle, str, Dict[str, Any]]
 
 
-def handle_for(api: Any, handle: HandleInput) -> BatchHandle:
-    """``handle`` as a ``BatchHandle`` (``ConfigError`` when it is another model's)."""
+def handle_for(api: Any, handle: HandleInput, client: BatchClient) -> BatchHandle:
+    """``handle`` as a ``BatchHandle``, checked against the model it is used with.
+
+    Raises:
+        ConfigError: the handle is another model's, was submitted to another
+            API root (``_trust.check_base_url``), or holds a batch id that is
+            not one (it would go into a URL path).
+    """
     if isinstance(handle, str):
         handle = BatchHandle.from_json(handle)
     elif isinstance(handle, dict):
@@ -35,6 +43,15 @@ def handle_for(api: Any, handle: HandleInput) -> BatchHandle:
             f"this handle is for {handle.provider}/{handle.model}, not {model}; "
             f"collect it with get_model({handle.provider + '/' + handle.model!r})"
         )
+    name = f"{handle.provider}/{handle.model}"
+    check_base_url(handle.base_url or client.default_root or None, client.root(), name)
+    for job in handle.jobs:
+        if path_id(job.id, client.job_pattern) is None:
+            raise ConfigError(
+                f"this {name} batch handle holds a batch id that is not one "
+                f"({str(job.id)[:80]!r}); the handle was edited or damaged: use the one "
+                "batch_submit wrote"
+            )
     return handle
 
 
@@ -49,7 +66,8 @@ def submit(
 
 def status(api: Any, handle: HandleInput) -> BatchStatus:
     """Where a submitted job is (one request per batch)."""
-    return _run.status(_run.client_for(api), handle_for(api, handle))
+    client = _run.client_for(api)
+    return _run.status(client, handle_for(api, handle, client))
 
 
 def collect(
@@ -61,8 +79,8 @@ def collect(
     add_usage: Callable[[Optional[ModelUsage]], None],
 ) -> List[Any]:
     """A job's outputs in input order, waiting for them when ``wait`` (usage added)."""
-    job = handle_for(api, handle)
     client = _run.client_for(api)
+    job = handle_for(api, handle, client)
     if wait:
         batch = config.batch if isinstance(config.batch, BatchConfig) else None
         final = _run.wait(client, job, batch, deadline=config.timeout, progress=progress)
@@ -77,4 +95,5 @@ def collect(
 
 def cancel(api: Any, handle: HandleInput) -> BatchStatus:
     """Cancel a job's unfinished batches; the status after asking."""
-    return _run.cancel(_run.client_for(api), handle_for(api, handle))
+    client = _run.client_for(api)
+    return _run.cancel(client, handle_for(api, handle, client))

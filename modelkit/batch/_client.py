@@ -17,7 +17,19 @@ import abc
 import json
 import logging
 import os
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Pattern,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import attrs
 
@@ -26,6 +38,7 @@ from .._prepare import GenerateRequest
 from .._wellformed import PARSE_ERRORS, check_output
 from ..errors import APIError, ResponseFormatError
 from ..output import ModelOutput
+from ._trust import ID_PATTERN, path_id, same_origin, show_origin
 from ._types import BatchJob, JobStatus
 
 logger = logging.getLogger("modelkit")
@@ -64,10 +77,16 @@ class BatchClient(abc.ABC):
     Attributes:
         max_requests: the most requests one batch may hold.
         max_bytes: the most bytes of encoded items one batch may hold.
+        default_root: the API root when the model sets no ``base_url``.
+        job_pattern: what a batch id must look like to go into a URL path.
+        file_pattern: what a file id (or name) must look like, likewise.
     """
 
     max_requests: int = 50_000
     max_bytes: int = 200 * 1024 * 1024
+    default_root: str = ""
+    job_pattern: Pattern[str] = ID_PATTERN
+    file_pattern: Pattern[str] = ID_PATTERN
 
     def __init__(self, api: Any) -> None:
         self.api = api
@@ -93,6 +112,30 @@ class BatchClient(abc.ABC):
         """Ask the API to cancel ``job`` (finished requests keep their results)."""
 
     # --- helpers for subclasses ----------------------------------------------
+
+    def root(self) -> str:
+        """The configured API root: the only origin that receives credentials."""
+        root: str = self.api.base_url or self.default_root
+        return root
+
+    def job_path(self, job_id: str) -> str:
+        """``job_id`` checked against ``job_pattern`` and quoted for a URL path."""
+        return self._path_id(job_id, self.job_pattern, "batch id")
+
+    def file_path(self, file_id: str) -> str:
+        """``file_id`` checked against ``file_pattern`` and quoted for a URL path."""
+        return self._path_id(file_id, self.file_pattern, "file id")
+
+    def _path_id(self, value: str, pattern: Pattern[str], what: str) -> str:
+        quoted = path_id(value, pattern)
+        if quoted is None:
+            raise ResponseFormatError(
+                f"the batch API gave a {what} that is not one ({str(value)[:80]!r}); "
+                "it was not put into a URL",
+                provider=self.api.provider,
+                model=self.api.model_name,
+            )
+        return quoted
 
     def send(
         self,
@@ -130,7 +173,13 @@ class BatchClient(abc.ABC):
         data: Body = None,
         headers: Optional[Mapping[str, str]] = None,
     ) -> bytes:
-        """The raw body of ``method url`` (raises the provider's error on 4xx/5xx)."""
+        """The raw body of ``method url`` (raises the provider's error on 4xx/5xx).
+
+        Raises:
+            ResponseFormatError: ``url`` is not on the configured API's origin
+                (nothing is sent: the credentials go to that origin only).
+        """
+        self.check_origin(url)
         all_headers = {**self.headers(), **(headers or {})}
         response = self.api.http.request(
             method, url, data, all_headers, timeout=REQUEST_TIMEOUT, max_bytes=MAX_FILE_BYTES
@@ -139,6 +188,18 @@ class BatchClient(abc.ABC):
             raise self.api.parse_error(response)
         content: bytes = response.content
         return content
+
+    def check_origin(self, url: str) -> None:
+        """Refuse to send credentials to ``url`` unless it is on the configured API's origin."""
+        if not same_origin(url, self.root()):
+            raise ResponseFormatError(
+                f"the batch API pointed to {show_origin(url)}, which is not the configured "
+                f"API ({show_origin(self.root())}); modelkit sends credentials only to the "
+                "configured API's origin, so nothing was sent. If that host is the API, "
+                "configure it as the base URL",
+                provider=self.api.provider,
+                model=self.api.model_name,
+            )
 
     def checked(self, outcome: Callable[..., Any], *args: Any) -> Any:
         """``outcome(*args)``; a malformed result is a ``ResponseFormatError`` for that input.

@@ -94,7 +94,7 @@ def submit(
         provider=api.provider,
         model=api.model_name,
         size=0,
-        base_url=api.base_url,
+        base_url=client.root() or api.base_url,
         keys=[] if policy is not None else None,
         cache_expiry=policy.expiry_seconds if policy is not None else None,
     )

@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             result: Any = model.generate(item.input, cache=policy)
         except Exception as exc:  # every failure becomes the input's error line
             result = exc
-        stats.record(result)
+        stats.record(result, item.index)
         writer.write(item.index, json.dumps(_line(item, result), ensure_ascii=False))
 
     bar = None if args.quiet or not _isatty(sys.stderr) else ProgressBar(sys.stderr, stats)
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
         if not args.quiet:
-            print(f"modelkit batch: {stats.summary()}", file=sys.stderr)
+            stats.report(sys.stderr)
     return 1 if stats.failed else 0
 
 

@@ -3,14 +3,16 @@
 ``BatchStats`` counts what finished (answered, failed, from the cache, the
 tokens the new answers used) from any thread; ``ProgressBar`` redraws one
 line in place on a terminal; ``BatchStats.summary`` is the one line
-printed when the batch ends, however it ends.
+printed when the batch ends, however it ends, and ``BatchStats.error_line``
+the line after it naming the first failed input and why (the output lines
+hold every error).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import IO, Any
+from typing import IO, Any, Optional, Tuple
 
 __all__ = ["BatchStats", "ProgressBar"]
 
@@ -30,14 +32,22 @@ class BatchStats:
         self.failed = 0
         self.cached = 0
         self.tokens = 0
+        self.first_error: Optional[Tuple[int, BaseException]] = None
         self.started = time.monotonic()
         self._lock = threading.Lock()
 
-    def record(self, result: Any) -> None:
-        """Count one finished input: a ``ModelOutput`` or the exception it raised."""
+    def record(self, result: Any, index: int = 0) -> None:
+        """Count one finished input: a ``ModelOutput`` or the exception it raised.
+
+        Args:
+            result: the output or the exception.
+            index: the input's index (the earliest failure is kept for ``error_line``).
+        """
         with self._lock:
             if isinstance(result, BaseException):
                 self.failed += 1
+                if self.first_error is None or index < self.first_error[0]:
+                    self.first_error = (index, result)
                 return
             self.done += 1
             if result.cached:
@@ -62,6 +72,24 @@ class BatchStats:
         if self.skipped:
             text += f"; {self.skipped} answered by an earlier run"
         return text
+
+    def error_line(self) -> Optional[str]:
+        """One line naming the first failed input and its error, or ``None``."""
+        if self.first_error is None:
+            return None
+        index, error = self.first_error
+        message = " ".join(str(error).split())
+        if len(message) > 300:
+            message = message[:300] + "..."
+        more = f" (and {self.failed - 1} more; see their output lines)" if self.failed > 1 else ""
+        return f"input {index} failed: {type(error).__name__}: {message}{more}"
+
+    def report(self, stream: IO[str]) -> None:
+        """Write the summary line, then the first error's line if any input failed."""
+        print(f"modelkit batch: {self.summary()}", file=stream)
+        error = self.error_line()
+        if error is not None:
+            print(f"modelkit batch: {error}", file=stream)
 
 
 class ProgressBar:

@@ -7,8 +7,11 @@ the same output lines, in input order. The four subcommands split that in
 two for jobs that outlive a process: ``submit`` writes the handle (JSON) and
 returns at once; ``status``, ``collect`` and ``cancel`` take that handle
 file, in any later process. The handle names the provider and model, so
-they need no ``--model``; the API key comes from the provider's variable
-(or ``--api-key-env``), never from the handle.
+they need no ``--model`` (given, it must match the handle). A handle never
+decides where a key goes: the API key comes from the provider's variable
+(or ``--api-key-env``) and the API root from ``--base-url``, the provider's
+``*_BASE_URL`` variable or its default, and a handle submitted to another
+root is refused (``batch._trust``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any, Callable, Dict, List
 from ..errors import ConfigError
 from .batch_files import BatchInput, OrderedWriter, OutputFile, read_inputs
 from .options import add_generation_options, cache_policy, make_model
+from .progress import BatchStats
 
 __all__ = ["add_option", "commands", "run_file"]
 
@@ -59,7 +63,7 @@ def run_file(args: argparse.Namespace, inputs: List[BatchInput], line_of: LineOf
     file = OutputFile(args.output, len(inputs)) if to_file else None
     todo = [item for item in inputs if file is None or item.index not in file.done]
     writer = file or OrderedWriter(sys.stdout)
-    failed = 0
+    stats = BatchStats(len(todo), skipped=len(inputs) - len(todo))
     completed = False
     try:
         if todo:
@@ -71,14 +75,14 @@ def run_file(args: argparse.Namespace, inputs: List[BatchInput], line_of: LineOf
                 progress=None if args.quiet else _progress,
             )
             for item, result in zip(todo, outputs):
-                failed += isinstance(result, BaseException)
+                stats.record(result, item.index)
                 writer.write(item.index, json.dumps(line_of(item, result), ensure_ascii=False))
         completed = True
     finally:
         writer.close(sort=completed)
-    if not args.quiet:
-        print(f"modelkit batch: {len(todo) - failed} answered, {failed} failed", file=sys.stderr)
-    return 1 if failed else 0
+        if not args.quiet:
+            stats.report(sys.stderr)
+    return 1 if stats.failed else 0
 
 
 def _progress(done: int, total: int) -> None:
@@ -124,7 +128,16 @@ def _handle_parser(group: Any, name: str, help: str) -> argparse.ArgumentParser:
         "handle", metavar="HANDLE.json", help="the handle `submit` wrote ('-': stdin)"
     )
     parser.add_argument(
-        "--base-url", metavar="URL", help="another base URL (default: the handle's)"
+        "--model",
+        "-m",
+        metavar="PROVIDER/MODEL",
+        help="the model the job was submitted with (default: the handle's; must match it)",
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the API root the job was submitted to (default: the provider's variable or "
+        "default; the handle's must match it)",
     )
     parser.add_argument("--api-key-env", metavar="VAR", help="read the API key from this variable")
     parser.add_argument("--verbose", "-v", action="store_true", help="log each request on stderr")
@@ -171,6 +184,10 @@ def _status(args: argparse.Namespace) -> int:
     model, handle = _model_for(args)
     status = model.batch_status(handle)
     print(json.dumps({k: v for k, v in status.to_dict().items() if k != "jobs"}))
+    for job in status.jobs:  # why a batch failed is not in the counts
+        if job.error:
+            reason = " ".join(job.error.split())[:300]
+            print(f"modelkit batch: batch {job.id} {job.state}: {reason}", file=sys.stderr)
     return 0
 
 
@@ -178,12 +195,14 @@ def _collect(args: argparse.Namespace, line_of: LineOf) -> int:
     model, handle = _model_for(args)
     config: Dict[str, Any] = {"batch": {"tick": args.poll}, "timeout": args.timeout}
     outputs = model.batch_collect(handle, wait=not args.no_wait, config=config)
-    lines = [
-        json.dumps(line_of(BatchInput(i, None), out), ensure_ascii=False)
-        for i, out in enumerate(outputs)
-    ]
+    stats = BatchStats(len(outputs))
+    lines = []
+    for index, output in enumerate(outputs):
+        stats.record(output, index)
+        lines.append(json.dumps(line_of(BatchInput(index, None), output), ensure_ascii=False))
     _write(args.output, "".join(line + "\n" for line in lines))
-    return 1 if any(isinstance(out, BaseException) for out in outputs) else 0
+    stats.report(sys.stderr)
+    return 1 if stats.failed else 0
 
 
 def _cancel(args: argparse.Namespace) -> int:
@@ -198,13 +217,13 @@ def _model_for(args: argparse.Namespace) -> Any:
     text = sys.stdin.read() if args.handle == "-" else _read(args.handle, lambda s, n: s.read())
     handle = BatchHandle.from_json(text)
     options = argparse.Namespace(
-        model=f"{handle.provider}/{handle.model}",
+        model=args.model or f"{handle.provider}/{handle.model}",
         system=None,
         temperature=None,
         max_tokens=None,
         timeout=None,
         max_retries=None,
-        base_url=args.base_url or handle.base_url,
+        base_url=args.base_url,  # never the handle's: it must not choose where the key goes
         api_key_env=args.api_key_env,
     )
     return make_model(options), handle

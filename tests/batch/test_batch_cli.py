@@ -94,19 +94,35 @@ def test_submit_status_collect_cancel(
     assert "submitted 3 inputs in 1 batches" in capsys.readouterr().err
     assert KEY not in handle.read_text(encoding="utf-8")
 
-    assert main(["batch", "status", str(handle)]) == 0
+    root = ["--base-url", f"{server.url}/v1"]  # never taken from the handle
+    assert main(["batch", "status", *root, str(handle)]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["state"] == "validating" and status["total"] == 3
 
-    assert main(["batch", "collect", "--no-wait", str(handle)]) == 1
+    assert main(["batch", "collect", *root, "--no-wait", str(handle)]) == 1
     assert "have not ended" in capsys.readouterr().err
 
-    assert main(["batch", "collect", "--poll", "0.001", str(handle)]) == 1
-    lines = _lines(capsys.readouterr().out)
+    assert main(["batch", "collect", *root, "--poll", "0.001", str(handle)]) == 1
+    captured = capsys.readouterr()
+    lines = _lines(captured.out)
     assert [_answer(x) for x in lines] == ["echo: one", "BadRequestError", "echo: three"]
+    summary, error = captured.err.splitlines()
+    assert summary.startswith("modelkit batch: 2 done, 1 failed")
+    assert error.startswith("modelkit batch: input 1 failed: BadRequestError: ")
+    assert "FAIL is not allowed" in error and KEY not in captured.err
 
-    assert main(["batch", "cancel", str(handle)]) == 0
+    assert main(["batch", "cancel", *root, str(handle)]) == 0
     assert json.loads(capsys.readouterr().out) == {"state": "completed"}
+
+
+def test_provider_batch_file_mode_names_the_first_failure(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["batch", "-m", "openai/gpt-4o", "--base-url", f"{server.url}/v1", "--provider-batch"]
+    assert main([*argv, "--poll", "0.001", str(_prompts(tmp_path))]) == 1
+    summary, error = capsys.readouterr().err.splitlines()[-2:]
+    assert summary.startswith("modelkit batch: 2 done, 1 failed")
+    assert error.startswith("modelkit batch: input 1 failed: BadRequestError: ")
 
 
 def test_a_bad_handle_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,3 +131,19 @@ def test_a_bad_handle_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["batch", "status", str(bad)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not a batch handle" in err
+
+
+def test_status_of_a_failed_batch_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    with LoopbackServer(default=FakeOpenAI(plan=["failed"])) as server:
+        root = ["--base-url", f"{server.url}/v1"]
+        handle = tmp_path / "handle.json"
+        prompts = str(_prompts(tmp_path))
+        assert main(["batch", "submit", "-m", "openai/gpt-4o", *root, prompts, "-o", str(handle)]) == 0
+        capsys.readouterr()
+        assert main(["batch", "status", *root, str(handle)]) == 0
+        captured = capsys.readouterr()
+    assert json.loads(captured.out)["state"] == "failed"
+    assert captured.err == "modelkit batch: batch batch_1 failed: Line 1 is not valid JSON.\n"

@@ -119,7 +119,12 @@ def test_failed_inputs_become_error_lines_then_resume_retries_only_them(
             "status": 400,
         },
     }
-    assert "2 done, 1 failed" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "2 done, 1 failed" in err
+    assert err.splitlines()[-1] == (
+        "modelkit batch: input 1 failed: BadRequestError: "
+        "loopback/m: HTTP 400: too long (invalid_request)"
+    )
 
     echo_server.default = echo()
     echo_server.reset_counts()

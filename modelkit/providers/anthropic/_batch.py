@@ -45,10 +45,10 @@ class AnthropicBatchClient(BatchClient):
 
     max_requests = 100_000
     max_bytes = 256 * 1024 * 1024 - 64 * 1024  # room for the {"requests": [...]} envelope
+    default_root = "https://api.anthropic.com"
 
     def _url(self, path: str = "") -> str:
-        root = self.api.base_url or "https://api.anthropic.com"
-        return versioned_url(root, "v1", f"messages/batches{path}")
+        return versioned_url(self.root(), "v1", f"messages/batches{path}")
 
     def headers(self) -> Dict[str, str]:
         api = self.api
@@ -70,7 +70,7 @@ class AnthropicBatchClient(BatchClient):
         return SubmittedJob(id=batch["id"])
 
     def status(self, job: BatchJob) -> JobStatus:
-        batch = self.send("GET", self._url(f"/{job.id}"))
+        batch = self.send("GET", self._url(f"/{self.job_path(job.id)}"))
         counts = {k: int(v or 0) for k, v in (batch.get("request_counts") or {}).items()}
         ended = counts.get("succeeded", 0) + counts.get("errored", 0)
         ended += counts.get("canceled", 0) + counts.get("expired", 0)
@@ -104,7 +104,7 @@ class AnthropicBatchClient(BatchClient):
                 )
 
     def cancel(self, job: BatchJob) -> None:
-        self.send("POST", self._url(f"/{job.id}/cancel"), b"", {"content-type": "application/json"})
+        self.send("POST", self._url(f"/{self.job_path(job.id)}/cancel"), b"", {"content-type": "application/json"})
 
     def _outcome(self, result: Dict[str, Any]) -> Any:
         api = self.api

@@ -20,11 +20,13 @@ metadata: {key}}``) or a file (``response.responsesFile``, JSON Lines of
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Dict, Iterator, List, Sequence
 
 from ..._prepare import GenerateRequest
 from ...batch import BatchJob, JobStatus
 from ...batch._client import REQUEST_TIMEOUT, BatchClient, BatchResult, SubmittedJob
+from ...batch._trust import ID_PATTERN
 from ...errors import ResponseFormatError
 from .._common import versioned_url
 from ._response import google_error, output_from
@@ -50,12 +52,12 @@ class GoogleBatchClient(BatchClient):
 
     max_requests = 100_000
     max_bytes = 200 * 1024 * 1024
-
-    def _root(self) -> str:
-        return self.api.base_url or "https://generativelanguage.googleapis.com"
+    default_root = "https://generativelanguage.googleapis.com"
+    job_pattern = re.compile(rf"batches/{ID_PATTERN.pattern}")
+    file_pattern = re.compile(rf"files/{ID_PATTERN.pattern}")
 
     def _url(self, path: str) -> str:
-        return versioned_url(self._root(), self.api.api_version, path, any_version=True)
+        return versioned_url(self.root(), self.api.api_version, path, any_version=True)
 
     def headers(self) -> Dict[str, str]:
         return {"x-goog-api-key": self.api.api_key or ""}
@@ -96,7 +98,8 @@ class GoogleBatchClient(BatchClient):
             "Content-Type": "application/json",
         }
         meta = json.dumps({"file": {"display_name": "modelkit-batch-input"}}).encode()
-        url = f"{self._root().rstrip('/')}/upload/{self.api.api_version}/files"
+        url = f"{self.root().rstrip('/')}/upload/{self.api.api_version}/files"
+        self.check_origin(url)
         response = http.request("POST", url, meta, start, timeout=REQUEST_TIMEOUT)
         if response.status >= 400:
             raise self.api.parse_error(response)
@@ -117,7 +120,7 @@ class GoogleBatchClient(BatchClient):
         return name
 
     def status(self, job: BatchJob) -> JobStatus:
-        batch = self.send("GET", self._url(job.id))
+        batch = self.send("GET", self._url(self.job_path(job.id)))
         metadata = batch.get("metadata") or {}
         stats = {k: int(v or 0) for k, v in (metadata.get("batchStats") or {}).items()}
         state = metadata.get("state") or ""
@@ -144,11 +147,12 @@ class GoogleBatchClient(BatchClient):
                 )
         file_name = status.results.get("responsesFile")
         if file_name:
-            url = f"{self._root().rstrip('/')}/download/{self.api.api_version}/{file_name}:download?alt=media"
+            name = self.file_path(file_name)
+            url = f"{self.root().rstrip('/')}/download/{self.api.api_version}/{name}:download?alt=media"
             yield from self.file_results([url], self._outcome, id_field="key")
 
     def cancel(self, job: BatchJob) -> None:
-        self.post_json(self._url(f"{job.id}:cancel"), {})
+        self.post_json(self._url(f"{self.job_path(job.id)}:cancel"), {})
 
     def _outcome(self, entry: Dict[str, Any]) -> Any:
         api = self.api

@@ -44,9 +44,10 @@ class MistralBatchClient(BatchClient):
 
     max_requests = 100_000
     max_bytes = 200 * 1024 * 1024
+    default_root = "https://api.mistral.ai"
 
     def _url(self, path: str) -> str:
-        return versioned_url(self.api.base_url or "https://api.mistral.ai", "v1", path)
+        return versioned_url(self.root(), "v1", path)
 
     def headers(self) -> Dict[str, str]:
         return {"Authorization": f"Bearer {self.api.api_key or ''}", "accept": "application/json"}
@@ -69,7 +70,7 @@ class MistralBatchClient(BatchClient):
         return SubmittedJob(id=job["id"], info={"input_file_id": file_id})
 
     def status(self, job: BatchJob) -> JobStatus:
-        data = self.send("GET", self._url(f"batch/jobs/{job.id}"))
+        data = self.send("GET", self._url(f"batch/jobs/{self.job_path(job.id)}"))
         errors = data.get("errors") or []
         error = "; ".join(str(e.get("message")) for e in errors if isinstance(e, dict)) or None
         return JobStatus(
@@ -85,11 +86,11 @@ class MistralBatchClient(BatchClient):
 
     def results(self, job: BatchJob, status: JobStatus) -> Iterator[BatchResult]:
         files = [status.results[n] for n in ("output_file", "error_file") if status.results.get(n)]
-        urls = [self._url(f"files/{file_id}/content") for file_id in files]
+        urls = [self._url(f"files/{self.file_path(file_id)}/content") for file_id in files]
         return self.file_results(urls, self._outcome)
 
     def cancel(self, job: BatchJob) -> None:
-        self.send("POST", self._url(f"batch/jobs/{job.id}/cancel"), b"")
+        self.send("POST", self._url(f"batch/jobs/{self.job_path(job.id)}/cancel"), b"")
 
     def _outcome(self, line: Dict[str, Any]) -> Any:
         return self.response_line(line, self.api.parse_body, self._error)

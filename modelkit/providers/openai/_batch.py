@@ -88,7 +88,7 @@ class OpenAIBatchClient(BatchClient):
         return SubmittedJob(id=batch["id"], info={"input_file_id": file_id})
 
     def status(self, job: BatchJob) -> JobStatus:
-        batch = self.send("GET", self._url(f"batches/{job.id}"))
+        batch = self.send("GET", self._url(f"batches/{self.job_path(job.id)}"))
         counts = batch.get("request_counts") or {}
         errors = (batch.get("errors") or {}).get("data") or []
         error = "; ".join(str(e.get("message") or e.get("code")) for e in errors) or None
@@ -107,11 +107,11 @@ class OpenAIBatchClient(BatchClient):
     def results(self, job: BatchJob, status: JobStatus) -> Iterator[BatchResult]:
         names = ("output_file_id", "error_file_id")
         files = [status.results[n] for n in names if status.results.get(n)]
-        urls = [self._url(f"files/{file_id}/content") for file_id in files]
+        urls = [self._url(f"files/{self.file_path(file_id)}/content") for file_id in files]
         return self.file_results(urls, self._outcome)
 
     def cancel(self, job: BatchJob) -> None:
-        self.post_json(self._url(f"batches/{job.id}/cancel"), {})
+        self.post_json(self._url(f"batches/{self.job_path(job.id)}/cancel"), {})
 
     def _outcome(self, line: Dict[str, Any]) -> Any:
         return self.response_line(line, self._parse, self._error)
