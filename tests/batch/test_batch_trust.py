@@ -126,7 +126,9 @@ def test_same_origin() -> None:
     assert not same_origin("http://api.anthropic.com/v1/x", "https://api.anthropic.com")
     assert not same_origin("https://api.anthropic.com:8443/x", "https://api.anthropic.com")
     assert not same_origin("https://api.anthropic.com.evil.example/x", "https://api.anthropic.com")
-    assert not same_origin("https://evil.example@api.anthropic.com.x/x", "https://api.anthropic.com")
+    assert not same_origin(
+        "https://evil.example@api.anthropic.com.x/x", "https://api.anthropic.com"
+    )
     assert not same_origin("file:///etc/passwd", "https://api.anthropic.com")
 
 
@@ -172,7 +174,17 @@ def test_gemini_upload_url_on_another_origin_gets_no_key() -> None:
 
 def test_path_ids_are_validated_and_quoted() -> None:
     assert path_id("batch_abc-123.x~y") == "batch_abc-123.x~y"
-    for bad in ("../fine_tuning/jobs/x/cancel#", "..", ".hidden", "a/b", "a?b", "a#", "", 7, "a" * 300):
+    for bad in (
+        "../fine_tuning/jobs/x/cancel#",
+        "..",
+        ".hidden",
+        "a/b",
+        "a?b",
+        "a#",
+        "",
+        7,
+        "a" * 300,
+    ):
         assert path_id(bad) is None
 
 

@@ -104,7 +104,12 @@ class AnthropicBatchClient(BatchClient):
                 )
 
     def cancel(self, job: BatchJob) -> None:
-        self.send("POST", self._url(f"/{self.job_path(job.id)}/cancel"), b"", {"content-type": "application/json"})
+        self.send(
+            "POST",
+            self._url(f"/{self.job_path(job.id)}/cancel"),
+            b"",
+            {"content-type": "application/json"},
+        )
 
     def _outcome(self, result: Dict[str, Any]) -> Any:
         api = self.api
