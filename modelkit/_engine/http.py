@@ -183,7 +183,7 @@ class HttpClient:
         except Exception as exc:
             cutoff.finish()
             drop_request(exc)
-            mapped = map_failure(exc, cutoff.fired, budget, self.provider, self.model)
+            mapped = map_failure(exc, cutoff.fired, budget, self.provider, self.model, url)
             if mapped is None:
                 raise
             raise self._scrubbed(mapped, headers, url, secrets) from exc

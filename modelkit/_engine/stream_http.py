@@ -24,7 +24,7 @@ import time
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Type
 
 from ..errors import APIConnectionError, APITimeoutError
-from .failures import describe, drop_request, is_connection
+from .failures import drop_request, explain
 from .http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient
 from .response import HttpResponse
 from .transport import Exchange, clamp_budget
@@ -68,7 +68,7 @@ def open_stream(
         drop_request(exc)
         failed = HttpStream(client, None, exchange, budget, idle_timeout)
         failed.close()
-        raise failed._error(exc) from exc
+        raise failed._error(exc, url) from exc
     stream = HttpStream(client, response, exchange, budget, idle_timeout)
     if 300 <= stream.status < 400:  # never followed: see HttpClient
         stream.close()
@@ -164,7 +164,7 @@ class HttpStream:
             model=self._client.model,
         )
 
-    def _error(self, exc: BaseException) -> Any:
+    def _error(self, exc: BaseException, url: Optional[str] = None) -> Any:
         """The modelkit error for a failure of ``requests``, urllib3 or the socket."""
         import requests
         import urllib3
@@ -181,12 +181,8 @@ class HttpStream:
                     model=model,
                 )
             return self._timeout()
-        if isinstance(exc, requests.exceptions.RequestException):
-            verb = "connection failed" if is_connection(exc) else "request failed"
-            return APIConnectionError(f"{verb}: {describe(exc)}", provider=provider, model=model)
-        return APIConnectionError(
-            f"connection broke mid-stream: {describe(exc)}", provider=provider, model=model
-        )
+        url = url or getattr(self._response, "url", None)
+        return APIConnectionError(explain(exc, url), provider=provider, model=model)
 
 
 def _failures() -> Tuple[Type[BaseException], ...]:

@@ -46,7 +46,8 @@ def test_deadline_cuts_off_a_slow_response(
     loopback.script(reply)
     start = time.monotonic()
     with pytest.raises(
-        APITimeoutError, match=r"prov/mod: no response: no complete response within 0.4s"
+        APITimeoutError,
+        match=r"prov/mod: no response: no complete response from 127.0.0.1:\d+ within 0.4s",
     ):
         client.post(loopback.url, b"{}", HEADERS, timeout=0.4)
     assert 0.4 <= time.monotonic() - start < 0.4 + SLACK
@@ -69,7 +70,7 @@ def test_a_fast_response_is_not_cut_later(loopback: LoopbackServer, client: Http
 
 @pytest.mark.parametrize(
     ("reply", "match"),
-    [(Reply(reset_after=10), "reset by peer"), (Reply(truncate_at=10), "IncompleteRead|truncated")],
+    [(Reply(reset_after=10), "was reset while"), (Reply(truncate_at=10), "ended early")],
 )
 def test_broken_responses_are_connection_errors_made_once(
     loopback: LoopbackServer, client: HttpClient, reply: Reply, match: str
@@ -77,14 +78,19 @@ def test_broken_responses_are_connection_errors_made_once(
     loopback.script(reply)
     with pytest.raises(APIConnectionError, match=match) as caught:
         client.post(loopback.url, b"{}", HEADERS, timeout=5)
-    assert "connection failed" in str(caught.value)
+    host = loopback.url.split("//", 1)[1]
+    assert f"from {host} ended early" in str(caught.value) or (
+        f"connection to {host} was reset" in str(caught.value)
+    )
     assert loopback.count == 1  # no retries underneath the engine's
 
 
 def test_connection_refused(client: HttpClient) -> None:
     with LoopbackServer() as server:
         url = server.url
-    with pytest.raises(APIConnectionError, match="connection failed"):
+    with pytest.raises(
+        APIConnectionError, match=f"cannot connect to {url[7:]}: connection refused"
+    ):
         client.post(url, b"{}", HEADERS, timeout=5)
 
 
