@@ -13,13 +13,15 @@ error; ``scrub_error`` replaces a request's credentials in an ``APIError``.
 
 from __future__ import annotations
 
+import re
 import socket
-from typing import Any, List, Optional
+from typing import List, Optional
 
 from .._redact import Scrubber
 from ..errors import APIConnectionError, APIError, APITimeoutError
 
 __all__ = [
+    "deadline_error",
     "drop_request",
     "explain",
     "map_failure",
@@ -81,8 +83,7 @@ def map_failure(
         message = f"connecting to {where} timed out (is the host reachable? {_CHECK_URL})"
         return APITimeoutError(message, provider=provider, model=model)
     if fired or isinstance(exc, timeouts):
-        message = f"no complete response from {where} within {budget:.3g}s"
-        return APITimeoutError(message, provider=provider, model=model)
+        return deadline_error(budget, provider, model, url, exc)
     known = (
         rq.RequestException,
         u3.HTTPError,
@@ -95,62 +96,105 @@ def map_failure(
     return APIConnectionError(explain(exc, url), provider=provider, model=model)
 
 
+def deadline_error(
+    budget: float,
+    provider: str,
+    model: str,
+    url: Optional[str],
+    exc: Optional[BaseException] = None,
+) -> APITimeoutError:
+    """The ``APITimeoutError`` for a response not complete within ``budget`` seconds."""
+    where = _where(exc, url)
+    message = f"no complete response from {where} within {budget:.3g}s"
+    return APITimeoutError(message, provider=provider, model=model)
+
+
 def explain(exc: BaseException, url: Optional[str] = None) -> str:
     """One line: what failed, with which ``host:port``, and what to check.
+
+    The failure is recognised from the classes and texts of the exceptions
+    it wraps (the same words urllib3 and the OS use on every platform), so
+    that a failure replayed from its recorded text reads as it did live.
 
     Args:
         exc: a failure of ``requests``, urllib3, ``http.client`` or the socket.
         url: the request's URL; without it the host is read from the
             failure itself when urllib3 recorded it.
     """
-    import http.client
-    import ssl
-    import zlib
-
     chain = _chain(exc)
     where = _where(exc, url)
+    text = " | ".join(f"{type(link).__name__}: {link}" for link in chain)
 
-    def find(kind: Any) -> Optional[BaseException]:
-        return next((link for link in chain if isinstance(link, kind)), None)
+    def first(*needles: str) -> int:
+        """Where the earliest of ``needles`` is in ``text`` (len(text) when none is)."""
+        found = [text.find(needle) for needle in needles]
+        return min([at for at in found if at >= 0], default=len(text))
 
-    unresolved = find(socket.gaierror)
-    if unresolved is not None or _named(chain, "NameResolutionError"):
-        host = where.rsplit(":", 1)[0]
-        why = getattr(unresolved, "strerror", None) or "name not found"
+    def has(*needles: str) -> bool:
+        return first(*needles) < len(text)
+
+    if has(*_DNS):
+        host = where.rsplit(":", 1)[0] if not where.endswith("]") else where
+        resolved = next((x for x in chain if isinstance(x, socket.gaierror)), None)
+        why = getattr(resolved, "strerror", None) or _errno_text(text) or "name not found"
         return (
             f"cannot resolve host {host} ({where}): {why} "
             f"(is the host name in the base URL right? is DNS reachable?)"
         )
-    tls = find(ssl.SSLError)
-    if tls is not None or _named(chain, "SSLError"):
-        return f"TLS handshake with {where} failed: {_tls_reason(tls)}"
-    if find(ConnectionRefusedError) is not None:
+    if has("SSLError", "SSLCertVerificationError", "[SSL", "CERTIFICATE_VERIFY_FAILED"):
+        return f"TLS handshake with {where} failed: {_tls_reason(chain, text)}"
+    if has("ConnectionRefusedError", "Connection refused", "actively refused"):
         return f"cannot connect to {where}: connection refused ({_CHECK_SERVER})"
-    short = find(http.client.IncompleteRead)
-    if short is not None:
-        got = len(getattr(short, "partial", b"") or b"")
-        more = getattr(short, "expected", None)
-        left = f", {more} more expected" if isinstance(more, int) else ""
+    short = re.search(r"IncompleteRead\((\d+) bytes read(?:, (\d+) more expected)?", text)
+    if short:
+        left = f", {short.group(2)} more expected" if short.group(2) else ""
         return (
-            f"the response from {where} ended early ({got} bytes read{left}): "
+            f"the response from {where} ended early ({short.group(1)} bytes read{left}): "
             f"the server or a proxy closed the connection"
         )
-    answered = _answered(chain)
-    dropped = find(ConnectionResetError)  # the outermost: a reset, or a close (its subclass)
-    if isinstance(dropped, http.client.RemoteDisconnected):
+    closed = first("RemoteDisconnected", "Remote end closed connection")
+    reset = first("ConnectionResetError", "Connection reset by peer", "forcibly closed")
+    answered = has("Connection broken")
+    if closed < len(text) and closed <= reset:
         return f"{where} closed the connection without answering ({_CHECK_SERVER})"
-    if dropped is not None:
+    if reset < len(text):
         if answered:
             return f"connection to {where} was reset while the response was read"
         return f"connection to {where} was reset before the server answered ({_CHECK_SERVER})"
-    if _named(chain, "NewConnectionError"):
-        return f"cannot connect to {where}: {_os_reason(chain)} ({_CHECK_SERVER})"
-    if find(zlib.error) is not None or _named(chain, "ContentDecodingError", "DecodeError"):
-        return f"the response from {where} could not be decoded ({_os_reason(chain)})"
-    if _named(chain, "InvalidURL", "LocationValueError", "InvalidSchema", "MissingSchema"):
-        return f"the request URL for {where} is not valid: {_os_reason(chain)} ({_CHECK_URL})"
+    if has("NewConnectionError", "Failed to establish a new connection"):
+        why = _errno_text(text) or "no connection"
+        return f"cannot connect to {where}: {why.lower()} ({_CHECK_SERVER})"
+    if has("ContentDecodingError", "DecodeError", "zlib", "Error -3 while decompressing"):
+        return f"the response from {where} could not be decompressed ({_last_words(chain)})"
+    if has(*_BAD_URL):
+        return f"the request URL for {where} is not valid: {_last_words(chain)} ({_CHECK_URL})"
     state = "the connection broke" if answered else "the request failed"
-    return f"{state} ({where}): {_os_reason(chain)} ({_CHECK_SERVER})"
+    return f"{state} ({where}): {_last_words(chain)} ({_CHECK_SERVER})"
+
+
+_DNS = (
+    "gaierror",
+    "NameResolutionError",
+    "Failed to resolve",
+    "Name or service not known",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "Temporary failure in name resolution",
+    "No address associated with hostname",
+)
+_BAD_URL = (
+    "InvalidURL",
+    "LocationValueError",
+    "LocationParseError",
+    "InvalidSchema",
+    "MissingSchema",
+)
+
+
+def _errno_text(text: str) -> Optional[str]:
+    """The OS's words after ``[Errno N]`` in ``text`` (``Connection refused``), if any."""
+    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
+    return found.group(1).strip() if found else None
 
 
 def _chain(exc: BaseException) -> List[BaseException]:
@@ -169,12 +213,7 @@ def _chain(exc: BaseException) -> List[BaseException]:
     return found
 
 
-def _named(chain: List[BaseException], *names: str) -> bool:
-    """Whether a link's class is one of ``names`` (urllib3's classes, not imported here)."""
-    return any(type(link).__name__ in names for link in chain)
-
-
-def _where(exc: BaseException, url: Optional[str]) -> str:
+def _where(exc: Optional[BaseException], url: Optional[str]) -> str:
     """``host:port`` of ``url``, else of the connection urllib3 recorded, else ``the server``."""
     from urllib.parse import urlsplit
 
@@ -187,7 +226,7 @@ def _where(exc: BaseException, url: Optional[str]) -> str:
         if host:
             default = 443 if parts.scheme == "https" else 80
             return _host_port(host, port or default)
-    for link in _chain(exc):
+    for link in _chain(exc) if exc is not None else []:
         for name in ("conn", "pool"):
             owner = getattr(link, name, None)
             host = getattr(owner, "host", None)
@@ -202,37 +241,40 @@ def _host_port(host: str, port: Optional[int]) -> str:
     return f"{shown}:{port}" if port else shown
 
 
-def _answered(chain: List[BaseException]) -> bool:
-    """Whether the failure came after the response began (urllib3's "Connection broken")."""
-    return any("Connection broken" in str(link.args[0]) for link in chain if link.args)
-
-
-def _tls_reason(tls: Optional[BaseException]) -> str:
-    verify = getattr(tls, "verify_message", None)
-    if verify:
+def _tls_reason(chain: List[BaseException], text: str) -> str:
+    verify = next(
+        (getattr(x, "verify_message", None) for x in chain if hasattr(x, "verify_message")), None
+    )
+    found = re.search(r"certificate verify failed: ([^(')\]]+)", text)
+    if verify or found:
+        why = verify or (found.group(1).strip() if found else "")
         return (
-            f"certificate not trusted ({verify}); if the server is the one you meant, "
+            f"certificate not trusted ({why}); if the server is the one you meant, "
             f"point $REQUESTS_CA_BUNDLE at the CA that signed its certificate"
         )
-    reason = str(getattr(tls, "reason", "") or "")
+    code = re.search(r"\[SSL: ([A-Z_]+)\]", text)
+    reason = code.group(1) if code else ""
     if reason in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "UNKNOWN_PROTOCOL", ""):
-        code = f" ({reason})" if reason else ""
+        shown = f" ({reason})" if reason else ""
         return (
-            f"the server does not speak TLS{code}; for a plain HTTP server use an http:// base URL"
+            f"the server does not speak TLS{shown}; for a plain HTTP server use an http:// base URL"
         )
     return f"{reason.lower().replace('_', ' ')} ({_CHECK_URL})"
 
 
-def _os_reason(chain: List[BaseException]) -> str:
-    """The innermost plain reason (an ``OSError``'s text), without urllib3's wrappers."""
+def _last_words(chain: List[BaseException]) -> str:
+    """The innermost plain reason (an ``OSError``'s words), without urllib3's wrappers."""
     for link in reversed(chain):
         if isinstance(link, OSError) and link.strerror:
             return str(link.strerror).lower()
     innermost = chain[-1]
-    text = str(innermost).splitlines()[0] if str(innermost) else type(innermost).__name__
-    if "Max retries exceeded" in text or "_Pool(" in text or "Conn(" in text:
+    words = str(innermost).splitlines()[0] if str(innermost) else type(innermost).__name__
+    errno_words = _errno_text(words)
+    if errno_words:
+        return errno_words.lower()
+    if "Max retries exceeded" in words or "Pool(" in words or "Conn(" in words:
         return type(innermost).__name__
-    return text[:200]
+    return words[:200]
 
 
 def drop_request(exc: BaseException) -> None:

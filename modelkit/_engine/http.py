@@ -43,7 +43,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 from .._redact import Scrubber, redact_url, request_secrets
 from ..errors import APIConnectionError, APIError, APITimeoutError, ResponseFormatError
 from .body import ENV_VAR, BodyTooLarge, max_response_bytes, read_body
-from .failures import drop_request, map_failure, scrub_error
+from .failures import deadline_error, drop_request, map_failure, scrub_error
 from .response import HttpResponse
 from .transport import Exchange, _Channel, clamp_budget
 
@@ -172,7 +172,7 @@ class HttpClient:
             raw = None
             cutoff.finish()
             if cutoff.fired:  # urllib3 1.x returns a cut-off body without raising
-                raise self._timeout(budget)
+                raise self._timeout(budget, url)
             self._check_complete(lowered, content)
             result = HttpResponse(status, lowered, content, time.monotonic() - exchange.start)
         except BodyTooLarge as exc:
@@ -258,10 +258,8 @@ class HttpClient:
             headers={k.lower(): v for k, v in headers.items()},
         )
 
-    def _timeout(self, budget: float) -> APITimeoutError:
-        return APITimeoutError(
-            f"no complete response within {budget:.3g}s", provider=self.provider, model=self.model
-        )
+    def _timeout(self, budget: float, url: str) -> APITimeoutError:
+        return deadline_error(budget, self.provider, self.model, url)
 
     def close(self) -> None:
         """Close the idle channels (those in use close when done). Usable after."""
