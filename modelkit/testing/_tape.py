@@ -3,8 +3,9 @@
 Every request of every provider, stream and batch client comes through
 ``Tape.send`` (``_engine.transport.set_tap``). Recording, it sends the
 request, hands the engine the live response with its body copied as it is
-read (``_raw.Recording``), and writes the interaction when the engine
-releases the body; replaying, it finds the first recorded request with the
+read (``_raw.Recording``), and keeps the interaction when the engine
+releases the body (the file is written at most once a second while
+recording, and when the cassette ends); replaying, it finds the first recorded request with the
 same key that was not replayed yet (so identical requests replay in
 recorded order, whichever thread sends them), builds a ``requests``
 response from it, and opens no socket. A request with no recorded answer
@@ -42,7 +43,10 @@ from ._match import (
 )
 from ._raw import Recording, Replayed, failure_of, replayed_failure
 
-__all__ = ["Tape"]
+__all__ = ["SAVE_INTERVAL", "Tape"]
+
+SAVE_INTERVAL = 1.0
+"""Seconds between two writes of a recording cassette while it records (always at its end)."""
 
 _TRANSPORT_HEADERS = frozenset(
     {"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"}
@@ -109,7 +113,9 @@ class Tape:
         self.used = [False] * len(interactions)
         self._finished: List[bool] = [True] * len(interactions)
         self._lock = threading.Lock()
-        self._keys: Dict[Key, List[int]] = {}
+        self._saved_at = float("-inf")
+        self._keys: Dict[Key, List[int]] = {}  # each key's interactions, in recorded order
+        self._next: Dict[Key, int] = {}  # how many of them were replayed
         for index, item in enumerate(interactions):
             self._keys.setdefault(match_key(item["request"]), []).append(index)
 
@@ -217,26 +223,30 @@ class Tape:
         return response
 
     def _close(self, index: int, keep: bool) -> None:
+        """Mark an interaction finished; write the file if it was not written this second."""
         with self._lock:
             self._finished[index] = keep
-            if keep:
-                self.save_locked()
+            if keep and time.monotonic() - self._saved_at >= SAVE_INTERVAL:
+                self._save_locked()
 
     def save(self) -> None:
         """Write the finished interactions to the cassette file."""
         with self._lock:
-            self.save_locked()
+            self._save_locked()
 
-    def save_locked(self) -> None:
+    def _save_locked(self) -> None:
         finished = [item for item, ok in zip(self.interactions, self._finished) if ok]
         write_cassette(self.path, finished)
+        self._saved_at = time.monotonic()
 
     # --- replaying -------------------------------------------------------------
 
     def _replay(self, exchange: Any, request: Dict[str, Any]) -> Any:
         key = match_key(request)
         with self._lock:
-            index = next((i for i in self._keys.get(key, ()) if not self.used[i]), None)
+            indexes = self._keys.get(key, ())
+            done = self._next.get(key, 0)
+            index = indexes[done] if done < len(indexes) else None
             if index is None:
                 message = mismatch_message(
                     str(self.path),
@@ -246,6 +256,7 @@ class Tape:
                 )
                 raise CassetteMismatchError(message, cassette=str(self.path))
             self.used[index] = True
+            self._next[key] = done + 1
         entry = self.interactions[index]
         timing = entry.get("timing") if self.timing else None
         if timing:
