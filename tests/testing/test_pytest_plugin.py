@@ -84,7 +84,7 @@ def test_the_entry_point_names_the_plugin() -> None:
     points = metadata.entry_points()
     group = points.select(group="pytest11") if hasattr(points, "select") else points["pytest11"]
     found = [e for e in group if e.name == "modelkit"]
-    assert [e.value for e in found] == ["modelkit.testing.pytest_plugin"]
+    assert {e.value for e in found} == {"modelkit.testing.pytest_plugin"}  # 3.8 may list it twice
 
 
 def test_record_replay_and_rerecord_in_a_user_suite(tmp_path: Path) -> None:
