@@ -71,7 +71,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit.tools._loop",
     ),
     ("modelkit.batch",),
-    ("modelkit.providers",),
+    ("modelkit.providers", "modelkit.convert"),
     ("modelkit.model", "modelkit._model_stream", "modelkit._models"),
     ("modelkit.cli", "modelkit.__main__", "modelkit.__init__"),
 ]

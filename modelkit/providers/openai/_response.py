@@ -45,6 +45,7 @@ from ._citations import annotations_to_citations
 __all__ = [
     "FINISH_REASONS",
     "ParseOptions",
+    "assistant_from_wire",
     "error_from_response",
     "output_for_error",
     "parse_completion",
@@ -115,7 +116,26 @@ def parse_completion(body: Mapping[str, Any], model: str, options: ParseOptions)
 def _parse_choice(
     choice: Mapping[str, Any], model: str, options: ParseOptions
 ) -> Tuple[ChatCompletionChoice, Optional[str]]:
-    message = choice.get("message") or {}
+    assistant, refusal = assistant_from_wire(choice.get("message") or {}, model, options)
+    stop = FINISH_REASONS.get(choice.get("finish_reason") or "", "unknown")
+    return (
+        ChatCompletionChoice(
+            message=assistant,
+            stop_reason=stop,
+            logprobs=parse_logprobs(choice.get("logprobs")),
+            stop_details=stop_details(choice, refusal),
+        ),
+        refusal,
+    )
+
+
+def assistant_from_wire(
+    message: Mapping[str, Any], model: str, options: ParseOptions
+) -> Tuple[ChatMessageAssistant, Optional[str]]:
+    """The assistant message of a wire ``message`` (a response's or a request's), and its refusal.
+
+    A refusal is the message's content (as Inspect does).
+    """
     refusal = message.get("refusal") if isinstance(message.get("refusal"), str) else None
     text = refusal or _text(content_of(message.get("content")))
     reasoning, details = _reasoning(message)
@@ -139,16 +159,7 @@ def _parse_choice(
         model=model,
         source="generate",
     )
-    stop = FINISH_REASONS.get(choice.get("finish_reason") or "", "unknown")
-    return (
-        ChatCompletionChoice(
-            message=assistant,
-            stop_reason=stop,
-            logprobs=parse_logprobs(choice.get("logprobs")),
-            stop_details=stop_details(choice, refusal),
-        ),
-        refusal,
-    )
+    return assistant, refusal
 
 
 def stop_details(choice: Mapping[str, Any], refusal: Optional[str]) -> Optional[StopDetails]:
