@@ -106,7 +106,9 @@ def request_headers(headers: Mapping[str, str], scrubber: Scrubber) -> Dict[str,
 
 def _target(url: str) -> str:
     parts = urlsplit(url)
-    query = sorted(parse_qsl(parts.query, keep_blank_values=True))
+    query = sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _secret_param(k)
+    )
     return parts.path + (f"?{urlencode(query)}" if query else "")
 
 

@@ -406,3 +406,27 @@ def test_timing_is_recorded_and_replayed_only_on_request(
     with cassette(path, mode="replay", timing=True):
         model(server).generate("hi")
     assert waits[0] == timing["headers"] and len(waits) == 2
+
+
+def test_a_stream_with_no_recorded_answer_raises_the_mismatch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream_body = (
+        'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m",'
+        '"choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]}'
+        "\n\ndata: [DONE]\n\n"
+    )
+    reply = Reply(body=stream_body, headers={"Content-Type": "text/event-stream"})
+    path = tmp_path / "stream.json"
+    with LoopbackServer(default=reply) as server, cassette(path, mode="record"):
+        with model(server).stream("hi") as stream:
+            texts = [e.text for e in stream if getattr(e, "text", None)]
+        assert texts == ["Hi"]
+    block_sockets(monkeypatch)
+    with cassette(path, mode="replay"):
+        with model(server).stream("hi") as stream:
+            list(stream)
+        assert stream.output.completion == "Hi"
+        with pytest.raises(CassetteMismatchError, match="hello"):
+            with model(server).stream("hello") as stream:
+                list(stream)
