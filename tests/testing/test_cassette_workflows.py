@@ -3,7 +3,9 @@
 Batch jobs run against ``tests/batch/batch_fakes.py`` (OpenAI's Files and
 Batch APIs, https://platform.openai.com/docs/api-reference/batch, and
 Anthropic's Message Batches,
-https://docs.anthropic.com/en/api/creating-message-batches): the upload
+https://docs.anthropic.com/en/api/creating-message-batches, and Gemini's
+Batch API with a file input, https://ai.google.dev/gemini-api/docs/batch-mode):
+the upload
 (``multipart/form-data`` with a random boundary), the create, every status
 check and the results file are recorded, then replayed with sockets
 blocked. The tool loop follows OpenAI's chat completion ``tool_calls``
@@ -23,7 +25,7 @@ from loopback import LoopbackServer, Received, Reply, chat_completion
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "batch"))
 
-from batch_fakes import FakeAnthropic, FakeOpenAI
+from batch_fakes import FakeAnthropic, FakeGemini, FakeOpenAI
 
 import modelkit
 from modelkit.config import BatchConfig
@@ -51,11 +53,17 @@ def texts(outputs: List[Any]) -> List[Any]:
     [
         pytest.param(FakeOpenAI, "openai/gpt-4o", "/v1", id="openai"),
         pytest.param(FakeAnthropic, "anthropic/claude-sonnet-4-5", "", id="anthropic"),
+        pytest.param(FakeGemini, "google/gemini-2.5-flash", "", id="google-file"),
     ],
 )
 def test_a_batch_job_is_recorded_and_replayed(
     fake_class: Any, spec: str, prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Gemini's input goes through a file: a resumable upload whose session URL
+    comes back in the ``x-goog-upload-url`` header (kept, so the replay follows it)."""
+    from modelkit.providers.google import _batch
+
+    monkeypatch.setattr(_batch, "INLINE_LIMIT", 10)
     path = tmp_path / "batch.json"
     prompts = ["a", "b", "FAIL c"]
     fake = fake_class()
@@ -76,6 +84,12 @@ def test_a_batch_job_is_recorded_and_replayed(
         assert upload[1]["filename"] == "batch.jsonl"
         assert json.loads(upload[1]["text"].splitlines()[0])["custom_id"] == "0"
         assert "boundary" not in json.dumps(upload)
+
+    if fake_class is FakeGemini:
+        start = written[0]["response"]["headers"]
+        assert start["x-goog-upload-url"].endswith("/upload/session/s1")
+        assert written[1]["request"]["url"].endswith("/upload/session/s1")
+        assert written[1]["request"]["body"]["text"].startswith('{"key":"0"')
 
     block_sockets(monkeypatch)
     with cassette(path, mode="replay") as replayed:
