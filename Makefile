@@ -38,8 +38,19 @@ $(DEMO_VENV)/.installed: setup.cfg pyproject.toml
 demo: $(DEMO_VENV)/.installed
 	$(DEMO_VENV)/bin/python scripts/demo.py
 
-test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# The last mcp 1.x, for the MCP client tests against a 1.x server: installed
+# apart (pip --target) since the venv holds mcp 2.x; the server subprocess
+# gets it as PYTHONPATH. mcp needs Python >= 3.10: older venvs skip those tests.
+MCP1_VERSION ?= 1.30.0
+MCP1_DIR := $(VENV)/mcp1
+$(MCP1_DIR)/.installed: $(STAMP)
+	@if $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then \
+	  $(BIN)/python -m pip install -q --upgrade --target $(MCP1_DIR) "mcp==$(MCP1_VERSION)"; \
+	else mkdir -p $(MCP1_DIR); fi
+	touch $@
+
+test: install $(MCP1_DIR)/.installed
+	MODELKIT_TEST_MCP1=$(abspath $(MCP1_DIR)) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check modelkit tests benchmarks scripts

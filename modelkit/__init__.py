@@ -66,6 +66,8 @@ if TYPE_CHECKING:
         CacheError,
         ConfigError,
         ConfigWarning,
+        MCPServerError,
+        MCPTimeoutError,
         MissingAPIKeyError,
         ModelkitError,
         ModelRefusalError,
@@ -126,6 +128,17 @@ if TYPE_CHECKING:
     from .tools._think import think
     from .tools._view import ToolCallContent, ToolCallModelInput, ToolCallView, ToolCallViewer
     from .tools._with import tool_with
+    from .tools.mcp import (
+        MCPServer,
+        MCPServerConfig,
+        MCPServerConfigHTTP,
+        MCPServerConfigStdio,
+        mcp_connection,
+        mcp_server_http,
+        mcp_server_sse,
+        mcp_server_stdio,
+        mcp_tools,
+    )
 
 _EXPORTS: Dict[str, Tuple[str, ...]] = {
     "_citation": (
@@ -181,6 +194,8 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "CacheError",
         "ConfigError",
         "ConfigWarning",
+        "MCPServerError",
+        "MCPTimeoutError",
         "MissingAPIKeyError",
         "ModelRefusalError",
         "ModelkitError",
@@ -244,6 +259,17 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
     "tools._think": ("think",),
     "tools._view": ("ToolCallContent", "ToolCallModelInput", "ToolCallView", "ToolCallViewer"),
     "tools._with": ("tool_with",),
+    "tools.mcp": (
+        "MCPServer",
+        "MCPServerConfig",
+        "MCPServerConfigHTTP",
+        "MCPServerConfigStdio",
+        "mcp_connection",
+        "mcp_server_http",
+        "mcp_server_sse",
+        "mcp_server_stdio",
+        "mcp_tools",
+    ),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -288,6 +314,12 @@ __all__ = [
     "LimitsWarning",
     "Logprob",
     "Logprobs",
+    "MCPServer",
+    "MCPServerConfig",
+    "MCPServerConfigHTTP",
+    "MCPServerConfigStdio",
+    "MCPServerError",
+    "MCPTimeoutError",
     "MissingAPIKeyError",
     "Model",
     "ModelAPI",
@@ -338,6 +370,11 @@ __all__ = [
     "execute_tools",
     "get_model",
     "internal_tool_type",
+    "mcp_connection",
+    "mcp_server_http",
+    "mcp_server_sse",
+    "mcp_server_stdio",
+    "mcp_tools",
     "messages_from_anthropic",
     "messages_from_google",
     "messages_from_openai",

@@ -21,6 +21,9 @@ the builtin it resembles, so ``except ValueError`` still works::
         BatchNotDoneError             collected before its batches ended
         BatchTimeoutError(TimeoutError) waiting for them passed the deadline
       CassetteMismatchError(LookupError) a replayed request has no recorded answer
+      MCPServerError(RuntimeError)    an MCP server failed to start, died or broke the
+                                      protocol (``server`` names it)
+        MCPTimeoutError(TimeoutError) it did not answer within its ``timeout``
 
     ConfigWarning(UserWarning)        a config field the provider cannot honour
 
@@ -45,6 +48,8 @@ __all__ = [
     "CassetteMismatchError",
     "ConfigError",
     "ConfigWarning",
+    "MCPServerError",
+    "MCPTimeoutError",
     "MissingAPIKeyError",
     "ModelRefusalError",
     "ModelkitError",
@@ -261,6 +266,26 @@ class CassetteMismatchError(ModelkitError, LookupError):
 
     def __reduce__(self) -> Any:
         return (type(self), (str(self), self.cassette))
+
+
+class MCPServerError(ModelkitError, RuntimeError):
+    """An MCP server could not be started or reached, died, or broke the protocol.
+
+    A tool error the server reports (``isError``, a JSON-RPC error to a
+    call) is not one: that goes back to the model. ``server`` is the
+    server's name; the message never holds its credentials.
+    """
+
+    def __init__(self, server: str, message: str) -> None:
+        super().__init__(message)
+        self.server = server
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.server, str(self)))
+
+
+class MCPTimeoutError(MCPServerError, TimeoutError):
+    """An MCP server did not answer a request within its ``timeout``."""
 
 
 QUOTA_CODES = frozenset({"insufficient_quota", "enforced_spend_limit_reached", "billing_error"})

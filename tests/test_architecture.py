@@ -69,6 +69,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit.tools._results",
         "modelkit.tools._execute",
         "modelkit.tools._loop",
+        "modelkit.tools.mcp",
     ),
     ("modelkit.batch",),
     ("modelkit.providers", "modelkit.convert"),

@@ -5,7 +5,8 @@ not parse, an unknown tool, or arguments that do not fit the tool's schema
 becomes a ``ToolCallError`` of type ``"parsing"`` that goes back to the
 model, and so does an exception raised by the tool (typed ``"timeout"``,
 ``"permission"``, ``"file_not_found"``, ``"is_a_directory"``,
-``"unicode_decode"`` or ``"unknown"``). An ``async def`` tool is awaited
+``"unicode_decode"`` or ``"unknown"``) — except ``MCPServerError``: an
+MCP tool whose server died or hung raises it to the caller. An ``async def`` tool is awaited
 (on an event loop of its own, in the thread that runs the call). Calls run
 in parallel threads when allowed: consecutive calls to tools whose
 ``parallel`` is true run together, a call to a ``parallel=False`` tool runs
@@ -23,7 +24,7 @@ import threading
 import time
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from ..errors import ConfigError
+from ..errors import ConfigError, MCPServerError
 from ..messages import (
     ChatMessage,
     ChatMessageAssistant,
@@ -222,6 +223,8 @@ def _run(call: ToolCall, defs: Dict[str, ToolDef], timeout: Optional[float]) -> 
         result = _call(definition, args, kwargs, timeout)
     except _Abandoned as exc:
         result = ToolCallError("timeout", f"The tool did not finish within {exc.seconds:g}s")
+    except MCPServerError:  # the tool's server is broken, not the call: the caller must know
+        raise
     except Exception as exc:  # every tool failure is reported to the model
         result = _error_for(exc)
         logger.debug("tool %s raised %s", call.function, type(exc).__name__, exc_info=True)
