@@ -276,12 +276,12 @@ class MCPServerError(ModelkitError, RuntimeError):
     server's name; the message never holds its credentials.
     """
 
-    def __init__(self, server: str, message: str) -> None:
+    def __init__(self, message: str, server: str = "") -> None:
         super().__init__(message)
         self.server = server
 
     def __reduce__(self) -> Any:
-        return (type(self), (self.server, str(self)))
+        return (type(self), (str(self), self.server))
 
 
 class MCPTimeoutError(MCPServerError, TimeoutError):

@@ -78,7 +78,8 @@ def result_content(server: str, name: str, response: Dict[str, Any]) -> Union[st
     blocks = result.get("content") if isinstance(result, dict) else None
     if not isinstance(blocks, list):
         raise MCPServerError(
-            server, f"MCP server {server!r} answered tools/call {name!r} without a content list"
+            server=server,
+            message=f"MCP server {server!r} answered tools/call {name!r} without a content list",
         )
     parts = [_part(block) for block in blocks]
     if not parts and result.get("structuredContent") is not None:

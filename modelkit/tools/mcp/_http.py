@@ -78,8 +78,8 @@ class HTTPTransport:
                         return found
                     self._serve(found)
                 raise MCPServerError(
-                    self.name,
-                    f"MCP server {self.name!r} ended the event stream without answering {what}",
+                    server=self.name,
+                    message=f"MCP server {self.name!r} ended the event stream without answering {what}",
                 )
             if kind == "application/json":
                 body = self.web.read(response, MAX_BODY, deadline, what, timeout)
@@ -87,11 +87,12 @@ class HTTPTransport:
                 if "method" not in found and found.get("id") == message["id"]:
                     return found
                 raise MCPServerError(
-                    self.name, f"MCP server {self.name!r} answered {what} with another message"
+                    server=self.name,
+                    message=f"MCP server {self.name!r} answered {what} with another message",
                 )
             raise MCPServerError(
-                self.name,
-                f"MCP server {self.name!r} answered {what} with HTTP {response.status_code} "
+                server=self.name,
+                message=f"MCP server {self.name!r} answered {what} with HTTP {response.status_code} "
                 f"and content type {kind or 'none'!r} (expected JSON or an event stream)",
             )
 
@@ -121,7 +122,9 @@ class HTTPTransport:
         status = response.status_code
         if status == 404 and self.session_id:
             self.session_id = None
-            raise SessionExpired(self.name, f"MCP server {self.name!r} ended the session (404)")
+            raise SessionExpired(
+                server=self.name, message=f"MCP server {self.name!r} ended the session (404)"
+            )
         if status >= 400:
             raise self.web.status_error(response, what)
 
@@ -134,7 +137,8 @@ class HTTPTransport:
             total += len(chunk)
             if total > MAX_BODY:
                 raise MCPServerError(
-                    self.name, f"MCP server {self.name!r} streamed over {MAX_BODY} bytes for {what}"
+                    server=self.name,
+                    message=f"MCP server {self.name!r} streamed over {MAX_BODY} bytes for {what}",
                 )
             for event in parser.feed(chunk):
                 if event.event == "message" and event.data.strip():
@@ -150,7 +154,8 @@ class HTTPTransport:
         except ValueError:
             shown = self.web.scrub.text(body[:200].decode("utf-8", "replace"))
             raise MCPServerError(
-                self.name, f"MCP server {self.name!r} answered {what} with invalid JSON: {shown!r}"
+                server=self.name,
+                message=f"MCP server {self.name!r} answered {what} with invalid JSON: {shown!r}",
             ) from None
         return check_message(self.name, self.web.scrub.value(value))
 

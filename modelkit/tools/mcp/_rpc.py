@@ -96,7 +96,8 @@ def check_message(server: str, message: Any) -> Dict[str, Any]:
     shown = repr(message)
     shown = shown if len(shown) <= 200 else shown[:200] + "..."
     raise MCPServerError(
-        server, f"MCP server {server!r} sent a message that is not JSON-RPC 2.0: {shown}"
+        server=server,
+        message=f"MCP server {server!r} sent a message that is not JSON-RPC 2.0: {shown}",
     )
 
 
@@ -126,7 +127,8 @@ def remaining(server: str, deadline: float, what: str, seconds: Optional[float])
     left = deadline - time.monotonic()
     if left <= 0:
         raise MCPTimeoutError(
-            server, f"MCP server {server!r} did not answer {what} within {seconds:g}s"
+            server=server,
+            message=f"MCP server {server!r} did not answer {what} within {seconds:g}s",
         )
     return left
 
@@ -171,8 +173,8 @@ class Dispatcher:
             if not slot.event.wait(timeout):
                 self._cancel(message["id"])
                 raise MCPTimeoutError(
-                    self.server,
-                    f"MCP server {self.server!r} did not answer {what} within {timeout:g}s",
+                    server=self.server,
+                    message=f"MCP server {self.server!r} did not answer {what} within {timeout:g}s",
                 )
         finally:
             with self._lock:

@@ -134,7 +134,9 @@ class MCPServerLocal(MCPServer):
                 self._session = None
                 self._session = self._open()
             if self._session is None:
-                raise SessionExpired(self.name, f"MCP server {self.name!r} ended the session")
+                raise SessionExpired(
+                    server=self.name, message=f"MCP server {self.name!r} ended the session"
+                )
             return self._session
 
     def tools(self) -> List[Any]:

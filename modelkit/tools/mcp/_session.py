@@ -98,8 +98,8 @@ class Session:
             raise self._malformed("initialize", "no protocolVersion")
         if version not in SUPPORTED_VERSIONS:
             raise MCPServerError(
-                self.name,
-                f"MCP server {self.name!r} speaks MCP {version}; modelkit speaks "
+                server=self.name,
+                message=f"MCP server {self.name!r} speaks MCP {version}; modelkit speaks "
                 f"{', '.join(SUPPORTED_VERSIONS)}",
             )
         self.version = version
@@ -112,12 +112,13 @@ class Session:
         supported = exc.data.get("supported") if isinstance(exc.data, dict) else None
         if exc.code == _UNSUPPORTED_VERSION and isinstance(supported, list):
             return MCPServerError(
-                self.name,
-                f"MCP server {self.name!r} speaks only MCP {', '.join(map(str, supported))}; "
+                server=self.name,
+                message=f"MCP server {self.name!r} speaks only MCP {', '.join(map(str, supported))}; "
                 f"modelkit speaks {', '.join(SUPPORTED_VERSIONS)} (the initialize handshake)",
             )
         return MCPServerError(
-            self.name, f"MCP server {self.name!r} refused to initialize: {exc.message}"
+            server=self.name,
+            message=f"MCP server {self.name!r} refused to initialize: {exc.message}",
         )
 
     def list_tools(self) -> List[Dict[str, Any]]:
@@ -136,7 +137,8 @@ class Session:
                 result = result_of(self.name, response)
             except RPCError as exc:
                 raise MCPServerError(
-                    self.name, f"MCP server {self.name!r} could not list its tools: {exc.message}"
+                    server=self.name,
+                    message=f"MCP server {self.name!r} could not list its tools: {exc.message}",
                 ) from None
             page = result.get("tools") if isinstance(result, dict) else None
             if not isinstance(page, list) or not all(_is_tool(t) for t in page):
@@ -160,7 +162,9 @@ class Session:
         self.transport.close()
 
     def _malformed(self, method: str, what: str) -> MCPServerError:
-        return MCPServerError(self.name, f"MCP server {self.name!r} answered {method} with {what}")
+        return MCPServerError(
+            server=self.name, message=f"MCP server {self.name!r} answered {method} with {what}"
+        )
 
 
 def _is_tool(value: Any) -> bool:

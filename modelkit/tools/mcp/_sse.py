@@ -64,8 +64,8 @@ class SSETransport:
         self._thread.start()
         if not self._ready.wait(self.web.timeout):
             raise MCPTimeoutError(
-                self.name,
-                f"MCP server {self.name!r} sent no endpoint event within {self.web.timeout:g}s",
+                server=self.name,
+                message=f"MCP server {self.name!r} sent no endpoint event within {self.web.timeout:g}s",
             )
         failure = self.dispatcher.failure
         if self._endpoint is None and failure is not None:
@@ -82,7 +82,9 @@ class SSETransport:
     def _send(self, message: Dict[str, Any]) -> None:
         endpoint = self._endpoint
         if endpoint is None:
-            raise MCPServerError(self.name, f"MCP server {self.name!r} gave no endpoint")
+            raise MCPServerError(
+                server=self.name, message=f"MCP server {self.name!r} gave no endpoint"
+            )
         what = str(message.get("method", "a response"))
         deadline = deadline_after(self.web.timeout)
         with self.web.post(endpoint, message, {}, deadline, what, self.web.timeout) as response:
@@ -108,15 +110,20 @@ class SSETransport:
                 for chunk in self.web.chunks(response, _FOREVER, "the event stream", None):
                     for event in parser.feed(chunk):
                         self._event(event.event, event.data)
-            failure = MCPServerError(self.name, f"MCP server {self.name!r} closed its event stream")
+            failure = MCPServerError(
+                server=self.name, message=f"MCP server {self.name!r} closed its event stream"
+            )
         except MCPServerError as exc:
             failure = exc
         except Exception as exc:  # a bug must not end the thread unseen: the callers are told
             failure = MCPServerError(
-                self.name, f"MCP server {self.name!r}: reading its event stream failed ({exc!r})"
+                server=self.name,
+                message=f"MCP server {self.name!r}: reading its event stream failed ({exc!r})",
             )
         if self._closing:
-            failure = MCPServerError(self.name, f"MCP server {self.name!r} was closed")
+            failure = MCPServerError(
+                server=self.name, message=f"MCP server {self.name!r} was closed"
+            )
         self.dispatcher.fail(failure)
         self._ready.set()
 
@@ -125,8 +132,8 @@ class SSETransport:
             endpoint = urljoin(self.url, data.strip())
             if _origin(endpoint) != _origin(self.url):
                 raise MCPServerError(
-                    self.name,
-                    f"MCP server {self.name!r} named an endpoint on another origin; refused",
+                    server=self.name,
+                    message=f"MCP server {self.name!r} named an endpoint on another origin; refused",
                 )
             self._endpoint = endpoint
             self._ready.set()
@@ -135,7 +142,8 @@ class SSETransport:
                 value = loads(data)
             except ValueError:
                 raise MCPServerError(
-                    self.name, f"MCP server {self.name!r} sent an event that is not JSON"
+                    server=self.name,
+                    message=f"MCP server {self.name!r} sent an event that is not JSON",
                 ) from None
             self.dispatcher.deliver(check_message(self.name, self.web.scrub.value(value)))
 
@@ -147,7 +155,9 @@ class SSETransport:
         if self._thread is not None:
             self._thread.join(2.0)
         self.web.close()
-        self.dispatcher.fail(MCPServerError(self.name, f"MCP server {self.name!r} was closed"))
+        self.dispatcher.fail(
+            MCPServerError(server=self.name, message=f"MCP server {self.name!r} was closed")
+        )
 
 
 def _origin(url: str) -> Any:

@@ -114,7 +114,7 @@ class StdioTransport:
             )
         except OSError as exc:
             raise MCPServerError(
-                self.name, f"MCP server {self.name!r} could not be started: {exc}"
+                server=self.name, message=f"MCP server {self.name!r} could not be started: {exc}"
             ) from None
         assert self.process.stdout is not None and self.process.stderr is not None
         for target, stream in (
@@ -148,7 +148,8 @@ class StdioTransport:
             if failure is not None:
                 raise failure from None
             raise MCPServerError(
-                self.name, f"MCP server {self.name!r} stopped reading its input ({exc})"
+                server=self.name,
+                message=f"MCP server {self.name!r} stopped reading its input ({exc})",
             ) from None
 
     def _read(self, stream: IO[bytes]) -> None:
@@ -174,7 +175,9 @@ class StdioTransport:
 
     def _garbage(self, what: str) -> None:
         self.dispatcher.fail(
-            MCPServerError(self.name, f"MCP server {self.name!r} wrote {what} to its stdout")
+            MCPServerError(
+                server=self.name, message=f"MCP server {self.name!r} wrote {what} to its stdout"
+            )
         )
 
     def _drain(self, stream: IO[bytes]) -> None:
@@ -192,7 +195,7 @@ class StdioTransport:
         how = "closed its stdout" if status is None else f"exited with status {status}"
         tail = "\n".join(self._stderr)
         detail = f"; its last stderr lines:\n{tail}" if tail else ""
-        return MCPServerError(self.name, f"MCP server {self.name!r} {how}{detail}")
+        return MCPServerError(server=self.name, message=f"MCP server {self.name!r} {how}{detail}")
 
     def close(self) -> None:
         """Stop the server: close stdin, then SIGTERM, then SIGKILL; always reap it.
@@ -222,7 +225,9 @@ class StdioTransport:
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
-        self.dispatcher.fail(MCPServerError(self.name, f"MCP server {self.name!r} was closed"))
+        self.dispatcher.fail(
+            MCPServerError(server=self.name, message=f"MCP server {self.name!r} was closed")
+        )
 
     @staticmethod
     def _signal(process: subprocess.Popen[bytes], sig: int) -> None:

@@ -116,8 +116,8 @@ class Web:
         try:
             if 300 <= response.status_code < 400:
                 raise MCPServerError(
-                    self.name,
-                    f"MCP server {self.name!r} redirected {what} (HTTP {response.status_code}); "
+                    server=self.name,
+                    message=f"MCP server {self.name!r} redirected {what} (HTTP {response.status_code}); "
                     "configure the URL it redirects to",
                 )
             yield response
@@ -162,7 +162,8 @@ class Web:
             total += len(chunk)
             if total > cap:
                 raise MCPServerError(
-                    self.name, f"MCP server {self.name!r} answered {what} with over {cap} bytes"
+                    server=self.name,
+                    message=f"MCP server {self.name!r} answered {what} with over {cap} bytes",
                 )
             parts.append(chunk)
         return b"".join(parts)
@@ -185,8 +186,8 @@ class Web:
         )
         detail = f": {shorten(text, 300)}" if text else ""
         return MCPServerError(
-            self.name,
-            f"MCP server {self.name!r} answered {what} with HTTP {response.status_code}"
+            server=self.name,
+            message=f"MCP server {self.name!r} answered {what} with HTTP {response.status_code}"
             f"{hint}{detail}",
         )
 
@@ -210,13 +211,15 @@ class Web:
 
     def _timeout(self, what: str, seconds: Optional[float]) -> MCPTimeoutError:
         limit = f" within {seconds:g}s" if seconds is not None else ""
-        return MCPTimeoutError(self.name, f"MCP server {self.name!r} did not answer {what}{limit}")
+        return MCPTimeoutError(
+            server=self.name, message=f"MCP server {self.name!r} did not answer {what}{limit}"
+        )
 
     def _unreachable(self, exc: BaseException) -> MCPServerError:
         detail = shorten(self.scrub.text(str(exc)), 300)
         return MCPServerError(
-            self.name,
-            f"MCP server {self.name!r} could not be reached ({type(exc).__name__}: {detail})",
+            server=self.name,
+            message=f"MCP server {self.name!r} could not be reached ({type(exc).__name__}: {detail})",
         )
 
 
