@@ -121,6 +121,9 @@ class ModelUsage(Serializable):
         input_tokens_cache_write: input tokens written to the prompt cache.
         input_tokens_cache_read: input tokens read from the prompt cache.
         reasoning_tokens: the part of ``output_tokens`` spent on reasoning.
+        total_cost: what the call cost in dollars, from the model table
+            (``modelkit.info``); ``None`` when the model's price is unknown,
+            ``0.0`` for an answer served from the response cache.
     """
 
     input_tokens: int = 0
@@ -129,11 +132,12 @@ class ModelUsage(Serializable):
     input_tokens_cache_write: Optional[int] = None
     input_tokens_cache_read: Optional[int] = None
     reasoning_tokens: Optional[int] = None
+    total_cost: Optional[float] = None
 
     _inspect_only: ClassVar[Tuple[str, ...]] = ("total_cost",)
 
     def __add__(self, other: ModelUsage) -> ModelUsage:
-        def both(a: Optional[int], b: Optional[int]) -> Optional[int]:
+        def both(a: Any, b: Any) -> Any:
             return None if a is None and b is None else (a or 0) + (b or 0)
 
         return ModelUsage(
@@ -147,6 +151,7 @@ class ModelUsage(Serializable):
                 self.input_tokens_cache_read, other.input_tokens_cache_read
             ),
             reasoning_tokens=both(self.reasoning_tokens, other.reasoning_tokens),
+            total_cost=both(self.total_cost, other.total_cost),
         )
 
 
@@ -370,6 +375,8 @@ class ModelCall(Serializable):
         status: the HTTP status, when there was a response.
         url: where the request went.
         headers: the request headers, credentials redacted.
+        total_cost: what the call cost in dollars (``None``: price unknown,
+            or no usage came back).
     """
 
     request: Dict[str, Any]
@@ -378,6 +385,7 @@ class ModelCall(Serializable):
     status: Optional[int] = None
     url: Optional[str] = None
     headers: Optional[Dict[str, str]] = None
+    total_cost: Optional[float] = None
     _pending: Optional[Callable[[], Dict[str, Any]]] = attrs.field(
         default=None, init=False, eq=False, repr=False, metadata={"transient": True}
     )
@@ -397,6 +405,7 @@ class ModelCall(Serializable):
         ``known`` does not give.
         """
         call = cls.__new__(cls)
+        known.setdefault("total_cost", None)
         for name, value in known.items():
             object.__setattr__(call, name, value)
         object.__setattr__(call, "_pending", build)

@@ -58,7 +58,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit._response_schema",
         "modelkit._wellformed",
     ),
-    ("modelkit._media_guard",),
+    ("modelkit._media_guard", "modelkit.info"),
     ("modelkit._media", "modelkit.api"),
     ("modelkit._prepare", "modelkit._fallback", "modelkit._support"),
     ("modelkit._engine",),

@@ -168,6 +168,7 @@ def test_the_wheel_is_modelkit_llm_with_two_dependencies(tmp_path: Path) -> None
         entry_points = archive.read(f"{info}/entry_points.txt").decode()
     assert {name.split("/")[0] for name in names} == {"modelkit", info}
     assert "modelkit/py.typed" in names and "modelkit/cli/main.py" in names
+    assert "modelkit/info/model_info.json" in names  # the price table travels with the wheel
     assert "Name: modelkit-llm" in meta.splitlines()
     requires = [line for line in meta.splitlines() if line.startswith("Requires-Dist:")]
     assert [r for r in requires if "extra ==" not in r] == [

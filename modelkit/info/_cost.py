@@ -1,0 +1,107 @@
+"""What a call cost in dollars: ``compute_model_cost`` and the batch discount.
+
+``compute_model_cost`` follows Inspect's: each kind of token at its price
+per million, a 1-hour prompt-cache write at 2x input rather than the
+5-minute 1.25x that ``ModelCost.input_cache_write`` records. Beyond
+Inspect's, a long-prompt tier (``ModelCost.long_prompt``) bills the whole
+request at the tier's prices once its prompt passes the threshold. Batch
+jobs are billed at the provider's batch discount (``batch_discount``).
+``usage_cost`` is what the engine calls once per finished call: the cost,
+or ``None`` when the model has no price.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ..output import ModelOutput, ModelUsage
+from ._types import ModelCost
+
+__all__ = ["CACHE_WRITE_1H_MULTIPLIER", "compute_model_cost", "price_output", "usage_cost"]
+
+CACHE_WRITE_1H_MULTIPLIER = 2.0 / 1.25
+"""Anthropic bills a 1-hour cache write at 2x base input and a 5-minute one
+at 1.25x (platform.claude.com/docs/en/about-claude/pricing), so a 1-hour
+write costs 2 / 1.25 times ``ModelCost.input_cache_write``."""
+
+_PER_TOKEN = 1.0 / 1_000_000
+
+
+def compute_model_cost(
+    cost_data: ModelCost, usage: ModelUsage, cache_ttl: Optional[str] = None
+) -> float:
+    """The dollars ``usage`` costs at ``cost_data``'s prices.
+
+    Args:
+        cost_data: the model's prices per million tokens.
+        usage: the call's token counts (``input_tokens`` excludes cache
+            reads, as every provider's usage is normalised).
+        cache_ttl: the prompt-cache TTL the call wrote with; ``"1h"`` bills
+            cache writes at the 1-hour rate, anything else at
+            ``input_cache_write``.
+
+    Returns:
+        The cost in dollars.
+    """
+    read = usage.input_tokens_cache_read or 0
+    write = usage.input_tokens_cache_write or 0
+    prices = cost_data
+    threshold = cost_data.long_prompt_threshold
+    if cost_data.long_prompt is not None and threshold is not None:
+        if usage.input_tokens + read + write > threshold:
+            prices = cost_data.long_prompt
+    write_price = prices.input_cache_write
+    if cache_ttl == "1h":
+        write_price *= CACHE_WRITE_1H_MULTIPLIER
+    dollars = (
+        usage.input_tokens * prices.input
+        + usage.output_tokens * prices.output
+        + write * write_price
+        + read * prices.input_cache_read
+    )
+    return dollars * _PER_TOKEN
+
+
+def usage_cost(
+    provider: str,
+    model: str,
+    usage: Optional[ModelUsage],
+    *,
+    batch: bool = False,
+    cache_ttl: Optional[str] = None,
+) -> Optional[float]:
+    """What one call of ``provider/model`` that used ``usage`` cost, or ``None``.
+
+    ``None`` when there is no usage or no price for the model (the table is
+    read on the first call). A batch job's call gets the provider's batch
+    discount; a provider with none known is billed at the full price.
+    """
+    if usage is None:
+        return None
+    from ._table import batch_discount, cost_for
+
+    cost = cost_for(provider, model)
+    if cost is None:
+        return None
+    dollars = compute_model_cost(cost, usage, cache_ttl)
+    if batch:
+        dollars *= 1.0 - batch_discount(provider)
+    return dollars
+
+
+def price_output(api: Any, output: ModelOutput, *, batch: bool = False) -> None:
+    """Set what the call that produced ``output`` cost, once, where it finished.
+
+    ``output.usage.total_cost`` (and its ``call``'s) becomes the dollars the
+    call of ``api``'s model cost, or stays ``None`` when the price is unknown.
+    A batch result gets the provider's batch discount.
+    """
+    usage = output.usage
+    if usage is None:
+        return
+    dollars = usage_cost(
+        api.provider, api.model_name, usage, batch=batch, cache_ttl=api.cache_write_ttl()
+    )
+    usage.total_cost = dollars
+    if output.call is not None:
+        output.call.total_cost = dollars

@@ -1,0 +1,179 @@
+"""The model table: bundled facts, lookups, the user file, registrations.
+
+Inspect's API (``inspect_ai/model/_model_info.py`` and
+``_model_data/model_data.py`` in inspect-ai 0.3.285): ``get_model_info``
+returns ``None`` for an unknown model, ``set_model_info`` registers any name,
+``set_model_cost`` only a known one (else a ``ValueError``; here
+``ConfigError``, a ``ValueError``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import modelkit
+from modelkit import (
+    ConfigError,
+    ModelCost,
+    ModelInfo,
+    get_model,
+    get_model_info,
+    set_model_cost,
+    set_model_info,
+)
+from modelkit.info import PRICES_DATE, _table
+
+BUNDLED = json.loads(_table.BUNDLED.read_text(encoding="utf-8"))
+
+
+def test_the_bundled_facts_read_back_as_model_info() -> None:
+    info = get_model_info("anthropic/claude-opus-5")
+    assert info is not None
+    assert info.organization == "Anthropic" and info.model == "Claude Opus 5"
+    assert info.release_date == datetime.date(2026, 7, 24)
+    assert info.context_length == info.input_tokens == 1_000_000
+    assert info.cost == ModelCost(
+        input=5.0, output=25.0, input_cache_write=6.25, input_cache_read=0.5
+    )
+
+
+def test_the_file_date_is_visible() -> None:
+    assert PRICES_DATE == BUNDLED["date"]
+    datetime.date.fromisoformat(PRICES_DATE)
+
+
+def test_lookup_by_alias_case_snapshot_bare_name_and_model() -> None:
+    haiku = get_model_info("anthropic/claude-haiku-4-5")
+    assert haiku is not None
+    assert get_model_info("anthropic/claude-haiku-4-5-20251001") is haiku  # alias
+    assert get_model_info("Anthropic/Claude-Haiku-4-5") is haiku  # case
+    assert get_model_info("anthropic/claude-opus-5-20270101") is get_model_info(
+        "anthropic/claude-opus-5"
+    )  # a dated snapshot of a listed model
+    assert get_model_info("claude-haiku-4-5") is haiku  # bare name, one provider lists it
+    assert get_model_info(get_model("anthropic/claude-haiku-4-5", api_key="k")) is haiku
+    assert get_model_info("openai/no-such-model") is None
+    assert get_model_info("mockllm/model") is None
+
+
+def test_a_model_without_a_sourced_price_has_no_cost() -> None:
+    info = get_model_info("anthropic/claude-haiku-5-5")
+    assert info is not None and info.context_length == 1_000_000
+    assert info.cost is None
+
+
+def test_set_model_info_registers_any_name_and_set_model_cost_only_known_ones() -> None:
+    with pytest.raises(ConfigError, match="set_model_info"):
+        set_model_cost("acme/secret-model", ModelCost(1, 2, 1, 0.5))
+    set_model_info("acme/secret-model", ModelInfo(organization="Acme", context_length=8192))
+    set_model_cost("acme/secret-model", ModelCost(1, 2, 1, 0.5))
+    info = get_model_info("acme/secret-model")
+    assert info is not None and info.organization == "Acme" and info.cost is not None
+    assert info.cost.output == 2
+    set_model_cost("anthropic/claude-opus-5", ModelCost(7, 8, 9, 1))
+    opus = get_model_info("anthropic/claude-opus-5")
+    assert opus is not None and opus.cost == ModelCost(7, 8, 9, 1)
+    assert opus.model == "Claude Opus 5"  # the other facts stay
+
+
+def test_bad_values_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match="input"):
+        ModelCost(input=-1, output=1, input_cache_write=1, input_cache_read=1)
+    with pytest.raises(ConfigError, match="go together"):
+        ModelCost(1, 1, 1, 1, long_prompt_threshold=10)
+    with pytest.raises(ConfigError, match="YYYY-MM-DD"):
+        ModelInfo(release_date="last tuesday")
+    with pytest.raises(ConfigError, match="ModelInfo is needed"):
+        set_model_info("a/b", {"context_length": 1})  # type: ignore[arg-type]
+
+
+def test_a_user_file_extends_and_overrides_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = tmp_path / "prices.json"
+    user.write_text(
+        json.dumps(
+            {
+                "models": {
+                    "anthropic/claude-opus-5": {
+                        "cost": {
+                            "input": 1,
+                            "output": 2,
+                            "input_cache_write": 3,
+                            "input_cache_read": 4,
+                        }
+                    },
+                    "vllm/my-llama": {
+                        "aliases": ["vllm/llama"],
+                        "context_length": 4096,
+                        "cost": {
+                            "input": 0,
+                            "output": 0,
+                            "input_cache_write": 0,
+                            "input_cache_read": 0,
+                        },
+                    },
+                }
+            }
+        )
+    )
+    monkeypatch.setenv("MODELKIT_MODEL_INFO", str(user))
+    _table.clear_model_info_cache()
+    opus = get_model_info("anthropic/claude-opus-5")
+    assert opus is not None and opus.cost == ModelCost(1, 2, 3, 4)
+    assert opus.model is None  # an entry replaces the bundled one as a whole
+    llama = get_model_info("vllm/llama")
+    assert llama is not None and llama.context_length == 4096
+    assert get_model_info("anthropic/claude-sonnet-5") is not None  # the rest is kept
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "cannot be read"),
+        ('{"models": []}', "'models' object"),
+        ('{"models": {"nokey": {}}}', "provider/model"),
+        ('{"models": {"a/b": {"context_lenght": 3}}}', "context_lenght"),
+        ('{"models": {"a/b": {"cost": {"input": 1}}}}', "a/b"),
+        ('{"batch_discounts": {"a": 2}}', "between 0 and 1"),
+    ],
+)
+def test_a_malformed_user_file_names_itself_and_the_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, message: str
+) -> None:
+    user = tmp_path / "bad.json"
+    user.write_text(content)
+    monkeypatch.setenv("MODELKIT_MODEL_INFO", str(user))
+    _table.clear_model_info_cache()
+    with pytest.raises(ConfigError, match=message) as caught:
+        get_model_info("anthropic/claude-opus-5")
+    assert "bad.json" in str(caught.value)
+
+
+def test_import_modelkit_reads_no_table_and_loads_no_info_module() -> None:
+    code = (
+        "import sys, modelkit; "
+        "assert not [m for m in sys.modules if m.startswith('modelkit.info')]; "
+        "from modelkit.info import _table; assert _table._table is None; "
+        "modelkit.ModelUsage(); assert _table._table is None; print('ok')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_the_public_names_are_exported() -> None:
+    for name in (
+        "ModelInfo",
+        "ModelCost",
+        "get_model_info",
+        "set_model_info",
+        "set_model_cost",
+        "compute_model_cost",
+    ):
+        assert name in modelkit.__all__
