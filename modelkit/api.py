@@ -226,6 +226,14 @@ class ModelAPI(abc.ABC):
         """Assistant messages sent back may carry their reasoning."""
         return False
 
+    def cache_write_ttl(self) -> Optional[str]:
+        """The prompt-cache TTL this API writes with, for pricing (as Inspect's).
+
+        ``"1h"`` bills cache writes at the 1-hour rate (2x input instead of
+        1.25x); ``None`` (the default) at the model's ``input_cache_write``.
+        """
+        return None
+
     def batch_client(self) -> Any:
         """This provider's batch-API client (a ``modelkit.batch.BatchClient``), or ``None``."""
         return None

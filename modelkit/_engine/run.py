@@ -6,7 +6,8 @@ request and token budgets before and after each attempt), then calls the provide
 ``max_retries`` is used up or ``config.timeout`` would pass (``retry``).
 Each attempt gets the time that remains as its ``config.timeout``, and the
 HTTP client cuts a request off when that runs out. On success the output
-gets its ``time`` and ``call`` record; on failure the last real API error is raised, with ``attempts`` and
+gets its ``time``, ``call`` record and cost (``usage.total_cost``, from
+``info``: computed here, once per call); on failure the last real API error is raised, with ``attempts`` and
 ``call`` set. One DEBUG line per call goes to the ``modelkit`` logger;
 request and response bodies go to ``modelkit.http`` only when that logger
 itself is set to DEBUG.
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 import attrs
 
 from ..errors import APIError, APITimeoutError
+from ..info._cost import price_output
 from ..output import ModelCall, ModelOutput
 from .adaptive import AdaptiveLimit, adaptive_for, adaptive_settings
 from .fleet import Gate, gate_for
@@ -112,6 +114,7 @@ def _attempts(
             elapsed = clock() - start
             output.time = elapsed
             output.call = call
+            price_output(api, output)
             if logger.isEnabledFor(logging.DEBUG):
                 _log_call(api, call, None, elapsed, attempts)
             return output

@@ -25,6 +25,7 @@ import attrs
 
 from .._events import APIStream, StreamDelta, StreamEnd, StreamEvent
 from ..errors import APIError
+from ..info._cost import price_output
 from ..output import ModelOutput
 from .fleet import Gate, gate_for
 from .limits import ConnectionLimit, limit_for
@@ -136,6 +137,7 @@ class StreamRun:
         output.time = self.retrying.clock() - self._start
         if stream.call is not None:
             output.call = stream.call
+        price_output(self.api, output)
         _log_call(self.api, stream.call, None, output.time, self._attempts)
         self.output = output
         yield StreamEnd(output)

@@ -39,6 +39,7 @@ from ..errors import (
     RateLimitError,
     ResponseFormatError,
 )
+from ..info._cost import price_output
 from ..output import ModelOutput
 from ._client import BatchClient
 from ._types import BatchHandle, BatchJob, BatchStatus, JobStatus, index_runs
@@ -234,6 +235,8 @@ def collect(
                 )
                 continue
             outputs[index] = result
+            if isinstance(result, ModelOutput):
+                price_output(api, result, batch=True)
             if keys is not None and isinstance(result, ModelOutput):
                 key = keys[index] if index < len(keys) else None
                 if key is not None:

@@ -78,6 +78,8 @@ def _fetch(api: ModelAPI, db: Path, key: bytes, claim_miss: bool) -> Optional[Mo
         logger.warning("response cache entry %s unreadable, calling the API: %s", key.hex(), exc)
         return None
     output.cached = True
+    if output.usage is not None:
+        output.usage.total_cost = 0.0  # answered from the cache: nothing was billed
     logger.debug("cache hit: %s/%s key=%s", api.provider, api.model_name, key.hex()[:16])
     return output
 

@@ -6,7 +6,8 @@ given (or ``-``) and stdin is not a terminal, so
 ``echo hi | modelkit generate -m ...`` works.
 The answer's text goes to stdout (``--json``: the whole ``ModelOutput``);
 on a terminal it is printed as it arrives (``Model.stream``), unless
-``--no-stream`` asks to wait for the whole answer.
+``--no-stream`` asks to wait for the whole answer. ``--usage`` adds one
+line on stderr: the tokens used and what they cost (``modelkit.info``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ def register(subparsers: Any) -> None:
         help="on a terminal, wait for the whole answer instead of printing it as it arrives",
     )
     parser.add_argument(
+        "--usage",
+        action="store_true",
+        help="print the tokens used and their cost in dollars on stderr",
+    )
+    parser.add_argument(
         "prompt",
         nargs="*",
         metavar="PROMPT",
@@ -67,13 +73,36 @@ def run(args: argparse.Namespace) -> int:
                 sys.stdout.write(text)
                 sys.stdout.flush()
         sys.stdout.write("\n")
+        if args.usage:
+            print(usage_line(str(model), stream.output), file=sys.stderr)
         return 0
     output = model.generate(prompt, cache=cache_policy(args))
     if args.json:
         print(json.dumps(output.to_dict(), indent=2, ensure_ascii=False))
     else:
         print(output.completion)
+    if args.usage:
+        print(usage_line(str(model), output), file=sys.stderr)
     return 0
+
+
+def usage_line(model: str, output: Any) -> str:
+    """``usage: 12 input, 5 output (3 reasoning), 400 cache read tokens; $0.000125``."""
+    usage = output.usage if output is not None else None
+    if usage is None:
+        return f"usage: {model} reported no usage"
+    parts = [f"{usage.input_tokens} input", f"{usage.output_tokens} output"]
+    if usage.reasoning_tokens:
+        parts[-1] += f" ({usage.reasoning_tokens} reasoning)"
+    if usage.input_tokens_cache_write:
+        parts.append(f"{usage.input_tokens_cache_write} cache write")
+    if usage.input_tokens_cache_read:
+        parts.append(f"{usage.input_tokens_cache_read} cache read")
+    if usage.total_cost is None:
+        cost = f"cost unknown (no price for {model}; see docs/cost.md)"
+    else:
+        cost = f"${usage.total_cost:.6f}" + (" (from the cache)" if output.cached else "")
+    return f"usage: {', '.join(parts)} tokens; {cost}"
 
 
 def read_prompt(prompt: Any) -> str:

@@ -33,6 +33,8 @@ class BatchStats:
         self.cached = 0
         self.tokens = 0
         self.first_error: Optional[Tuple[int, BaseException]] = None
+        self.cost = 0.0
+        self.unpriced = 0
         self.started = time.monotonic()
         self._lock = threading.Lock()
 
@@ -54,6 +56,10 @@ class BatchStats:
                 self.cached += 1
             elif result.usage is not None:
                 self.tokens += result.usage.total_tokens
+                if result.usage.total_cost is None:
+                    self.unpriced += 1
+                else:
+                    self.cost += result.usage.total_cost
 
     @property
     def finished(self) -> int:
@@ -61,11 +67,11 @@ class BatchStats:
         return self.done + self.failed
 
     def summary(self) -> str:
-        """One line: answered, failed, cached, tokens, time (and skipped, if any)."""
+        """One line: answered, failed, cached, tokens, cost, time (and skipped, if any)."""
         elapsed = time.monotonic() - self.started
         text = (
             f"{self.done} done, {self.failed} failed, {self.cached} cached, "
-            f"{self.tokens} tokens, {elapsed:.1f}s"
+            f"{self.tokens} tokens, {cost_text(self.cost, self.unpriced)}, {elapsed:.1f}s"
         )
         if self.finished < self.total:
             text += f"; {self.total - self.finished} not run"
@@ -90,6 +96,14 @@ class BatchStats:
         error = self.error_line()
         if error is not None:
             print(f"modelkit batch: {error}", file=stream)
+
+
+def cost_text(dollars: float, unpriced: int = 0) -> str:
+    """``$0.001234`` for what was priced, noting answers whose model has no price."""
+    text = f"${dollars:.6f}"
+    if unpriced:
+        text += f" (+{unpriced} unpriced: no price for the model, see docs/cost.md)"
+    return text
 
 
 class ProgressBar:

@@ -140,7 +140,9 @@ def test_second_call_is_a_hit_marked_cached_and_skips_the_model() -> None:
     assert counter.calls == 1
     assert first.cached is None and second.cached is True
     assert second.completion == first.completion == "answer 1 to hello"
+    assert second.usage is not None and second.usage.total_cost == 0.0  # a hit costs nothing
     second.cached = None
+    second.usage.total_cost = first.usage.total_cost if first.usage else None
     assert second.to_dict() == first.to_dict()
     assert model.usage == usage  # hits use no tokens
 

@@ -1,0 +1,227 @@
+"""Cost on every output: each provider's usage shape, priced against the table.
+
+Usage bodies are shaped as each API documents them:
+Anthropic Messages ``usage`` (``input_tokens``, ``cache_creation_input_tokens``,
+``cache_read_input_tokens``: https://docs.anthropic.com/en/api/messages);
+OpenAI chat completions ``usage.prompt_tokens_details.cached_tokens`` and
+``completion_tokens_details.reasoning_tokens``
+(https://platform.openai.com/docs/api-reference/chat/object); xAI's, the same
+(https://docs.x.ai/developers/advanced-api-usage/prompt-caching/usage-and-pricing);
+Gemini ``usageMetadata`` (``promptTokenCount`` includes
+``cachedContentTokenCount``; ``thoughtsTokenCount``:
+https://ai.google.dev/api/generate-content#UsageMetadata). The expected
+dollars are worked out here from the table's prices, by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import pytest
+from loopback import LoopbackServer, Reply, chat_completion
+
+from modelkit import ModelCost, get_model, set_model_cost
+
+KEY = "sk-test-cost-key"
+
+
+def anthropic_body(usage: Dict[str, Any]) -> Dict[str, Any]:
+    return {
+        "id": "msg_01",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-opus-5",
+        "content": [{"type": "text", "text": "hi"}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": usage,
+    }
+
+
+def openai_body(usage: Dict[str, Any]) -> Dict[str, Any]:
+    body = chat_completion("hi")
+    body["usage"] = usage
+    return body
+
+
+def test_anthropic_cache_writes_and_reads(loopback: LoopbackServer) -> None:
+    loopback.default = Reply(
+        body=anthropic_body(
+            {
+                "input_tokens": 100,
+                "output_tokens": 50,
+                "cache_creation_input_tokens": 1000,
+                "cache_read_input_tokens": 2000,
+            }
+        )
+    )
+    model = get_model("anthropic/claude-opus-5", base_url=loopback.url, api_key=KEY)
+    output = model.generate("hello")
+    expected = (100 * 5.0 + 50 * 25.0 + 1000 * 6.25 + 2000 * 0.5) / 1e6
+    assert output.usage is not None
+    assert output.usage.total_cost == pytest.approx(expected)
+    assert output.call is not None and output.call.total_cost == pytest.approx(expected)
+    assert output.call.to_dict()["total_cost"] == pytest.approx(expected)
+
+
+def test_openai_cached_and_reasoning_tokens(loopback: LoopbackServer) -> None:
+    loopback.default = Reply(
+        body=openai_body(
+            {
+                "prompt_tokens": 1000,
+                "completion_tokens": 300,
+                "total_tokens": 1300,
+                "prompt_tokens_details": {"cached_tokens": 400},
+                "completion_tokens_details": {"reasoning_tokens": 200},
+            }
+        )
+    )
+    model = get_model("openai/gpt-5.1", base_url=loopback.url, api_key=KEY)
+    output = model.generate("hello")
+    # 600 uncached input, 400 cached, 300 output (reasoning included once)
+    expected = (600 * 1.25 + 400 * 0.125 + 300 * 10.0) / 1e6
+    assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
+
+
+def test_grok_long_prompt_tier(loopback: LoopbackServer) -> None:
+    loopback.default = Reply(
+        body=openai_body(
+            {
+                "prompt_tokens": 250_000,
+                "completion_tokens": 1_000,
+                "total_tokens": 251_000,
+                "prompt_tokens_details": {"cached_tokens": 50_000},
+            }
+        )
+    )
+    model = get_model("grok/grok-4.20", base_url=loopback.url, api_key=KEY)
+    output = model.generate("hello")
+    expected = (200_000 * 2.5 + 50_000 * 0.4 + 1_000 * 5.0) / 1e6
+    assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
+
+
+def test_gemini_cached_content_and_thoughts(loopback: LoopbackServer) -> None:
+    set_model_cost_or_info("google/gemini-2.5-flash", ModelCost(0.3, 2.5, 0.3, 0.03))
+    loopback.default = Reply(
+        body={
+            "candidates": [
+                {"content": {"parts": [{"text": "hi"}], "role": "model"}, "finishReason": "STOP"}
+            ],
+            "usageMetadata": {
+                "promptTokenCount": 1000,
+                "cachedContentTokenCount": 600,
+                "candidatesTokenCount": 100,
+                "thoughtsTokenCount": 50,
+                "totalTokenCount": 1150,
+            },
+        }
+    )
+    model = get_model("google/gemini-2.5-flash", base_url=loopback.url, api_key=KEY)
+    output = model.generate("hello")
+    expected = (400 * 0.3 + 600 * 0.03 + 150 * 2.5) / 1e6
+    assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
+
+
+def set_model_cost_or_info(name: str, cost: ModelCost) -> None:
+    from modelkit import ModelInfo, get_model_info, set_model_info
+
+    if get_model_info(name) is None:
+        set_model_info(name, ModelInfo(cost=cost))
+    else:
+        set_model_cost(name, cost)
+
+
+def test_unknown_price_is_none_and_totals_sum_what_is_known(loopback: LoopbackServer) -> None:
+    loopback.default = Reply(body=openai_body({"prompt_tokens": 10, "completion_tokens": 5}))
+    unknown = get_model("openai/no-price-model", base_url=loopback.url, api_key=KEY)
+    output = unknown.generate("hello")
+    assert output.usage is not None and output.usage.total_cost is None
+    assert output.call is not None and output.call.total_cost is None
+    assert unknown.usage.total_cost is None
+
+    priced = get_model("openai/gpt-5.1", base_url=loopback.url, api_key=KEY)
+    one = (10 * 1.25 + 5 * 10.0) / 1e6
+    outputs = priced.generate_many(["a", "b", "c"])
+    assert [o.usage.total_cost for o in outputs] == [pytest.approx(one)] * 3
+    assert priced.usage.total_cost == pytest.approx(3 * one)
+
+
+def test_a_cache_hit_costs_nothing(loopback: LoopbackServer) -> None:
+    loopback.default = Reply(body=openai_body({"prompt_tokens": 10, "completion_tokens": 5}))
+    model = get_model("openai/gpt-5.1", base_url=loopback.url, api_key=KEY)
+    first = model.generate("hello", cache=True)
+    second = model.generate("hello", cache=True)
+    assert loopback.count == 1 and second.cached is True
+    assert first.usage is not None and first.usage.total_cost == pytest.approx(62.5e-6)
+    assert second.usage is not None and second.usage.total_cost == 0.0
+    assert model.usage.total_cost == pytest.approx(62.5e-6)
+
+
+def test_a_stream_is_priced_when_it_ends(loopback: LoopbackServer) -> None:
+    events = [
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "model": "gpt-5.1",
+            "choices": [
+                {"index": 0, "delta": {"role": "assistant", "content": "hi"}, "finish_reason": None}
+            ],
+        },
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "model": "gpt-5.1",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        },
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "model": "gpt-5.1",
+            "choices": [],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+        },
+    ]
+    import json
+
+    sse = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+    loopback.default = Reply(body=sse, headers={"Content-Type": "text/event-stream"})
+    model = get_model("openai/gpt-5.1", base_url=loopback.url, api_key=KEY)
+    with model.stream("hello") as stream:
+        list(stream)
+    expected = (100 * 1.25 + 20 * 10.0) / 1e6
+    assert stream.output is not None and stream.output.usage is not None
+    assert stream.output.usage.total_cost == pytest.approx(expected)
+    assert model.usage.total_cost == pytest.approx(expected)
+
+
+def test_generate_loop_sums_the_cost_of_its_turns(loopback: LoopbackServer) -> None:
+    call = openai_body({"prompt_tokens": 100, "completion_tokens": 10})
+    call["choices"][0]["message"] = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "t1",
+                "type": "function",
+                "function": {"name": "add", "arguments": '{"a": 1, "b": 2}'},
+            }
+        ],
+    }
+    call["choices"][0]["finish_reason"] = "tool_calls"
+    loopback.script(
+        Reply(body=call), Reply(body=openai_body({"prompt_tokens": 200, "completion_tokens": 20}))
+    )
+
+    def add(a: int, b: int) -> int:
+        """Add two numbers.
+
+        Args:
+            a: the first.
+            b: the second.
+        """
+        return a + b
+
+    model = get_model("openai/gpt-5.1", base_url=loopback.url, api_key=KEY)
+    result = model.generate_loop("1+2?", tools=[add])
+    expected = (300 * 1.25 + 30 * 10.0) / 1e6
+    assert result.usage.total_cost == pytest.approx(expected)

@@ -1,0 +1,64 @@
+"""The CLI shows what a call cost: ``--json``, ``--usage``, ``modelkit batch``'s summary.
+
+OpenAI chat completions usage shape as
+https://platform.openai.com/docs/api-reference/chat/object documents it;
+prices from the bundled table (gpt-5.1: $1.25 in, $0.125 cached, $10 out).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from loopback import LoopbackServer, Reply, chat_completion
+
+from modelkit.cli import main
+
+KEY = "sk-test-cli-cost"
+ONE = (6 * 1.25 + 4 * 0.125 + 5 * 10.0) / 1e6  # 10 prompt tokens, 4 of them cached
+
+
+@pytest.fixture
+def priced(loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> LoopbackServer:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    body = chat_completion("hi", model="gpt-5.1")
+    body["usage"] = {
+        "prompt_tokens": 10,
+        "completion_tokens": 5,
+        "total_tokens": 15,
+        "prompt_tokens_details": {"cached_tokens": 4},
+    }
+    loopback.default = Reply(body=body)
+    return loopback
+
+
+def test_json_and_usage_line(priced: LoopbackServer, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["generate", "-m", "openai/gpt-5.1", "--base-url", priced.url, "--json", "--usage", "hi"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["usage"]["total_cost"] == pytest.approx(ONE)
+    assert captured.err == f"usage: 6 input, 5 output, 4 cache read tokens; ${ONE:.6f}\n"
+    assert KEY not in captured.out + captured.err
+
+
+def test_usage_line_of_a_model_without_a_price(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["generate", "-m", "mockllm/model", "--usage", "hi"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("usage: 1 input, ")
+    assert "cost unknown (no price for mockllm/model" in err
+
+
+def test_batch_summary_adds_up_the_cost(
+    priced: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"input": f"q{i}"}) + "\n" for i in range(3)))
+    argv = ["batch", "-m", "openai/gpt-5.1", "--base-url", priced.url, str(source)]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert [line["output"]["usage"]["total_cost"] for line in lines] == [pytest.approx(ONE)] * 3
+    assert f"45 tokens, ${3 * ONE:.6f}, " in captured.err
