@@ -134,8 +134,6 @@ class ModelUsage(Serializable):
     reasoning_tokens: Optional[int] = None
     total_cost: Optional[float] = None
 
-    _inspect_only: ClassVar[Tuple[str, ...]] = ("total_cost",)
-
     def __add__(self, other: ModelUsage) -> ModelUsage:
         def both(a: Any, b: Any) -> Any:
             return None if a is None and b is None else (a or 0) + (b or 0)
@@ -392,7 +390,7 @@ class ModelCall(Serializable):
 
     _inspect_only: ClassVar[Tuple[str, ...]] = ("error", "call_refs", "call_key")
     _dump_first: ClassVar[Tuple[str, ...]] = ("request", "response", "error")
-    _modelkit_only: ClassVar[FrozenSet[str]] = frozenset({"status", "url", "headers"})
+    _modelkit_only: ClassVar[FrozenSet[str]] = frozenset({"status", "url", "headers", "total_cost"})
 
     @classmethod
     def deferred(cls, build: Callable[[], Dict[str, Any]], **known: Any) -> ModelCall:
