@@ -6,7 +6,8 @@ The inverse of ``_responses_request.input_items``, for
 ``system``/``developer`` messages become system messages; a user message's
 ``input_text``, ``input_image``, ``input_audio`` and ``input_file`` parts
 become text, images, audio and documents; a run of assistant-side items
-(assistant ``message``s, ``reasoning``, ``function_call``) becomes one
+(assistant ``message``s, ``reasoning``, ``function_call``, server-side
+tool items such as ``web_search_call``) becomes one
 assistant message, read by the response parser (``parse_responses_body``)
 so it is what ``generate`` would have returned; ``function_call_output``
 items become tool messages.
@@ -28,10 +29,11 @@ from ...messages import (
 )
 from ._convert import content_part
 from ._responses_response import parse_responses_body
+from ._responses_tools import SERVER_ITEMS
 
 __all__ = ["messages_from_items"]
 
-_ASSISTANT_ITEMS = frozenset({"reasoning", "function_call"})
+_ASSISTANT_ITEMS = frozenset({"reasoning", "function_call"}) | SERVER_ITEMS
 
 
 def messages_from_items(items: List[Dict[str, Any]], model: Optional[str]) -> List[ChatMessage]:

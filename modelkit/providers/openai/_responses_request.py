@@ -3,7 +3,8 @@
 Pure converters from modelkit's messages, tools and ``GenerateConfig`` to
 the JSON body the Responses API documents: messages become *input items*
 (``{role, content}`` messages, ``function_call`` and
-``function_call_output`` items, ``reasoning`` items), tools are flat
+``function_call_output`` items, ``reasoning`` items, and OpenAI's own
+server-side tool items, kept in ``ContentToolUse.internal``), tools are flat
 ``{type: "function", name, parameters, strict}`` objects, and the token
 limit is ``max_output_tokens``, ``verbosity`` and ``response_schema`` go in
 ``text`` (``{verbosity, format: {type: "json_schema", name, schema, strict}}``).
@@ -37,10 +38,12 @@ from ...messages import (
     ContentImage,
     ContentReasoning,
     ContentText,
+    ContentToolUse,
 )
 from ...tools._types import ToolChoice, ToolFunction, ToolInfo
 from .._common import as_parts
 from ._request import WireOptions, _part_to_wire, _tool_call_to_wire, response_format_to_wire
+from ._responses_tools import replay_item, replay_text
 
 __all__ = [
     "ENCRYPTED_REASONING",
@@ -222,6 +225,13 @@ def _assistant_items(message: ChatMessageAssistant) -> List[Dict[str, Any]]:
                 items.append(item)
         elif isinstance(part, ContentText):
             texts.append(part.text)
+        elif isinstance(part, ContentToolUse):  # OpenAI's own, where it was; else left out
+            server = replay_item(part)
+            if server is not None:
+                items.append(server)
+            text = replay_text(part)
+            if text is not None:
+                texts.append(text)
     text = "\n".join(texts)
     if text:
         items.append({"role": "assistant", "content": text})

@@ -5,7 +5,8 @@ items in order (``reasoning`` items as ``ContentReasoning`` parts carrying
 the summary, the item id and the encrypted content to send back;
 ``message`` items' ``output_text`` (its ``url_citation`` and file
 annotations as citations) and ``refusal`` parts; ``function_call``
-items as tool calls), ``status`` and ``incomplete_details.reason`` as the
+items as tool calls; server-side tool items as ``ContentToolUse``, see
+``_responses_tools``), ``status`` and ``incomplete_details.reason`` as the
 stop reason (:data:`INCOMPLETE_REASONS`), ``output_text.logprobs``, and
 usage with cached and reasoning tokens; refusals and a ``content_filter``
 stop give ``StopDetails``. A ``failed`` response (HTTP 200
@@ -34,6 +35,7 @@ from .._fields import count, optional_count
 from .._rest import error_from_status
 from ._citations import annotations_to_citations
 from ._response import _logprob, parse_tool_call
+from ._responses_tools import SERVER_ITEMS, tool_use_from_item
 
 __all__ = [
     "INCOMPLETE_REASONS",
@@ -79,6 +81,8 @@ def parse_responses_body(body: Mapping[str, Any], model: str) -> ModelOutput:
         elif kind == "function_call":
             wire = {"id": item.get("call_id"), "function": item}
             calls.append(parse_tool_call(wire, index))
+        elif kind in SERVER_ITEMS:
+            parts.append(tool_use_from_item(item))
     message = assistant_message(parts, calls, model, join_texts=True)
     choice = ChatCompletionChoice(
         message=message,
