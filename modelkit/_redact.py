@@ -1,7 +1,8 @@
 """Keep secrets and bulky media out of logs, records and exceptions.
 
 ``redact_headers`` masks every credential-bearing header on a copy;
-``redact_url`` masks the password (or token) in a URL's userinfo;
+``redact_url`` masks the password (or token) in a URL's userinfo and the
+secret values of its query (``?password=``), ``url_secrets`` lists them;
 ``request_secrets`` lists every credential a request carries (secret header
 values, the bearer token inside them, the URL's userinfo, and any the
 provider adds), and ``Scrubber`` replaces them in text, bytes and JSON data
@@ -43,41 +44,112 @@ def redact_headers(headers: Mapping[str, str]) -> Dict[str, str]:
     }
 
 
+SECRET_QUERY_NAMES = frozenset(
+    {
+        "password",
+        "passwd",
+        "pass",
+        "pwd",
+        "secret",
+        "token",
+        "access_token",
+        "auth",
+        "key",
+        "api_key",
+        "apikey",
+        "api-key",
+        "sig",
+        "signature",
+    }
+)
+"""Query parameters whose value is a credential (``redis://h?password=``, ``?key=``)."""
+
+
+def _authority(url: str) -> Tuple[int, int, int]:
+    """``(start, at, end)`` of ``url``'s authority: after ``//``, its last ``@``, its end.
+
+    ``start`` is ``-1`` when the URL has no authority, ``at`` is ``-1``
+    when it has no userinfo. The authority ends at the first ``/``, ``?`` or
+    ``#`` (as ``urllib.parse`` and redis-py read it), and a password holding
+    ``@`` is masked whole (the last ``@`` ends the userinfo).
+    """
+    scheme_end = url.find("://")
+    if scheme_end < 0:
+        return -1, -1, -1
+    start = scheme_end + 3
+    end = len(url)
+    for mark in "/?#":
+        found = url.find(mark, start)
+        if 0 <= found < end:
+            end = found
+    return start, url.rfind("@", start, end), end
+
+
+def _query_secrets(url: str) -> List[Tuple[int, int]]:
+    """``(start, end)`` of each secret query value in ``url``."""
+    question = url.find("?")
+    if question < 0:
+        return []
+    stop = url.find("#", question)
+    stop = len(url) if stop < 0 else stop
+    spans: List[Tuple[int, int]] = []
+    position = question + 1
+    for pair in url[question + 1 : stop].split("&"):
+        name, equals, value = pair.partition("=")
+        if equals and value and name.strip().lower() in SECRET_QUERY_NAMES:
+            begin = position + len(name) + 1
+            spans.append((begin, begin + len(value)))
+        position += len(pair) + 1
+    return spans
+
+
 def redact_url(url: str) -> str:
-    """``url`` with the password of its userinfo (or a lone user, a token) replaced."""
-    at = url.find("@")
+    """``url`` with every credential it holds replaced.
+
+    The password of its userinfo (or a lone user, a token) and the values
+    of query parameters that hold one (``SECRET_QUERY_NAMES``:
+    ``redis://h:6379/0?password=...``, ``?key=...``), for every scheme,
+    ``unix://`` sockets included.
+    """
+    for begin, end in reversed(_query_secrets(url)):
+        url = f"{url[:begin]}{REDACTED}{url[end:]}"
+    start, at, _ = _authority(url)
     if at < 0:
         return url
-    start = url.find("//")
-    if start < 0 or at < start:
-        return url
-    end = url.find("/", start + 2)
-    if 0 <= end < at:
-        return url  # the "@" is in the path, not in the authority
-    userinfo = url[start + 2 : at]
+    userinfo = url[start:at]
     user, colon, _ = userinfo.partition(":")
     masked = f"{user}:{REDACTED}" if colon else REDACTED
-    return f"{url[: start + 2]}{masked}{url[at:]}"
+    return f"{url[:start]}{masked}{url[at:]}"
+
+
+def url_secrets(url: str) -> List[str]:
+    """The credentials in ``url`` (see ``redact_url``), each also percent-decoded."""
+    from urllib.parse import unquote
+
+    found = [url[begin:end] for begin, end in _query_secrets(url)]
+    start, at, _ = _authority(url)
+    if at >= 0:
+        user, colon, password = url[start:at].partition(":")
+        found += [password, f"{user}:{password}"] if colon else [user]
+    found += [unquote(item) for item in found]
+    return [item for item in found if item]
 
 
 def _userinfo(url: str) -> List[str]:
     """The credentials in ``url``'s userinfo: the password and ``user:password``
-    (each also percent-decoded), their Basic-auth form, or a lone user name."""
-    redacted = redact_url(url)
-    if redacted == url:
-        return []
-    from urllib.parse import unquote
+    (each also percent-decoded), their Basic-auth form, or a lone user name;
+    and the secret query values."""
+    found = url_secrets(url)
+    start, at, _ = _authority(url)
+    if at >= 0:
+        from urllib.parse import unquote
 
-    start = url.find("//") + 2
-    userinfo = url[start : url.find("@", start)]
-    user, colon, password = userinfo.partition(":")
-    found = [password, userinfo] if colon else [user]
-    found += [unquote(item) for item in found]
-    if colon:
-        import base64
+        user, colon, password = url[start:at].partition(":")
+        if colon:
+            import base64
 
-        plain = f"{unquote(user)}:{unquote(password)}".encode("latin-1", "replace")
-        found.append(base64.b64encode(plain).decode("ascii"))
+            plain = f"{unquote(user)}:{unquote(password)}".encode("latin-1", "replace")
+            found.append(base64.b64encode(plain).decode("ascii"))
     return found
 
 

@@ -1,14 +1,23 @@
 """Redis connections for the shared response cache and the fleet-wide limits.
 
-Redis is an optional extra (``pip install modelkit-llm[redis]``): this module
-imports the ``redis`` package only when a ``redis://`` (``rediss://``,
-``unix://``) URL is first used, never at ``import modelkit``. ``link_for``
-gives one ``RedisLink`` per URL and purpose; its ``client()`` is this
-process's client (made again after a ``fork``, never shared with the
-parent), or ``None`` while Redis is unreachable. A failed command goes to
-``failed()``: the first failure warns once (with the caller's warning
-category), and the link then rests ``RETRY_SECONDS`` before trying Redis
-again, so a server that is down costs each call nothing but a lookup.
+Redis is optional (``pip install redis``): this module imports the
+``redis`` package only when a ``redis://`` (``rediss://``, ``unix://``) URL
+is first used, never at ``import modelkit``. ``link_for`` gives one
+``RedisLink`` per URL and purpose; its ``client()`` is this process's
+client (made again after a ``fork``, never shared with the parent), or
+``None`` while Redis is unreachable. Every command runs under
+``except link.errors`` (any ``redis.exceptions.RedisError``, and
+``OSError``) and a failure goes to ``failed()``, which warns once per kind
+(with the caller's warning category): a server that cannot be reached
+makes the link rest ``RETRY_SECONDS`` before trying again, so a server that
+is down costs each call nothing but a lookup; an error the server answers
+(``WRONGTYPE`` on a key another client replaced, ``OOM`` from a full
+server, ``READONLY`` replica) fails that command alone, and the caller
+misses or skips. Nothing raises because of Redis but a missing ``redis``
+package or a URL it cannot read (a ``ConfigError``). The URL's passwords,
+in its userinfo or its query (``?password=``), never appear in a message
+or repr: ``redact_url`` masks them and ``failed`` removes them from the
+error's text.
 """
 
 from __future__ import annotations
@@ -17,8 +26,9 @@ import os
 import threading
 import time
 import warnings
-from typing import Any, Dict, Tuple, Type
+from typing import Any, Dict, Set, Tuple, Type
 
+from ._redact import redact_text, url_secrets
 from ._redact import redact_url as _redact_url
 from .errors import ConfigError
 
@@ -59,7 +69,7 @@ class RedisLink:
         self._client: Any = None
         self._pid = -1
         self._down_until = 0.0
-        self._warned = False
+        self._warned: Set[bool] = set()
 
     def __repr__(self) -> str:
         return f"RedisLink({_redact_url(self.url)!r}, {self.purpose!r})"
@@ -82,30 +92,49 @@ class RedisLink:
             return self._client
 
     def failed(self, exc: BaseException) -> None:
-        """Record that a command failed: warn the first time, then rest a while."""
-        with self._lock:
-            self._down_until = time.monotonic() + RETRY_SECONDS
-            warn = not self._warned
-            self._warned = True
-        if warn:
-            warnings.warn(
-                f"{self.purpose}: Redis at {_redact_url(self.url)} is unreachable "
-                f"({type(exc).__name__}: {exc}); {self._fallback()}",
-                self.category,
-                stacklevel=3,
-            )
+        """Record that a command failed; warn the first time for its kind.
 
-    def _fallback(self) -> str:
+        Unreachable (connection, timeout, ``OSError``): rest ``RETRY_SECONDS``.
+        An error the server answered (``WRONGTYPE``, ``OOM``...): that
+        command alone failed; the link stays up.
+        """
+        unreachable = self._unreachable(exc)
+        with self._lock:
+            if unreachable:
+                self._down_until = time.monotonic() + RETRY_SECONDS
+            warn = unreachable not in self._warned
+            self._warned.add(unreachable)
+        if warn:
+            detail = redact_text(f"{type(exc).__name__}: {exc}", url_secrets(self.url))
+            where = f"{self.purpose}: Redis at {_redact_url(self.url)}"
+            if unreachable:
+                text = f"{where} is unreachable ({detail}); {self._fallback(True)}"
+            else:
+                text = f"{where} answered an error ({detail}); {self._fallback(False)}"
+            warnings.warn(text, self.category, stacklevel=3)
+
+    def _fallback(self, unreachable: bool) -> str:
         if "cache" in self.purpose:
-            return "calls go to the API uncached until it answers again"
-        return "limits are kept per process until it answers again"
+            if unreachable:
+                return "calls go to the API uncached until it answers again"
+            return "such lookups miss and such stores are skipped (the calls still succeed)"
+        if unreachable:
+            return "limits are kept per process until it answers again"
+        return "such calls go on without the fleet-wide limit"
+
+    @staticmethod
+    def _unreachable(exc: BaseException) -> bool:
+        import redis
+
+        reachless = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+        return isinstance(exc, reachless)
 
     @property
     def errors(self) -> Tuple[Type[BaseException], ...]:
-        """The exceptions that mean "Redis did not answer"."""
+        """The exceptions a Redis command may raise: every ``RedisError``, and ``OSError``."""
         import redis
 
-        return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+        return (redis.exceptions.RedisError, OSError)
 
 
 def _make_client(url: str, purpose: str) -> Any:
@@ -114,7 +143,7 @@ def _make_client(url: str, purpose: str) -> Any:
     except ImportError as exc:
         raise ConfigError(
             f"{purpose}: {_redact_url(url)} needs the redis package: "
-            "pip install 'modelkit-llm[redis]' (or unset the variable to stay on one machine)"
+            "pip install redis (or unset the variable to stay on one machine)"
         ) from exc
     try:
         return redis.Redis.from_url(
@@ -124,7 +153,8 @@ def _make_client(url: str, purpose: str) -> Any:
             health_check_interval=30,
         )
     except ValueError as exc:
-        raise ConfigError(f"{purpose}: bad Redis URL {_redact_url(url)}: {exc}") from exc
+        reason = redact_text(str(exc), url_secrets(url))
+        raise ConfigError(f"{purpose}: bad Redis URL {_redact_url(url)}: {reason}") from None
 
 
 _links: Dict[Tuple[str, str], RedisLink] = {}

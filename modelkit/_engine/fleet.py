@@ -103,10 +103,15 @@ class _Keeper:
         self.lock = threading.Lock()
         self.thread: Optional[threading.Thread] = None
         self.pid = os.getpid()
+        self.period = LEASE_SECONDS
+        self.wake = threading.Event()
 
-    def add(self, url: str, name: str, lease: str) -> None:
+    def add(self, url: str, name: str, lease: str, seconds: float) -> None:
         with self.lock:
             self.held.setdefault((url, name), set()).add(lease)
+            if seconds != self.period:  # a new lease life: renew on its schedule now
+                self.period = seconds
+                self.wake.set()
             if self.thread is None:
                 self.thread = threading.Thread(
                     target=self._run, name="modelkit-leases", daemon=True
@@ -123,11 +128,13 @@ class _Keeper:
 
     def _run(self) -> None:
         while self.pid == os.getpid():
+            self.wake.wait(self.period / 3)
+            self.wake.clear()
             try:
                 seconds = lease_seconds()
             except ConfigError:
                 seconds = LEASE_SECONDS
-            time.sleep(seconds / 3)
+            self.period = seconds
             with self.lock:
                 batches = [(key, sorted(leases)) for key, leases in self.held.items()]
             for (url, name), leases in batches:
@@ -223,7 +230,7 @@ def _acquire(link: RedisLink, name: str, size: int) -> Optional[str]:
             link.failed(exc)
             return None
         if got:
-            _keeper.add(link.url, name, lease)
+            _keeper.add(link.url, name, lease, seconds)
             return lease
         time.sleep(wait * (0.5 + random.random()))
         wait = min(wait * 1.5, 0.01)

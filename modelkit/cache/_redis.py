@@ -9,12 +9,18 @@ Redis TTL at the policy's expiry. Redis removes expired entries itself, so
 In-flight de-duplication: the first process to miss a key claims it
 (``SET NX`` with a ``CLAIM_SECONDS`` expiry) and calls the API; a process
 missing the same key meanwhile waits for the claimant's entry instead of
-calling too, and calls the API itself only if the claim is released or
-expires without an entry (the claimant failed, or died). A call that takes
+calling too, and calls the API itself if the claim is released or
+expires without an entry (the claimant failed, or died), or after one claim
+life whatever the claim key holds. A call that takes
 longer than the claim may therefore reach the API twice, never wrongly.
 
-Nothing here raises because Redis is down: the link warns once (a
-``CacheWarning``) and lookups miss, so calls go to the API uncached.
+Nothing here raises because of Redis: every command runs under the link's
+guard (any ``redis.exceptions.RedisError``, ``OSError``). Redis down: the
+link warns once (a ``CacheWarning``) and lookups miss, so calls go to the
+API uncached. An error Redis answers (``WRONGTYPE`` because another client
+replaced an entry with a list, ``OOM`` from a full server): one warning, and
+that lookup misses (a claim that cannot be written means calling the API at
+once, never waiting) or that store is skipped.
 """
 
 from __future__ import annotations
@@ -79,16 +85,16 @@ class RedisCache:
             held = self._claims.held = {}
         return held
 
-    def _run(self, op: Any) -> Any:
-        """``op(client)``, or ``None`` when Redis is resting or fails now."""
+    def _run(self, op: Any, failure: Any = None) -> Any:
+        """``op(client)``, or ``failure`` when Redis is resting or the command fails."""
         client = self.link.client()
         if client is None:
-            return None
+            return failure
         try:
             return op(client)
         except self.link.errors as exc:
             self.link.failed(exc)
-            return None
+            return failure
 
     def get(self, model: str, key: bytes, claim_miss: bool = True) -> Optional[bytes]:
         """The entry for ``key``; on a miss, claim it or wait for whoever has.
@@ -99,13 +105,18 @@ class RedisCache:
         seconds = claim_seconds() if claim_miss else 0.0
         token = uuid.uuid4().bytes
         wait = _POLL[0]
+        give_up = time.monotonic() + seconds + _POLL[1]
         while True:
             found = self._run(lambda c: c.get(entry))
             if found is not None or seconds <= 0:
                 return None if found is None else bytes(found)
-            claimed = self._run(lambda c: c.set(claim, token, nx=True, px=int(seconds * 1000)))
-            if claimed is None and self.link.client() is None:
-                return None  # Redis went away: call the API uncached
+            claimed = self._run(
+                lambda c: c.set(claim, token, nx=True, px=int(seconds * 1000)), _FAILED
+            )
+            if claimed is _FAILED:
+                return None  # Redis went away or refused the claim: call the API uncached
+            if not claimed and time.monotonic() > give_up:
+                return None  # a claim outlived its life (not ours, no expiry): call the API
             if claimed:
                 self._held()[claim] = token
                 # The claimant before us may have stored and released between our
@@ -177,6 +188,9 @@ class RedisCache:
         self._run(lambda c: c.delete(*keys))
         return True
 
+
+_FAILED = object()
+"""What ``_run`` returns for a claim that could not be written."""
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
