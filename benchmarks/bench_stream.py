@@ -124,5 +124,133 @@ def main() -> None:
     )
 
 
+# --- Linear streams (issue 19, point 10): 40,000 deltas of 100 characters ---
+
+DELTAS, WIDTH = 40_000, 100
+
+
+def _openai_body(n: int) -> bytes:
+    piece = "x" * WIDTH
+    lines = [
+        "data: "
+        + json.dumps(
+            {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": piece}}]}
+        )
+        for _ in range(n)
+    ]
+    end = {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    lines += ["data: " + json.dumps(end), "data: [DONE]"]
+    return ("\n\n".join(lines) + "\n\n").encode()
+
+
+def _anthropic_body(n: int) -> bytes:
+    piece = "x" * WIDTH
+    message = {
+        "id": "msg",
+        "type": "message",
+        "role": "assistant",
+        "content": [],
+        "model": "m",
+        "stop_reason": None,
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
+    events = [
+        {"type": "message_start", "message": message},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    ]
+    delta = {
+        "type": "content_block_delta",
+        "index": 0,
+        "delta": {"type": "text_delta", "text": piece},
+    }
+    events += [delta] * n
+    events += [
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn"},
+            "usage": {"output_tokens": n},
+        },
+        {"type": "message_stop"},
+    ]
+    return "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events).encode()
+
+
+def _google_body(n: int) -> bytes:
+    piece = {
+        "candidates": [{"content": {"role": "model", "parts": [{"text": "x" * WIDTH}]}, "index": 0}]
+    }
+    last = {
+        "candidates": [
+            {
+                "content": {"role": "model", "parts": [{"text": ""}]},
+                "finishReason": "STOP",
+                "index": 0,
+            }
+        ]
+    }
+    return "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in [piece] * n + [last]).encode()
+
+
+def _long_line(size: int) -> bytes:
+    return b"data: " + b"x" * size + b"\n\n"
+
+
+LINEAR_CASES = (
+    ("openai/m", "/chat/completions", _openai_body),
+    ("mistral/m", "/chat/completions", _openai_body),
+    ("anthropic/m", "/messages", _anthropic_body),
+    ("google/m", "", _google_body),
+)
+
+
+def raw_lines(session: requests.Session, url: str, body: bytes) -> float:
+    """The floor: read every line with ``iter_lines`` and decode each ``data:`` JSON."""
+    start = time.perf_counter()
+    with session.post(
+        url, data=body, headers={"Content-Type": "application/json"}, stream=True
+    ) as r:
+        for line in r.iter_lines():
+            if line.startswith(b"data: {"):
+                json.loads(line[6:])
+    return time.perf_counter() - start
+
+
+def linear() -> None:
+    """Time 40,000 deltas of 100 characters per provider, and one 32 MiB SSE line."""
+    from modelkit._engine.sse import SSEParser
+
+    print(f"{DELTAS} deltas of {WIDTH} characters (one stream each):")
+    for name, path, make in LINEAR_CASES:
+        body = make(DELTAS)
+        with LoopbackServer(default=Reply(body=body, headers=HEADERS)) as server:
+            model = get_model(name, base_url=server.url, api_key="k-bench", memoize=False)
+            session = requests.Session()
+            floor = raw_lines(session, server.url + path, b"{}")
+            start = time.perf_counter()
+            output = model.stream("hi").final_output()
+            took = time.perf_counter() - start
+        assert len(output.completion) == DELTAS * WIDTH, len(output.completion)
+        print(
+            f"  {name:12} {took:8.3f} s   floor (iter_lines + json) {floor:6.3f} s   {took / floor:6.2f}x"
+        )
+    size = 32 * 1024 * 1024
+    data = _long_line(size)
+    pieces = [data[i : i + 65536] for i in range(0, len(data), 65536)]
+    start = time.perf_counter()
+    floor_join = b"".join(pieces)
+    floor = time.perf_counter() - start
+    parser = (
+        SSEParser(max_event=size + 1024)
+        if "max_event" in SSEParser.__init__.__code__.co_varnames
+        else SSEParser()
+    )
+    start = time.perf_counter()
+    events = [event for piece in pieces for event in parser.feed(piece)]
+    took = time.perf_counter() - start
+    assert len(events) == 1 and len(events[0].data) == size and floor_join
+    print(f"one 32 MiB SSE line in 64 KiB reads: {took:.3f} s   floor (b''.join) {floor:.3f} s")
+
+
 if __name__ == "__main__":
-    main()
+    linear() if "--linear" in sys.argv else main()

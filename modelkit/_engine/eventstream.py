@@ -40,23 +40,37 @@ class EventMessage:
 
 
 class EventStreamDecoder:
-    """Turns a byte stream into ``EventMessage``s; keep one per stream."""
+    """Turns a byte stream into ``EventMessage``s; keep one per stream.
 
-    __slots__ = ("_buffer",)
+    Linear in its input: the bytes of an unfinished message are kept as the
+    pieces they came in and joined once, when the message's declared length
+    (at most 16 MiB) has arrived.
+    """
+
+    __slots__ = ("_held", "_need", "_pieces")
 
     def __init__(self) -> None:
-        self._buffer = b""
+        self._pieces: List[bytes] = []
+        self._held = 0  # bytes in _pieces
+        self._need = _PRELUDE.size  # bytes to hold before a message can be read
 
     @property
     def pending(self) -> bool:
         """Whether bytes of an unfinished message are held."""
-        return bool(self._buffer)
+        return self._held > 0
 
     def feed(self, chunk: bytes) -> List[EventMessage]:
         """The messages completed by ``chunk``."""
-        buffer = self._buffer + chunk if self._buffer else chunk
+        if not chunk:
+            return []
+        self._pieces.append(chunk)
+        self._held += len(chunk)
+        if self._held < self._need:
+            return []
+        buffer = b"".join(self._pieces) if len(self._pieces) > 1 else chunk
         messages: List[EventMessage] = []
         start = 0
+        need = _PRELUDE.size
         while len(buffer) - start >= _PRELUDE.size:
             total, headers_length, prelude_crc = _PRELUDE.unpack_from(buffer, start)
             if zlib.crc32(buffer[start : start + 8]) != prelude_crc:
@@ -68,6 +82,7 @@ class EventStreamDecoder:
                     f"impossible lengths (total {total}, headers {headers_length})"
                 )
             if len(buffer) - start < total:
+                need = total
                 break
             end = start + total
             (message_crc,) = struct.unpack_from(">I", buffer, end - 4)
@@ -77,7 +92,10 @@ class EventStreamDecoder:
             headers = _headers(buffer[start + _PRELUDE.size : headers_end])
             messages.append(EventMessage(headers, buffer[headers_end : end - 4]))
             start = end
-        self._buffer = buffer[start:]
+        rest = buffer[start:]
+        self._pieces = [rest] if rest else []
+        self._held = len(rest)
+        self._need = need
         return messages
 
 

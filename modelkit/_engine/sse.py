@@ -3,10 +3,17 @@
 ``SSEParser.feed(chunk)`` takes bytes as they come off the socket, in any
 split, and returns the events completed by them; ``flush()`` ends the
 stream. It follows the WHATWG rules that matter to model APIs: lines end
-in ``\\n``, ``\\r\\n`` or ``\\r``; a blank line dispatches the event; lines
-starting with ``:`` are comments (keep-alives); ``data`` lines join with
-``\\n``; one space after the colon is dropped; an event with no ``data``
-is not dispatched; ``event`` defaults to ``"message"``.
+in ``\\n``, ``\\r\\n`` or ``\\r`` (a ``\\r\\n`` split between two reads is
+one line end); a blank line dispatches the event; lines starting with
+``:`` are comments (keep-alives); ``data`` lines join with ``\\n``; one
+space after the colon is dropped; an event with no ``data`` is not
+dispatched; ``event`` defaults to ``"message"``.
+
+Linear and bounded, whatever the server sends: each byte is copied a
+fixed number of times (an unfinished line is kept as a list of pieces and
+joined once, when its end arrives), and one event, its unfinished line
+included, holds at most ``max_event`` bytes (``DEFAULT_MAX_EVENT``,
+32 MiB); a larger one raises ``SSEError`` as soon as it passes the limit.
 """
 
 from __future__ import annotations
@@ -15,7 +22,14 @@ from typing import List, Optional
 
 import attrs
 
-__all__ = ["SSEEvent", "SSEParser"]
+__all__ = ["DEFAULT_MAX_EVENT", "SSEError", "SSEEvent", "SSEParser"]
+
+DEFAULT_MAX_EVENT = 32 * 1024 * 1024
+"""The most bytes one event (its lines, the unfinished one included) may hold: 32 MiB."""
+
+
+class SSEError(ValueError):
+    """The event stream broke a limit (an event larger than ``max_event``)."""
 
 
 @attrs.frozen
@@ -28,43 +42,77 @@ class SSEEvent:
 
 
 class SSEParser:
-    """Turns a byte stream into ``SSEEvent``s; keep one per stream."""
+    """Turns a byte stream into ``SSEEvent``s; keep one per stream.
 
-    __slots__ = ("_buffer", "_data", "_event", "_id")
+    Args:
+        max_event: the most bytes one event may hold (``SSEError`` beyond).
+    """
 
-    def __init__(self) -> None:
-        self._buffer = b""
+    __slots__ = ("_data", "_event", "_held", "_id", "_max", "_partial", "_size", "_skip_lf")
+
+    def __init__(self, max_event: int = DEFAULT_MAX_EVENT) -> None:
+        self._max = max_event
+        self._partial: List[bytes] = []  # the unfinished line, in the pieces it came in
+        self._held = 0  # bytes in _partial
+        self._size = 0  # bytes in the current event's data lines
+        self._skip_lf = False  # the last line ended with \r: a leading \n is its other half
         self._data: List[bytes] = []
         self._event = b""
         self._id: Optional[str] = None
 
     def feed(self, chunk: bytes) -> List[SSEEvent]:
-        """The events completed by ``chunk``."""
-        buffer = self._buffer + chunk if self._buffer else chunk
-        lines = buffer.splitlines(True)
-        # A last line without its end waits for more (a lone \r may be half of \r\n).
-        if lines and not lines[-1].endswith(b"\n"):
-            self._buffer = lines.pop()
-        else:
-            self._buffer = b""
+        """The events completed by ``chunk``.
+
+        Raises:
+            SSEError: an event grew larger than ``max_event`` bytes.
+        """
+        if self._skip_lf:
+            self._skip_lf = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        if not chunk:
+            return []
+        end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+        if end < 0:  # no line ends here: hold the piece, copy nothing
+            self._hold(chunk)
+            return []
+        complete = chunk[: end + 1]
+        if self._partial:
+            complete = b"".join(self._partial) + complete
+            self._partial, self._held = [], 0
+        rest = chunk[end + 1 :]
+        self._skip_lf = not rest and chunk[end:] == b"\r"
         events: List[SSEEvent] = []
-        for line in lines:
-            self._line(line.rstrip(b"\r\n"), events)
+        for line in complete.splitlines():
+            self._line(line, events)
+        if rest:
+            self._hold(rest)
         return events
 
     def flush(self) -> List[SSEEvent]:
         """End of stream: the last line, and an event it leaves without a blank line."""
         events: List[SSEEvent] = []
-        if self._buffer:
-            self._line(self._buffer.rstrip(b"\r\n"), events)
-            self._buffer = b""
+        if self._partial:
+            line = b"".join(self._partial)
+            self._partial, self._held = [], 0
+            self._line(line, events)
         self._line(b"", events)
         return events
 
     @property
     def pending(self) -> bool:
         """Whether bytes of an unfinished event are held."""
-        return bool(self._buffer or self._data or self._event)
+        return bool(self._partial or self._data or self._event)
+
+    def _hold(self, piece: bytes) -> None:
+        self._held += len(piece)
+        self._check(self._held)
+        self._partial.append(piece)
+
+    def _check(self, size: int) -> None:
+        if self._size + size > self._max:
+            self._partial, self._data, self._held, self._size = [], [], 0, 0
+            raise SSEError(f"a server-sent event larger than {self._max} bytes")
 
     def _line(self, line: bytes, events: List[SSEEvent]) -> None:
         if not line:
@@ -73,6 +121,7 @@ class SSEParser:
                 data = b"\n".join(self._data).decode("utf-8", "replace")
                 events.append(SSEEvent(event, data, self._id))
             self._data = []
+            self._size = 0
             self._event = b""
             return
         if line[:1] == b":":
@@ -81,6 +130,8 @@ class SSEParser:
         if colon and value[:1] == b" ":
             value = value[1:]
         if name == b"data":
+            self._check(len(value) + 1)
+            self._size += len(value) + 1
             self._data.append(value)
         elif name == b"event":
             self._event = value

@@ -13,7 +13,10 @@ headers are in. Two clocks bound it:
 - ``idle_timeout`` bounds the silence between two reads: it is the
   socket's read timeout (``APITimeoutError`` naming ``stream_idle_timeout``).
 
-A connection cut mid-body becomes ``APIConnectionError``. ``close()``
+The body is capped like a buffered one (``client.max_response_bytes``,
+``$MODELKIT_MAX_RESPONSE_BYTES``, 64 MiB by default): an endless stream,
+or an error body read whole, fails with ``ResponseFormatError`` as soon
+as it passes the cap. A connection cut mid-body becomes ``APIConnectionError``. ``close()``
 drops the connection at once when the body was not read to its end (the
 server sees the socket close), and returns it to the pool when it was.
 """
@@ -24,6 +27,7 @@ import time
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Type
 
 from ..errors import APIConnectionError, APITimeoutError
+from .body import BodyTooLarge
 from .failures import drop_request, explain
 from .http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient
 from .response import HttpResponse
@@ -109,11 +113,14 @@ class HttpStream:
         Raises:
             APITimeoutError: ``timeout`` ran out, or ``idle_timeout`` passed in silence.
             APIConnectionError: the connection broke before the body's end.
+            ResponseFormatError: the body passed ``client.max_response_bytes``.
         """
         raw = self._response.raw
         read = getattr(raw, "read1", None)  # urllib3 2; 1.26 reads chunk by chunk
         if read is None:
             read = _legacy_reader(raw)
+        cap = self._client.max_response_bytes
+        total = 0
         try:
             while True:
                 data = read(_READ_SIZE)
@@ -121,6 +128,9 @@ class HttpStream:
                     break
                 if self._cutoff.fired:
                     raise self._timeout()
+                total += len(data)
+                if total > cap:
+                    raise self._client._too_large(BodyTooLarge(cap))
                 yield data
         except _failures() as exc:
             raise self._error(exc) from exc
