@@ -8,9 +8,16 @@ final ``ModelOutput`` comes from the provider's own ``parse_response``,
 the converter ``generate`` uses, and both paths give equal outputs.
 
 ``RestStream`` drives it over an ``HttpStream``: an event the decoder
-cannot read becomes ``ResponseFormatError``; a body that ends before the
-API's end-of-stream signal becomes ``APIConnectionError``; the API's own
-``error`` events become the ``APIError`` the decoder raises.
+cannot read, or one larger than the SSE parser's limit, becomes
+``ResponseFormatError``; a body that ends before the API's end-of-stream
+signal becomes ``APIConnectionError``; the API's own ``error`` events
+become the ``APIError`` the decoder raises. No credential of the request
+reaches an error: a decoder builds error events' errors from
+``clean(data)``, and a malformed event's message, its chained exception
+and the partial output are scrubbed (a server may echo the key anywhere).
+
+Decoders are linear in the stream: text is kept as lists of pieces and
+joined once, in ``body()``, never rebuilt with ``old + delta``.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ import attrs
 
 from .._engine.eventstream import EventStreamDecoder, EventStreamError
 from .._engine.response import HttpResponse
-from .._engine.sse import SSEParser
+from .._engine.sse import SSEError, SSEParser
 from .._engine.stream_http import HttpStream, open_stream
 from .._events import APIStream, StreamDelta
 from .._redact import Scrubber, redact_headers, shorten_media
@@ -78,6 +85,11 @@ class StreamDecoder:
 
     framing = "sse"
     done = False
+    scrubber: Scrubber = Scrubber(())  # RestStream gives the request's
+
+    def clean(self, data: Any) -> Any:
+        """``data`` (an error event's JSON) with the request's credentials replaced."""
+        return self.scrubber.value(data)
 
     def feed(self, event: Any) -> List[StreamDelta]:
         """The deltas in one wire event (raises ``APIError`` for an error event)."""
@@ -157,6 +169,7 @@ class RestStream(APIStream):
         self.config = config
         self.http = http
         self.decoder = decoder
+        decoder.scrubber = scrubber
         self.scrubber = scrubber
         self.scrub = scrub
         self.call: ModelCall = call
@@ -165,6 +178,7 @@ class RestStream(APIStream):
         decoder = self.decoder
         parser: Any = EventStreamDecoder() if decoder.framing == "eventstream" else SSEParser()
         feed = decoder.feed
+        failure: Optional[ResponseFormatError] = None
         try:
             for chunk in self.http.chunks():
                 for event in parser.feed(chunk):
@@ -177,9 +191,13 @@ class RestStream(APIStream):
             error.call = error.call or self.call
             raise self.scrub(error)  # noqa: B904 - the error itself, cleaned
         except EventStreamError as exc:
-            raise self._malformed(f"bad event-stream frame: {exc}") from exc
+            failure = self._malformed(f"bad event-stream frame: {exc}", exc)
+        except SSEError as exc:
+            failure = self._malformed(f"{exc} (the limit of one event)", exc)
         except _MALFORMED as exc:
-            raise self._malformed(f"malformed stream event ({type(exc).__name__}: {exc})") from exc
+            failure = self._malformed(f"malformed stream event ({type(exc).__name__}: {exc})", exc)
+        if failure is not None:
+            raise failure  # outside the handler: no implicit link to an unscrubbed exception
         if not decoder.done or parser.pending:
             self._record()
             raise APIConnectionError(
@@ -193,17 +211,25 @@ class RestStream(APIStream):
     def finish(self) -> ModelOutput:
         body = self.decoder.body()
         response = HttpResponse(self.http.status, self.http.headers, b"", self.http.elapsed)
+        failure: Optional[ResponseFormatError] = None
         try:
             return self.api.output_of(body, response, self.config)
         except _MALFORMED as exc:
             detail = f"{type(exc).__name__}: {exc}"
-            raise self._malformed(f"unexpected streamed response ({detail})") from exc
+            failure = self._malformed(f"unexpected streamed response ({detail})", exc)
+        raise failure
 
     def partial(self) -> Optional[ModelOutput]:
+        """What arrived before a failure, scrubbed (it goes into the error)."""
         try:
-            return self.finish()
+            output = self.finish()
         except APIError:
             return None
+        if not self.scrubber:
+            return output
+        data = output.to_dict()
+        clean = self.scrubber.value(data)
+        return output if clean is data else ModelOutput.from_dict(clean)
 
     def close(self) -> None:
         self.http.close()
@@ -219,8 +245,15 @@ class RestStream(APIStream):
             time=self.http.elapsed_now(),
         )
 
-    def _malformed(self, message: str) -> ResponseFormatError:
+    def _malformed(self, message: str, cause: BaseException) -> ResponseFormatError:
+        """The error for an unreadable stream, scrubbed (``cause`` kept when it is clean)."""
         self._record()
-        return ResponseFormatError(
-            message, provider=self.api.provider, model=self.api.model_name, call=self.call
+        error = ResponseFormatError(
+            self.scrubber.text(message),
+            provider=self.api.provider,
+            model=self.api.model_name,
+            call=self.call,
         )
+        error.__cause__ = cause
+        self.scrub(error)
+        return error

@@ -115,11 +115,11 @@ CASES: Dict[str, Case] = {
             presence_penalty=0.1,
             frequency_penalty=0.2,
             num_choices=2,
+            logprobs=True,
+            top_logprobs=3,
             # No Mistral parameter for these: not sent (the API rejects unknown fields).
             top_k=40,
             logit_bias={42: 5},
-            logprobs=True,
-            top_logprobs=3,
             best_of=2,
         ),
     ),

@@ -5,12 +5,28 @@ The events (https://docs.anthropic.com/en/docs/build-with-claude/streaming):
 per content block ``content_block_start`` / ``content_block_delta`` /
 ``content_block_stop``, then ``message_delta`` (``stop_reason``, cumulative
 ``usage``) and ``message_stop``; ``ping`` any time; ``error`` any time
-(e.g. ``overloaded_error`` mid-stream), raised as the API's error. Deltas:
-``text_delta`` -> ``TextDelta``; ``thinking_delta`` and ``signature_delta``
--> ``ReasoningDelta``; ``input_json_delta`` (``partial_json`` fragments of
-a ``tool_use`` block's input) -> ``ToolCallDelta``. Unknown event and delta
-types are skipped, as the page asks. The blocks are rebuilt into the
-message body ``generate`` would receive, read by ``parse_message``.
+(e.g. ``overloaded_error`` mid-stream), raised as the API's error.
+
+Every block is rebuilt as the non-streamed message holds it, whatever its
+type: ``content_block_start`` gives the block (server-tool results such as
+``web_search_tool_result``, ``web_fetch_tool_result``,
+``code_execution_tool_result``, ``bash_code_execution_tool_result``,
+``text_editor_code_execution_tool_result``, ``tool_search_tool_result``,
+``mcp_tool_result`` and ``container_upload`` arrive whole in it), and the
+deltas complete it (anthropic-sdk-python ``lib/streaming``'s
+``accumulate_event``): ``text_delta`` -> ``text``; ``thinking_delta`` ->
+``thinking``; ``signature_delta`` -> ``signature``; ``citations_delta``
+-> ``citations``; ``compaction_delta`` -> ``content`` and
+``encrypted_content``; ``input_json_delta`` (``partial_json`` fragments,
+for ``tool_use``, ``server_tool_use`` and ``mcp_tool_use`` blocks) ->
+``input``, parsed at the block's stop. Unknown event, block and delta
+types are kept as sent or skipped, as the page asks.
+
+Events: text -> ``TextDelta``; thinking and signature ->
+``ReasoningDelta``; a ``tool_use`` block (a call the caller runs) ->
+``ToolCallDelta`` with its id and name, then its ``partial_json``.
+Server-run tools produce no event: ``generate`` gives no tool call for
+them either. Text is kept as lists of pieces and joined once.
 """
 
 from __future__ import annotations
@@ -26,6 +42,9 @@ from ._response import parse_error_body
 
 __all__ = ["MessagesStreamDecoder"]
 
+_APPENDED = {"text_delta": "text", "thinking_delta": "thinking"}
+"""Delta type -> the block field its text is appended to."""
+
 
 class MessagesStreamDecoder(StreamDecoder):
     """Folds Messages stream events into a message body.
@@ -33,6 +52,7 @@ class MessagesStreamDecoder(StreamDecoder):
     Args:
         provider: for errors raised by ``error`` events.
         model: as above.
+        forced: the forced tool's name, when structured output is served by one.
     """
 
     def __init__(self, provider: str, model: str, forced: Optional[str] = None) -> None:
@@ -42,7 +62,7 @@ class MessagesStreamDecoder(StreamDecoder):
         self.done = False
         self._message: Dict[str, Any] = {}
         self._blocks: Dict[int, Dict[str, Any]] = {}
-        self._json: Dict[int, List[str]] = {}
+        self._pieces: Dict[int, Dict[str, List[str]]] = {}  # block -> field -> text pieces
         self._tools: Dict[int, int] = {}  # block index -> tool call number
 
     def feed(self, event: Any) -> List[StreamDelta]:
@@ -72,10 +92,10 @@ class MessagesStreamDecoder(StreamDecoder):
 
     def _start(self, index: int, block: Dict[str, Any]) -> List[StreamDelta]:
         self._blocks[index] = block
+        self._pieces[index] = {}
         kind = block.get("type")
         if kind == "tool_use":
             number = self._tools[index] = len(self._tools)
-            self._json[index] = []
             return [ToolCallDelta(number, block.get("id"), block.get("name"))]
         if kind == "text" and block.get("text"):
             return [TextDelta(block["text"])]
@@ -84,39 +104,62 @@ class MessagesStreamDecoder(StreamDecoder):
         return []
 
     def _delta(self, index: int, delta: Dict[str, Any]) -> List[StreamDelta]:
-        block = self._blocks[index]
+        block = self._blocks[index]  # a delta for a block never started: malformed
         kind = delta.get("type")
-        if kind == "text_delta":
-            block["text"] = block.get("text", "") + delta["text"]
-            return [TextDelta(delta["text"])]
+        field = _APPENDED.get(kind or "")
+        if field is not None:
+            text = delta.get(field)
+            if not isinstance(text, str):
+                return []
+            self._append(index, field, text)
+            return [TextDelta(text) if field == "text" else ReasoningDelta(text)]
         if kind == "input_json_delta":
-            self._json[index].append(delta["partial_json"])
-            return [ToolCallDelta(self._tools[index], arguments=delta["partial_json"])]
-        if kind == "thinking_delta":
-            block["thinking"] = block.get("thinking", "") + delta["thinking"]
-            return [ReasoningDelta(delta["thinking"])]
+            text = delta.get("partial_json") or ""
+            self._pieces[index].setdefault("input", []).append(text)
+            number = self._tools.get(index)
+            return [] if number is None else [ToolCallDelta(number, arguments=text)]
         if kind == "signature_delta":
-            block["signature"] = block.get("signature", "") + delta["signature"]
-            return [ReasoningDelta("", signature=delta["signature"])]
+            signature = delta.get("signature")
+            block["signature"] = signature
+            return [ReasoningDelta("", signature=signature)] if isinstance(signature, str) else []
         if kind == "citations_delta":
             block.setdefault("citations", []).append(delta.get("citation"))
+        elif kind == "compaction_delta":
+            block["content"] = delta.get("content")
+            block["encrypted_content"] = delta.get("encrypted_content")
         return []
 
+    def _append(self, index: int, field: str, text: str) -> None:
+        pieces = self._pieces[index].get(field)
+        if pieces is None:  # the start's text first
+            start = self._blocks[index].get(field)
+            pieces = self._pieces[index][field] = [start] if isinstance(start, str) else []
+        pieces.append(text)
+
     def _stop(self, index: int) -> None:
-        if index in self._json:
-            text = "".join(self._json.pop(index))
+        pieces = self._pieces.get(index, {}).pop("input", None)
+        if pieces is not None:
+            text = "".join(pieces)
             self._blocks[index]["input"] = json.loads(text) if text.strip() else {}
 
     def body(self) -> Dict[str, Any]:
-        for index in list(self._json):  # a tool block cut off mid-input
-            text = "".join(self._json[index])
-            try:
-                self._blocks[index]["input"] = json.loads(text) if text.strip() else {}
-            except ValueError:
-                self._blocks[index]["input"] = text
-        return {**self._message, "content": [self._blocks[i] for i in sorted(self._blocks)]}
+        content: List[Dict[str, Any]] = []
+        for index in sorted(self._blocks):
+            block = dict(self._blocks[index])
+            for field, pieces in self._pieces.get(index, {}).items():
+                text = "".join(pieces)
+                if field != "input":
+                    block[field] = text
+                    continue
+                try:  # a tool block cut off mid-input
+                    block["input"] = json.loads(text) if text.strip() else {}
+                except ValueError:
+                    block["input"] = text
+            content.append(block)
+        return {**self._message, "content": content}
 
     def _error(self, data: Dict[str, Any]) -> APIError:
+        data = self.clean(data)
         kind = (data.get("error") or {}).get("type") or ""
         status = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 500}.get(kind, 500)
         return parse_error_body(

@@ -12,7 +12,8 @@ its id and name), ``contentBlockDelta`` (``delta.text``,
 ``messageStop`` (``stopReason``); ``metadata`` (``usage``, ``metrics``).
 A message with ``:message-type: exception`` (``throttlingException``,
 ``modelStreamErrorException``, ...) raises the matching API error. The
-events are rebuilt into the ``ConverseResponse`` body read by ``output_from``.
+events are rebuilt into the ``ConverseResponse`` body read by ``output_from``
+(text and reasoning kept as lists of pieces, joined once by ``body()``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class ConverseStreamDecoder(StreamDecoder):
         self._blocks: Dict[int, Dict[str, Any]] = {}
         self._json: Dict[int, List[str]] = {}
         self._tools: Dict[int, int] = {}
+        self._text: Dict[int, List[str]] = {}  # block -> text (or reasoning text) pieces
 
     def feed(self, event: Any) -> List[StreamDelta]:
         deltas = self._feed(event)
@@ -92,9 +94,12 @@ class ConverseStreamDecoder(StreamDecoder):
 
     def _delta(self, index: int, delta: Dict[str, Any]) -> List[StreamDelta]:
         if "text" in delta:
-            block = self._blocks.setdefault(index, {"text": ""})
-            block["text"] += delta["text"]
-            return [TextDelta(delta["text"])]
+            text = delta["text"]
+            if not isinstance(text, str):
+                raise ValueError(f"a text delta holds {type(text).__name__}")
+            self._blocks.setdefault(index, {"text": ""})
+            self._text.setdefault(index, []).append(text)
+            return [TextDelta(text)]
         if "toolUse" in delta:
             fragment = str((delta["toolUse"] or {}).get("input") or "")
             self._json.setdefault(index, []).append(fragment)
@@ -107,7 +112,8 @@ class ConverseStreamDecoder(StreamDecoder):
                 return []
             text = block.setdefault("reasoningText", {})
             if reasoning.get("text"):
-                text["text"] = text.get("text", "") + reasoning["text"]
+                text.setdefault("text", "")
+                self._text.setdefault(index, []).append(str(reasoning["text"]))
                 return [ReasoningDelta(reasoning["text"])]
             if reasoning.get("signature"):
                 text["signature"] = reasoning["signature"]
@@ -126,10 +132,24 @@ class ConverseStreamDecoder(StreamDecoder):
                 self._blocks[index]["toolUse"]["input"] = json.loads(text) if text.strip() else {}
             except ValueError:
                 self._blocks[index]["toolUse"]["input"] = text
-        content = [self._blocks[i] for i in sorted(self._blocks)]
+        content = [self._joined(i) for i in sorted(self._blocks)]
         return {"output": {"message": {"role": "assistant", "content": content}}, **self._top}
 
+    def _joined(self, index: int) -> Dict[str, Any]:
+        block = self._blocks[index]
+        pieces = self._text.get(index)
+        if pieces is None:
+            return block
+        if "text" in block:
+            return {**block, "text": "".join(pieces)}
+        if "reasoningContent" in block:
+            reasoning = block["reasoningContent"]
+            text = {**reasoning.get("reasoningText", {}), "text": "".join(pieces)}
+            return {**block, "reasoningContent": {**reasoning, "reasoningText": text}}
+        return block
+
     def _error(self, headers: Dict[str, Any], data: Dict[str, Any]) -> APIError:
+        data = self.clean(data)
         name = str(headers.get(":exception-type") or headers.get(":error-code") or "")
         status = _EXCEPTION_STATUS.get(name, 500)
         return bedrock_error(

@@ -8,8 +8,9 @@ candidate's last chunk; ``usageMetadata`` (cumulative, the last one wins),
 ``modelVersion`` and ``responseId``. The stream has no end event: it is
 complete once every candidate has a ``finishReason`` (or the prompt was
 blocked). An ``error`` object in a chunk raises the API's error. Adjacent
-text parts of the same kind are joined, giving the body ``generateContent``
-would have answered, read by ``output_from``.
+text parts of the same kind are joined (their pieces kept in lists and
+joined once, by ``body()``), giving the body ``generateContent`` would
+have answered, read by ``output_from``.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ class GeminiStreamDecoder(StreamDecoder):
             parts.append(part)
             return
         text, thought = part["text"], bool(part.get("thought"))
+        if not isinstance(text, str):
+            raise ValueError(f"a text part holds {type(text).__name__}")
         if text:
             delta: StreamDelta = (
                 ReasoningDelta(text, choice=choice) if thought else TextDelta(text, choice)
@@ -100,17 +103,28 @@ class GeminiStreamDecoder(StreamDecoder):
             and bool(last.get("thought")) == thought
             and not (last.get("thoughtSignature") and part.get("thoughtSignature"))
         ):
-            last["text"] += text
+            last["text"].append(text)
             if part.get("thoughtSignature"):
                 last["thoughtSignature"] = part["thoughtSignature"]
             return
+        part["text"] = [text]  # pieces until body() joins them
         parts.append(part)
 
     def body(self) -> Dict[str, Any]:
-        candidates = [self._candidates[i] for i in sorted(self._candidates)]
+        candidates = []
+        for index in sorted(self._candidates):
+            state = self._candidates[index]
+            parts = [
+                {**part, "text": "".join(part["text"])}
+                if isinstance(part.get("text"), list)
+                else part
+                for part in state["content"]["parts"]
+            ]
+            candidates.append({**state, "content": {**state["content"], "parts": parts}})
         return {**self._top, "candidates": candidates} if candidates else dict(self._top)
 
     def _error(self, chunk: Dict[str, Any]) -> APIError:
+        chunk = self.clean(chunk)
         error = chunk.get("error") or {}
         code = error.get("code") if isinstance(error, dict) else None
         status = code if isinstance(code, int) and code >= 400 else 500

@@ -5,36 +5,65 @@ the next ``content`` (a string, or for reasoning models a list of ``text``
 and ``thinking`` chunks) and ``tool_calls`` (each one whole: client-python's
 ``models/toolcall.py`` requires ``function.name`` and ``arguments`` and reads
 a missing ``index`` as 0, so parallel calls may all say index 0),
-``finish_reason`` and ``usage`` on the last chunk, then ``data: [DONE]`` (https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post,
-``CompletionEvent``). The chunks are folded into the chat-completion body
-``generate`` would get, read by ``parse_completion``.
+``logprobs`` (``{"content": [...]}``, the tokens of this chunk, when asked
+for), ``finish_reason`` and ``usage`` on the last chunk, then
+``data: [DONE]`` (https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post,
+``CompletionEvent``; mistralai 3.7.0 ``CompletionResponseStreamChoice``).
+The chunks are folded into the chat-completion body ``generate`` would
+get, read by ``parse_completion``: text kept as lists of pieces and joined
+once, tool calls by ``_tool_stream.ToolCalls`` (``whole_calls``: index a
+key, at most ``MAX_TOOL_CALLS`` per choice).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
-from ..._events import ReasoningDelta, StreamDelta, TextDelta, ToolCallDelta
+from ..._events import ReasoningDelta, StreamDelta, TextDelta
 from ...errors import APIError
 from .._rest import error_from_status, error_message
 from .._streaming import StreamDecoder
+from .._tool_stream import ToolCalls
 
 __all__ = ["MistralStreamDecoder"]
 
 
-def _another_call(slot: Dict[str, Any], piece: Dict[str, Any]) -> bool:
-    """Whether ``piece`` is a new call although it names an occupied ``index``.
+class _Choice:
+    """One choice's content runs (``[kind, pieces]``), tool calls and logprobs."""
 
-    Mistral's ``ToolCall`` has ``function.name`` and ``arguments`` required
-    and ``index`` optional (the SDK reads a missing one as 0), so each streamed
-    piece is a whole call and several arrive on index 0: one with a name (or
-    an id other than the slot's) landing on a named slot is the next call.
-    """
-    new_id = piece.get("id")
-    if new_id and slot["id"] and new_id != slot["id"]:
-        return True
-    return bool((piece.get("function") or {}).get("name")) and bool(slot["function"]["name"])
+    __slots__ = ("finish", "index", "logprobs", "runs", "tools")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.runs: List[List[Any]] = []  # [["text" | "thinking", [pieces]], ...]
+        self.tools = ToolCalls(whole_calls=True)
+        self.finish: Optional[str] = None
+        self.logprobs: Optional[List[Any]] = None
+
+    def add(self, kind: str, text: str) -> None:
+        if self.runs and self.runs[-1][0] == kind:
+            self.runs[-1][1].append(text)
+        else:
+            self.runs.append([kind, [text]])
+
+    def wire(self) -> Dict[str, Any]:
+        content: List[Dict[str, Any]] = []
+        for kind, pieces in self.runs:
+            text = "".join(pieces)
+            if kind == "text":
+                content.append({"type": "text", "text": text})
+            else:
+                content.append({"type": "thinking", "thinking": [{"type": "text", "text": text}]})
+        message: Dict[str, Any] = {"role": "assistant", "content": content}
+        if self.tools:
+            message["tool_calls"] = self.tools.wire()
+        choice: Dict[str, Any] = {"index": self.index, "message": message}
+        if self.finish:
+            choice["finish_reason"] = self.finish
+        if self.logprobs is not None:
+            choice["logprobs"] = {"content": self.logprobs}
+        return choice
 
 
 class MistralStreamDecoder(StreamDecoder):
@@ -45,7 +74,7 @@ class MistralStreamDecoder(StreamDecoder):
         self.model = model
         self.done = False
         self._top: Dict[str, Any] = {}
-        self._choices: Dict[int, Dict[str, Any]] = {}
+        self._choices: Dict[int, _Choice] = {}
 
     def feed(self, event: Any) -> List[StreamDelta]:
         if event.data.startswith("[DONE]"):
@@ -62,62 +91,40 @@ class MistralStreamDecoder(StreamDecoder):
         deltas: List[StreamDelta] = []
         for choice in chunk.get("choices") or ():
             index = int(choice.get("index") or 0)
-            state = self._choices.setdefault(
-                index, {"index": index, "message": {"role": "assistant", "content": []}}
-            )
+            state = self._choices.get(index)
+            if state is None:
+                state = self._choices[index] = _Choice(index)
             delta = choice.get("delta") or {}
-            self._content(state["message"]["content"], delta.get("content"), index, deltas)
+            self._content(state, delta.get("content"), deltas)
             for piece in delta.get("tool_calls") or ():
-                deltas.append(self._tool_call(state["message"], piece, index))
+                deltas.append(state.tools.add(piece, index))
             if choice.get("finish_reason"):
-                state["finish_reason"] = choice["finish_reason"]
+                state.finish = choice["finish_reason"]
+            logprobs = choice.get("logprobs")
+            if isinstance(logprobs, dict) and logprobs.get("content"):
+                if state.logprobs is None:
+                    state.logprobs = []
+                state.logprobs.extend(logprobs["content"])
         return deltas
 
-    def _content(
-        self, parts: List[Dict[str, Any]], content: Any, choice: int, deltas: List[StreamDelta]
-    ) -> None:
+    def _content(self, state: _Choice, content: Any, deltas: List[StreamDelta]) -> None:
         chunks: List[Dict[str, Any]] = (
             [{"type": "text", "text": content}] if isinstance(content, str) else content or []
         )
         for chunk in chunks:
             if chunk.get("type") == "text" and chunk.get("text"):
-                deltas.append(TextDelta(chunk["text"], choice))
-                if parts and parts[-1]["type"] == "text":
-                    parts[-1]["text"] += chunk["text"]
-                else:
-                    parts.append({"type": "text", "text": chunk["text"]})
+                deltas.append(TextDelta(chunk["text"], state.index))
+                state.add("text", chunk["text"])
             elif chunk.get("type") == "thinking":
                 text = "".join(c.get("text", "") for c in chunk.get("thinking") or ())
-                deltas.append(ReasoningDelta(text, choice=choice))
-                if parts and parts[-1]["type"] == "thinking":
-                    parts[-1]["thinking"][0]["text"] += text
-                else:
-                    parts.append({"type": "thinking", "thinking": [{"type": "text", "text": text}]})
-
-    def _tool_call(
-        self, message: Dict[str, Any], piece: Dict[str, Any], choice: int
-    ) -> StreamDelta:
-        calls: List[Dict[str, Any]] = message.setdefault("tool_calls", [])
-        function = piece.get("function") or {}
-        index = piece.get("index")
-        slot = calls[index] if isinstance(index, int) and 0 <= index < len(calls) else None
-        if not isinstance(index, int) or (slot is not None and _another_call(slot, piece)):
-            index = len(calls)  # a whole new call, sent without an index of its own
-        position = int(index)
-        while len(calls) <= position:
-            calls.append({"id": "", "function": {"name": "", "arguments": ""}})
-        call = calls[position]
-        call["id"] = piece.get("id") or call["id"]
-        call["function"]["name"] += function.get("name") or ""
-        arguments = function.get("arguments")
-        arguments = json.dumps(arguments) if isinstance(arguments, dict) else arguments or ""
-        call["function"]["arguments"] += arguments
-        return ToolCallDelta(position, piece.get("id"), function.get("name"), arguments, choice)
+                deltas.append(ReasoningDelta(text, choice=state.index))
+                state.add("thinking", text)
 
     def body(self) -> Dict[str, Any]:
-        return {**self._top, "choices": [self._choices[i] for i in sorted(self._choices)]}
+        return {**self._top, "choices": [self._choices[i].wire() for i in sorted(self._choices)]}
 
     def _error(self, chunk: Dict[str, Any]) -> APIError:
+        chunk = self.clean(chunk)
         code = chunk.get("code")
         status = code if isinstance(code, int) and code >= 400 else 500
         return error_from_status(

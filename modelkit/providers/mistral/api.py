@@ -43,6 +43,7 @@ from .._common import assistant_message, env_first, versioned_url
 from .._fields import content_of, count
 from .._rest import HttpRequest, RestAPI
 from ..openai._request import tools_to_wire
+from ..openai._response import parse_logprobs
 from ._messages import messages_to_wire, mistral_tool_call_id
 
 if TYPE_CHECKING:
@@ -91,9 +92,11 @@ def request_body(
 ) -> Dict[str, Any]:
     """The chat completions request body for one generation.
 
-    Config fields Mistral has no parameter for (``top_k``, ``logit_bias``,
-    ``logprobs``, ``top_logprobs``, ``best_of``) are not sent: the API
-    rejects unknown fields.
+    ``logprobs`` and ``top_logprobs`` are sent as OpenAI's are
+    (``top_logprobs`` alone asks for logprobs too; mistralai 3.7.0
+    ``ChatCompletionRequest``). Config fields Mistral has no parameter for
+    (``top_k``, ``logit_bias``, ``best_of``) are not sent: the API rejects
+    unknown fields.
     """
     body: Dict[str, Any] = {"model": model, "messages": messages_to_wire(input)}
     if tools:
@@ -113,6 +116,11 @@ def request_body(
         ("reasoning_effort", REASONING_EFFORTS.get(config.reasoning_effort or "")),
     )
     body.update((key, value) for key, value in settings if value is not None)
+    if config.logprobs is not None or config.top_logprobs is not None:
+        wanted = config.logprobs if config.logprobs is not None else True
+        body["logprobs"] = wanted
+        if wanted and config.top_logprobs is not None:
+            body["top_logprobs"] = config.top_logprobs
     schema = config.response_schema
     if schema is not None:
         inner: Dict[str, Any] = {"name": schema.name, "schema": schema.json_schema}
@@ -164,7 +172,9 @@ def _choice(choice: Mapping[str, Any], model: str) -> ChatCompletionChoice:
     calls = [_tool_call(call) for call in message.get("tool_calls") or []]
     assistant = assistant_message(parts, calls, model, join_texts=True)
     stop = FINISH_REASONS.get(choice.get("finish_reason") or "", "unknown")
-    return ChatCompletionChoice(message=assistant, stop_reason=stop)
+    return ChatCompletionChoice(
+        message=assistant, stop_reason=stop, logprobs=parse_logprobs(choice.get("logprobs"))
+    )
 
 
 def _tool_call(call: Mapping[str, Any]) -> ToolCall:
@@ -256,7 +266,9 @@ class MistralAPI(RestAPI):
         return versioned_url(self.base_url or DEFAULT_BASE_URL, "v1", "chat/completions")
 
     def config_fields(self) -> FrozenSet[str]:
-        return frozenset({"extra_headers", "extra_body", "response_schema"})
+        return frozenset(
+            {"extra_headers", "extra_body", "response_schema", "logprobs", "top_logprobs"}
+        )
 
     def has_reasoning_history(self) -> bool:
         return True

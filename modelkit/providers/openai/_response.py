@@ -17,7 +17,6 @@ choice gets ``StopDetails`` (:func:`stop_details`).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import attrs
@@ -40,6 +39,7 @@ from ...tools._types import ToolCall
 from .._common import settled_stop_details
 from .._fields import content_of, count
 from .._rest import error_from_status
+from .._think import THINK
 from ._citations import annotations_to_citations
 
 __all__ = [
@@ -71,7 +71,6 @@ _CONTEXT_CODES = frozenset({"context_length_exceeded"})
 _FILTER_CODES = frozenset({"content_filter", "content_policy_violation", "invalid_prompt"})
 _POLICY_CODES = frozenset({"bio_policy", "cyber_policy"})
 """Refusal codes Inspect maps to a ``content_filter`` stop (``cyber`` its category)."""
-_THINK = re.compile(r"^\s*<think>(.*?)</think>\s*", re.DOTALL)
 
 
 @attrs.frozen
@@ -80,7 +79,8 @@ class ParseOptions:
 
     Args:
         think_tags: a leading ``<think>...</think>`` block in the content is
-            the model's reasoning (servers that leave it in the text).
+            the model's reasoning (servers that leave it in the text); a
+            block that never closes is reasoning to the end (``_think.THINK``).
         reasoning_parts: also put reasoning into the content as a
             ``ContentReasoning`` part, so it can be sent back.
     """
@@ -140,7 +140,7 @@ def assistant_from_wire(
     text = refusal or _text(content_of(message.get("content")))
     reasoning, details = _reasoning(message)
     if reasoning is None and options.think_tags:
-        match = _THINK.match(text)
+        match = THINK.match(text)
         if match:
             reasoning, text = match.group(1).strip(), text[match.end() :]
     citations = annotations_to_citations(message.get("annotations"))

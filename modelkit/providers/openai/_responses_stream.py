@@ -73,6 +73,7 @@ class ResponsesStreamDecoder(StreamDecoder):
         return self._body
 
     def _error(self, data: Dict[str, Any]) -> APIError:
+        data = self.clean(data)
         response = data.get("response")
         if not isinstance(response, dict):  # an ``error`` event: code and message at the top
             response = {"error": {"code": data.get("code"), "message": data.get("message")}}

@@ -9,19 +9,68 @@ choices; ``data: [DONE]`` ends the stream. A chunk carrying ``error``
 (some servers report failures mid-stream that way) raises the API error.
 The chunks are folded into the ``chat.completion`` body ``generate`` would
 have received, which ``parse_completion`` reads.
+
+Tool-call pieces are folded by ``_tool_stream.ToolCalls`` (``index`` as a
+key, at most ``MAX_TOOL_CALLS`` per choice, a repeated full name not
+joined). With ``think_tags`` (the compatible presets) a leading
+``<think>…</think>`` block in the content streams as ``ReasoningDelta``,
+cut by ``_think.ThinkSplitter`` exactly where ``parse_completion`` cuts
+the whole, unless the server already sent reasoning in its own field.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
-from ..._events import ReasoningDelta, StreamDelta, TextDelta, ToolCallDelta
+from ..._events import ReasoningDelta, StreamDelta, TextDelta
 from ...errors import APIError
 from .._streaming import StreamDecoder
+from .._think import Run, ThinkSplitter
+from .._tool_stream import ToolCalls
 from ._response import error_from_response
 
 __all__ = ["ChatStreamDecoder"]
+
+_REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+
+class _Choice:
+    """One choice's pieces, joined once by ``wire``."""
+
+    __slots__ = ("content", "finish", "index", "logprobs", "reasoning", "refusal", "think", "tools")
+
+    def __init__(self, index: int, think_tags: bool) -> None:
+        self.index = index
+        self.content: List[str] = []
+        self.refusal: List[str] = []
+        self.reasoning: Dict[str, List[Any]] = {}  # field -> pieces (reasoning_details: items)
+        self.tools = ToolCalls()
+        self.finish: Optional[str] = None
+        self.logprobs: Optional[List[Any]] = None
+        self.think: Optional[ThinkSplitter] = ThinkSplitter() if think_tags else None
+
+    def end(self) -> List[Run]:
+        """What the ``<think>`` splitter still holds, at the stream's end."""
+        think, self.think = self.think, None
+        return think.end() if think is not None else []
+
+    def wire(self) -> Dict[str, Any]:
+        message: Dict[str, Any] = {"role": "assistant"}
+        for field, pieces in self.reasoning.items():
+            message[field] = pieces if field == "reasoning_details" else "".join(pieces)
+        if self.content:
+            message["content"] = "".join(self.content)
+        if self.refusal:
+            message["refusal"] = "".join(self.refusal)
+        if self.tools:
+            message["tool_calls"] = self.tools.wire()
+        choice: Dict[str, Any] = {"index": self.index, "message": message}
+        if self.finish:
+            choice["finish_reason"] = self.finish
+        if self.logprobs is not None:
+            choice["logprobs"] = {"content": self.logprobs}
+        return choice
 
 
 class ChatStreamDecoder(StreamDecoder):
@@ -30,20 +79,26 @@ class ChatStreamDecoder(StreamDecoder):
     Args:
         provider: for the errors raised by ``error`` chunks.
         model: as above.
+        think_tags: a leading ``<think>`` block in the content is reasoning
+            (``ParseOptions.think_tags`` of the same API).
     """
 
-    def __init__(self, provider: str, model: str) -> None:
+    def __init__(self, provider: str, model: str, think_tags: bool = False) -> None:
         self.provider = provider
         self.model = model
+        self.think_tags = think_tags
         self.done = False
         self._top: Dict[str, Any] = {}
-        self._choices: Dict[int, Dict[str, Any]] = {}
+        self._choices: Dict[int, _Choice] = {}
 
     def feed(self, event: Any) -> List[StreamDelta]:
         data = event.data
         if data.startswith("[DONE]"):
             self.done = True
-            return []
+            ended: List[StreamDelta] = []
+            for index in sorted(self._choices):  # what a <think> splitter still holds
+                self._runs(self._choices[index], self._choices[index].end(), ended)
+            return ended
         chunk = json.loads(data)
         if chunk.get("error") or event.event == "error":
             self.done = True
@@ -62,61 +117,60 @@ class ChatStreamDecoder(StreamDecoder):
         index = int(choice.get("index") or 0)
         state = self._choices.get(index)
         if state is None:
-            state = self._choices[index] = {"index": index, "message": {"role": "assistant"}}
-        message = state["message"]
+            state = self._choices[index] = _Choice(index, self.think_tags)
         delta = choice.get("delta") or {}
-        for field in ("reasoning_content", "reasoning"):
+        for field in _REASONING_FIELDS:
             text = delta.get(field)
             if isinstance(text, str) and text:
-                message[field] = message.get(field, "") + text
+                state.reasoning.setdefault(field, []).append(text)
                 deltas.append(ReasoningDelta(text, choice=index))
         if delta.get("reasoning_details"):
-            message.setdefault("reasoning_details", []).extend(delta["reasoning_details"])
+            state.reasoning.setdefault("reasoning_details", []).extend(delta["reasoning_details"])
         text = delta.get("content")
         if isinstance(text, str) and text:
-            message["content"] = message.get("content", "") + text
-            deltas.append(TextDelta(text, index))
+            self._content(state, text, deltas)
         refusal = delta.get("refusal")
         if isinstance(refusal, str) and refusal:
-            message["refusal"] = message.get("refusal", "") + refusal
+            state.refusal.append(refusal)
             deltas.append(TextDelta(refusal, index))
         for piece in delta.get("tool_calls") or ():
-            deltas.append(self._tool_call(message, piece, index))
+            deltas.append(state.tools.add(piece, index))
         if choice.get("finish_reason"):
-            state["finish_reason"] = choice["finish_reason"]
+            state.finish = choice["finish_reason"]
         logprobs = choice.get("logprobs")
         if isinstance(logprobs, dict) and logprobs.get("content"):
-            target = state.setdefault("logprobs", {"content": []})
-            target["content"].extend(logprobs["content"])
+            if state.logprobs is None:
+                state.logprobs = []
+            state.logprobs.extend(logprobs["content"])
 
-    def _tool_call(
-        self, message: Dict[str, Any], piece: Dict[str, Any], choice: int
-    ) -> StreamDelta:
-        calls: List[Dict[str, Any]] = message.setdefault("tool_calls", [])
-        position = int(piece.get("index", len(calls)))
-        while len(calls) <= position:
-            calls.append({"type": "function", "function": {"name": "", "arguments": ""}})
-        call = calls[position]
-        function = piece.get("function") or {}
-        if piece.get("id"):
-            call["id"] = piece["id"]
-        if function.get("name"):
-            call["function"]["name"] += function["name"]
-        arguments = function.get("arguments")
-        if isinstance(arguments, dict):  # some servers send the whole object at once
-            arguments = json.dumps(arguments)
-        arguments = arguments or ""
-        call["function"]["arguments"] += arguments
-        return ToolCallDelta(position, piece.get("id"), function.get("name"), arguments, choice)
+    def _content(self, state: _Choice, text: str, deltas: List[StreamDelta]) -> None:
+        if not state.content and any(field in state.reasoning for field in _REASONING_FIELDS):
+            state.think = None  # reasoning has its own field: parse_completion reads no tags
+        state.content.append(text)
+        if state.think is None:
+            deltas.append(TextDelta(text, state.index))
+        else:
+            self._runs(state, state.think.feed(text), deltas)
+
+    @staticmethod
+    def _runs(state: _Choice, runs: List[Run], deltas: List[StreamDelta]) -> None:
+        for kind, text in runs:
+            delta: StreamDelta = (
+                ReasoningDelta(text, choice=state.index)
+                if kind == "reasoning"
+                else TextDelta(text, state.index)
+            )
+            deltas.append(delta)
 
     def body(self) -> Dict[str, Any]:
         return {
             **self._top,
             "object": "chat.completion",
-            "choices": [self._choices[i] for i in sorted(self._choices)],
+            "choices": [self._choices[i].wire() for i in sorted(self._choices)],
         }
 
     def _error(self, chunk: Dict[str, Any]) -> APIError:
+        chunk = self.clean(chunk)
         error = chunk.get("error") if isinstance(chunk.get("error"), dict) else chunk
         code = error.get("code") if isinstance(error, dict) else None
         status = code if isinstance(code, int) and code >= 400 else 500

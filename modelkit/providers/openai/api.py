@@ -331,7 +331,9 @@ class OpenAIAPI(RestAPI):
             return ResponsesStreamDecoder(self.provider, self.model_name)
         from ._stream import ChatStreamDecoder
 
-        return ChatStreamDecoder(self.provider, self.model_name)
+        return ChatStreamDecoder(
+            self.provider, self.model_name, think_tags=self.parse_options().think_tags
+        )
 
     def stream_request(self, request: HttpRequest, config: GenerateConfig) -> HttpRequest:
         body: Dict[str, Any] = {**request.body, "stream": True}
