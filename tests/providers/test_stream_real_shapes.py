@@ -104,8 +104,10 @@ def test_every_anthropic_block_is_rebuilt_as_the_api_answers_it() -> None:
     assert streamed.call.response["content"] == expected["content"]
     assert streamed.call.response["usage"] == expected["usage"]
     assert [c.function for c in streamed.message.tool_calls] == ["get_forecast"]
+    kinds = [type(p).__name__ for p in streamed.message.content]
+    assert kinds.count("ContentToolUse") == 7 and "ContentData" in kinds
     assert streamed.message.tool_calls[0].arguments == {"city": "Paris", "days": 3}
-    assert streamed.completion == "I'll search for that.It is raining in Paris (9 °C)."
+    assert streamed.completion == "I'll search for that.\nIt is raining in Paris (9 °C)."
 
 
 def test_a_repeated_full_name_is_not_doubled() -> None:

@@ -26,7 +26,15 @@ Events: text -> ``TextDelta``; thinking and signature ->
 ``ReasoningDelta``; a ``tool_use`` block (a call the caller runs) ->
 ``ToolCallDelta`` with its id and name, then its ``partial_json``.
 Server-run tools produce no event: ``generate`` gives no tool call for
-them either. Text is kept as lists of pieces and joined once.
+them either (it gives ``ContentToolUse`` parts). Text is kept as lists of
+pieces and joined once.
+
+When the answer's content is a list of parts (a thinking, server-tool or
+unknown block, or citations, is in it), its text is the text parts joined
+by ``"\n"`` (Inspect's ``ChatMessage.text``): a text block after another
+then starts with ``TextDelta("\n")``, so the text events still add up to
+the output's text. The one case they cannot: citations first arriving on a
+later text block after plain ones were streamed (the list is known too late).
 """
 
 from __future__ import annotations
@@ -64,6 +72,8 @@ class MessagesStreamDecoder(StreamDecoder):
         self._blocks: Dict[int, Dict[str, Any]] = {}
         self._pieces: Dict[int, Dict[str, List[str]]] = {}  # block -> field -> text pieces
         self._tools: Dict[int, int] = {}  # block index -> tool call number
+        self._text_blocks = 0
+        self._parts = False  # the content will be a list of parts: texts join with "\n"
 
     def feed(self, event: Any) -> List[StreamDelta]:
         deltas = self._feed(event)
@@ -97,8 +107,16 @@ class MessagesStreamDecoder(StreamDecoder):
         if kind == "tool_use":
             number = self._tools[index] = len(self._tools)
             return [ToolCallDelta(number, block.get("id"), block.get("name"))]
-        if kind == "text" and block.get("text"):
-            return [TextDelta(block["text"])]
+        if kind == "text":
+            self._parts = self._parts or bool(block.get("citations"))
+            deltas: List[StreamDelta] = (
+                [TextDelta("\n")] if self._text_blocks and self._parts else []
+            )
+            self._text_blocks += 1
+            if block.get("text"):
+                deltas.append(TextDelta(block["text"]))
+            return deltas
+        self._parts = True  # thinking, server tools, unknown blocks: parts of their own
         if kind == "thinking" and block.get("thinking"):
             return [ReasoningDelta(block["thinking"])]
         return []
@@ -123,6 +141,7 @@ class MessagesStreamDecoder(StreamDecoder):
             block["signature"] = signature
             return [ReasoningDelta("", signature=signature)] if isinstance(signature, str) else []
         if kind == "citations_delta":
+            self._parts = True
             block.setdefault("citations", []).append(delta.get("citation"))
         elif kind == "compaction_delta":
             block["content"] = delta.get("content")
