@@ -5,7 +5,9 @@ A body is a dict with one key saying its form:
 - ``{"json": value}``: a JSON document. A response body is written this way
   only when it parses with no duplicate key and no ``NaN``, so the bytes
   replayed (the value re-serialised) parse to an equal value.
-- ``{"text": "..."}``: UTF-8 text (JSON Lines files, HTML error pages).
+- ``{"jsonl": [object, ...]}``: a JSON Lines file (a batch's input or
+  results), one object a line, under the same condition as ``json``.
+- ``{"text": "..."}``: other UTF-8 text (HTML error pages).
 - ``{"base64": "..."}``: any other bytes.
 - ``{"multipart": [part, ...]}``: a ``multipart/form-data`` request (a batch
   input file) by its parts, each ``{"name", "filename", "content_type"}``
@@ -90,9 +92,26 @@ def shorten(value: Any) -> Any:
 
 def _plain(data: bytes) -> Dict[str, Any]:
     try:
-        return {"text": data.decode("utf-8")}
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return {"base64": base64.b64encode(data).decode("ascii")}
+    lines = _json_lines(text)
+    return {"text": text} if lines is None else {"jsonl": lines}
+
+
+def _json_lines(text: str) -> Optional[List[Any]]:
+    """The objects of a JSON Lines text (one per line, each ended by a newline), else ``None``."""
+    if not text.endswith("\n") or "\r" in text:
+        return None
+    try:
+        values = [parse_json(line.encode("utf-8")) for line in text[:-1].split("\n")]
+    except ValueError:
+        return None
+    return values if all(isinstance(value, dict) for value in values) else None
+
+
+def _line(value: Any) -> str:
+    return json.dumps(value) + "\n"
 
 
 def request_body(data: Optional[bytes], content_type: str) -> Optional[Dict[str, Any]]:
@@ -245,6 +264,8 @@ def body_bytes(body: Dict[str, Any]) -> bytes:
         return json.dumps(body["json"]).encode("utf-8")
     if "text" in body:
         return str(body["text"]).encode("utf-8")
+    if "jsonl" in body:
+        return "".join(_line(value) for value in body["jsonl"]).encode("utf-8")
     if "base64" in body:
         return base64.b64decode(str(body["base64"]))
     raise ValueError(f"unknown body form: {sorted(body)}")

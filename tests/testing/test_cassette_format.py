@@ -45,7 +45,7 @@ def test_a_multipart_body_is_written_by_its_parts_not_its_boundary() -> None:
                 "name": "file",
                 "filename": "batch.jsonl",
                 "content_type": "application/jsonl",
-                "text": '{"custom_id": "0"}\n{"custom_id": "1"}\n',
+                "jsonl": [{"custom_id": "0"}, {"custom_id": "1"}],
             },
         ]
     }
@@ -142,3 +142,13 @@ def test_the_mismatch_error_pickles() -> None:
     error = CassetteMismatchError("no answer\n--- diff", cassette="c.json")
     again = pickle.loads(pickle.dumps(error))
     assert str(again) == "no answer\n--- diff" and again.cassette == "c.json"
+
+
+def test_a_json_lines_file_is_written_one_object_a_line() -> None:
+    text = b'{"custom_id": "0", "response": {"status_code": 200}}\n{"custom_id":"1"}\n'
+    written = response_body(text, "application/octet-stream")
+    assert written == {"jsonl": [{"custom_id": "0", "response": {"status_code": 200}}, {"custom_id": "1"}]}
+    replayed = b"".join(body_pieces(written)).decode()
+    assert [json.loads(line) for line in replayed.splitlines()] == written["jsonl"]
+    assert response_body(b'{"a": 1}\nnot json\n', "") == {"text": '{"a": 1}\nnot json\n'}
+    assert response_body(b'{"a": 1}\n{"a": 2}', "") == {"text": '{"a": 1}\n{"a": 2}'}

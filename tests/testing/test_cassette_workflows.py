@@ -82,14 +82,14 @@ def test_a_batch_job_is_recorded_and_replayed(
         upload = written[0]["request"]["body"]["multipart"]
         assert [part["name"] for part in upload] == ["purpose", "file"]
         assert upload[1]["filename"] == "batch.jsonl"
-        assert json.loads(upload[1]["text"].splitlines()[0])["custom_id"] == "0"
+        assert [line["custom_id"] for line in upload[1]["jsonl"]] == ["0", "1", "2"]
         assert "boundary" not in json.dumps(upload)
 
     if fake_class is FakeGemini:
         start = written[0]["response"]["headers"]
         assert start["x-goog-upload-url"].endswith("/upload/session/s1")
         assert written[1]["request"]["url"].endswith("/upload/session/s1")
-        assert written[1]["request"]["body"]["text"].startswith('{"key":"0"')
+        assert written[1]["request"]["body"]["jsonl"][0]["key"] == "0"
 
     block_sockets(monkeypatch)
     with cassette(path, mode="replay") as replayed:
