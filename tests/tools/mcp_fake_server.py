@@ -10,7 +10,10 @@ Modes: ``ok`` (a paginated tool list: 3 pages), ``garbage`` (answers with a
 line that is not JSON), ``exit`` (exits with status 3 after a stderr line),
 ``hang`` (never answers), ``hang-call`` (answers all but tools/call),
 ``version:V`` (answers initialize with protocol version V), ``modern-only``
-(refuses initialize with -32022, supporting only 2026-07-28), ``errors``
+(refuses initialize with -32022, supporting only the stateless 2026-07-28,
+then answers ``server/discover`` and requests carrying the ``_meta``
+envelope, refusing those without it), ``future-only`` (refuses initialize,
+supporting only a version from the future), ``errors``
 (tools/call ``boom`` answers a JSON-RPC error, ``sad`` an ``isError``
 result), ``ping`` (pings the client before answering tools/call),
 ``child`` (starts a sleeping grandchild, then hangs).
@@ -55,12 +58,26 @@ PAGES = {None: (["t1", "t2"], "c1"), "c1": (["t3"], "c2"), "c2": (["t4"], None)}
 
 def handle(request: Dict[str, Any]) -> None:
     method = request.get("method")
+    if MODE == "modern-only" and method != "initialize":
+        meta = (request.get("params") or {}).get("_meta") or {}
+        if meta.get("io.modelcontextprotocol/protocolVersion") != "2026-07-28" or not isinstance(
+            meta.get("io.modelcontextprotocol/clientCapabilities"), dict
+        ):
+            error = {"code": -32602, "message": "params._meta must carry the envelope keys"}
+            send({"jsonrpc": "2.0", "id": request.get("id"), "error": error})
+            return
+    if method == "server/discover":
+        info = {"io.modelcontextprotocol/serverInfo": {"name": "fake", "version": "0"}}
+        result = {"supportedVersions": ["2026-07-28"], "capabilities": {"tools": {}}, "_meta": info}
+        answer(request, {**result, "resultType": "complete"})
+        return
     if method == "initialize":
-        if MODE == "modern-only":
+        if MODE in ("modern-only", "future-only"):
+            supported = ["2026-07-28"] if MODE == "modern-only" else ["2099-01-01"]
             error = {
                 "code": -32022,
                 "message": "Unsupported protocol version",
-                "data": {"supported": ["2026-07-28"], "requested": "2025-11-25"},
+                "data": {"supported": supported, "requested": "2025-11-25"},
             }
             send({"jsonrpc": "2.0", "id": request["id"], "error": error})
             return

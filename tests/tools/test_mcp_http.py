@@ -211,3 +211,49 @@ def test_the_authorization_header_stays_out_of_reprs() -> None:
     assert config.authorization_token == "tok-abc-123"
     assert "tok-abc" not in repr(server) and "tok-abc" not in repr(config)
     assert "'Authorization': '[redacted]'" in repr(config)
+
+
+def test_a_stateless_2026_server_gets_its_routing_headers_and_no_session() -> None:
+    """2026-07-28 over HTTP: initialize refused (400, -32022), then stateless requests
+    carrying MCP-Protocol-Version, Mcp-Method and, for tools/call, Mcp-Name."""
+
+    def answer(received: Received) -> Reply:
+        message = received.json()
+        method = message.get("method")
+        if method == "initialize":
+            error = {"code": -32022, "message": "unsupported", "data": {"supported": ["2026-07-28"]}}
+            return Reply(status=400, body={"jsonrpc": "2.0", "id": message["id"], "error": error})
+        if method == "server/discover":
+            result = {"supportedVersions": ["2026-07-28"], "capabilities": {}}
+        elif method == "tools/list":
+            result = {"tools": [_tool("a")]}
+        elif method == "tools/call" and message["params"]["arguments"].get("x") == 0:
+            error = {"code": -32602, "message": "x must not be 0"}
+            return Reply(status=400, body={"jsonrpc": "2.0", "id": message["id"], "error": error})
+        else:
+            result = {"content": [{"type": "text", "text": "ok"}], "resultType": "complete"}
+        return Reply(body={"jsonrpc": "2.0", "id": message["id"], "result": result})
+
+    with LoopbackServer(default=answer) as loop:
+        server = mcp_server_http(url=f"{loop.url}/mcp")
+        with server:
+            tools = server.tools()
+            good, _ = execute_tools([call("a", x=1)], tools)
+            bad, _ = execute_tools([call("a", x=0)], tools)
+        sent = posts(loop)
+    assert good[0].text == "ok"
+    assert bad[0].error is not None and bad[0].error.message == "x must not be 0"
+    assert [r.json()["method"] for r in sent] == [
+        "initialize",
+        "server/discover",
+        "tools/list",
+        "tools/call",
+        "tools/call",
+    ]
+    for received in sent[1:]:
+        assert received.headers["mcp-protocol-version"] == "2026-07-28"
+        assert received.headers["mcp-method"] == received.json()["method"]
+        assert "mcp-session-id" not in received.headers
+        meta = received.json()["params"]["_meta"]
+        assert meta["io.modelcontextprotocol/protocolVersion"] == "2026-07-28"
+    assert [r.headers.get("mcp-name") for r in sent[2:]] == [None, "a", "a"]

@@ -141,9 +141,41 @@ def test_a_server_answering_an_unsupported_version_is_refused(tmp_path: Path) ->
     assert all(gone(pid) for pid in pids(log))
 
 
-def test_a_modern_only_server_is_refused_naming_its_versions(tmp_path: Path) -> None:
-    with pytest.raises(MCPServerError, match="speaks only MCP 2026-07-28"):
-        fake("modern-only", tmp_path / "log").tools()
+def test_a_stateless_2026_server_is_spoken_to_with_metadata_on_each_request(
+    tmp_path: Path,
+) -> None:
+    """2026-07-28 (no handshake): -32022 to initialize, then server/discover and _meta."""
+    log = tmp_path / "log"
+    server = fake("modern-only", log)
+    with server:
+        assert server._session.version == "2026-07-28"  # type: ignore[attr-defined]
+        assert server._session.server_info == {"name": "fake", "version": "0"}  # type: ignore[attr-defined]
+        tools = server.tools()
+        messages, _ = execute_tools([call("t3", x=5)], tools)
+    assert messages[0].text == 't3 {"x": 5}' and messages[0].error is None
+    sent = [m for m in received(log) if "method" in m]
+    assert [m["method"] for m in sent] == [
+        "initialize",
+        "server/discover",
+        "tools/list",
+        "tools/list",
+        "tools/list",
+        "tools/call",
+    ]  # no notifications/initialized: the revision has no handshake
+    for message in sent[1:]:
+        meta = message["params"]["_meta"]
+        assert meta["io.modelcontextprotocol/protocolVersion"] == "2026-07-28"
+        assert meta["io.modelcontextprotocol/clientCapabilities"] == {}
+        assert meta["io.modelcontextprotocol/clientInfo"]["name"] == "modelkit"
+    assert sent[-1]["params"]["name"] == "t3" and sent[-1]["params"]["arguments"] == {"x": 5}
+    assert sent[3]["params"]["cursor"] == "c1"
+
+
+def test_a_server_of_only_unknown_versions_is_refused_naming_them(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    with pytest.raises(MCPServerError, match="speaks only MCP 2099-01-01; modelkit speaks 2026-07-28, 2025-11-25"):
+        fake("future-only", log).tools()
+    assert all(gone(pid) for pid in pids(log))
 
 
 def test_one_session_serves_a_with_block(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def _sdk_path(sdk: str) -> Optional[str]:
 
 @pytest.fixture(params=["2.x", "1.x"])
 def sdk(request: Any) -> Optional[str]:
-    return _sdk_path(request.param)
+    return _sdk_path(request.param)  # a test may narrow it (indirect parametrize)
 
 
 def _env(path: Optional[str]) -> Optional[Dict[str, str]]:
@@ -238,3 +238,41 @@ def test_end_to_end_through_an_openai_compatible_server(sdk: Optional[str]) -> N
         "a": 20,
         "b": 22,
     }
+
+
+def _modern(server: Any) -> Any:
+    """The same server, its sessions opened with 2026-07-28 (server/discover, no handshake)."""
+    from modelkit.tools.mcp._server import MCPServerLocal
+
+    return MCPServerLocal(server.config, server._transport, 30, 30, modern=True)
+
+
+@pytest.mark.parametrize("sdk", ["2.x"], indirect=True)  # 1.x predates 2026-07-28
+@pytest.mark.parametrize("served", ["http"], indirect=True)
+def test_the_2026_stateless_revision_with_the_2x_sdk(served: str) -> None:
+    """mcp 2.3.0 speaks 2026-07-28 too: the same tools and results, stateless."""
+    servers = [
+        _modern(stdio_server(None, timeout=60)),
+        _modern(mcp_server_http(url=f"{served}/mcp", authorization=TOKEN, timeout=30)),
+    ]
+    for server in servers:
+        with server:
+            session = server._session
+            assert session.version == "2026-07-28" and session.modern
+            assert session.server_info["name"] == "modelkit-test"
+            assert getattr(session.transport, "session_id", None) is None  # no sessions
+            tools = server.tools()
+            infos = {ToolDef(t).name: ToolDef(t).as_info() for t in tools}
+            assert infos["add"].parameters.required == ["a", "b"]
+            model = get_model(
+                "mockllm/model",
+                custom_outputs=script(
+                    ToolCall(id="c1", function="add", arguments={"a": 3, "b": 4}),
+                    ToolCall(id="c2", function="fail", arguments={"reason": "x"}),
+                ),
+                memoize=False,
+            )
+            result = model.generate_loop("go", tools)
+        texts = [m.text for m in result.messages if isinstance(m, ChatMessageTool)]
+        assert texts[0] == "7"
+        assert "failed on purpose: x" in texts[1]

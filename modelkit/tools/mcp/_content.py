@@ -75,6 +75,8 @@ def result_content(server: str, name: str, response: Dict[str, Any]) -> Union[st
         error = response["error"]
         raise ToolError(str(error.get("message") or "the MCP server reported an error"))
     result = response["result"]
+    if isinstance(result, dict) and result.get("resultType") == "input_required":
+        raise ToolError("the tool asked the client for input, which modelkit cannot give")
     blocks = result.get("content") if isinstance(result, dict) else None
     if not isinstance(blocks, list):
         raise MCPServerError(

@@ -27,7 +27,10 @@ from ._config import MCPServerConfigHTTP
 from ._rpc import check_message, deadline_after, remaining, reply_to
 from ._web import Web
 
-__all__ = ["MAX_BODY", "HTTPTransport", "SessionExpired"]
+__all__ = ["MAX_BODY", "MODERN", "HTTPTransport", "SessionExpired"]
+
+MODERN = "2026-07-28"
+"""The stateless revision: its requests carry routing headers (see ``_session``)."""
 
 MAX_BODY = 64 * 1024 * 1024
 """The most bytes one answer (a JSON body or an event stream) may hold."""
@@ -66,7 +69,11 @@ class HTTPTransport:
             MCPServerError: an HTTP error, or an answer that breaks the protocol.
         """
         deadline = deadline_after(timeout)
-        with self.web.post(self.url, message, self._headers(), deadline, what, timeout) as response:
+        headers = self._headers(message)
+        with self.web.post(self.url, message, headers, deadline, what, timeout) as response:
+            refusal = self._rpc_error(response, message, deadline, what, timeout)
+            if refusal is not None:
+                return refusal
             self._check_status(response, what)
             session = response.headers.get("Mcp-Session-Id")
             if session and message.get("method") == "initialize":
@@ -100,23 +107,56 @@ class HTTPTransport:
         """POST a notification (or a response to the server's request)."""
         what = message.get("method", "a response")
         deadline = deadline_after(timeout or self.web.timeout)
-        with self.web.post(self.url, message, self._headers(), deadline, what, timeout) as response:
+        headers = self._headers(message)
+        with self.web.post(self.url, message, headers, deadline, what, timeout) as response:
             self._check_status(response, what)
 
     def close(self) -> None:
         """End the session (``DELETE``; a server may refuse with ``405``) and the HTTP clients."""
         session, self.session_id = self.session_id, None
         if session:
-            self.web.delete(self.url, {**self._headers(), "Mcp-Session-Id": session})
+            self.web.delete(self.url, {**self._headers({}), "Mcp-Session-Id": session})
         self.web.close()
 
-    def _headers(self) -> Dict[str, str]:
+    def _headers(self, message: Dict[str, Any]) -> Dict[str, str]:
         headers = {"Accept": "application/json, text/event-stream"}
         if self.session_id:
             headers["Mcp-Session-Id"] = self.session_id
         if self.version:
             headers["MCP-Protocol-Version"] = self.version
+        if self.version == MODERN and "method" in message:  # 2026-07-28's routing headers
+            headers["Mcp-Method"] = message["method"]
+            name = (message.get("params") or {}).get("name")
+            if message["method"] == "tools/call" and isinstance(name, str):
+                headers["Mcp-Name"] = name
         return headers
+
+    def _rpc_error(
+        self,
+        response: Any,
+        message: Dict[str, Any],
+        deadline: float,
+        what: str,
+        timeout: Optional[float],
+    ) -> Optional[Dict[str, Any]]:
+        """The JSON-RPC error a 4xx carries for ``message`` (2026-07-28 answers so), else ``None``."""
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if not 400 <= response.status_code < 500 or kind != "application/json":
+            return None
+        if response.status_code == 404 and self.session_id:
+            return None
+        body = self.web.read(response, MAX_BODY, deadline, what, timeout)
+        try:
+            found = self._decode(body, what)
+        except MCPServerError:
+            found = {}
+        if "error" in found and found.get("id") == message.get("id"):
+            return found
+        raise MCPServerError(
+            server=self.name,
+            message=f"MCP server {self.name!r} answered {what} with HTTP {response.status_code}: "
+            f"{self.web.scrub.text(body[:300].decode('utf-8', 'replace'))}",
+        )
 
     def _check_status(self, response: Any, what: str) -> None:
         status = response.status_code

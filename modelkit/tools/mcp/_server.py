@@ -58,6 +58,8 @@ class MCPServerLocal(MCPServer):
         transport: makes a new, unopened transport.
         timeout: seconds ``initialize`` and ``tools/list`` may take each.
         call_timeout: seconds one tool call may take.
+        modern: open sessions with 2026-07-28 (``server/discover``) rather
+            than the handshake (which falls back to it when the server asks).
     """
 
     def __init__(
@@ -66,7 +68,9 @@ class MCPServerLocal(MCPServer):
         transport: Callable[[], Transport],
         timeout: Optional[float],
         call_timeout: Optional[float],
+        modern: bool = False,
     ) -> None:
+        self._modern = modern
         self.config = config
         self.name = config.name
         self._transport = transport
@@ -81,7 +85,7 @@ class MCPServerLocal(MCPServer):
         return f"MCPServer(name={self.name!r}, type={self.config.type!r})"
 
     def _open(self) -> Session:
-        return Session(self._transport(), self._timeout, self._call_timeout).start()
+        return Session(self._transport(), self._timeout, self._call_timeout, self._modern).start()
 
     def __enter__(self) -> MCPServerLocal:
         with self._lock:
