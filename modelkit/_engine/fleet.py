@@ -33,8 +33,8 @@ import time
 from typing import TYPE_CHECKING, Any, Dict, Optional, Set, Tuple
 
 from .._redis import is_redis_url, link_for
-from ..errors import ConfigError
-from .budget import LocalBucket, RedisBucket
+from ..errors import APITimeoutError, ConfigError
+from .budget import LocalBucket, RedisBucket, charge_for
 
 if TYPE_CHECKING:
     from .._redis import RedisLink
@@ -199,17 +199,49 @@ class Gate:
                 self.link.failed(error)
         self.lease = None
 
-    def before_request(self) -> None:
-        """Wait for the request and token budgets to allow one more request."""
-        if self.rpm:
-            _bucket(self.link, self.key, "rpm").take(self.rpm, 1, 1)
-        if self.tpm:
-            _bucket(self.link, self.key, "tpm").take(self.tpm, 1, 0)
+    def before_request(
+        self,
+        left: Optional[float] = None,
+        timeout: Optional[float] = None,
+        where: Tuple[str, str] = ("", ""),
+    ) -> None:
+        """Wait for the request and token budgets to allow one more request.
+
+        Args:
+            left: seconds left of the call's deadline (``None``: no deadline).
+            timeout: the call's ``timeout``, for the message.
+            where: ``(provider, model)``, for the error.
+
+        Raises:
+            APITimeoutError: a budget would make the call wait past its deadline
+                (raised at once, nothing sent).
+        """
+        end = None if left is None else time.monotonic() + left
+        budgets = (
+            ("requests_per_minute", "rpm", self.rpm, 1),
+            ("tokens_per_minute", "tpm", self.tpm, 0),
+        )
+        for kind, name, rate, cost in budgets:
+            if not rate:
+                continue
+            within = None if end is None else max(end - time.monotonic(), 0.0)
+            short = _bucket(self.link, self.key, name).take(rate, 1, cost, within)
+            if short > 0:
+                limit = (
+                    f"the call's timeout={timeout:g}s" if timeout is not None else "the deadline"
+                )
+                raise APITimeoutError(
+                    f"the {kind}={rate} budget has no room for another {short:.3g}s, "
+                    f"past {limit}; nothing was sent (raise the budget or the timeout)",
+                    provider=where[0],
+                    model=where[1],
+                )
 
     def after_response(self, output: ModelOutput) -> None:
-        """Charge the tokens ``output`` reports to the token budget."""
+        """Charge the tokens ``output`` reports to the token budget (``charge_for``)."""
         if self.tpm and output.usage is not None and output.usage.total_tokens:
-            _bucket(self.link, self.key, "tpm").take(self.tpm, _CHARGE, output.usage.total_tokens)
+            cost = charge_for(self.tpm, output.usage.total_tokens)
+            _bucket(self.link, self.key, "tpm").take(self.tpm, _CHARGE, cost)
 
 
 def _acquire(link: RedisLink, name: str, size: int) -> Optional[str]:

@@ -84,14 +84,15 @@ def _attempts(
 ) -> ModelOutput:
     config, clock = request.config, retrying.clock
     max_retries = DEFAULT_MAX_RETRIES if config.max_retries is None else config.max_retries
-    gate.before_request()  # waiting for the first request's budget is queueing, like the slot
     start = clock()
     deadline = None if config.timeout is None else start + config.timeout
+    where = (api.provider, api.model_name)
     attempts = 0
     while True:
         attempts += 1
-        if attempts > 1:
-            gate.before_request()  # a retry's budget wait counts against the deadline
+        # Every budget wait (the first request's and each retry's) ends by the deadline.
+        left = None if deadline is None else deadline - clock()
+        gate.before_request(left, config.timeout, where)
         remaining = None if deadline is None else deadline - clock()
         if config.attempt_timeout is not None:  # each attempt gets at most this, within timeout
             limit = config.attempt_timeout

@@ -94,13 +94,14 @@ class StreamRun:
         attempts = 0
         while True:
             attempts += 1
+            assert self._gate is not None  # each budget wait ends by the deadline
+            left = None if deadline is None else deadline - clock()
+            self._gate.before_request(left, config.timeout, (api.provider, api.model_name))
             remaining = None if deadline is None else deadline - clock()
             attempt_config = (
                 config if remaining is None else attrs.evolve(config, timeout=max(remaining, 0.001))
             )
             stream: Optional[APIStream] = None
-            assert self._gate is not None
-            self._gate.before_request()
             try:
                 stream = api.stream(
                     self.request.input, self.request.tools, self.request.tool_choice, attempt_config
