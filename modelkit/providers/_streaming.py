@@ -22,7 +22,7 @@ joined once, in ``body()``, never rebuilt with ``old + delta``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set
 
 import attrs
 
@@ -30,7 +30,7 @@ from .._engine.eventstream import EventStreamDecoder, EventStreamError
 from .._engine.response import HttpResponse
 from .._engine.sse import SSEError, SSEParser
 from .._engine.stream_http import HttpStream, open_stream
-from .._events import APIStream, StreamDelta
+from .._events import APIStream, ReasoningDelta, StreamDelta
 from .._redact import Scrubber, redact_headers, shorten_media
 from .._wellformed import PARSE_ERRORS
 from ..config import GenerateConfig
@@ -70,7 +70,7 @@ if TYPE_CHECKING:
         ) -> ModelOutput: ...
 
 
-__all__ = ["RestStream", "StreamDecoder", "open_rest_stream"]
+__all__ = ["RestStream", "StreamDecoder", "Thoughts", "open_rest_stream"]
 
 _MALFORMED = PARSE_ERRORS  # RecursionError and OverflowError too (issue 16, point 9)
 
@@ -98,6 +98,33 @@ class StreamDecoder:
     def body(self) -> Any:
         """The response body the events add up to, as ``generate`` would have read it."""
         raise NotImplementedError
+
+
+class Thoughts:
+    """The reasoning events of one choice whose reasoning comes in several parts.
+
+    ``assistant_message`` joins the non-empty reasoning parts with a blank
+    line; ``deltas`` gives a part's next text, preceded by
+    ``ReasoningDelta("\\n\\n")`` when it is the first text of a part after
+    another part had some, so the events add up to ``message.reasoning``.
+    """
+
+    __slots__ = ("_filled",)
+
+    def __init__(self) -> None:
+        self._filled: Set[Any] = set()  # the parts with text so far
+
+    def deltas(self, part: Any, text: str, choice: int = 0) -> List[StreamDelta]:
+        """The events for ``text`` added to reasoning part ``part`` (a key)."""
+        if not text:
+            return []
+        out: List[StreamDelta] = []
+        if part not in self._filled:
+            if self._filled:
+                out.append(ReasoningDelta("\n\n", choice=choice))
+            self._filled.add(part)
+        out.append(ReasoningDelta(text, choice=choice))
+        return out
 
 
 def open_rest_stream(

@@ -29,16 +29,17 @@ events must add up to the output (docs/streaming.md).
 from __future__ import annotations
 
 import json
-from typing import Any, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
 import responses
-from wire import load_bytes, load_fixture, stream_both_ways
+from wire import encode_events, load_bytes, load_fixture, stream_both_ways
 
 from modelkit import get_model
 from modelkit._events import ReasoningDelta, StreamEnd, TextDelta, ToolCallDelta
 from modelkit.errors import ResponseFormatError
 from modelkit.providers._tool_stream import MAX_TOOL_CALLS
+from modelkit.providers.bedrock import _sigv4
 
 OPENAI_URL = "https://api.openai.com/v1/chat/completions"
 GROQ_URL = "https://api.groq.com/openai/v1/chat/completions"
@@ -268,3 +269,158 @@ def test_mistral_logprobs_are_sent_and_parsed_streamed_too() -> None:
     assert logprobs.content[1].bytes == list(b" Monet")
     sent = streamed.call.request
     assert sent["logprobs"] is True and sent["top_logprobs"] == 2
+
+
+def anthropic_parts() -> bytes:
+    def block(index: int, start: Dict[str, Any], *deltas: Dict[str, Any]) -> List[Any]:
+        events: List[Any] = [
+            {"type": "content_block_start", "index": index, "content_block": start}
+        ]
+        events += [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas]
+        return [*events, {"type": "content_block_stop", "index": index}]
+
+    message = {
+        "id": "m",
+        "type": "message",
+        "role": "assistant",
+        "content": [],
+        "model": "c",
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
+    events = [{"type": "message_start", "message": message}]
+    events += block(
+        0,
+        {"type": "thinking", "thinking": ""},
+        {"type": "thinking_delta", "thinking": "R1"},
+        {"type": "signature_delta", "signature": "sig1"},
+    )
+    events += block(1, {"type": "text", "text": ""}, {"type": "text_delta", "text": "A"})
+    events += block(
+        2,
+        {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}},
+        {"type": "input_json_delta", "partial_json": "{}"},
+    )
+    events += block(
+        3,
+        {"type": "thinking", "thinking": ""},
+        {"type": "thinking_delta", "thinking": "R2"},
+        {"type": "signature_delta", "signature": "sig2"},
+    )
+    events += block(4, {"type": "text", "text": ""}, {"type": "text_delta", "text": "B"})
+    events += [
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "tool_use"},
+            "usage": {"output_tokens": 9},
+        },
+        {"type": "message_stop"},
+    ]
+    return b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+
+
+def mistral_parts() -> bytes:
+    def piece(content: Any) -> Dict[str, Any]:
+        return {
+            "id": "x",
+            "model": "magistral-medium-latest",
+            "choices": [{"index": 0, "delta": {"content": content}}],
+        }
+
+    thinking = lambda text: [{"type": "thinking", "thinking": [{"type": "text", "text": text}]}]  # noqa: E731
+    chunks = [
+        piece(thinking("R1")),
+        piece("A"),
+        piece(thinking("R2")),
+        piece("B"),
+        {"id": "x", "model": "m", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+    ]
+    return (
+        b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks) + b"data: [DONE]\n\n"
+    )
+
+
+def google_parts() -> bytes:
+    def chunk(part: Dict[str, Any], **extra: Any) -> Dict[str, Any]:
+        return {
+            "candidates": [{"index": 0, "content": {"role": "model", "parts": [part]}, **extra}]
+        }
+
+    chunks = [
+        chunk({"text": "R1", "thought": True}),
+        chunk({"text": "A"}),
+        chunk({"functionCall": {"name": "f", "args": {}}}),
+        chunk({"text": "R2", "thought": True}),
+        chunk({"text": "B"}, finishReason="STOP"),
+    ]
+    return b"".join(b"data: " + json.dumps(c).encode() + b"\r\n\r\n" for c in chunks)
+
+
+def bedrock_parts() -> bytes:
+    def event(kind: str, payload: Dict[str, Any]) -> Dict[str, Any]:
+        headers = {
+            ":event-type": kind,
+            ":message-type": "event",
+            ":content-type": "application/json",
+        }
+        return {"headers": headers, "payload": payload}
+
+    def delta(index: int, body: Dict[str, Any]) -> Dict[str, Any]:
+        return event("contentBlockDelta", {"contentBlockIndex": index, "delta": body})
+
+    return encode_events(
+        [
+            event("messageStart", {"role": "assistant"}),
+            delta(0, {"reasoningContent": {"text": "R1"}}),
+            delta(1, {"text": "A"}),
+            event(
+                "contentBlockStart",
+                {"contentBlockIndex": 2, "start": {"toolUse": {"toolUseId": "t1", "name": "f"}}},
+            ),
+            delta(2, {"toolUse": {"input": "{}"}}),
+            event("contentBlockStop", {"contentBlockIndex": 2}),
+            delta(3, {"reasoningContent": {"text": "R2"}}),
+            delta(4, {"text": "B"}),
+            event("messageStop", {"stopReason": "tool_use"}),
+        ]
+    )
+
+
+GOOGLE_STREAM = (
+    "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash"
+    ":streamGenerateContent?alt=sse"
+)
+BEDROCK_MODEL = "anthropic.claude-3-7-sonnet-20250219-v1:0"
+
+
+@pytest.mark.parametrize(
+    "name, url, make, content_type",
+    [
+        ("anthropic/claude-sonnet-4-5", ANTHROPIC_URL, anthropic_parts, "text/event-stream"),
+        ("mistral/magistral-medium-latest", MISTRAL_URL, mistral_parts, "text/event-stream"),
+        ("google/gemini-2.5-flash", GOOGLE_STREAM, google_parts, "text/event-stream"),
+        (
+            f"bedrock/{BEDROCK_MODEL}",
+            _sigv4.bedrock_runtime_url("us-east-1", BEDROCK_MODEL)[: -len("/converse")]
+            + "/converse-stream",
+            bedrock_parts,
+            "application/vnd.amazon.eventstream",
+        ),
+    ],
+)
+def test_events_add_up_when_text_and_reasoning_come_in_several_parts(
+    name: str, url: str, make: Any, content_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The output joins text parts with "\\n" and reasoning parts with a blank line."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    model = get_model(name, api_key="sk-test-key", memoize=False)
+    with responses.RequestsMock() as mock:
+        mock.post(url, body=make(), content_type=content_type)
+        with model.stream("hi", config={"max_retries": 0}) as stream:
+            events = list(stream)
+    output = stream.output
+    assert output.completion == "A\nB"
+    assert output.message.reasoning == "R1\n\nR2"
+    assert joined(events, TextDelta) == output.completion
+    assert joined(events, ReasoningDelta) == output.message.reasoning

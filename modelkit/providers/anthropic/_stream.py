@@ -29,7 +29,10 @@ Server-run tools produce no event: ``generate`` gives no tool call for
 them either (it gives ``ContentToolUse`` parts). Text is kept as lists of
 pieces and joined once.
 
-When the answer's content is a list of parts (a thinking, server-tool or
+Thinking blocks' texts are joined by a blank line in the output's
+``reasoning``: the first text of a later non-empty block is preceded by
+``ReasoningDelta("\\n\\n")`` (``_streaming.Thoughts``). When the answer's
+content is a list of parts (a thinking, server-tool or
 unknown block, or citations, is in it), its text is the text parts joined
 by ``"\n"`` (Inspect's ``ChatMessage.text``): a text block after another
 then starts with ``TextDelta("\n")``, so the text events still add up to
@@ -45,7 +48,7 @@ from typing import Any, Dict, List, Optional
 from ..._events import ReasoningDelta, StreamDelta, TextDelta, ToolCallDelta
 from ...errors import APIError
 from .._forced import text_deltas
-from .._streaming import StreamDecoder
+from .._streaming import StreamDecoder, Thoughts
 from ._response import parse_error_body
 
 __all__ = ["MessagesStreamDecoder"]
@@ -73,6 +76,7 @@ class MessagesStreamDecoder(StreamDecoder):
         self._pieces: Dict[int, Dict[str, List[str]]] = {}  # block -> field -> text pieces
         self._tools: Dict[int, int] = {}  # block index -> tool call number
         self._text_blocks = 0
+        self._thoughts = Thoughts()  # "\n\n" between thinking blocks, as the output joins them
         self._parts = False  # the content will be a list of parts: texts join with "\n"
 
     def feed(self, event: Any) -> List[StreamDelta]:
@@ -117,8 +121,8 @@ class MessagesStreamDecoder(StreamDecoder):
                 deltas.append(TextDelta(block["text"]))
             return deltas
         self._parts = True  # thinking, server tools, unknown blocks: parts of their own
-        if kind == "thinking" and block.get("thinking"):
-            return [ReasoningDelta(block["thinking"])]
+        if kind == "thinking" and isinstance(block.get("thinking"), str):
+            return self._thoughts.deltas(index, block["thinking"])
         return []
 
     def _delta(self, index: int, delta: Dict[str, Any]) -> List[StreamDelta]:
@@ -130,7 +134,9 @@ class MessagesStreamDecoder(StreamDecoder):
             if not isinstance(text, str):
                 return []
             self._append(index, field, text)
-            return [TextDelta(text) if field == "text" else ReasoningDelta(text)]
+            if field == "text":
+                return [TextDelta(text)]
+            return self._thoughts.deltas(index, text) if block.get("type") == "thinking" else []
         if kind == "input_json_delta":
             text = delta.get("partial_json") or ""
             self._pieces[index].setdefault("input", []).append(text)

@@ -14,6 +14,9 @@ A message with ``:message-type: exception`` (``throttlingException``,
 ``modelStreamErrorException``, ...) raises the matching API error. The
 events are rebuilt into the ``ConverseResponse`` body read by ``output_from``
 (text and reasoning kept as lists of pieces, joined once by ``body()``).
+Several text blocks are joined by ``"\\n"`` in the output's text and
+reasoning blocks by a blank line in its reasoning; the events carry those
+separators, so they add up to the output.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any, Dict, List, Optional
 from ..._events import ReasoningDelta, StreamDelta, TextDelta, ToolCallDelta
 from ...errors import APIError
 from .._forced import text_deltas
-from .._streaming import StreamDecoder
+from .._streaming import StreamDecoder, Thoughts
 from ._response import bedrock_error
 
 __all__ = ["ConverseStreamDecoder"]
@@ -53,6 +56,8 @@ class ConverseStreamDecoder(StreamDecoder):
         self._json: Dict[int, List[str]] = {}
         self._tools: Dict[int, int] = {}
         self._text: Dict[int, List[str]] = {}  # block -> text (or reasoning text) pieces
+        self._text_blocks = 0  # several: the output's text joins them with "\n"
+        self._thoughts = Thoughts()  # reasoning blocks: joined by a blank line
 
     def feed(self, event: Any) -> List[StreamDelta]:
         deltas = self._feed(event)
@@ -97,9 +102,14 @@ class ConverseStreamDecoder(StreamDecoder):
             text = delta["text"]
             if not isinstance(text, str):
                 raise ValueError(f"a text delta holds {type(text).__name__}")
-            self._blocks.setdefault(index, {"text": ""})
+            deltas: List[StreamDelta] = []
+            if index not in self._blocks:
+                self._blocks[index] = {"text": ""}
+                if self._text_blocks:
+                    deltas.append(TextDelta("\n"))
+                self._text_blocks += 1
             self._text.setdefault(index, []).append(text)
-            return [TextDelta(text)]
+            return [*deltas, TextDelta(text)] if text else deltas
         if "toolUse" in delta:
             fragment = str((delta["toolUse"] or {}).get("input") or "")
             self._json.setdefault(index, []).append(fragment)
@@ -114,7 +124,7 @@ class ConverseStreamDecoder(StreamDecoder):
             if reasoning.get("text"):
                 text.setdefault("text", "")
                 self._text.setdefault(index, []).append(str(reasoning["text"]))
-                return [ReasoningDelta(reasoning["text"])]
+                return self._thoughts.deltas(index, str(reasoning["text"]))
             if reasoning.get("signature"):
                 text["signature"] = reasoning["signature"]
                 return [ReasoningDelta("", signature=reasoning["signature"])]

@@ -10,7 +10,10 @@ complete once every candidate has a ``finishReason`` (or the prompt was
 blocked). An ``error`` object in a chunk raises the API's error. Adjacent
 text parts of the same kind are joined (their pieces kept in lists and
 joined once, by ``body()``), giving the body ``generateContent`` would
-have answered, read by ``output_from``.
+have answered, read by ``output_from``. Text parts that stay apart (a
+function call between them) are joined by ``"\\n"`` in the output's text, and
+thought parts by a blank line in its reasoning: the events carry those
+separators too, so they add up to the output.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List
 
-from ..._events import ReasoningDelta, StreamDelta, TextDelta, ToolCallDelta
+from ..._events import StreamDelta, TextDelta, ToolCallDelta
 from ...errors import APIError
-from .._streaming import StreamDecoder
+from .._streaming import StreamDecoder, Thoughts
 from ._response import google_error
 
 __all__ = ["GeminiStreamDecoder"]
@@ -36,6 +39,8 @@ class GeminiStreamDecoder(StreamDecoder):
         self._top: Dict[str, Any] = {}
         self._candidates: Dict[int, Dict[str, Any]] = {}
         self._calls: Dict[int, int] = {}
+        self._texts: Dict[int, int] = {}  # candidate -> text parts so far
+        self._thoughts: Dict[int, Thoughts] = {}  # candidate -> its reasoning parts
 
     def feed(self, event: Any) -> List[StreamDelta]:
         chunk = json.loads(event.data)
@@ -91,11 +96,6 @@ class GeminiStreamDecoder(StreamDecoder):
         text, thought = part["text"], bool(part.get("thought"))
         if not isinstance(text, str):
             raise ValueError(f"a text part holds {type(text).__name__}")
-        if text:
-            delta: StreamDelta = (
-                ReasoningDelta(text, choice=choice) if thought else TextDelta(text, choice)
-            )
-            deltas.append(delta)
         last = parts[-1] if parts else None
         if (
             last is not None
@@ -103,12 +103,23 @@ class GeminiStreamDecoder(StreamDecoder):
             and bool(last.get("thought")) == thought
             and not (last.get("thoughtSignature") and part.get("thoughtSignature"))
         ):
+            target = last
             last["text"].append(text)
             if part.get("thoughtSignature"):
                 last["thoughtSignature"] = part["thoughtSignature"]
-            return
-        part["text"] = [text]  # pieces until body() joins them
-        parts.append(part)
+        else:
+            target = part
+            part["text"] = [text]  # pieces until body() joins them
+            parts.append(part)
+            if not thought:  # several text parts: the output's text joins them with "\n"
+                if self._texts.get(choice):
+                    deltas.append(TextDelta("\n", choice))
+                self._texts[choice] = self._texts.get(choice, 0) + 1
+        if thought:
+            thoughts = self._thoughts.setdefault(choice, Thoughts())
+            deltas.extend(thoughts.deltas(id(target), text, choice))
+        elif text:
+            deltas.append(TextDelta(text, choice))
 
     def body(self) -> Dict[str, Any]:
         candidates = []

@@ -20,10 +20,10 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Optional
 
-from ..._events import ReasoningDelta, StreamDelta, TextDelta
+from ..._events import StreamDelta, TextDelta
 from ...errors import APIError
 from .._rest import error_from_status, error_message
-from .._streaming import StreamDecoder
+from .._streaming import StreamDecoder, Thoughts
 from .._tool_stream import ToolCalls
 
 __all__ = ["MistralStreamDecoder"]
@@ -32,7 +32,7 @@ __all__ = ["MistralStreamDecoder"]
 class _Choice:
     """One choice's content runs (``[kind, pieces]``), tool calls and logprobs."""
 
-    __slots__ = ("finish", "index", "logprobs", "runs", "tools")
+    __slots__ = ("finish", "index", "logprobs", "runs", "text_runs", "thoughts", "tools")
 
     def __init__(self, index: int) -> None:
         self.index = index
@@ -40,12 +40,29 @@ class _Choice:
         self.tools = ToolCalls(whole_calls=True)
         self.finish: Optional[str] = None
         self.logprobs: Optional[List[Any]] = None
+        self.thoughts = Thoughts()
+        self.text_runs = 0
 
-    def add(self, kind: str, text: str) -> None:
-        if self.runs and self.runs[-1][0] == kind:
-            self.runs[-1][1].append(text)
-        else:
+    def add(self, kind: str, text: str) -> List[StreamDelta]:
+        """Append ``text`` to the last run of ``kind`` (or a new one); its events.
+
+        Runs of one kind are separated by runs of the other, so two text runs
+        mean thinking between them: the content is a list of parts and its
+        text joins them with ``"\\n"``; thinking runs join with a blank line.
+        """
+        new = not (self.runs and self.runs[-1][0] == kind)
+        if new:
             self.runs.append([kind, [text]])
+        else:
+            self.runs[-1][1].append(text)
+        if kind == "thinking":
+            return self.thoughts.deltas(len(self.runs) - 1, text, self.index)
+        separator: List[StreamDelta] = []
+        if new:
+            if self.text_runs:
+                separator.append(TextDelta("\n", self.index))
+            self.text_runs += 1
+        return [*separator, TextDelta(text, self.index)] if text else separator
 
     def wire(self) -> Dict[str, Any]:
         content: List[Dict[str, Any]] = []
@@ -113,12 +130,10 @@ class MistralStreamDecoder(StreamDecoder):
         )
         for chunk in chunks:
             if chunk.get("type") == "text" and chunk.get("text"):
-                deltas.append(TextDelta(chunk["text"], state.index))
-                state.add("text", chunk["text"])
+                deltas.extend(state.add("text", chunk["text"]))
             elif chunk.get("type") == "thinking":
                 text = "".join(c.get("text", "") for c in chunk.get("thinking") or ())
-                deltas.append(ReasoningDelta(text, choice=state.index))
-                state.add("thinking", text)
+                deltas.extend(state.add("thinking", text))
 
     def body(self) -> Dict[str, Any]:
         return {**self._top, "choices": [self._choices[i].wire() for i in sorted(self._choices)]}
