@@ -31,8 +31,20 @@ if TYPE_CHECKING:
     )
     from ._engine.fleet import LimitsWarning
     from ._events import ReasoningDelta, StreamEnd, StreamEvent, TextDelta, ToolCallDelta
+    from ._history import stable_message_ids, trim_messages, user_prompt
     from ._media_guard import set_media_policy
     from ._model_stream import ModelStream
+    from ._model_types import (
+        GenerateInput,
+        ModelConfig,
+        ModelConversation,
+        ModelName,
+        ModelRole,
+        ServedModelUsage,
+    )
+    from ._response_headers import ModelRequestId, record_response_headers
+    from ._retry_decision import RetryDecision
+    from ._roles import ModelRoles, model_roles
     from .api import ModelAPI, modelapi
     from .cache import (
         CachePolicy,
@@ -44,7 +56,13 @@ if TYPE_CHECKING:
         cache_prune,
         cache_size,
     )
-    from .config import AdaptiveConcurrency, GenerateConfig, GenerateConfigArgs, ResponseSchema
+    from .config import (
+        AdaptiveConcurrency,
+        BatchConfig,
+        GenerateConfig,
+        GenerateConfigArgs,
+        ResponseSchema,
+    )
     from .convert import (
         messages_from_anthropic,
         messages_from_google,
@@ -131,6 +149,7 @@ if TYPE_CHECKING:
         internal_tool_type,
         tool,
     )
+    from .tools._call_tools import call_tools
     from .tools._execute import ExecuteToolsResult, execute_tools
     from .tools._loop import GenerateLoopResult
     from .tools._think import think
@@ -187,8 +206,22 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "model_output_from_openai",
         "model_output_from_openai_responses",
     ),
+    "_history": ("stable_message_ids", "trim_messages", "user_prompt"),
+    "_model_types": (
+        "GenerateInput",
+        "ModelConfig",
+        "ModelConversation",
+        "ModelName",
+        "ModelRole",
+        "ServedModelUsage",
+    ),
+    "_response_headers": ("ModelRequestId", "record_response_headers"),
+    "_retry_decision": ("RetryDecision",),
+    "_roles": ("ModelRoles", "model_roles"),
+    "tools._call_tools": ("call_tools",),
     "config": (
         "AdaptiveConcurrency",
+        "BatchConfig",
         "GenerateConfig",
         "GenerateConfigArgs",
         "ResponseSchema",
@@ -297,6 +330,7 @@ __all__ = [
     "AdaptiveConcurrency",
     "AuthenticationError",
     "BadRequestError",
+    "BatchConfig",
     "CacheError",
     "CachePolicy",
     "CacheWarning",
@@ -326,6 +360,7 @@ __all__ = [
     "ExecuteToolsResult",
     "GenerateConfig",
     "GenerateConfigArgs",
+    "GenerateInput",
     "GenerateLoopResult",
     "LimitsWarning",
     "Logprob",
@@ -340,11 +375,17 @@ __all__ = [
     "Model",
     "ModelAPI",
     "ModelCall",
+    "ModelConfig",
+    "ModelConversation",
     "ModelCost",
     "ModelFallback",
     "ModelInfo",
+    "ModelName",
     "ModelOutput",
     "ModelRefusalError",
+    "ModelRequestId",
+    "ModelRole",
+    "ModelRoles",
     "ModelStream",
     "ModelUsage",
     "ModelkitError",
@@ -353,6 +394,8 @@ __all__ = [
     "ReasoningDelta",
     "ResponseFormatError",
     "ResponseSchema",
+    "RetryDecision",
+    "ServedModelUsage",
     "StopCategory",
     "StopDetails",
     "StopReason",
@@ -385,6 +428,7 @@ __all__ = [
     "cache_path",
     "cache_prune",
     "cache_size",
+    "call_tools",
     "compute_model_cost",
     "execute_tools",
     "get_model",
@@ -405,13 +449,18 @@ __all__ = [
     "model_output_from_google",
     "model_output_from_openai",
     "model_output_from_openai_responses",
+    "model_roles",
     "modelapi",
+    "record_response_headers",
     "set_media_policy",
     "set_model_cost",
     "set_model_info",
+    "stable_message_ids",
     "think",
     "tool",
     "tool_with",
+    "trim_messages",
+    "user_prompt",
 ]
 
 

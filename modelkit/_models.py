@@ -14,12 +14,22 @@ from __future__ import annotations
 import json
 import os
 import threading
-from typing import Any, Callable, Dict, Optional, Tuple, TypeVar, cast
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, cast
 
 from .config import GenerateConfig
 from .errors import ConfigError
 
-__all__ = ["forget", "memo_key", "memoized", "role_model", "spec_from_env", "split_spec"]
+__all__ = [
+    "bound_roles",
+    "forget",
+    "memo_key",
+    "memoized",
+    "note_role",
+    "noted_roles",
+    "role_model",
+    "spec_from_env",
+    "split_spec",
+]
 
 _MODEL_VARS = ("MODELKIT_MODEL", "INSPECT_EVAL_MODEL")
 
@@ -29,13 +39,25 @@ _memo: Dict[str, Any] = {}
 _memo_lock = threading.Lock()
 
 
+_ROLE_PREFIX = "MODELKIT_MODEL_"
+_NOT_ROLES = frozenset({"MODELKIT_MODEL_INFO"})  # other settings that share the prefix
+_noted: Dict[str, Any] = {}
+_noted_lock = threading.Lock()
+
+
+def role_specs(value: str) -> List[str]:
+    """The model specs a role variable binds: one, or several separated by commas."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
 def role_model(role: str, required: bool, has_default: bool) -> Optional[str]:
-    """The model ``$MODELKIT_MODEL_<ROLE>`` binds ``role`` to, or ``None``.
+    """The model ``$MODELKIT_MODEL_<ROLE>`` binds ``role`` to (the first of a list), or ``None``.
 
     Raises:
         ConfigError: ``required``, the role is not bound and there is no default.
     """
-    bound = os.environ.get(_role_var(role)) or None
+    specs = role_specs(os.environ.get(_role_var(role)) or "")
+    bound = specs[0] if specs else None
     if bound is None and required and not has_default:
         raise ConfigError(
             f"model role {role!r} is required and not bound: set "
@@ -46,7 +68,42 @@ def role_model(role: str, required: bool, has_default: bool) -> Optional[str]:
 
 def _role_var(role: str) -> str:
     """``MODELKIT_MODEL_<ROLE>``: the role upper-cased, other characters as ``_``."""
-    return "MODELKIT_MODEL_" + "".join(c if c.isalnum() else "_" for c in role.upper())
+    return _ROLE_PREFIX + "".join(c if c.isalnum() else "_" for c in role.upper())
+
+
+def note_role(role: str, model: Any) -> None:
+    """Remember that ``get_model(role=role)`` gave ``model`` (for ``model_roles()``)."""
+    with _noted_lock:
+        _noted[role] = model
+
+
+def noted_roles() -> Dict[str, Any]:
+    """The roles ``get_model(role=...)`` resolved in this process, and their models."""
+    with _noted_lock:
+        return dict(_noted)
+
+
+def bound_roles(noted: Dict[str, Any]) -> Dict[str, List[str]]:
+    """The roles bound by ``$MODELKIT_MODEL_<ROLE>`` variables, each with its specs.
+
+    A role already in ``noted`` keeps its own spelling (``my-role`` for
+    ``MODELKIT_MODEL_MY_ROLE``); the others are the variable's suffix in
+    lower case. A value that is not ``provider/model`` (a path, say) is skipped.
+    """
+    spelled = {_role_var(role): role for role in noted}
+    out: Dict[str, List[str]] = {}
+    for var, value in sorted(os.environ.items()):
+        if not var.startswith(_ROLE_PREFIX) or var == _ROLE_PREFIX or var in _NOT_ROLES:
+            continue
+        specs = role_specs(value)
+        if specs and all(_looks_like_spec(spec) for spec in specs):
+            out[spelled.get(var, var[len(_ROLE_PREFIX) :].lower())] = specs
+    return out
+
+
+def _looks_like_spec(spec: str) -> bool:
+    provider, sep, name = spec.partition("/")
+    return bool(sep and provider and name) and all(c.isalnum() or c in "-_." for c in provider)
 
 
 def spec_from_env() -> str:
@@ -119,8 +176,9 @@ def forget(model: Any) -> None:
 
 def _after_fork_in_child() -> None:
     """A lock a parent thread held at the fork would stay held in the child forever."""
-    global _memo_lock
+    global _memo_lock, _noted_lock
     _memo_lock = threading.Lock()
+    _noted_lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):

@@ -229,19 +229,31 @@ def _collapse(messages: List[ChatMessage], role: str) -> List[ChatMessage]:
     return out
 
 
-def _parts(message: ChatMessage) -> List[Any]:
-    content = message.content
-    return [ContentText(text=content)] if isinstance(content, str) else list(content)
-
-
 def _merge_pair(first: Any, second: Any) -> Any:
-    changes: Dict[str, Any] = {"content": _parts(first) + _parts(second)}
+    """One message of ``first``'s type holding both, as Inspect's ``combine_messages``:
+    strings joined by a newline (else the parts of both), tool calls and
+    tool-call ids concatenated, the later ``model`` and ``source`` winning,
+    metadata merged (the later winning) with ``combined_from`` listing both ids."""
+    a, b = first.content, second.content
+    if isinstance(a, str) and isinstance(b, str):
+        content: Any = f"{a}\n{b}"
+    else:
+        content = _parts(a) + _parts(b)
+    metadata: Dict[str, Any] = {**(first.metadata or {}), **(second.metadata or {})}
+    metadata["combined_from"] = [first.id, second.id]
+    fields: Dict[str, Any] = {"source": second.source or first.source, "metadata": metadata}
     if isinstance(first, ChatMessageAssistant):
-        calls = (first.tool_calls or []) + (second.tool_calls or [])
-        changes["tool_calls"] = calls or None
-    elif isinstance(first, ChatMessageUser) and (first.tool_call_id or second.tool_call_id):
-        changes["tool_call_id"] = (first.tool_call_id or []) + (second.tool_call_id or [])
-    return attrs.evolve(first, **changes)
+        fields["tool_calls"] = (first.tool_calls or []) + (second.tool_calls or []) or None
+        fields["model"] = second.model or first.model
+        reasoning = [r for r in (first.reasoning, second.reasoning) if r]
+        fields["reasoning"] = "\n".join(reasoning) or None
+    elif isinstance(first, ChatMessageUser):
+        fields["tool_call_id"] = (first.tool_call_id or []) + (second.tool_call_id or []) or None
+    return type(first)(content=content, **fields)
+
+
+def _parts(content: Any) -> List[Any]:
+    return [ContentText(text=content)] if isinstance(content, str) else list(content)
 
 
 def _without_reasoning(message: ChatMessage) -> ChatMessage:

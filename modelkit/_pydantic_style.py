@@ -233,8 +233,17 @@ class PydanticStyle:
         return json.dumps(data, indent=indent, separators=separators, ensure_ascii=False)
 
     @classmethod
-    def model_validate(cls: Type[T], obj: Any, *, strict: Optional[bool] = None) -> T:
+    def model_validate(
+        cls: Type[T], obj: Any, *, strict: Optional[bool] = None, context: Any = None
+    ) -> T:
         """Build a value from a dict (a ``model_dump``), or return an instance as is.
+
+        Args:
+            obj: the dict, an instance, or a form the type also takes.
+            strict: accepted for compatibility (values are always checked).
+            context: with ``{"deserializing": True}`` (Inspect's
+                ``get_deserializing_context()``, used to read logs a newer
+                version wrote), keys the type does not know are dropped.
 
         Raises:
             ConfigError: ``obj`` is not a dict, an instance or a form the type
@@ -250,6 +259,9 @@ class PydanticStyle:
                 f"{cls.__name__}.model_validate() needs a dict or a {cls.__name__}, "
                 f"got {type(obj).__name__}"
             )
+        if isinstance(context, Mapping) and context.get("deserializing"):
+            known = set(attrs.fields_dict(cls))  # type: ignore[arg-type]
+            obj = {key: value for key, value in obj.items() if key in known}
         value: T = cls._structure(obj)  # type: ignore[attr-defined]
         return value
 
@@ -271,7 +283,9 @@ class PydanticStyle:
         return cls(**{k: v for k, v in data.items() if k in known})
 
     @classmethod
-    def model_validate_json(cls: Type[T], json_data: Any, *, strict: Optional[bool] = None) -> T:
+    def model_validate_json(
+        cls: Type[T], json_data: Any, *, strict: Optional[bool] = None, context: Any = None
+    ) -> T:
         """Build a value from a JSON string or bytes (``model_dump_json``'s output).
 
         Raises:
@@ -281,7 +295,7 @@ class PydanticStyle:
             data = json.loads(json_data)
         except ValueError as exc:
             raise ConfigError(f"{cls.__name__}.model_validate_json(): not JSON ({exc})") from exc
-        value: T = cls.model_validate(data)  # type: ignore[attr-defined]
+        value: T = cls.model_validate(data, context=context)  # type: ignore[attr-defined]
         return value
 
     def model_copy(self: T, *, update: Optional[Mapping[str, Any]] = None, deep: bool = False) -> T:

@@ -31,6 +31,7 @@ from typing import (
 )
 
 from ._redact import redact_url
+from ._retry_decision import RetryDecision, classify
 from .config import GenerateConfig
 from .errors import APIError, ConfigError, MissingAPIKeyError, RateLimitError
 from .messages import ChatMessage
@@ -205,6 +206,22 @@ class ModelAPI(abc.ABC):
     def is_rate_limit(self, ex: BaseException) -> bool:
         """Whether ``ex`` is the API telling us to slow down."""
         return isinstance(ex, RateLimitError)
+
+    def should_retry(self, ex: BaseException) -> Union[bool, RetryDecision]:
+        """Whether retrying may help after ``ex``, and how the retry counts (as Inspect's).
+
+        The default retries the API's rate-limit signal (:meth:`is_rate_limit`)
+        as ``RetryDecision.rate_limit()``; timeouts, dropped connections, 408,
+        409 and 5xx as ``transient()``; never quota exhaustion, other 4xx or
+        unreadable answers. An override may return a plain ``bool`` (``True``
+        counts as transient). A server's ``x-should-retry`` header still
+        overrides the answer, and its ``Retry-After`` sets the wait.
+        """
+        return classify(ex, self.is_rate_limit(ex))
+
+    def canonical_name(self) -> str:
+        """The model's name for model-info lookups (Inspect's; default: ``model_name``)."""
+        return self.model_name
 
     def collapse_user_messages(self) -> bool:
         """Merge consecutive user messages into one before sending."""

@@ -337,12 +337,16 @@ class GenerateConfig(Serializable):
     def merge(self, other: Union[GenerateConfig, GenerateConfigArgs, None]) -> GenerateConfig:
         """A new config (never ``self``): this one with ``other``'s set values on top.
 
+        Nested dicts and lists (``extra_body``, ``extra_headers``,
+        ``stop_seqs``...) are copied, as Inspect copies them: changing the
+        merged config never changes ``self`` or ``other``.
+
         Raises:
             ConfigError: ``other`` is a dict with a key that is not a field,
                 or a value out of range.
         """
         if other is None:  # a copy of a valid config: nothing to check again
-            return copy.copy(self)
+            return _unshared(copy.copy(self))
         if isinstance(other, GenerateConfig):
             updates = {k: v for k, v in attrs.asdict(other, recurse=False).items() if v is not None}
         elif isinstance(other, Mapping):
@@ -352,7 +356,7 @@ class GenerateConfig(Serializable):
             raise ConfigError(
                 f"merge() takes a GenerateConfig or a dict, got {type(other).__name__}"
             )
-        return attrs.evolve(self, **updates)
+        return _unshared(attrs.evolve(self, **updates))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GenerateConfig:
@@ -362,6 +366,20 @@ class GenerateConfig(Serializable):
 
 
 FIELDS = tuple(f.name for f in attrs.fields(GenerateConfig))
+_CONTAINERS = tuple(  # fields that may hold a dict or a list
+    f.name for f in attrs.fields(GenerateConfig) if "Dict" in str(f.type) or "List" in str(f.type)
+)
+
+
+def _unshared(config: GenerateConfig) -> GenerateConfig:
+    """``config`` with its dicts and lists copied (set in place: it is a fresh copy)."""
+    for name in _CONTAINERS:
+        value = getattr(config, name)
+        if isinstance(value, (dict, list)):
+            object.__setattr__(config, name, copy.deepcopy(value))
+    return config
+
+
 _PLAIN = (str, int, bool)
 _SWEPT = tuple(  # the fields whose own validator does not already reject inf and nan
     f.name

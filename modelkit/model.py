@@ -29,7 +29,15 @@ from typing import (
     Union,
 )
 
-from ._models import forget, memo_key, memoized, role_model, spec_from_env, split_spec
+from ._models import (
+    forget,
+    memo_key,
+    memoized,
+    note_role,
+    role_model,
+    spec_from_env,
+    split_spec,
+)
 from ._prepare import GenerateRequest, ModelInput, ToolsInput, prepare_request
 from .api import ModelAPI, resolve_provider
 from .config import GenerateConfig, GenerateConfigArgs
@@ -131,6 +139,10 @@ class Model:
 
     def __str__(self) -> str:
         return f"{self.api.provider}/{self.name}" if self.api.provider else self.name
+
+    def canonical_name(self) -> str:
+        """The model's name for model-info lookups (Inspect's; e.g. ``openai/gpt-4o``)."""
+        return self.api.canonical_name()
 
     def __repr__(self) -> str:
         return f"Model({str(self)!r})"
@@ -574,6 +586,8 @@ def get_model(
     if model is None:
         model = default
     if isinstance(model, Model):
+        if role is not None:
+            note_role(role, model)
         return model
     spec = model or spec_from_env()
     provider, name = split_spec(spec)
@@ -585,9 +599,13 @@ def get_model(
         base = GenerateConfig.from_dict(config)
     recipe = ModelRecipe(spec, base, base_url, api_key, dict(model_args))
     if not memoize:
-        return _with_role(_build(provider, name, recipe), role)
-    key = memo_key(spec, base, base_url, api_key, model_args) + f"|role={role}"
-    return memoized(key, lambda: _with_role(_build(provider, name, recipe), role), model_args)
+        found = _with_role(_build(provider, name, recipe), role)
+    else:
+        key = memo_key(spec, base, base_url, api_key, model_args) + f"|role={role}"
+        found = memoized(key, lambda: _with_role(_build(provider, name, recipe), role), model_args)
+    if role is not None:
+        note_role(role, found)  # for model_roles()
+    return found
 
 
 def _with_role(model: Model, role: Optional[str]) -> Model:

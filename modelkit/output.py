@@ -16,6 +16,7 @@ from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Literal, Opti
 
 import attrs
 
+from ._response_headers import ModelRequestId
 from ._serde import Decoder, Serializable, list_of
 from .errors import ResponseFormatError
 from .messages import ChatMessageAssistant, Content
@@ -375,6 +376,8 @@ class ModelCall(Serializable):
         headers: the request headers, credentials redacted.
         total_cost: what the call cost in dollars (``None``: price unknown,
             or no usage came back).
+        request_ids: the provider's request id(s), read from the response
+            headers (``x-request-id`` and the like).
     """
 
     request: Dict[str, Any]
@@ -384,13 +387,17 @@ class ModelCall(Serializable):
     url: Optional[str] = None
     headers: Optional[Dict[str, str]] = None
     total_cost: Optional[float] = None
+    request_ids: Optional[List[ModelRequestId]] = None
     _pending: Optional[Callable[[], Dict[str, Any]]] = attrs.field(
         default=None, init=False, eq=False, repr=False, metadata={"transient": True}
     )
 
     _inspect_only: ClassVar[Tuple[str, ...]] = ("error", "call_refs", "call_key")
     _dump_first: ClassVar[Tuple[str, ...]] = ("request", "response", "error")
-    _modelkit_only: ClassVar[FrozenSet[str]] = frozenset({"status", "url", "headers", "total_cost"})
+    _modelkit_only: ClassVar[FrozenSet[str]] = frozenset(
+        {"status", "url", "headers", "total_cost", "request_ids"}
+    )
+    _decoders: ClassVar[Dict[str, Decoder]] = {"request_ids": list_of(ModelRequestId.from_dict)}
 
     @classmethod
     def deferred(cls, build: Callable[[], Dict[str, Any]], **known: Any) -> ModelCall:
@@ -404,6 +411,7 @@ class ModelCall(Serializable):
         """
         call = cls.__new__(cls)
         known.setdefault("total_cost", None)
+        known.setdefault("request_ids", None)  # set after the attempt, without building
         for name, value in known.items():
             object.__setattr__(call, name, value)
         object.__setattr__(call, "_pending", build)

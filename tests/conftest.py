@@ -63,9 +63,13 @@ def clean_environment(
     registered = dict(api._registry)
     with _models._memo_lock:
         _models._memo.clear()
+    with _models._noted_lock:  # roles get_model(role=...) resolved (model_roles())
+        _models._noted.clear()
     yield
     with _models._memo_lock:
         _models._memo.clear()
+    with _models._noted_lock:
+        _models._noted.clear()
     with api._registry_lock:  # providers a test registered do not outlive it
         for name in set(api._registry) - set(registered) - set(api.BUILTIN_PROVIDERS):
             del api._registry[name]

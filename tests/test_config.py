@@ -192,3 +192,32 @@ def test_adaptive_concurrency_moves_the_implicit_bounds_into_range() -> None:
     assert AdaptiveConcurrency().start == 20 and type(AdaptiveConcurrency().min) is int
     with pytest.raises(ConfigError, match="min <= start <= max"):
         AdaptiveConcurrency(min=1, start=40, max=15)
+
+
+def test_merge_copies_nested_dicts_instead_of_sharing_them() -> None:
+    # Inspect 0.3.285 tests/model/test_generate_config.py: editing the merged
+    # config's extra_body / extra_headers leaves the configs merged untouched.
+    base = GenerateConfig(max_tokens=64, stop_seqs=["END"])
+    override = GenerateConfig(
+        extra_body={"background": True, "nested": {"a": 1}},
+        extra_headers={"x-test-header": "value"},
+    )
+    merged = base.merge(override)
+    assert merged.extra_body == {"background": True, "nested": {"a": 1}}
+    merged.extra_body["nested"]["a"] = 2  # type: ignore[index]
+    merged.extra_headers["x-test-header"] = "other"  # type: ignore[index]
+    merged.stop_seqs.append("STOP")  # type: ignore[union-attr]
+    assert override.extra_body == {"background": True, "nested": {"a": 1}}
+    assert override.extra_headers == {"x-test-header": "value"}
+    assert base.stop_seqs == ["END"]
+    copied = override.merge(None)
+    copied.extra_body["background"] = False  # type: ignore[index]
+    assert override.extra_body["background"] is True  # type: ignore[index]
+
+
+def test_model_validate_drops_unknown_keys_only_when_deserializing() -> None:
+    data = {"temperature": 0, "response_format": {"type": "json_object"}}
+    with pytest.raises(ConfigError, match="response_format"):
+        GenerateConfig.model_validate(data)
+    config = GenerateConfig.model_validate(data, context={"deserializing": True})
+    assert config.temperature == 0 and "response_format" not in config.model_dump()

@@ -247,3 +247,35 @@ def test_reasoning_is_dropped_unless_the_api_takes_it_back() -> None:
     assert dropped.content == [ContentText("answer")] and dropped.reasoning is None  # type: ignore[union-attr]
     off = _model(reasoning=True).prepare([message], config={"reasoning_history": False}).input[0]
     assert off == dropped
+
+
+def test_collapsed_messages_keep_inspects_field_precedence() -> None:
+    # Inspect 0.3.285 _model.py combine_messages: strings joined by a newline,
+    # the later model and source win, metadata merged (later wins) with
+    # combined_from listing both ids, tool-call ids concatenated.
+    first = ChatMessageAssistant(
+        content="First", model="model-a", source="generate", metadata={"k1": 1, "shared": "a"}
+    )
+    second = ChatMessageAssistant(
+        content="Second", model="model-b", source="input", metadata={"k2": 2, "shared": "b"}
+    )
+    user_a = ChatMessageUser(content="u1", tool_call_id=["tc_1"], source="generate")
+    user_b = ChatMessageUser(content="u2", tool_call_id=["tc_2", "tc_3"])
+    prepared = _model(collapse_user=True, collapse_assistant=True).prepare(
+        [user_a, user_b, first, second]
+    )
+    user, assistant = prepared.input
+    assert user.content == "u1\nu2" and user.source == "generate"
+    assert user.tool_call_id == ["tc_1", "tc_2", "tc_3"]  # type: ignore[union-attr]
+    assert (assistant.content, assistant.model, assistant.source) == (  # type: ignore[union-attr]
+        "First\nSecond",
+        "model-b",
+        "input",
+    )
+    assert assistant.metadata == {
+        "k1": 1,
+        "k2": 2,
+        "shared": "b",
+        "combined_from": [first.id, second.id],
+    }
+    assert first.content == "First" and first.metadata == {"k1": 1, "shared": "a"}  # untouched

@@ -5,9 +5,10 @@ uses them (``run``) so each can be tested alone. ``Retrying`` bundles a
 ``RetryPolicy`` with the ``sleep``, ``clock`` and ``random`` functions it
 uses, so tests inject fakes and record the waits instead of sleeping.
 
-What is retried: the API's rate-limit signal (``api.is_rate_limit``, HTTP
-429), 408, 409, every 5xx (Anthropic's 529 included), connection errors and
-timeouts; a server's ``x-should-retry: true|false`` header overrides that.
+What is retried is what ``api.should_retry`` says (by default: the API's
+rate-limit signal, ``api.is_rate_limit``, HTTP 429, 408, 409, every 5xx
+(Anthropic's 529 included), connection errors and timeouts); a server's
+``x-should-retry: true|false`` header overrides that.
 Never retried: other 4xx, responses modelkit cannot parse, and quota or
 credit exhaustion (OpenAI's ``insufficient_quota``, Anthropic's spend limit),
 which waiting will not fix.
@@ -21,15 +22,8 @@ from typing import TYPE_CHECKING, Callable, Mapping, Optional
 
 import attrs
 
-from ..errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    BadRequestError,
-    ResponseFormatError,
-    as_quota_error,
-    is_quota,
-)
+from .._retry_decision import RetryDecision, as_decision
+from ..errors import APIError, as_quota_error, is_quota
 
 if TYPE_CHECKING:
     from ..api import ModelAPI
@@ -44,6 +38,7 @@ __all__ = [
     "is_quota",
     "is_retryable",
     "retry_after",
+    "retry_decision",
 ]
 
 DEFAULT_MAX_RETRIES = 5
@@ -105,19 +100,16 @@ def _finite(text: str) -> Optional[float]:
     return number if number - number == 0 else None  # inf - inf and nan - nan are nan
 
 
+def retry_decision(api: ModelAPI, error: BaseException) -> RetryDecision:
+    """``api.should_retry(error)`` as a ``RetryDecision`` (ignoring ``x-should-retry``)."""
+    if is_quota(error):  # waiting never fixes it, whatever a provider says
+        return RetryDecision.no()
+    return as_decision(api.should_retry(error))
+
+
 def is_retryable(api: ModelAPI, error: BaseException) -> bool:
     """Whether retrying may help (ignoring the ``x-should-retry`` header)."""
-    if is_quota(error):
-        return False
-    if api.is_rate_limit(error):
-        return True
-    if isinstance(error, (APITimeoutError, APIConnectionError)):
-        return True
-    if isinstance(error, (BadRequestError, ResponseFormatError)):
-        return False
-    if isinstance(error, APIError) and error.status is not None:
-        return error.status in (408, 409, 429) or error.status >= 500
-    return False
+    return bool(retry_decision(api, error))
 
 
 @attrs.frozen
@@ -154,7 +146,7 @@ class RetryPolicy:
         """Whether to retry after ``error``, given ``retries`` made so far.
 
         Args:
-            api: the provider (for ``is_rate_limit``).
+            api: the provider (for ``should_retry``).
             error: what the last attempt raised or returned.
             retries: retries already made (0 after the first attempt).
             max_retries: the most retries allowed.
@@ -168,11 +160,14 @@ class RetryPolicy:
             return Decision(None, "out of credit or quota")
         if override == "false":
             return Decision(None, "the server said x-should-retry: false")
-        if override != "true" and not is_retryable(api, error):
+        decision = retry_decision(api, error)
+        if override != "true" and not decision:
             return Decision(None, "not retryable")
         if retries >= max_retries:
             return Decision(None, f"max_retries={max_retries} used up")
         hinted = retry_after(headers, now)
+        if hinted is None:
+            hinted = decision.retry_after
         if hinted is not None and hinted > self.max_retry_after:
             return Decision(
                 None,

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
 
 import attrs
 
+from .._response_headers import request_ids, retry_headers, track_response_headers
 from ..errors import APIError, APITimeoutError
 from ..info._cost import price_output
 from ..output import ModelCall, ModelOutput
@@ -28,7 +29,7 @@ from .adaptive import AdaptiveLimit, adaptive_for, adaptive_settings
 from .fleet import Gate, gate_for
 from .limits import limit_for
 from .pool import resolve
-from .retry import DEFAULT_MAX_RETRIES, Retrying, as_quota_error, is_quota
+from .retry import DEFAULT_MAX_RETRIES, Retrying, as_quota_error, is_quota, retry_decision
 from .transport import replaying_instantly
 
 if TYPE_CHECKING:
@@ -106,8 +107,10 @@ def _attempts(
         if adaptive is not None:
             if isinstance(output, ModelOutput):
                 adaptive.success()
-            elif api.is_rate_limit(output):
-                adaptive.rate_limited()
+            else:
+                decision = retry_decision(api, output)
+                if decision and decision.kind == "rate_limit":
+                    adaptive.rate_limited()
         if call is not None and http_logger.level and http_logger.level <= logging.DEBUG:
             http_logger.debug("%s %s", api.provider, json.dumps(call.to_dict(), default=repr))
         if isinstance(output, ModelOutput):
@@ -135,7 +138,7 @@ def retry_or_raise(
     """Wait before the next attempt, or raise the final error (``attempts`` and ``call`` set).
 
     Args:
-        api: the provider (for ``is_rate_limit``, and the log line).
+        api: the provider (for ``should_retry``, and the log line).
         error: what the last attempt failed with.
         call: the last attempt's call record, if any.
         attempts: attempts made so far.
@@ -173,20 +176,46 @@ def retry_or_raise(
 def _attempt(
     api: ModelAPI, request: GenerateRequest, config: Any
 ) -> Tuple[Union[ModelOutput, APIError], Optional[ModelCall]]:
-    """One call to the provider: its output or API error, and its call record."""
-    try:
-        result = resolve(api.generate(request.input, request.tools, request.tool_choice, config))
-    except APIError as error:
-        return error, error.call
+    """One call to the provider: its output or API error, and its call record
+    (with the request ids of the last response the attempt saw)."""
+    with track_response_headers() as seen:
+        try:
+            result = resolve(
+                api.generate(request.input, request.tools, request.tool_choice, config)
+            )
+        except APIError as error:
+            _note_response(api, error, error.call, seen.latest, seen.status)
+            return error, error.call
     if isinstance(result, tuple):
         output, call = result
     else:
         output, call = result, None
     if isinstance(output, APIError):
+        _note_response(api, output, call, seen.latest, seen.status)
         return output, call
     if isinstance(output, BaseException):
         raise output
+    _note_response(api, None, call, seen.latest, seen.status)
     return output, call
+
+
+def _note_response(
+    api: ModelAPI,
+    error: Optional[APIError],
+    call: Optional[ModelCall],
+    headers: Optional[Dict[str, str]],
+    status: Optional[int],
+) -> None:
+    """Put the request ids of the attempt's last response on its call record; give
+    an error without headers the recorded ones (a provider's own ``Retry-After``)."""
+    if headers is None:
+        return
+    if error is not None and not error.headers:
+        error.headers = retry_headers(headers)
+    if call is not None and call.request_ids is None:
+        fallback = 200 if error is None else (error.status or 0)
+        secrets = getattr(api, "secrets", lambda: [api.api_key])()
+        call.request_ids = request_ids(headers, status or fallback, secrets) or None
 
 
 def _final_error(

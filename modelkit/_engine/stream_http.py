@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Type
 
+from .._response_headers import record_response_headers
 from ..errors import APIConnectionError, APITimeoutError
 from .body import BodyTooLarge
 from .failures import drop_request, explain
@@ -74,6 +75,7 @@ def open_stream(
         failed.close()
         raise failed._error(exc, url) from exc
     stream = HttpStream(client, response, exchange, budget, idle_timeout)
+    record_response_headers(stream.headers, stream.status)
     if 300 <= stream.status < 400:  # never followed: see HttpClient
         stream.close()
         raise client._redirected(stream.status, stream.headers)

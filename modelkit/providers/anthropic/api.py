@@ -286,6 +286,9 @@ class AnthropicAPI(RestAPI):
     def max_tokens(self) -> Optional[int]:
         return default_max_tokens(self.model_name)
 
+    def canonical_name(self) -> str:
+        return f"anthropic/{self.model_name}"
+
     def is_rate_limit(self, ex: BaseException) -> bool:
         """Rate limits (429) and API-wide overload (529 ``overloaded_error``)."""
         if super().is_rate_limit(ex):

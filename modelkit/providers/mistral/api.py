@@ -260,6 +260,9 @@ class MistralAPI(RestAPI):
             config=config,
         )
 
+    def canonical_name(self) -> str:
+        return f"mistral/{self.model_name}"
+
     @property
     def url(self) -> str:
         """Where requests go."""

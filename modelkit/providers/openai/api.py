@@ -229,6 +229,10 @@ class OpenAIAPI(RestAPI):
     def max_connections(self) -> int:
         return 10
 
+    def canonical_name(self) -> str:
+        """``openai/<model>`` (Inspect's; an Azure deployment name as given)."""
+        return f"openai/{self.model_name}"
+
     def has_reasoning_history(self) -> bool:
         return self.responses_api
 

@@ -265,6 +265,12 @@ class OpenAICompatibleAPI(OpenAIAPI):
     def max_connections(self) -> int:
         return self.settings.max_connections
 
+    def canonical_name(self) -> str:
+        """As Inspect's: ``deepseek/<model>`` for DeepSeek, the bare name for the others."""
+        if self.provider == "deepseek":
+            return f"deepseek/{self.model_name}"
+        return self.model_name
+
 
 def _env_vars(preset: Preset) -> Dict[str, str]:
     need = "required" if preset.requires_key else "optional"

@@ -1,0 +1,132 @@
+"""Response headers of the model call in progress, and the request ids they carry.
+
+``record_response_headers(headers)`` (Inspect's name) is for a provider that
+makes its own HTTP calls: inside ``Model.generate`` it records the latest
+response's headers, as modelkit's own HTTP client does for every built-in
+provider. When the attempt ends, the engine reads the provider's request id
+from them (``x-request-id``, ``request-id``, ``x-amzn-requestid``,
+``mistral-correlation-id``, the headers Inspect reads) into
+``ModelCall.request_ids`` as ``ModelRequestId`` values, and a failed
+attempt's error without headers of its own gets them (so a recorded
+``Retry-After`` sets the wait). Outside a call, recording does nothing.
+Headers are kept only for the attempt, in a ``ContextVar`` (so per thread
+and per task); nothing but the ids is stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from contextvars import ContextVar
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional
+
+import attrs
+
+from ._serde import Serializable
+
+__all__ = [
+    "REQUEST_ID_HEADERS",
+    "ModelRequestId",
+    "ResponseHeaders",
+    "record_response_headers",
+    "request_ids",
+    "retry_headers",
+    "track_response_headers",
+]
+
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "mistral-correlation-id")
+"""Response headers that carry a provider's request id (lower case), as Inspect reads them."""
+
+_MAX_ID = 256  # a request id longer than this is not one; never store a server's essay
+
+
+@attrs.define
+class ModelRequestId(Serializable):
+    """A provider's request id, read from an HTTP response (Inspect's type).
+
+    Args:
+        id: the request id.
+        header: the response header it came from (e.g. ``x-request-id``).
+        status: the HTTP status of the response.
+    """
+
+    id: str
+    header: str
+    status: int
+
+
+@attrs.define
+class ResponseHeaders:
+    """The latest response headers (lower-cased) seen during one attempt, and its status."""
+
+    latest: Optional[Dict[str, str]] = None
+    status: Optional[int] = None
+
+
+_active: ContextVar[Optional[ResponseHeaders]] = ContextVar(
+    "modelkit_response_headers", default=None
+)
+
+
+@contextlib.contextmanager
+def track_response_headers() -> Iterator[ResponseHeaders]:
+    """Within the block, :func:`record_response_headers` records into the value yielded."""
+    tracked = ResponseHeaders()
+    token = _active.set(tracked)
+    try:
+        yield tracked
+    finally:
+        _active.reset(token)
+
+
+def record_response_headers(headers: Mapping[str, str], status: Optional[int] = None) -> None:
+    """Record the headers of an HTTP response to the model call in progress.
+
+    For a provider that makes its own HTTP calls (modelkit's HTTP client
+    records them for the built-in ones). Does nothing outside a call.
+
+    Args:
+        headers: the response's headers.
+        status: the response's HTTP status, when known (a modelkit addition).
+    """
+    active = _active.get()
+    if active is not None:
+        active.latest = {str(name).lower(): str(value) for name, value in headers.items()}
+        active.status = status
+
+
+def request_ids(
+    headers: Optional[Mapping[str, str]], status: int, secrets: Iterable[Optional[str]] = ()
+) -> List[ModelRequestId]:
+    """The request ids in lower-cased ``headers``, one per header that carries one.
+
+    An id holding one of ``secrets`` (a server echoing a key) is left out.
+    """
+    if not headers:
+        return []
+    held = [secret for secret in secrets if secret]
+    return [
+        ModelRequestId(id=headers[name], header=name, status=status)
+        for name in REQUEST_ID_HEADERS
+        if headers.get(name)
+        and len(headers[name]) <= _MAX_ID
+        and not any(secret in headers[name] for secret in held)
+    ]
+
+
+_SECONDS = re.compile(r"\d{1,10}(\.\d{1,6})?")
+_HTTP_DATE = re.compile(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT")
+
+
+def retry_headers(headers: Mapping[str, str]) -> Dict[str, str]:
+    """The retry advice in ``headers`` (``retry-after``, ``retry-after-ms``,
+    ``x-should-retry``), only in the forms those headers take, so that no other
+    header value (nothing a server echoes) reaches an error."""
+    out: Dict[str, str] = {}
+    for name in ("retry-after", "retry-after-ms"):
+        value = headers.get(name, "")
+        if _SECONDS.fullmatch(value) or (name == "retry-after" and _HTTP_DATE.fullmatch(value)):
+            out[name] = value
+    if headers.get("x-should-retry") in ("true", "false"):
+        out["x-should-retry"] = headers["x-should-retry"]
+    return out
