@@ -10,6 +10,12 @@ choices; ``data: [DONE]`` ends the stream. A chunk carrying ``error``
 The chunks are folded into the ``chat.completion`` body ``generate`` would
 have received, which ``parse_completion`` reads.
 
+A web search model's ``url_citation`` annotations come in ``delta.annotations``
+(the last chunk; observed, openai-java issue 297: the SDKs do not declare
+the field) and Azure's ``content_filter_results`` on each choice; both are
+kept (a repeated annotation once, a category filtered in any chunk
+filtered) so citations and stop details match ``generate``.
+
 Tool-call pieces are folded by ``_tool_stream.ToolCalls`` (``index`` as a
 key, at most ``MAX_TOOL_CALLS`` per choice, a repeated full name not
 joined). With ``think_tags`` (the compatible presets) a leading
@@ -21,7 +27,7 @@ the whole, unless the server already sent reasoning in its own field.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
 from ..._events import ReasoningDelta, StreamDelta, TextDelta
 from ...errors import APIError
@@ -38,7 +44,19 @@ _REASONING_FIELDS = ("reasoning_content", "reasoning")
 class _Choice:
     """One choice's pieces, joined once by ``wire``."""
 
-    __slots__ = ("content", "finish", "index", "logprobs", "reasoning", "refusal", "think", "tools")
+    __slots__ = (
+        "annotations",
+        "cited",
+        "content",
+        "filters",
+        "finish",
+        "index",
+        "logprobs",
+        "reasoning",
+        "refusal",
+        "think",
+        "tools",
+    )
 
     def __init__(self, index: int, think_tags: bool) -> None:
         self.index = index
@@ -49,6 +67,9 @@ class _Choice:
         self.finish: Optional[str] = None
         self.logprobs: Optional[List[Any]] = None
         self.think: Optional[ThinkSplitter] = ThinkSplitter() if think_tags else None
+        self.annotations: List[Any] = []
+        self.cited: Set[str] = set()  # the annotations seen, as JSON (linear de-duplication)
+        self.filters: Dict[str, Any] = {}  # Azure's content_filter_results, merged
 
     def end(self) -> List[Run]:
         """What the ``<think>`` splitter still holds, at the stream's end."""
@@ -65,7 +86,11 @@ class _Choice:
             message["refusal"] = "".join(self.refusal)
         if self.tools:
             message["tool_calls"] = self.tools.wire()
+        if self.annotations:
+            message["annotations"] = self.annotations
         choice: Dict[str, Any] = {"index": self.index, "message": message}
+        if self.filters:
+            choice["content_filter_results"] = self.filters
         if self.finish:
             choice["finish_reason"] = self.finish
         if self.logprobs is not None:
@@ -135,6 +160,17 @@ class ChatStreamDecoder(StreamDecoder):
             deltas.append(TextDelta(refusal, index))
         for piece in delta.get("tool_calls") or ():
             deltas.append(state.tools.add(piece, index))
+        for annotation in delta.get("annotations") or ():
+            key = json.dumps(annotation, sort_keys=True)
+            if key not in state.cited:  # a repeat in a later chunk is one
+                state.cited.add(key)
+                state.annotations.append(annotation)
+        filters = choice.get("content_filter_results")
+        if isinstance(filters, dict):
+            for name, result in filters.items():  # once filtered, a category stays filtered
+                kept = state.filters.get(name)
+                if not (isinstance(kept, dict) and kept.get("filtered")):
+                    state.filters[name] = result
         if choice.get("finish_reason"):
             state.finish = choice["finish_reason"]
         logprobs = choice.get("logprobs")
