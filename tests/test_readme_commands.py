@@ -1,11 +1,13 @@
-"""Every shell command the README shows works, or is covered by a named test.
+"""Every shell command the README and docs/*.md show works, or is covered by a named test.
 
-``modelkit`` commands (and those piping into it) run in one shell against a
-scratch directory holding ``prompts.jsonl``; the ``openai`` ones reach the
-loopback server through ``$OPENAI_BASE_URL``. ``make`` commands must name a
-Makefile target; installing and vendoring commands are run by
-``tests/test_install.py`` (and a plain ``pip install .`` by
-``scripts/check_runtime_deps.py`` in CI).
+``modelkit`` commands (and those piping into it) run in one shell per page
+against a scratch directory holding ``prompts.jsonl`` and ``prompt.txt``;
+the ``openai`` ones reach a loopback server through ``$OPENAI_BASE_URL``
+(for the docs, ``docs_fakes.DocsAPIs``, which also serves OpenAI's batch
+API). ``make`` commands must name a Makefile target; installing and
+vendoring commands are run by ``tests/test_install.py`` (and a plain
+``pip install .`` by ``scripts/check_runtime_deps.py`` in CI); any other
+command must be listed in ``COVERED_ELSEWHERE`` with the test that covers it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import List
 
+import pytest
+from docs_fakes import DocsAPIs
 from loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,17 +36,23 @@ COVERED_ELSEWHERE = {
     "cd yourapp && ": "test_install.py::test_a_vendored_folder_needs_only_requests_and_attrs",
     "export MODELKIT_CACHE_URL=redis://": "tests/cache/test_cache_redis.py, tests/fleet (make test-fleet)",
     "export MODELKIT_LIMITS_URL=redis://": "tests/engine/test_engine_fleet.py, tests/fleet (make test-fleet)",
+    "export MODELKIT_LEASE_SECONDS=": "tests/engine/test_engine_fleet.py (lease life)",
+    "export OPENAI_API_KEY=": "every provider test reads its key from the environment",
+    "pip install 'modelkit-llm[redis]'": "test_install.py (extras are declared in setup.cfg)",
+    "pip install redis": "the redis client the fleet tests use (requirements-dev.txt)",
+    "MODELKIT_CASSETTE=demo.json MODELKIT_CASSETTE_MODE=replay python ": "tests/testing (a process-wide cassette)",
 }
+DOC_PAGES = sorted((ROOT / "docs").glob("**/*.md"))
 
 
-def _shell_commands() -> List[str]:
-    blocks = re.findall(r"```sh\n(.*?)```", README, flags=re.S)
+def _shell_commands(text: str = README) -> List[str]:
+    blocks = re.findall(r"```(?:sh|bash|console)\n(.*?)```", text, flags=re.S)
     lines = [line.strip() for block in blocks for line in block.splitlines()]
     return [line for line in lines if line and not line.startswith("#")]
 
 
 def _runs_modelkit(line: str) -> bool:
-    return line.startswith("modelkit ") or "| modelkit " in line
+    return re.match(r"^(\w+=\S+ )*modelkit ", line) is not None or "| modelkit " in line
 
 
 def test_every_command_is_run_or_covered() -> None:
@@ -91,3 +101,51 @@ def test_the_modelkit_commands_succeed(loopback: LoopbackServer, tmp_path: Path)
     assert failed == [], run.stderr
     assert loopback.count == 2  # the openai batch example, both prompts
     assert (tmp_path / "answers.jsonl").read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_every_docs_command_is_run_or_covered() -> None:
+    for page in DOC_PAGES:
+        for line in _shell_commands(page.read_text(encoding="utf-8")):
+            assert _runs_modelkit(line) or any(
+                line.startswith(prefix) for prefix in COVERED_ELSEWHERE
+            ), (
+                f"{page.relative_to(ROOT)}: {line!r} is neither run nor covered: add it to COVERED_ELSEWHERE"
+            )
+
+
+@pytest.mark.parametrize(
+    "page",
+    [p for p in DOC_PAGES if any(map(_runs_modelkit, _shell_commands(p.read_text("utf-8"))))],
+    ids=lambda p: p.relative_to(ROOT).as_posix(),
+)
+def test_the_docs_modelkit_commands_succeed(page: Path, tmp_path: Path) -> None:
+    commands = [line for line in _shell_commands(page.read_text("utf-8")) if _runs_modelkit(line)]
+    (tmp_path / "prompts.jsonl").write_text(
+        '"Say hello"\n{"id": "q2", "input": "What is 2 + 2?"}\n', encoding="utf-8"
+    )
+    (tmp_path / "prompt.txt").write_text("Say hello\n", encoding="utf-8")
+    script = "".join(f'{line}\necho "::exit $? {json.dumps(line)[1:-1]}"\n' for line in commands)
+    with LoopbackServer(default=DocsAPIs()) as server:
+        env = {
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+            "HOME": str(tmp_path / "home"),
+            "MODELKIT_CACHE_DIR": str(tmp_path / "cache"),
+            "PYTHONPATH": str(ROOT),
+            "OPENAI_API_KEY": "sk-docs-test",
+            "OPENAI_BASE_URL": f"{server.url}/v1",
+        }
+        run = subprocess.run(
+            ["bash", "-c", script],
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    statuses = [
+        line.split(" ", 2)[1:] for line in run.stdout.splitlines() if line.startswith("::exit ")
+    ]
+    assert len(statuses) == len(commands), run.stderr
+    failed = [command for status, command in statuses if status != "0"]
+    assert failed == [], f"{page.relative_to(ROOT)}: these commands failed: {failed}\n{run.stderr}"
