@@ -6,8 +6,9 @@ or registered providers stay in its own process), with top-level ``await``
 allowed. The network is a loopback server (``docs_fakes.DocsAPIs``: OpenAI,
 Mistral and the OpenAI-compatible presets, OpenAI batches, Anthropic,
 Gemini, Bedrock) reached through the ``*_BASE_URL`` / endpoint variables,
-with dummy keys. The working directory holds ``photo.png`` and
-``reports/q3.pdf``, the files the examples name; nothing else is prepared:
+with dummy keys. The working directory holds the files the examples name:
+``photo.png``, ``reports/q3.pdf`` and ``my_mcp_server.py`` (the stdio MCP
+server of ``tests/tools/mcp_fake_server.py``); nothing else is prepared:
 a block must define or import what it uses (or follow a block of the same
 page that does).
 
@@ -49,6 +50,10 @@ PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
 )
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+MCP_SERVER = f"""import runpy, sys
+sys.argv = [sys.argv[0], "ok"]
+runpy.run_path({str(Path(__file__).resolve().parent / "tools" / "mcp_fake_server.py")!r}, run_name="__main__")
+"""
 
 
 def _name(page: Path) -> str:
@@ -89,6 +94,7 @@ def test_the_python_blocks_run(page: Path, tmp_path: Path) -> None:
     (tmp_path / "photo.png").write_bytes(PNG)
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "q3.pdf").write_bytes(PDF)
+    (tmp_path / "my_mcp_server.py").write_text(MCP_SERVER, encoding="utf-8")
     with LoopbackServer(default=DocsAPIs()) as server:
         run = subprocess.run(
             [sys.executable, str(RUNNER), str(page), _name(page)],
