@@ -39,6 +39,7 @@ COVERED_ELSEWHERE = {
     "export MODELKIT_LEASE_SECONDS=": "tests/engine/test_engine_fleet.py (lease life)",
     "export OPENAI_API_KEY=": "every provider test reads its key from the environment",
     "pip install 'modelkit-llm[redis]'": "test_install.py (extras are declared in setup.cfg)",
+    "python scripts/check_model_info.py": "tests/info/test_check_script.py",
     "pip install redis": "the redis client the fleet tests use (requirements-dev.txt)",
     "MODELKIT_CASSETTE=demo.json MODELKIT_CASSETTE_MODE=replay python ": "tests/testing (a process-wide cassette)",
 }
