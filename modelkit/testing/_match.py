@@ -179,10 +179,15 @@ def mismatch_message(
 
 
 def _closest(mine: List[str], recorded: Sequence[Mapping[str, Any]], used: Sequence[bool]) -> int:
-    """The index of the recorded request most like ``mine`` (unused ones first on a tie)."""
+    """The index of the recorded request most like ``mine`` (unused ones first on a tie).
+
+    Only requests to the same method and target are compared when there are
+    any, so the search stays short in a long cassette.
+    """
+    same_target = [i for i, item in enumerate(recorded) if _described(item)[0] == mine[0]]
     best: Optional[Tuple[float, int, int]] = None
-    for index, item in enumerate(recorded):
-        theirs = _described(item)
+    for index in same_target or range(len(recorded)):
+        theirs = _described(recorded[index])
         matcher = difflib.SequenceMatcher(None, theirs, mine, autojunk=False)
         score = (matcher.ratio() + (1.0 if theirs[0] == mine[0] else 0.0), not used[index], -index)
         if best is None or score > best:
