@@ -128,3 +128,27 @@ def test_sse_stream_is_written_one_event_a_piece(
     assert pieces[1].startswith("event: message_start\n")
     assert all(piece.endswith("\n\n") for piece in pieces)
     assert "".join(pieces[1:]).encode() == fixture("anthropic", "stream_text.sse")
+
+
+def test_a_bedrock_request_signed_by_other_credentials_replays(
+    server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SigV4 signs each request anew (date, key id, signature): none of it is matched."""
+    path = tmp_path / "sigv4.json"
+    with cassette(path, mode="record"):
+        live = CASES["bedrock"](server.url, monkeypatch).generate("Say hello")
+    server.stop()
+    monkeypatch.setattr(socket.socket, "connect", _refuse)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDANOTHERONE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "another/secret/key/entirely0000000000000")
+    monkeypatch.delenv("AWS_SESSION_TOKEN")
+    import modelkit
+
+    other = modelkit.get_model(
+        "bedrock/anthropic.claude-3-5-haiku-20241022-v1:0",
+        base_url=server.url,
+        region="us-east-1",
+        memoize=False,
+    )
+    with cassette(path, mode="replay"):
+        assert comparable(other.generate("Say hello")) == comparable(live)
