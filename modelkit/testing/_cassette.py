@@ -73,6 +73,15 @@ class Cassette:
     def __repr__(self) -> str:
         return f"Cassette({str(self.path)!r}, mode={self.mode!r})"
 
+    @property
+    def all_played(self) -> bool:
+        """Whether every recorded interaction was replayed (``True`` when recording).
+
+        ``assert cassette.all_played`` at the end of a test catches code that
+        now makes fewer calls than when the cassette was recorded.
+        """
+        return self.tape is None or all(self.tape.used)
+
     def __enter__(self) -> Cassette:
         tape = self._load()
         self.tape = tape

@@ -188,8 +188,11 @@ def test_identical_requests_replay_in_recorded_order(
         live = [model(server).generate("roll").completion for _ in range(3)]
     assert live == ["roll #1", "roll #2", "roll #3"]
     block_sockets(monkeypatch)
-    with cassette(path, mode="replay"):
-        assert [model(server).generate("roll").completion for _ in range(3)] == live
+    with cassette(path, mode="replay") as replayed:
+        assert [model(server).generate("roll").completion for _ in range(2)] == live[:2]
+        assert not replayed.all_played
+        assert model(server).generate("roll").completion == live[2]
+        assert replayed.all_played
         with pytest.raises(CassetteMismatchError, match="3 identical request.*replayed already"):
             model(server).generate("roll")
 
