@@ -257,3 +257,26 @@ def test_a_stateless_2026_server_gets_its_routing_headers_and_no_session() -> No
         meta = received.json()["params"]["_meta"]
         assert meta["io.modelcontextprotocol/protocolVersion"] == "2026-07-28"
     assert [r.headers.get("mcp-name") for r in sent[2:]] == [None, "a", "a"]
+
+
+def test_http_sse_refuses_an_endpoint_on_another_origin() -> None:
+    """HTTP+SSE (2024-11-05): the ``endpoint`` event may not send our headers elsewhere."""
+    from modelkit import mcp_server_sse
+
+    stream = "event: endpoint\ndata: http://198.51.100.7/messages?session=1\n\n"
+    reply = Reply(body=stream, headers={"Content-Type": "text/event-stream"})
+    with LoopbackServer(default=reply) as loop:
+        server = mcp_server_sse(url=f"{loop.url}/sse", authorization="tok-xyz-789", timeout=5)
+        with pytest.raises(MCPServerError, match="named an endpoint on another origin; refused"):
+            server.tools()
+        assert all(r.method == "GET" for r in loop.requests)  # nothing was posted there
+
+
+def test_http_sse_without_an_endpoint_event_times_out() -> None:
+    from modelkit import mcp_server_sse
+
+    reply = Reply(body=": waiting\n\n", headers={"Content-Type": "text/event-stream"}, delay=3)
+    with LoopbackServer(default=reply) as loop:
+        server = mcp_server_sse(name="slow", url=f"{loop.url}/sse", timeout=0.5)
+        with pytest.raises(MCPTimeoutError, match="'slow' sent no endpoint event within 0.5s"):
+            server.tools()

@@ -94,8 +94,8 @@ class Session:
 
     def start(self) -> Session:
         """Open the transport and run the handshake; the transport is closed if it fails."""
-        self.transport.open()
         try:
+            self.transport.open()
             if self.modern:
                 self._discover()
             else:
