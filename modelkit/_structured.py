@@ -4,16 +4,18 @@
 attrs class or pydantic model (found by duck typing: ``model_json_schema``),
 or of any hint the tool-schema code knows (``tools._schema``): objects get
 ``additionalProperties: false`` and list their required fields. ``parse_answer``
-reads a completion as JSON, checks it against a schema (``tools._validate``)
-and, given a type, converts it to that type; an answer that is not JSON or
-does not match raises ``ResponseFormatError`` carrying the raw text.
+reads a completion as strict JSON (``_json.loads``: nesting deeper than 128
+levels, ``NaN`` and ``Infinity`` are refused, never a ``RecursionError`` or a
+non-finite number), checks it against a schema (``tools._validate``) and,
+given a type, converts it to that type; an answer that is not JSON or does
+not match raises ``ResponseFormatError`` carrying the raw text.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, Optional
 
+from ._json import loads as strict_json
 from .errors import ConfigError, ResponseFormatError, shorten
 from .tools._schema import UnsupportedHint, from_json_schema, schema_for
 from .tools._validate import convert, validate
@@ -48,7 +50,7 @@ def parse_answer(text: str, schema: Dict[str, Any], into: Any = None) -> Any:
             schema, or does not fit ``into`` (``.text`` is the raw answer).
     """
     try:
-        value = json.loads(text)
+        value = strict_json(text)  # hostile nesting, NaN and Infinity are "not JSON"
     except ValueError as exc:
         raise ResponseFormatError(
             f"the answer is not JSON ({exc}): {shorten(text, 200)}", text=text

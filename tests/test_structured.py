@@ -122,6 +122,27 @@ def test_an_invalid_answer_raises_keeping_the_raw_text(text: str, message: str) 
     assert again.text == text
 
 
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    "text, into, message",
+    [
+        (DEEP, {"type": "array"}, "nested too deeply"),
+        ('{"v": ' + "[" * 5000 + "]" * 5000 + "}", {"type": "object"}, "nested too deeply"),
+        ('{"x": NaN}', {"type": "object", "properties": {"x": {"type": "number"}}}, "NaN"),
+        ('{"x": Infinity}', {"type": "object"}, "Infinity"),
+        ("[-Infinity]", {"type": "array", "items": {"type": "number"}}, "-Infinity"),
+        ('{"name": "Paris", "country": "France", "population": NaN}', City, "NaN"),
+    ],
+)
+def test_hostile_json_is_a_response_format_error(text: str, into: Any, message: str) -> None:
+    """Issue 19 point 14: read through the strict ``modelkit/_json.py`` reader."""
+    with pytest.raises(ResponseFormatError, match=message) as caught:
+        output(text).parse(into)
+    assert caught.value.text == text
+
+
 def test_a_provider_that_cannot_honour_a_schema_refuses_it() -> None:
     @modelapi("no-schema-test")
     class NoSchema(ModelAPI):
