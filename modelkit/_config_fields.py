@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any, Mapping
 
 import attrs
@@ -186,17 +187,47 @@ def check_model_names(instance: Any, attribute: Any, value: Any) -> None:
         )
 
 
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+"""A header name: an RFC 9110 token."""
+
+
 def check_extra_headers(instance: Any, attribute: Any, value: Any) -> None:
-    """String names and values, no line breaks, and no credential header."""
+    """Token names, Latin-1 string values on one line, and no credential header.
+
+    A message names the header, never its value (it may be a secret), and
+    says how to fix it: ``http.client`` sends values as Latin-1, so anything
+    else would escape a call as ``UnicodeEncodeError``.
+    """
     if value is None:
         return
     if not isinstance(value, Mapping):
-        raise ConfigError(f"extra_headers must be a dict of header name to value, got {value!r}")
+        raise ConfigError(
+            f"extra_headers must be a dict of header name to value, got {type(value).__name__}"
+        )
     for name, text in value.items():
-        if not isinstance(name, str) or not isinstance(text, str):
-            raise ConfigError(f"extra_headers names and values must be strings, got {name!r}")
-        if any(c in name + text for c in "\r\n\0") or not name.strip():
-            raise ConfigError(f"extra_headers {name!r}: names and values may not hold line breaks")
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            shown = repr(name) if isinstance(name, str) else type(name).__name__
+            raise ConfigError(
+                f"extra_headers name {shown[:80]} is not a header name: use ASCII letters, "
+                "digits and !#$%&'*+-.^_`|~ only"
+            )
+        if not isinstance(text, str):
+            raise ConfigError(
+                f"extra_headers {name!r}: the value must be a string, got {type(text).__name__}; "
+                "convert it with str()"
+            )
+        if any(c in text for c in "\r\n\0"):
+            raise ConfigError(f"extra_headers {name!r}: the value may not hold line breaks")
+        if text[:1].isspace():
+            raise ConfigError(f"extra_headers {name!r}: the value may not start with whitespace")
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ConfigError(
+                f"extra_headers {name!r}: the value has characters HTTP headers cannot carry "
+                "(only Latin-1); percent-encode it (urllib.parse.quote) or send it in the "
+                "body (extra_body)"
+            ) from None
         if credential_header(name):
             raise ConfigError(
                 f"extra_headers may not set {name!r}: credentials come only from the API key "
