@@ -168,11 +168,11 @@ def output_from_deltas(deltas: Iterable[StreamDelta], model: str) -> ModelOutput
             signatures[delta.choice] = delta.signature or signatures.get(delta.choice)
         else:
             call = calls.setdefault(delta.choice, {}).setdefault(
-                delta.index, {"id": None, "function": "", "arguments": ""}
+                delta.index, {"id": None, "function": [], "arguments": []}
             )
             call["id"] = call["id"] or delta.id
-            call["function"] += delta.function or ""
-            call["arguments"] += delta.arguments
+            call["function"].append(delta.function or "")  # pieces, joined once below
+            call["arguments"].append(delta.arguments)
     choices = []
     for number in sorted(set(texts) | set(thoughts) | set(calls)) or [0]:
         text = "".join(texts.get(number, []))
@@ -182,7 +182,8 @@ def output_from_deltas(deltas: Iterable[StreamDelta], model: str) -> ModelOutput
             content = [reasoning, ContentText(text=text)] if text else [reasoning]
         tool_calls = []
         for index, call in sorted(calls.get(number, {}).items()):
-            raw = call["arguments"]
+            call["function"] = "".join(call["function"])
+            raw = call["arguments"] = "".join(call["arguments"])
             call_id = call["id"] or f"call_{index}"
             try:
                 arguments = json.loads(raw) if raw.strip() else {}
