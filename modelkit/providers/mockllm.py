@@ -21,7 +21,7 @@ import attrs
 
 from ..api import ModelAPI, modelapi
 from ..config import GenerateConfig
-from ..errors import ConfigError, ModelkitError
+from ..errors import ConfigError
 from ..messages import ChatMessage
 from ..output import ModelOutput, ModelUsage
 from ..tools._types import ToolChoice, ToolInfo
@@ -46,6 +46,9 @@ class MockLLM(ModelAPI):
 
     cache_ignores = frozenset({"custom_outputs"})  # a script, keyed by its input as usual
 
+    default_output = DEFAULT_OUTPUT.format(model="model")
+    """What ``mockllm/model`` answers without a script (Inspect's attribute)."""
+
     def __init__(
         self,
         model_name: str,
@@ -59,14 +62,19 @@ class MockLLM(ModelAPI):
         self._served = 0
         self._factory: Optional[OutputFactory] = None
         self._outputs: Optional[Iterator[Any]] = None
+        self._text: Optional[str] = None
         if custom_outputs is None:
             pass
         elif callable(custom_outputs) and not hasattr(custom_outputs, "__next__"):
             self._factory = custom_outputs
-        elif isinstance(custom_outputs, (str, bytes)) or not hasattr(custom_outputs, "__iter__"):
+        elif isinstance(custom_outputs, (str, bytes)):
+            # Inspect iterates a string and fails on its first character at the
+            # first generate(); so does this, with a message that says why.
+            self._text = repr(custom_outputs)
+        elif not hasattr(custom_outputs, "__iter__"):
             raise ConfigError(
-                "mockllm: custom_outputs must be a list or iterator of ModelOutput "
-                f"(or str), or a callable; got {type(custom_outputs).__name__}"
+                "mockllm: custom_outputs must be an Iterable, Generator, or Callable "
+                f"(a list of ModelOutput, say), got {custom_outputs!r}"
             )
         else:
             self._outputs = iter(custom_outputs)
@@ -110,6 +118,11 @@ class MockLLM(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> Any:
+        if self._text is not None:
+            raise ConfigError(
+                "mockllm: output must be an instance of ModelOutput; custom_outputs is the "
+                f"string {self._text}: pass a list, e.g. custom_outputs=[{self._text}]"
+            )
         if self._factory is not None:
             return self._factory(input, tools, tool_choice, config)
         if self._outputs is not None:
@@ -129,9 +142,9 @@ class MockLLM(ModelAPI):
             try:
                 output = next(self._outputs)  # type: ignore[arg-type]
             except StopIteration:
-                raise ModelkitError(
-                    f"mockllm: custom_outputs ran out after {self._served} output(s); "
-                    "give one output per generate() call"
+                raise ConfigError(  # a ValueError, as Inspect's
+                    f"mockllm: custom_outputs ran out of values after {self._served} "
+                    "output(s); give one output per generate() call"
                 ) from None
             self._served += 1
             return output
@@ -141,7 +154,8 @@ class MockLLM(ModelAPI):
             return ModelOutput.from_content(self.model_name, output)
         if not isinstance(output, ModelOutput):
             raise ConfigError(
-                f"mockllm: custom outputs must be ModelOutput or str, got {type(output).__name__}"
+                "mockllm: output must be an instance of ModelOutput (or a str); "
+                f"got {type(output).__name__}: {output!r:.100}"
             )
         # A copy, so a scripted output reused across calls is never mutated.
         return attrs.evolve(output, model=output.model or self.model_name)

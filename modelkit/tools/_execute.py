@@ -24,6 +24,8 @@ import threading
 import time
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
+import attrs
+
 from ..errors import ConfigError, MCPServerError
 from ..messages import (
     ChatMessage,
@@ -209,9 +211,13 @@ def _run(call: ToolCall, defs: Dict[str, ToolDef], timeout: Optional[float]) -> 
     if definition is None:
         known = ", ".join(sorted(defs)) or "none"
         return ToolCallError("parsing", f"Tool {call.function!r} not found (tools: {known})")
+    from ._function import call_spec
     from ._validate import validate
 
-    problems = validate(call.arguments, definition.parameters)
+    schema = definition.parameters
+    if call_spec(definition).var_keyword:  # **kwargs takes the others (as Inspect)
+        schema = attrs.evolve(schema, additionalProperties=True)
+    problems = validate(call.arguments, schema)
     if problems:
         return ToolCallError("parsing", "Invalid arguments: " + "; ".join(problems))
     try:

@@ -282,14 +282,13 @@ def _analyse(
     required: List[str] = []
     var_keyword = False
     for param in signature.parameters.values():
+        # As Inspect: neither is in the schema; *args is never filled (arguments
+        # come by name), **kwargs takes the arguments no named parameter takes.
         if param.kind is param.VAR_KEYWORD:
             var_keyword = True
             continue
         if param.kind is param.VAR_POSITIONAL:
-            raise ConfigError(
-                f"tool {name!r}: *{param.name} cannot be filled from named arguments; "
-                "use a list parameter instead"
-            )
+            continue
         if param.name not in hints and not strict:
             schema = ToolParam()
         elif param.name not in hints:
@@ -322,9 +321,7 @@ def _analyse(
         hints={k: v for k, v in hints.items() if k in properties},
         var_keyword=var_keyword,
     )
-    parameters = ToolParams(
-        properties=properties, required=required, additionalProperties=var_keyword
-    )
+    parameters = ToolParams(properties=properties, required=required)
     definition = ToolDef(fn, name=name, description=description or "", parameters=parameters)
     return definition, spec
 

@@ -467,3 +467,17 @@ def test_round_trip_with_a_tool_call_its_result_and_a_final_answer(
     assert (usage.input_tokens, usage.input_tokens_cache_read, usage.output_tokens) == (35, 400, 14)
     assert usage.input_tokens_cache_write == 0 and usage.total_tokens == 449
     assert model.usage.total_tokens == 515 + 449
+
+
+def test_inspects_bedrock_model_arguments() -> None:
+    # Inspect 0.3.285 _providers/bedrock.py: region_name and the client's
+    # arguments go to the AWS client; the generation settings it filters out
+    # of them (max_tokens, temperature, ...) and the timeouts are not sent.
+    from modelkit.errors import ConfigError, ConfigWarning
+
+    model = get_model("bedrock/anthropic.claude-3-haiku", region_name="eu-west-1", memoize=False)
+    assert model.api.region == "eu-west-1"  # type: ignore[attr-defined]
+    with pytest.warns(ConfigWarning, match=r"'temperature' is not used.*GenerateConfig"):
+        get_model("bedrock/anthropic.claude-3-haiku", temperature=0.5, memoize=False)
+    with pytest.raises(ConfigError, match="unknown model argument 'bogus'"):
+        get_model("bedrock/anthropic.claude-3-haiku", bogus=1, memoize=False)

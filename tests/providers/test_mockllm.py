@@ -23,7 +23,7 @@ def test_a_list_is_served_in_order_and_says_when_it_runs_out() -> None:
     )
     assert model.generate("x").completion == "one"
     assert model.generate("x").message.tool_calls[0].function == "add"  # type: ignore[index]
-    with pytest.raises(ModelkitError, match="ran out after 2 output"):
+    with pytest.raises(ModelkitError, match="ran out of values after 2 output"):
         model.generate("x")
 
 
@@ -64,7 +64,27 @@ def test_a_scripted_output_is_not_mutated() -> None:
     assert scripted.model == "" and scripted.usage is None and scripted.time is None
 
 
-@pytest.mark.parametrize("bad", ["just a string", 42])
-def test_bad_custom_outputs_are_rejected(bad: Any) -> None:
-    with pytest.raises(ConfigError, match="custom_outputs must be"):
-        get_model("mockllm/model", custom_outputs=bad)
+def test_bad_custom_outputs_raise_as_inspects() -> None:
+    # Inspect 0.3.285 tests/model/test_mock_model_llm.py: a ValueError whose
+    # message holds these words; a string fails at the first generate().
+    with pytest.raises(ValueError, match="must be an Iterable, Generator, or Callable"):
+        get_model("mockllm/model", custom_outputs=42)
+    model = get_model("mockllm/model", custom_outputs="just a string")
+    with pytest.raises(ConfigError, match="must be an instance of ModelOutput"):
+        model.generate("x")
+    model = get_model("mockllm/model", custom_outputs=[3.5])
+    with pytest.raises(ValueError, match="must be an instance of ModelOutput"):
+        model.generate("x")
+
+
+def test_running_out_is_a_value_error_as_inspects() -> None:
+    model = get_model("mockllm/model", custom_outputs=[ModelOutput.from_content("m", "only")])
+    model.generate("x")
+    with pytest.raises(ValueError, match="custom_outputs ran out of values"):
+        model.generate("x")
+
+
+def test_default_output_is_inspects_attribute() -> None:
+    from modelkit.providers.mockllm import MockLLM
+
+    assert get_model("mockllm/model").generate("x").completion == MockLLM.default_output

@@ -106,7 +106,9 @@ def handle(request: Dict[str, Any]) -> None:
             send({"jsonrpc": "2.0", "id": request["id"], "error": error})
             return
         if MODE == "errors" and name == "sad":
-            answer(request, {"content": [{"type": "text", "text": "it went wrong"}], "isError": True})
+            answer(
+                request, {"content": [{"type": "text", "text": "it went wrong"}], "isError": True}
+            )
             return
         if MODE == "ping":
             send({"jsonrpc": "2.0", "id": "srv-1", "method": "ping"})

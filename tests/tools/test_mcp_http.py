@@ -31,7 +31,11 @@ from modelkit.errors import ConfigError
 
 def _tool(name: str) -> Dict[str, Any]:
     properties = {"x": {"type": "integer"}, "y": {"type": "integer"}}
-    return {"name": name, "description": name, "inputSchema": {"type": "object", "properties": properties}}
+    return {
+        "name": name,
+        "description": name,
+        "inputSchema": {"type": "object", "properties": properties},
+    }
 
 
 def sse(*messages: Dict[str, Any]) -> Reply:
@@ -161,11 +165,20 @@ def test_a_server_trickling_keepalives_cannot_hold_a_call_past_its_timeout() -> 
 @pytest.mark.parametrize(
     ("reply", "message"),
     [
-        (Reply(body="<html>oops</html>", headers={"Content-Type": "text/html"}), "content type 'text/html'"),
+        (
+            Reply(body="<html>oops</html>", headers={"Content-Type": "text/html"}),
+            "content type 'text/html'",
+        ),
         (Reply(body="not json"), "invalid JSON: 'not json'"),
         (Reply(body={"jsonrpc": "1.0", "id": 1}), "not JSON-RPC 2.0"),
-        (Reply(status=302, body="", headers={"Location": "http://example.invalid/"}), r"redirected initialize \(HTTP 302\)"),
-        (Reply(status=500, body="trace: key=k-sup3r-secret-key"), r"HTTP 500: trace: key=\[redacted\]"),
+        (
+            Reply(status=302, body="", headers={"Location": "http://example.invalid/"}),
+            r"redirected initialize \(HTTP 302\)",
+        ),
+        (
+            Reply(status=500, body="trace: key=k-sup3r-secret-key"),
+            r"HTTP 500: trace: key=\[redacted\]",
+        ),
     ],
 )
 def test_bad_answers_are_clear_errors_without_credentials(reply: Reply, message: str) -> None:
@@ -221,7 +234,11 @@ def test_a_stateless_2026_server_gets_its_routing_headers_and_no_session() -> No
         message = received.json()
         method = message.get("method")
         if method == "initialize":
-            error = {"code": -32022, "message": "unsupported", "data": {"supported": ["2026-07-28"]}}
+            error = {
+                "code": -32022,
+                "message": "unsupported",
+                "data": {"supported": ["2026-07-28"]},
+            }
             return Reply(status=400, body={"jsonrpc": "2.0", "id": message["id"], "error": error})
         if method == "server/discover":
             result = {"supportedVersions": ["2026-07-28"], "capabilities": {}}

@@ -112,7 +112,11 @@ def test_handshake_then_every_page_of_tools(tmp_path: Path) -> None:
     assert init["params"]["protocolVersion"] == "2025-11-25"
     assert init["params"]["capabilities"] == {}
     assert init["params"]["clientInfo"]["name"] == "modelkit"
-    cursors = [(m.get("params") or {}).get("cursor") for m in received(log) if m.get("method") == "tools/list"]
+    cursors = [
+        (m.get("params") or {}).get("cursor")
+        for m in received(log)
+        if m.get("method") == "tools/list"
+    ]
     assert cursors == [None, "c1", "c2"]
     assert all(gone(pid) for pid in pids(log))  # a session per use, closed after it
 
@@ -121,7 +125,7 @@ def test_mcp_tools_filters_by_name_and_glob(tmp_path: Path) -> None:
     server = fake("ok", tmp_path / "log")
     names = [ToolDef(t).name for t in mcp_tools(server, tools=["t1", "t[34]"]).tools()]
     assert names == ["t1", "t3", "t4"]
-    with pytest.raises(ConfigError, match="takes \"all\" or a list of names"):
+    with pytest.raises(ConfigError, match='takes "all" or a list of names'):
         mcp_tools(server, tools="t1")  # type: ignore[arg-type]
 
 
@@ -173,7 +177,9 @@ def test_a_stateless_2026_server_is_spoken_to_with_metadata_on_each_request(
 
 def test_a_server_of_only_unknown_versions_is_refused_naming_them(tmp_path: Path) -> None:
     log = tmp_path / "log"
-    with pytest.raises(MCPServerError, match="speaks only MCP 2099-01-01; modelkit speaks 2026-07-28, 2025-11-25"):
+    with pytest.raises(
+        MCPServerError, match="speaks only MCP 2099-01-01; modelkit speaks 2026-07-28, 2025-11-25"
+    ):
         fake("future-only", log).tools()
     assert all(gone(pid) for pid in pids(log))
 
@@ -225,8 +231,14 @@ def test_the_clients_answers_pings_and_refuses_other_requests(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("mode", "message"),
     [
-        ("exit", r"'fake-exit' exited with status 3; its last stderr lines:\nfatal: the fake server gives up"),
-        ("garbage", r"'fake-garbage' wrote a line that is not JSON: 'Server starting\.\.\. this is not JSON' to its stdout"),
+        (
+            "exit",
+            r"'fake-exit' exited with status 3; its last stderr lines:\nfatal: the fake server gives up",
+        ),
+        (
+            "garbage",
+            r"'fake-garbage' wrote a line that is not JSON: 'Server starting\.\.\. this is not JSON' to its stdout",
+        ),
     ],
 )
 def test_a_server_that_dies_or_speaks_garbage_is_a_clear_error(

@@ -155,7 +155,9 @@ def test_generate_loop_over_streamable_http(served: str) -> None:
     server = mcp_server_http(url=f"{served}/mcp", authorization=TOKEN, timeout=30)
     model = get_model(
         "mockllm/model",
-        custom_outputs=script(ToolCall(id="c1", function="echo", arguments={"text": "ab", "times": 3})),
+        custom_outputs=script(
+            ToolCall(id="c1", function="echo", arguments={"text": "ab", "times": 3})
+        ),
         memoize=False,
     )
     with mcp_connection([server]):

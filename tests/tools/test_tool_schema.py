@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional
 import attrs
 import pytest
 
-from modelkit import ConfigError, ToolDef
+from modelkit import ChatMessageAssistant, ConfigError, ToolCall, ToolDef, execute_tools
 from modelkit.tools import ToolParam
 from modelkit.tools._validate import validate
 
@@ -368,10 +368,19 @@ def test_defaults_make_parameters_optional_and_are_shown() -> None:
     assert params.additionalProperties is False
 
 
-def test_kwargs_allow_other_arguments() -> None:
-    def probe(city: str, **extra: Any) -> None:
+def test_kwargs_take_other_arguments_but_stay_out_of_the_schema() -> None:
+    # As Inspect 0.3.285 (tool/_tool_info.py, model/_call_tools.py tool_params):
+    # **kwargs is not in the schema, and receives the arguments no parameter takes.
+    seen: Dict[str, Any] = {}
+
+    def probe(city: str, **extra: Any) -> str:
         """Probe."""
+        seen.update(extra, city=city)
+        return "ok"
 
     params = ToolDef.from_function(probe).parameters
-    assert params.additionalProperties is True
+    assert params.additionalProperties is False
     assert list(params.properties) == ["city"]
+    call = ToolCall(id="1", function="probe", arguments={"city": "Oslo", "zone": 1})
+    execute_tools([ChatMessageAssistant(content="", tool_calls=[call])], [probe])
+    assert seen == {"city": "Oslo", "zone": 1}

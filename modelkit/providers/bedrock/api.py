@@ -70,6 +70,13 @@ class BedrockAPI(RestAPI):
         additional_model_request_fields: model-specific fields sent in
             ``additionalModelRequestFields`` with every request.
         clock: returns the signing time (tests pin it).
+        **model_args: Inspect's Bedrock arguments: ``region_name`` (as
+            ``region``); the generation settings Inspect leaves out of its
+            client (``max_tokens``, ``temperature``, ``top_p``, ``top_k``,
+            ``stop_seqs``, ``reasoning_tokens``, ``reasoning_effort``) and
+            ``read_timeout`` / ``connect_timeout`` are accepted and unused,
+            with a ``ConfigWarning`` saying where they belong; any other is
+            a ``ConfigError`` (Inspect's client fails on it at the first call).
 
     Credentials and region are looked up at the first call (as Inspect
     does), so ``get_model`` never fails for want of them.
@@ -81,7 +88,9 @@ class BedrockAPI(RestAPI):
             unreadable ~/.aws file.
     """
 
-    cache_ignores = frozenset({"region", "clock"})  # one model answers alike everywhere
+    cache_ignores = frozenset(  # one model answers alike everywhere, whatever the wait
+        {"region", "region_name", "clock", "read_timeout", "connect_timeout"}
+    )
     env_vars: ClassVar[Dict[str, str]] = {
         "AWS_ACCESS_KEY_ID": "AWS access key id (with AWS_SECRET_ACCESS_KEY)",
         "AWS_SECRET_ACCESS_KEY": "AWS secret access key",
@@ -102,7 +111,9 @@ class BedrockAPI(RestAPI):
         region: Optional[str] = None,
         additional_model_request_fields: Optional[Dict[str, Any]] = None,
         clock: Optional[Callable[[], datetime]] = None,
+        **model_args: Any,
     ) -> None:
+        region = _client_args(model_args, region)
         endpoint = base_url or env_first(*ENDPOINT_VARS)
         super().__init__(
             model_name,
@@ -288,3 +299,45 @@ class BedrockAPI(RestAPI):
     def has_reasoning_history(self) -> bool:
         # Claude's signed thinking must go back on tool-use turns.
         return True
+
+
+_UNUSED_ARGS = {
+    "max_tokens": "GenerateConfig(max_tokens=...)",
+    "temperature": "GenerateConfig(temperature=...)",
+    "top_p": "GenerateConfig(top_p=...)",
+    "top_k": "GenerateConfig(top_k=...)",
+    "stop_seqs": "GenerateConfig(stop_seqs=...)",
+    "reasoning_tokens": "GenerateConfig(reasoning_tokens=...)",
+    "reasoning_effort": "GenerateConfig(reasoning_effort=...)",
+    "read_timeout": "GenerateConfig(attempt_timeout=...)",
+    "connect_timeout": "GenerateConfig(timeout=...)",
+}
+
+
+def _client_args(model_args: Dict[str, Any], region: Optional[str]) -> Optional[str]:
+    """The region, after Inspect's Bedrock model arguments are read (see ``BedrockAPI``).
+
+    Raises:
+        ConfigError: an argument neither Inspect nor modelkit takes.
+    """
+    import warnings
+
+    from ...errors import ConfigWarning
+
+    for name, value in model_args.items():
+        if name == "region_name":
+            region = region or value
+        elif name in _UNUSED_ARGS:
+            warnings.warn(
+                f"bedrock: model argument {name!r} is not used (nor by Inspect's Bedrock "
+                f"client); set {_UNUSED_ARGS[name]} instead",
+                ConfigWarning,
+                stacklevel=4,
+            )
+        else:
+            raise ConfigError(
+                f"bedrock: unknown model argument {name!r}; bedrock takes region (or "
+                "region_name) and additional_model_request_fields; AWS credentials come "
+                "from the environment or ~/.aws"
+            )
+    return region
