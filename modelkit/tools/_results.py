@@ -3,10 +3,11 @@
 A tool may return a string, a number or bool (rendered with ``str()``, as
 Inspect does), ``None``, JSON-ready data, an attrs
 instance or dataclass (sent as JSON), or content parts (``ContentText``,
-``ContentImage``...). Text longer than the byte limit is cut at a UTF-8
-character boundary, after a note telling the model so. For providers that
-cannot take images in tool results, images move to one user message after
-the results (as Inspect does), the tool message keeping a pointer to it.
+``ContentImage``, ``ContentDocument``...). Text longer than the byte limit
+is cut at a UTF-8 character boundary, after a note telling the model so.
+For providers that cannot take images in tool results, images (and
+documents) move to one user message after the results (as Inspect does
+with images), the tool message keeping a pointer to it.
 """
 
 from __future__ import annotations
@@ -22,17 +23,20 @@ from ..messages import (
     ChatMessageUser,
     Content,
     ContentAudio,
+    ContentDocument,
     ContentImage,
     ContentText,
     ContentVideo,
 )
 from ._types import ToolCall, ToolCallError
 
-__all__ = ["IMAGE_MOVED", "move_images", "result_message"]
+__all__ = ["DOCUMENT_MOVED", "IMAGE_MOVED", "move_images", "result_message"]
 
 IMAGE_MOVED = "(The image this tool returned is in the next user message.)"
+DOCUMENT_MOVED = "(The document this tool returned is in the next user message.)"
 
-_MEDIA = (ContentText, ContentImage, ContentAudio, ContentVideo)
+_MEDIA = (ContentText, ContentImage, ContentAudio, ContentVideo, ContentDocument)
+_MOVED = {ContentImage: IMAGE_MOVED, ContentDocument: DOCUMENT_MOVED}
 
 
 def result_message(call: ToolCall, result: Any, limit: int) -> ChatMessageTool:
@@ -101,7 +105,7 @@ def _truncate(content: Union[str, List[Content]], limit: int, name: str) -> Any:
 
 
 def move_images(messages: List[ChatMessage]) -> List[ChatMessage]:
-    """``messages`` with tool-result images moved to one user message at the end."""
+    """``messages`` with tool-result images and documents moved to one user message at the end."""
     images: List[Content] = []
     ids: List[str] = []
     out: List[ChatMessage] = []
@@ -109,15 +113,16 @@ def move_images(messages: List[ChatMessage]) -> List[ChatMessage]:
         if (
             not isinstance(message, ChatMessageTool)
             or isinstance(message.content, str)
-            or not any(isinstance(p, ContentImage) for p in message.content)
+            or not any(type(p) in _MOVED for p in message.content)
         ):
             out.append(message)
             continue
         kept: List[Content] = []
         for part in message.content:
-            if isinstance(part, ContentImage):
+            note = _MOVED.get(type(part))
+            if note is not None:
                 images.append(part)
-                kept.append(ContentText(text=IMAGE_MOVED))
+                kept.append(ContentText(text=note))
             else:
                 kept.append(part)
         out.append(attrs.evolve(message, content=kept))

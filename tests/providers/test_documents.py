@@ -262,3 +262,34 @@ def test_bedrock_refuses_formats_converse_does_not_list() -> None:
 def test_mistral_refuses_documents_saying_where_to_send_them() -> None:
     with pytest.raises(ConfigError, match="does not accept document content"):
         mistral_messages(_ask(ContentDocument(document=PDF_URI)))
+
+
+def test_a_tool_result_document_goes_in_the_tool_result_block() -> None:
+    from modelkit.messages import ChatMessageAssistant, ChatMessageTool
+    from modelkit.tools import ToolCall
+
+    messages: List[ChatMessage] = [
+        ChatMessageUser(content="Get the report."),
+        ChatMessageAssistant(
+            content="", tool_calls=[ToolCall(id="toolu_1", function="fetch", arguments={})]
+        ),
+        ChatMessageTool(
+            content=[ContentDocument(document=PDF_URI, filename="report.pdf")],
+            tool_call_id="toolu_1",
+            function="fetch",
+        ),
+    ]
+    body = _anthropic(messages)
+    assert body["messages"][2]["content"] == [
+        {
+            "type": "tool_result",
+            "tool_use_id": "toolu_1",
+            "content": [
+                {
+                    "type": "document",
+                    "source": {"type": "base64", "media_type": "application/pdf", "data": PDF_B64},
+                    "title": "report.pdf",
+                }
+            ],
+        }
+    ]

@@ -16,6 +16,7 @@ from modelkit import (
     ChatMessageTool,
     ChatMessageUser,
     ConfigError,
+    ContentDocument,
     ContentImage,
     ContentText,
     ModelOutput,
@@ -24,7 +25,7 @@ from modelkit import (
     ToolInfo,
     execute_tools,
 )
-from modelkit.tools._results import IMAGE_MOVED
+from modelkit.tools._results import DOCUMENT_MOVED, IMAGE_MOVED
 
 
 def run_tools(*args: Any, **kwargs: Any) -> List[Any]:
@@ -298,6 +299,25 @@ def test_images_move_to_one_user_message_otherwise() -> None:
     assert isinstance(user, ChatMessageUser)
     assert user.tool_call_id == ["p1", "p2"]
     assert user.content == [ContentImage(image="data:image/png;base64,AAAA")] * 2
+
+
+def fetch_report(year: int) -> Any:
+    """Fetch a report."""
+    return ContentDocument(document="data:application/pdf;base64,JVBERi0=", filename=f"{year}.pdf")
+
+
+def test_a_document_result_stays_where_the_provider_takes_media() -> None:
+    (result,) = run_tools(
+        assistant(call("fetch_report", year=2024)), [fetch_report], tool_result_images=True
+    )
+    assert result.content == [fetch_report(2024)]  # a part, not its repr as text
+
+
+def test_a_document_result_moves_to_the_user_message_otherwise() -> None:
+    result, user = run_tools(assistant(call("fetch_report", "r1", year=2024)), [fetch_report])
+    assert result.content == [ContentText(text=DOCUMENT_MOVED)]
+    assert isinstance(user, ChatMessageUser) and user.tool_call_id == ["r1"]
+    assert user.content == [fetch_report(2024)]
 
 
 def test_positional_only_parameters() -> None:
