@@ -10,7 +10,9 @@
       ]
     }
 
-Interactions are in the order their requests were sent. Writing goes
+Interactions are in the order their requests were sent, except that
+requests in flight together are sorted by what they are matched on
+(``Tape``). Writing goes
 through a temporary file renamed over the old one, so a reader never sees
 half a cassette. A file of a newer format version, or one that is not a
 cassette, is refused with a ``ConfigError`` saying what to do.

@@ -112,6 +112,8 @@ class Tape:
         self.interactions = interactions
         self.used = [False] * len(interactions)
         self._finished: List[bool] = [True] * len(interactions)
+        self._starts: List[float] = [0.0] * len(interactions)  # when each was sent (recording)
+        self._ends: List[float] = [0.0] * len(interactions)  # and when it finished
         self._lock = threading.Lock()
         self._saved_at = float("-inf")
         self._keys: Dict[Key, List[int]] = {}  # each key's interactions, in recorded order
@@ -170,6 +172,8 @@ class Tape:
         with self._lock:
             self.interactions.append(entry)
             self._finished.append(False)
+            self._starts.append(time.monotonic())
+            self._ends.append(float("inf"))
             self.used.append(True)
             index = len(self.interactions) - 1
         start = time.monotonic()
@@ -226,6 +230,7 @@ class Tape:
         """Mark an interaction finished; write the file if it was not written this second."""
         with self._lock:
             self._finished[index] = keep
+            self._ends[index] = time.monotonic()
             if keep and time.monotonic() - self._saved_at >= SAVE_INTERVAL:
                 self._save_locked()
 
@@ -235,9 +240,26 @@ class Tape:
             self._save_locked()
 
     def _save_locked(self) -> None:
-        finished = [item for item, ok in zip(self.interactions, self._finished) if ok]
+        finished = [self.interactions[i] for i in self._written_order() if self._finished[i]]
         write_cassette(self.path, finished)
         self._saved_at = time.monotonic()
+
+    def _written_order(self) -> List[int]:
+        """The interactions in the order they are written: as sent, except that requests
+        in flight together (``generate_many``, which sends them in a racy order) are
+        sorted by their match key, so that re-recording them writes the same file.
+        Identical requests keep the order they were sent in (the sort is stable)."""
+        order: List[int] = []
+        group: List[int] = []
+        group_end = float("-inf")
+        for index, end in enumerate(self._ends):
+            started = self._starts[index]
+            if group and started >= group_end:
+                order += sorted(group, key=lambda i: match_key(self.interactions[i]["request"]))
+                group = []
+            group.append(index)
+            group_end = max(group_end, end) if len(group) > 1 else end
+        return order + sorted(group, key=lambda i: match_key(self.interactions[i]["request"]))
 
     # --- replaying -------------------------------------------------------------
 

@@ -211,14 +211,39 @@ def test_the_host_and_credentials_do_not_take_part(
         assert other.generate("hi").completion == "hi #1"
 
 
-def test_generate_many_across_threads(
-    server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+class Chained:
+    """Answers ``prompt`` requests only once the next one has arrived (the last at once),
+    so that each is still in flight when the next is sent; echoes the rest at once."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.arrived = 0
+        self.condition = threading.Condition()
+
+    def __call__(self, received: Received) -> Reply:
+        prompt = received.json()["messages"][-1]["content"]
+        if prompt.startswith("prompt"):
+            with self.condition:
+                self.arrived += 1
+                number = self.arrived
+                self.condition.notify_all()
+                self.condition.wait_for(
+                    lambda: self.arrived > number or number == self.total, timeout=10
+                )
+        return Reply(body=chat_completion(f"{prompt} #1"))
+
+
+def test_generate_many_across_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "many.json"
     prompts = [f"prompt {i}" for i in range(12)]
-    with cassette(path, mode="record"):
+    with LoopbackServer(default=Chained(len(prompts))) as server, cassette(path, mode="record"):
+        model(server).generate("before")
         live = [o.completion for o in model(server).generate_many(prompts, max_workers=6)]
-    assert len(interactions(path)) == 12
+        model(server).generate("after")
+    written = [i["request"]["body"]["json"]["messages"][0]["content"] for i in interactions(path)]
+    # Sent in a racy order, the requests in flight together are written sorted:
+    # re-recording them writes the same file. Calls before and after keep their place.
+    assert written == ["before", *sorted(prompts), "after"]
     block_sockets(monkeypatch)
     with cassette(path, mode="replay"):
         again = [o.completion for o in model(server).generate_many(prompts, max_workers=6)]
