@@ -174,6 +174,28 @@ class ModelAPI(abc.ABC):
             raise output
         return ReplayStream(output, call)
 
+    def native_token_count(self) -> bool:
+        """Whether ``count_tokens`` asks the API's own counting endpoint.
+
+        ``False`` (the default): it estimates offline, without a request.
+        """
+        return False
+
+    def count_tokens(self, input: List[ChatMessage], config: GenerateConfig) -> Any:
+        """The input tokens ``input`` would use, as Inspect's ``ModelAPI.count_tokens``.
+
+        The default is modelkit's offline estimate (``info._estimate``,
+        its error measured in docs/cost.md). A provider whose API counts
+        tokens overrides this and ``native_token_count``; the engine then
+        runs it as it runs ``generate`` (connection limit, retries, deadline).
+
+        Returns:
+            An ``int``, or ``(int_or_exception, ModelCall)`` as ``generate``.
+        """
+        from .info._estimate import estimate_tokens
+
+        return estimate_tokens(input)
+
     def close(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Release the API's clients (HTTP sessions). Safe to call twice."""
 

@@ -446,6 +446,48 @@ class Model:
                     raise output
         return outputs
 
+    def count_tokens(self, input: ModelInput, config: ConfigInput = None) -> int:
+        """How many input tokens ``input`` would use, before sending it (as Inspect's).
+
+        Through the API's own counting endpoint where it has one (Anthropic
+        ``messages/count_tokens``, Gemini ``countTokens``, OpenAI Responses
+        ``input_tokens``, Bedrock ``CountTokens``), run as a generation is:
+        within the connection limit, with retries, ``config.timeout`` and
+        redacted call records. Otherwise an offline estimate, whose error
+        on text and code docs/cost.md reports.
+
+        Args:
+            input: a prompt string, or a list of chat messages (or their dicts).
+            config: options layered over the model's own (system message,
+                reasoning settings, timeout...).
+
+        Raises:
+            ConfigError: the input or config is not valid.
+            APIError: the counting endpoint failed (after retries).
+        """
+        request = self.prepare(input, (), None, config)
+        if not self.api.native_token_count():
+            return int(resolve_count(self.api.count_tokens(request.input, request.config)))
+        from ._engine.run import run_count
+
+        return run_count(self.api, request)
+
+    def count_tool_tokens(self, tools: ToolsInput) -> int:
+        """How many tokens the definitions of ``tools`` add to a request.
+
+        As Inspect counts them: the tools' JSON function definitions, counted
+        as the text of one user message (through ``count_tokens``).
+        """
+        from .info._estimate import tools_json
+        from .messages import ChatMessageUser
+        from .tools._function import to_tool_info
+        from .tools._sources import expand_tools
+
+        infos = [to_tool_info(tool) for tool in expand_tools(tools)] if tools else []
+        if not infos:
+            return 0
+        return self.count_tokens([ChatMessageUser(content="".join(tools_json(infos)))])
+
     def generate_loop(
         self,
         input: ModelInput,
@@ -631,6 +673,14 @@ def _build(provider: str, name: str, recipe: ModelRecipe) -> Model:
     model = Model(api, recipe.config)
     model.recipe = recipe
     return model
+
+
+def resolve_count(result: Any) -> Any:
+    """A ``count_tokens`` result without its call record (an offline count has none)."""
+    from ._engine.pool import resolve
+
+    value = resolve(result)
+    return value[0] if isinstance(value, tuple) else value
 
 
 def _rebuild(recipe: ModelRecipe) -> Model:

@@ -8,16 +8,17 @@ Each attempt gets the time that remains as its ``config.timeout``, and the
 HTTP client cuts a request off when that runs out. On success the output
 gets its ``time``, ``call`` record and cost (``usage.total_cost``, from
 ``info``: computed here, once per call); on failure the last real API error is raised, with ``attempts`` and
-``call`` set. One DEBUG line per call goes to the ``modelkit`` logger;
-request and response bodies go to ``modelkit.http`` only when that logger
-itself is set to DEBUG.
+``call`` set. ``run_count`` runs a token count (``api.count_tokens``)
+the same way: same limit, gate, retries, deadline and records. One DEBUG
+line per call goes to the ``modelkit`` logger; request and response bodies
+go to ``modelkit.http`` only when that logger itself is set to DEBUG.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple
 
 import attrs
 
@@ -35,8 +36,12 @@ from .transport import replaying_instantly
 if TYPE_CHECKING:
     from .._prepare import GenerateRequest
     from ..api import ModelAPI
+    from ..config import GenerateConfig
 
-__all__ = ["retry_or_raise", "run_request"]
+Operation = Callable[["ModelAPI", "GenerateRequest", "GenerateConfig"], Any]
+"""One attempt's call to the provider: ``api.generate`` or ``api.count_tokens``."""
+
+__all__ = ["retry_or_raise", "run_count", "run_request"]
 
 logger = logging.getLogger("modelkit")
 http_logger = logging.getLogger("modelkit.http")
@@ -58,6 +63,34 @@ def run_request(
         APIError: the last attempt's error, when retrying cannot help or is
             used up, or the call's timeout ran out.
     """
+    output: ModelOutput = _run(api, request, retrying, _generate)
+    return output
+
+
+def run_count(api: ModelAPI, request: GenerateRequest, retrying: Optional[Retrying] = None) -> int:
+    """Count ``request``'s input tokens with ``api``'s counting endpoint.
+
+    The same run as ``run_request``: the connection limit, the fleet lease
+    and request budget, retries, the deadline, the call record on errors.
+
+    Raises:
+        APIError: as ``run_request``.
+    """
+    count: int = _run(api, request, retrying, _count)
+    return count
+
+
+def _generate(api: ModelAPI, request: GenerateRequest, config: GenerateConfig) -> Any:
+    return api.generate(request.input, request.tools, request.tool_choice, config)
+
+
+def _count(api: ModelAPI, request: GenerateRequest, config: GenerateConfig) -> Any:
+    return api.count_tokens(request.input, config)
+
+
+def _run(
+    api: ModelAPI, request: GenerateRequest, retrying: Optional[Retrying], operation: Operation
+) -> Any:
     retrying = retrying or _DEFAULT_RETRYING
     config = request.config
     size = config.max_connections or api.max_connections()
@@ -71,7 +104,7 @@ def run_request(
     limit.acquire(size)
     try:
         with gate_for(key, size, config) as gate:
-            return _attempts(api, request, retrying, gate, adaptive)
+            return _attempts(api, request, retrying, gate, adaptive, operation)
     finally:
         limit.release()
 
@@ -82,7 +115,9 @@ def _attempts(
     retrying: Retrying,
     gate: Gate,
     adaptive: Optional[AdaptiveLimit] = None,
-) -> ModelOutput:
+    operation: Optional[Operation] = None,
+) -> Any:
+    operation = operation or _generate
     config, clock = request.config, retrying.clock
     max_retries = DEFAULT_MAX_RETRIES if config.max_retries is None else config.max_retries
     start = clock()
@@ -103,9 +138,9 @@ def _attempts(
         attempt_config = (
             config if remaining is None else attrs.evolve(config, timeout=max(remaining, 0.001))
         )
-        output, call = _attempt(api, request, attempt_config)
+        output, call = _attempt(api, request, attempt_config, operation)
         if adaptive is not None:
-            if isinstance(output, ModelOutput):
+            if not isinstance(output, APIError):
                 adaptive.success()
             else:
                 decision = retry_decision(api, output)
@@ -121,6 +156,10 @@ def _attempts(
             price_output(api, output)
             if logger.isEnabledFor(logging.DEBUG):
                 _log_call(api, call, None, elapsed, attempts)
+            return output
+        if not isinstance(output, APIError):  # a token count
+            if logger.isEnabledFor(logging.DEBUG):
+                _log_call(api, call, None, clock() - start, attempts)
             return output
         retry_or_raise(api, output, call, attempts, max_retries, deadline, start, retrying)
 
@@ -174,15 +213,13 @@ def retry_or_raise(
 
 
 def _attempt(
-    api: ModelAPI, request: GenerateRequest, config: Any
-) -> Tuple[Union[ModelOutput, APIError], Optional[ModelCall]]:
-    """One call to the provider: its output or API error, and its call record
+    api: ModelAPI, request: GenerateRequest, config: Any, operation: Operation
+) -> Tuple[Any, Optional[ModelCall]]:
+    """One call to the provider: its result or API error, and its call record
     (with the request ids of the last response the attempt saw)."""
     with track_response_headers() as seen:
         try:
-            result = resolve(
-                api.generate(request.input, request.tools, request.tool_choice, config)
-            )
+            result = resolve(operation(api, request, config))
         except APIError as error:
             _note_response(api, error, error.call, seen.latest, seen.status)
             return error, error.call

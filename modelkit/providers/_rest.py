@@ -7,7 +7,8 @@ bodies differ from the common ``{"error": {"message": ...}}``,
 ``parse_error``. ``generate`` posts through the shared ``HttpClient``,
 records a ``ModelCall`` with secrets redacted and media shortened, and
 returns ``(output or exception, call)`` for the engine to raise, retry or
-keep.
+keep. A provider with a token-counting endpoint adds ``count_request`` and
+``parse_count``; ``count_tokens`` posts them the same way (``exchange``).
 
 Secrets are kept out here, once for every provider: every credential the
 request carried (``_redact.request_secrets``: secret headers, bearer
@@ -23,7 +24,18 @@ import abc
 import functools
 import json
 import os
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 import attrs
 
@@ -54,6 +66,8 @@ from ._extras import with_extras  # config.extra_headers / extra_body
 if TYPE_CHECKING:
     from .._events import APIStream
     from ._streaming import StreamDecoder
+
+T = TypeVar("T")
 
 __all__ = [
     "HttpRequest",
@@ -155,6 +169,18 @@ class RestAPI(ModelAPI):
         config: GenerateConfig,
     ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
         request = with_extras(self.build_request(input, tools, tool_choice, config), config)
+        return self.exchange(
+            request, config, lambda body, response: self.output_of(body, response, config)
+        )
+
+    def exchange(
+        self, request: HttpRequest, config: GenerateConfig, parse: Callable[[Any, HttpResponse], T]
+    ) -> Tuple[Union[T, Exception], ModelCall]:
+        """Post ``request`` and ``parse`` a successful JSON body; ``(result or error, call)``.
+
+        Shared by generation and token counting: the same HTTP client,
+        timeout, credential scrubbing, call record and error mapping.
+        """
         data = json.dumps(request.body).encode("utf-8")
         headers = self.sign(request, data)
         secrets = self.secrets()
@@ -172,7 +198,7 @@ class RestAPI(ModelAPI):
             text = _clean_text(request, headers, secrets, response)
             return self.format_error(f"response is not JSON: {shorten(text, 300)}"), call
         try:
-            return self.output_of(body, response, config), call
+            return parse(body, response), call
         except PARSE_ERRORS as exc:
             scrubber = Scrubber(request_secrets(headers, request.url, secrets))
             detail = scrubber.text(f"{type(exc).__name__}: {exc}")
@@ -181,6 +207,23 @@ class RestAPI(ModelAPI):
                 self.format_error(f"unexpected response ({detail}): {shorten(text, 300)}"),
                 call,
             )
+
+    def count_request(self, input: List[ChatMessage], config: GenerateConfig) -> HttpRequest:
+        """The request to this API's token-counting endpoint (pure: no I/O).
+
+        Providers whose ``native_token_count()`` is true override it.
+        """
+        raise NotImplementedError(f"{self.provider} has no token-counting endpoint")
+
+    def parse_count(self, body: Any) -> int:
+        """The input-token count in a counting endpoint's response body (pure)."""
+        raise NotImplementedError(f"{self.provider} has no token-counting endpoint")
+
+    def count_tokens(self, input: List[ChatMessage], config: GenerateConfig) -> Any:
+        if not self.native_token_count():
+            return super().count_tokens(input, config)
+        request = self.count_request(input, config)
+        return self.exchange(request, config, lambda body, response: self.parse_count(body))
 
     def finish_output(self, output: ModelOutput, config: GenerateConfig) -> ModelOutput:
         """The output of a parsed answer, after what ``config`` asks beyond parsing

@@ -29,6 +29,7 @@ from ...messages import ChatMessage
 from ...output import ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first, versioned_url
+from .._counting import count_in, prompt_fields
 from .._forced import answer_from_tool, check_forced
 from .._rest import HttpRequest, RestAPI, json_or_none
 from ._messages import (
@@ -65,6 +66,11 @@ CONFIG_FIELDS = frozenset(
     {"effort", "reasoning_tokens", "extra_headers", "extra_body", "response_schema"}
 )
 """The optional ``GenerateConfig`` fields this provider honours."""
+COUNT_FIELDS = (
+    "model", "messages", "system", "tools", "tool_choice", "thinking",
+    "output_config", "cache_control", "mcp_servers", "context_management",
+)  # fmt: skip
+"""The body fields ``/v1/messages/count_tokens`` takes (the API reference's parameters)."""
 KEY_VARS = ("ANTHROPIC_API_KEY",)
 BASE_URL_VAR = "ANTHROPIC_BASE_URL"
 
@@ -341,6 +347,20 @@ class AnthropicAPI(RestAPI):
 
     def config_fields(self) -> FrozenSet[str]:
         return CONFIG_FIELDS
+
+    # --- token counting: POST /v1/messages/count_tokens ---------------------
+
+    def native_token_count(self) -> bool:
+        return True
+
+    def count_request(self, input: List[ChatMessage], config: GenerateConfig) -> HttpRequest:
+        """The Messages request's prompt fields, to ``/v1/messages/count_tokens``."""
+        request = self.build_request(input, [], "none", config)
+        body = prompt_fields(request.body, COUNT_FIELDS)
+        return HttpRequest(url=f"{request.url}/count_tokens", headers=request.headers, body=body)
+
+    def parse_count(self, body: Any) -> int:
+        return count_in(body, "input_tokens")
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
         return parse_message(body, self.model_name)

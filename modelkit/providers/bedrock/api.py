@@ -30,6 +30,7 @@ from ...messages import ChatMessage
 from ...output import ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first
+from .._counting import count_in, prompt_fields
 from .._forced import answer_from_tool, check_forced
 from .._rest import HttpRequest, RestAPI, json_or_none
 from . import _sigv4
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 __all__ = ["CREDENTIAL_VARS", "SIGNING_NAME", "BedrockAPI"]
 
 SIGNING_NAME = "bedrock"
+COUNT_FIELDS = ("messages", "system", "toolConfig", "additionalModelRequestFields")
+"""``ConverseTokensRequest``'s members (the CountTokens API reference)."""
 """The SigV4 service name for Bedrock Runtime (its endpoint prefix differs)."""
 
 CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE")
@@ -226,6 +229,19 @@ class BedrockAPI(RestAPI):
             }
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         return HttpRequest(url=self.url, headers=headers, body=body)
+
+    def native_token_count(self) -> bool:
+        return True
+
+    def count_request(self, input: List[ChatMessage], config: GenerateConfig) -> HttpRequest:
+        """``CountTokens``: the Converse prompt, posted to ``/model/{modelId}/count-tokens``."""
+        request = self.build_request(input, [], "none", config)
+        converse = prompt_fields(request.body, COUNT_FIELDS)
+        url = request.url[: -len("/converse")] + "/count-tokens"
+        return HttpRequest(url=url, headers=request.headers, body={"input": {"converse": converse}})
+
+    def parse_count(self, body: Any) -> int:
+        return count_in(body, "inputTokens")
 
     def finish_output(self, output: ModelOutput, config: GenerateConfig) -> ModelOutput:
         schema = config.response_schema

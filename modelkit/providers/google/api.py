@@ -24,6 +24,7 @@ from ...messages import ChatMessage
 from ...output import ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first, versioned_url
+from .._counting import count_in, prompt_fields
 from .._rest import HttpRequest, RestAPI, json_or_none
 from ._request import request_body
 from ._response import google_error, output_from
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["API_KEY_VARS", "BASE_URL_VAR", "DEFAULT_BASE_URL", "GoogleAPI"]
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
+COUNT_FIELDS = ("contents", "systemInstruction", "tools", "toolConfig")
+"""The ``GenerateContentRequest`` fields a count sends (its prompt; no generation settings)."""
 API_KEY_VARS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
 BASE_URL_VAR = "GOOGLE_BASE_URL"
 
@@ -90,6 +93,20 @@ class GoogleAPI(RestAPI):
     ) -> HttpRequest:
         body = request_body(input, tools, tool_choice, config, self.model_name)
         return HttpRequest(url=self.url, headers={"Content-Type": "application/json"}, body=body)
+
+    def native_token_count(self) -> bool:
+        return True
+
+    def count_request(self, input: List[ChatMessage], config: GenerateConfig) -> HttpRequest:
+        """``models/{model}:countTokens`` with the prompt as a ``generateContentRequest``."""
+        request = self.build_request(input, [], "none", config)
+        name = self.model_name if "/" in self.model_name else f"models/{self.model_name}"
+        inner = {"model": name, **prompt_fields(request.body, COUNT_FIELDS)}
+        url = request.url.replace(":generateContent", ":countTokens", 1)
+        return HttpRequest(url=url, headers=request.headers, body={"generateContentRequest": inner})
+
+    def parse_count(self, body: Any) -> int:
+        return count_in(body, "totalTokens")
 
     def sign(self, request: HttpRequest, data: bytes) -> Dict[str, str]:
         # The key is added only to the headers that are sent, so no

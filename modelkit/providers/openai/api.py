@@ -40,6 +40,7 @@ from ...messages import ChatMessage
 from ...output import ModelCall, ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first
+from .._counting import count_in, prompt_fields
 from .._rest import HttpRequest, RestAPI, json_or_none
 from ._request import WireOptions, build_body
 from ._response import (
@@ -58,6 +59,11 @@ __all__ = ["AzureOpenAIAPI", "OpenAIAPI", "openai_wire_options", "responses_only
 logger = logging.getLogger("modelkit")
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+COUNT_FIELDS = (
+    "model", "input", "instructions", "tools", "tool_choice", "parallel_tool_calls",
+    "reasoning", "text", "truncation", "conversation", "previous_response_id",
+)  # fmt: skip
+"""The body fields ``/responses/input_tokens`` takes (the API reference's parameters)."""
 AZURE_API_VERSION = "2024-10-21"
 _REASONING_ONLY_DEFAULTS = frozenset(
     {
@@ -278,6 +284,31 @@ class OpenAIAPI(RestAPI):
         from ._batch import OpenAIBatchClient
 
         return OpenAIBatchClient(self)
+
+    # --- token counting: POST {base}/responses/input_tokens ------------------
+
+    def native_token_count(self) -> bool:
+        """OpenAI's own API counts (Azure and the compatible servers have no such endpoint)."""
+        return self.provider == "openai"
+
+    def count_request(self, input: List[ChatMessage], config: GenerateConfig) -> HttpRequest:
+        """The Responses request's prompt fields, to ``/responses/input_tokens``.
+
+        Whichever API the model generates with, the count is the Responses
+        API's (the one endpoint OpenAI counts with).
+        """
+        from ._responses_request import build_responses_body
+
+        options = self.wire_options(config)
+        body, _dropped = build_responses_body(
+            self.request_model(), input, [], "none", config, options
+        )
+        headers = {"Content-Type": "application/json", **self.auth_headers()}
+        url = f"{self.base_url}/responses/input_tokens"
+        return HttpRequest(url=url, headers=headers, body=prompt_fields(body, COUNT_FIELDS))
+
+    def parse_count(self, body: Any) -> int:
+        return count_in(body, "input_tokens")
 
     def parse_error(self, response: HttpResponse) -> APIError:
         body = json_or_none(response)
