@@ -2,7 +2,8 @@
 
 Anthropic's model pages (e.g.
 https://platform.claude.com/docs/en/models/opus-5/overview): "Batch API: 50%
-discount on input and output". The fake batch API is ``batch_fakes``
+discount on input and output"; OpenAI's and Gemini's Batch APIs bill half
+price too (the table's ``batch_discounts``). The fake batch API is ``batch_fakes``
 (shaped as test_batch_providers.py's docstring cites); each answer uses 5
 input and 4 output tokens.
 """
@@ -10,10 +11,10 @@ input and 4 output tokens.
 from __future__ import annotations
 
 import pytest
-from batch_fakes import FakeAnthropic, FakeGemini
+from batch_fakes import FakeAnthropic, FakeGemini, FakeOpenAI
 from loopback import LoopbackServer
 
-from modelkit import get_model
+from modelkit import ModelCost, ModelInfo, get_model, set_model_info
 from modelkit.config import BatchConfig
 from modelkit.info import clear_model_info_cache
 
@@ -40,3 +41,27 @@ def test_a_batch_of_a_model_without_a_price_costs_none() -> None:
         model = get_model("google/gemini-2.5-flash", base_url=server.url, api_key=KEY)
         outputs = model.generate_many(["a"], config=FAST)
     assert outputs[0].usage is not None and outputs[0].usage.total_cost is None
+
+
+def test_openai_batch_results_cost_half() -> None:
+    clear_model_info_cache()
+    fake = FakeOpenAI()
+    with LoopbackServer(default=fake) as server:
+        model = get_model("openai/gpt-5.1", base_url=f"{server.url}/v1", api_key=KEY)
+        outputs = model.generate_many(["a", "b", "c"], config=FAST)
+    full = (5 * 1.25 + 4 * 10.0) / 1e6  # 5 prompt and 4 completion tokens an answer
+    assert [o.usage.total_cost for o in outputs] == [pytest.approx(full / 2)] * 3
+    assert model.usage.total_cost == pytest.approx(1.5 * full)
+
+
+def test_a_gemini_batch_priced_by_the_user_gets_googles_discount() -> None:
+    clear_model_info_cache()
+    set_model_info("google/gemini-2.5-flash", ModelInfo(cost=ModelCost(0.3, 2.5, 0.3, 0.03)))
+    try:
+        with LoopbackServer(default=FakeGemini()) as server:
+            model = get_model("google/gemini-2.5-flash", base_url=server.url, api_key=KEY)
+            [output] = model.generate_many(["a"], config=FAST)
+    finally:
+        clear_model_info_cache()
+    assert output.usage is not None
+    assert output.usage.total_cost == pytest.approx((5 * 0.3 + 4 * 2.5) / 1e6 / 2)
