@@ -61,6 +61,8 @@ if TYPE_CHECKING:
         BatchConfig,
         GenerateConfig,
         GenerateConfigArgs,
+        ImageOutput,
+        OutputModality,
         ResponseSchema,
     )
     from .convert import (
@@ -224,6 +226,8 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "BatchConfig",
         "GenerateConfig",
         "GenerateConfigArgs",
+        "ImageOutput",
+        "OutputModality",
         "ResponseSchema",
     ),
     "errors": (
@@ -362,6 +366,7 @@ __all__ = [
     "GenerateConfigArgs",
     "GenerateInput",
     "GenerateLoopResult",
+    "ImageOutput",
     "LimitsWarning",
     "Logprob",
     "Logprobs",
@@ -389,6 +394,7 @@ __all__ = [
     "ModelStream",
     "ModelUsage",
     "ModelkitError",
+    "OutputModality",
     "QuotaExceededError",
     "RateLimitError",
     "ReasoningDelta",

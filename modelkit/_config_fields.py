@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Mapping
+from typing import Any, Dict, Literal, Mapping, Optional, Sequence, Union
 
 import attrs
 
@@ -23,6 +23,8 @@ from .errors import ConfigError
 __all__ = [
     "CREDENTIAL_HEADERS",
     "AdaptiveConcurrency",
+    "ImageOutput",
+    "OutputModality",
     "adaptive_value",
     "check_adaptive",
     "check_extra_body",
@@ -30,6 +32,8 @@ __all__ = [
     "check_modalities",
     "check_model_names",
     "credential_header",
+    "image_output",
+    "modalities_value",
 ]
 
 CREDENTIAL_HEADERS = frozenset(
@@ -250,9 +254,61 @@ def check_extra_body(instance: Any, attribute: Any, value: Any) -> None:
 MODALITIES = ("image",)
 
 
+@attrs.define
+class ImageOutput(Serializable):
+    """Image output, with options for the provider (Inspect's ``ImageOutput``).
+
+    ``GenerateConfig(modalities=[ImageOutput(options={"openai": {...}})])``
+    asks for images as ``"image"`` does, and passes ``options["openai"]``
+    to OpenAI's ``image_generation`` tool (``size``, ``quality``,
+    ``output_format``, ``background``...) as they are.
+
+    Args:
+        options: provider name (``"openai"``) to that provider's options.
+    """
+
+    options: Optional[Dict[str, Dict[str, Any]]] = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.options is not None and not (
+            isinstance(self.options, Mapping)
+            and all(isinstance(v, Mapping) for v in self.options.values())
+        ):
+            raise ConfigError(
+                "ImageOutput options must map a provider to its options, e.g. "
+                f'{{"openai": {{"size": "1024x1024"}}}}; got {self.options!r}'
+            )
+
+
+OutputModality = Union[Literal["image"], ImageOutput]
+"""An output modality beyond text: ``"image"`` or an ``ImageOutput`` (Inspect's type)."""
+
+
+def modalities_value(value: Any) -> Any:
+    """A converter: dicts in ``modalities`` (from ``to_dict``) become ``ImageOutput``."""
+    if isinstance(value, list) and any(isinstance(m, Mapping) for m in value):
+        return [ImageOutput.from_dict(m) if isinstance(m, Mapping) else m for m in value]
+    return value
+
+
 def check_modalities(instance: Any, attribute: Any, value: Any) -> None:
-    """A list of extra output modalities: ``"image"``."""
+    """A list of extra output modalities: ``"image"`` or ``ImageOutput``."""
     if value is None:
         return
-    if isinstance(value, str) or not all(m in MODALITIES for m in value):
-        raise ConfigError(f"modalities must be a list of {list(MODALITIES)}, got {value!r}")
+    if isinstance(value, str) or not all(
+        m in MODALITIES or isinstance(m, ImageOutput) for m in value
+    ):
+        raise ConfigError(
+            f"modalities must be a list of 'image' or ImageOutput(...), got {value!r}"
+        )
+
+
+def image_output(modalities: Optional[Sequence[Any]]) -> Optional[ImageOutput]:
+    """The image output asked for (the last ``ImageOutput``; a bare one for ``"image"``)."""
+    found: Optional[ImageOutput] = None
+    for modality in modalities or ():
+        if isinstance(modality, ImageOutput):
+            found = modality
+        elif modality == "image" and found is None:
+            found = ImageOutput()
+    return found

@@ -43,12 +43,15 @@ from ._config_checks import (
 )
 from ._config_fields import (
     AdaptiveConcurrency,
+    ImageOutput,
+    OutputModality,
     adaptive_value,
     check_adaptive,
     check_extra_body,
     check_extra_headers,
     check_modalities,
     check_model_names,
+    modalities_value,
 )
 from ._response_schema import ResponseSchema
 from ._serde import Serializable
@@ -59,6 +62,8 @@ __all__ = [
     "BatchConfig",
     "GenerateConfig",
     "GenerateConfigArgs",
+    "ImageOutput",
+    "OutputModality",
     "ReasoningEffort",
     "ResponseSchema",
 ]
@@ -109,7 +114,7 @@ class GenerateConfigArgs(TypedDict, total=False):
     reasoning_summary: Optional[Literal["none", "concise", "detailed", "auto"]]
     extra_headers: Optional[Dict[str, str]]
     extra_body: Optional[Dict[str, Any]]
-    modalities: Optional[List[Literal["image"]]]
+    modalities: Optional[List[OutputModality]]
     stream_idle_timeout: Optional[float]
     response_schema: Optional[ResponseSchema]
 
@@ -228,7 +233,10 @@ class GenerateConfig(Serializable):
             ``"auto"`` (OpenAI Responses API).
         extra_headers: headers added to each request; never credential headers.
         extra_body: fields merged into each request's JSON body.
-        modalities: output modalities beyond text: ``["image"]`` (Google).
+        modalities: output modalities beyond text: ``["image"]`` or
+            ``[ImageOutput(options=...)]`` (Gemini image models; OpenAI's
+            Responses ``image_generation`` tool); images come back as
+            ``ContentImage`` parts.
         stream_idle_timeout: seconds a stream may stay silent between two
             reads before it fails (``Model.stream``; default: only ``timeout``).
         response_schema: constrain the answer to JSON matching this
@@ -314,8 +322,8 @@ class GenerateConfig(Serializable):
         default=None, validator=check_extra_headers
     )
     extra_body: Optional[Dict[str, Any]] = attrs.field(default=None, validator=check_extra_body)
-    modalities: Optional[List[Literal["image"]]] = attrs.field(
-        default=None, validator=check_modalities
+    modalities: Optional[List[OutputModality]] = attrs.field(
+        default=None, converter=modalities_value, validator=check_modalities
     )
     stream_idle_timeout: Optional[float] = attrs.field(default=None, validator=check_positive)
     response_schema: Optional[ResponseSchema] = attrs.field(

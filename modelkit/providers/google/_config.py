@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
+from ..._config_fields import image_output
 from ...config import GenerateConfig
 from ...errors import ConfigError
 from ...tools._types import ToolChoice, ToolFunction, ToolInfo
@@ -177,8 +178,8 @@ def generation_config(config: GenerateConfig, model: str) -> Dict[str, Any]:
             thinking["includeThoughts"] = True
     if thinking is not None:
         out["thinkingConfig"] = thinking
-    if config.modalities:  # generated images come back as inlineData parts
-        out["responseModalities"] = ["TEXT", *(m.upper() for m in config.modalities)]
+    if image_output(config.modalities) is not None:  # images come back as inlineData parts
+        out["responseModalities"] = ["TEXT", "IMAGE"]
     return out
 
 

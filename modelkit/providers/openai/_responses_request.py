@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ..._config_fields import image_output
 from ..._media import data_uri
 from ...config import GenerateConfig
 from ...errors import ConfigError
@@ -93,6 +94,10 @@ def build_responses_body(
     if tools:
         body["tools"] = responses_tools(tools)
         body["tool_choice"] = _tool_choice(tool_choice)
+    image = image_output(config.modalities)
+    if image is not None:  # at most one image_generation tool, with the caller's options
+        tool_options = dict((image.options or {}).get("openai") or {})
+        body.setdefault("tools", []).append({**tool_options, "type": "image_generation"})
     dropped = [name for name in _NO_FIELD if getattr(config, name) is not None]
     if config.max_tokens is not None:
         body["max_output_tokens"] = config.max_tokens
@@ -235,6 +240,9 @@ def _assistant_items(message: ChatMessageAssistant) -> List[Dict[str, Any]]:
     text = "\n".join(texts)
     if text:
         items.append({"role": "assistant", "content": text})
+    images = [_user_part(p) for p in as_parts(message.content) if isinstance(p, ContentImage)]
+    if images:  # generated images go back as the user's (as Inspect: replaying the
+        items.append({"role": "user", "content": images})  # call item needs store=true)
     for call in message.tool_calls or []:
         function = _tool_call_to_wire(call)["function"]
         items.append(

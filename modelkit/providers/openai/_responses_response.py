@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Optional
 
 from ...errors import APIError
-from ...messages import Content, ContentReasoning, ContentText
+from ...messages import Content, ContentImage, ContentReasoning, ContentText
 from ...output import (
     ChatCompletionChoice,
     Logprob,
@@ -83,6 +83,10 @@ def parse_responses_body(body: Mapping[str, Any], model: str) -> ModelOutput:
             calls.append(parse_tool_call(wire, index))
         elif kind in SERVER_ITEMS:
             parts.append(tool_use_from_item(item))
+        elif kind == "image_generation_call":
+            image = _generated_image(item)
+            if image is not None:
+                parts.append(image)
     message = assistant_message(parts, calls, model, join_texts=True)
     choice = ChatCompletionChoice(
         message=message,
@@ -97,6 +101,18 @@ def parse_responses_body(body: Mapping[str, Any], model: str) -> ModelOutput:
         metadata={"id": body["id"]} if body.get("id") else None,
         error=refusals[-1] if refusals else None,
     )
+
+
+def _generated_image(item: Mapping[str, Any]) -> Optional[ContentImage]:
+    """The image of a completed ``image_generation_call`` item, as a ``data:`` URI."""
+    result = item.get("result")
+    if item.get("status") != "completed" or not isinstance(result, str) or not result:
+        return None
+    kind = item.get("output_format") if item.get("output_format") in _IMAGE_FORMATS else "png"
+    return ContentImage(image=f"data:image/{kind};base64,{result}")
+
+
+_IMAGE_FORMATS = ("png", "jpeg", "webp")
 
 
 def _stop_details(body: Mapping[str, Any], refusals: List[str]) -> Optional[StopDetails]:

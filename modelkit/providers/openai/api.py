@@ -32,6 +32,7 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
+from ..._config_fields import image_output
 from ..._engine.response import HttpResponse
 from ...api import modelapi
 from ...config import GenerateConfig
@@ -194,9 +195,12 @@ class OpenAIAPI(RestAPI):
     def _init_state(self, responses_api: Optional[bool] = False) -> None:
         if responses_api is not None and not isinstance(responses_api, bool):
             raise ConfigError(f"responses_api must be True or False, got {responses_api!r}")
-        self.responses_api = (
-            responses_only(self.model_name) if responses_api is None else responses_api
-        )
+        if responses_api is None:  # images come only through Responses' image tool
+            responses_api = responses_only(self.model_name) or (
+                self.provider in ("openai", "azure")
+                and image_output(self.config.modalities) is not None
+            )
+        self.responses_api = responses_api
         self.base_url = (self.base_url or "").rstrip("/")
         self._warned: Set[str] = set()
         self._warned_lock = threading.Lock()
@@ -246,6 +250,8 @@ class OpenAIAPI(RestAPI):
         fields = {"extra_headers", "extra_body", "verbosity", "response_schema"}
         if self.responses_api:
             fields |= {"reasoning_summary", "reasoning_mode"}
+        if self.provider in ("openai", "azure"):  # build_request says when it needs Responses
+            fields.add("modalities")
         return frozenset(fields)
 
     # --- the RestAPI steps ---------------------------------------------
@@ -261,6 +267,12 @@ class OpenAIAPI(RestAPI):
             from ._responses_request import build_responses_body as build
         else:
             build = build_body
+            if image_output(config.modalities) is not None:
+                raise ConfigError(
+                    f"{self.provider}/{self.model_name}: image output comes through the "
+                    "Responses API's image_generation tool: pass responses_api=True to "
+                    "get_model (or give the model a default config with modalities)"
+                )
         body, dropped = build(
             self.request_model(), input, tools, tool_choice, config, self.wire_options(config)
         )
