@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_engine import model_for, server
 
-from modelkit._engine import transport
+from modelkit._engine import tap, transport
 from modelkit.testing._file import read_cassette
 from modelkit.testing._tape import Tape
 
@@ -57,12 +57,12 @@ def run(url: str, folder: Path) -> Dict[str, List[float]]:
     # The replayed cassette: a recording of the calls the replay row will make.
     recorded = folder / "replayed.json"
     tape = Tape(recorded, [], recording=True, timing=False)
-    previous = transport.set_tap(tape)
+    previous = tap.set_tap(tape)
     try:
         for prompt in warm + measured:
             model.generate(prompt)
     finally:
-        transport.set_tap(previous)
+        tap.set_tap(previous)
     tape.save()
     replaying = Tape(recorded, read_cassette(recorded), recording=False, timing=False)
     recording = Tape(folder / "recorded.json", [], recording=True, timing=False)
@@ -70,12 +70,12 @@ def run(url: str, folder: Path) -> Dict[str, List[float]]:
     live_send = transport.Exchange.send_live
     checked_send = transport.Exchange.send
 
-    def with_tap(tap: Any, prompt: str) -> None:
-        transport.set_tap(tap)
+    def with_tap(chosen: Any, prompt: str) -> None:
+        tap.set_tap(chosen)
         try:
             model.generate(prompt)
         finally:
-            transport.set_tap(None)
+            tap.set_tap(None)
 
     def unchecked(prompt: str) -> None:
         transport.Exchange.send = live_send  # type: ignore[method-assign]

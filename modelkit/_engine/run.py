@@ -31,7 +31,7 @@ from .fleet import Gate, gate_for
 from .limits import limit_for
 from .pool import resolve
 from .retry import DEFAULT_MAX_RETRIES, Retrying, as_quota_error, is_quota, retry_decision
-from .transport import replaying_instantly
+from .tap import replaying_instantly
 
 if TYPE_CHECKING:
     from .._prepare import GenerateRequest

@@ -12,11 +12,9 @@ channel from the client's idle list, arms the deadline (an alarm on the
 shared watchdog that shuts the request's sockets down through its
 ``_Cutoff``), sends, and gives the channel back.
 
-``set_tap`` is the one seam for recording and replaying HTTP (the
-cassettes of ``modelkit.testing``, which installs itself here: the engine
-never imports it): while a tap is set, every request of every client and
-stream is handed to its ``send`` with the live send to call or not. With
-none set, a request pays one ``None`` check.
+``Exchange.send`` hands the request to the tap set in ``tap`` when there
+is one (a cassette of ``modelkit.testing``), else sends it
+(``send_live``): a request pays one ``None`` check for cassettes.
 """
 
 from __future__ import annotations
@@ -25,57 +23,12 @@ import os
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from . import tap as taps
 from .deadline import MAX_DELAY, watchdog
 
-__all__ = ["Exchange", "Tap", "clamp_budget", "current_tap", "replaying_instantly", "set_tap"]
-
-if TYPE_CHECKING:
-    from typing import Protocol
-
-    class Tap(Protocol):
-        """What records or replays requests (``modelkit.testing``'s cassettes)."""
-
-        def send(
-            self,
-            exchange: Exchange,
-            method: str,
-            url: str,
-            data: Any,
-            headers: Mapping[str, str],
-            timeout: Tuple[float, float],
-            verify: Any,
-            proxies: Mapping[str, str],
-        ) -> Any:
-            """A ``requests.Response`` for the request: replayed, or ``exchange.send_live``'s."""
-
-        @property
-        def instant(self) -> bool:
-            """Replaying with no recorded timing (``replaying_instantly``)."""
-
-else:
-    Tap = Any
-
-_tap: Optional[Tap] = None
-
-
-def set_tap(tap: Optional[Tap]) -> Optional[Tap]:
-    """Hand every request to ``tap`` from now on (``None``: to the network); the previous tap."""
-    global _tap
-    previous, _tap = _tap, tap
-    return previous
-
-
-def current_tap() -> Optional[Tap]:
-    """The tap requests are handed to, or ``None``."""
-    return _tap
-
-
-def replaying_instantly() -> bool:
-    """Whether answers are replayed without their recorded timing, so that the waits
-    between requests (retry backoff, batch polling) are skipped too."""
-    return _tap is not None and bool(getattr(_tap, "instant", False))
+__all__ = ["Exchange", "clamp_budget"]
 
 
 def clamp_budget(timeout: Optional[float], default: float) -> float:
@@ -119,8 +72,9 @@ class Exchange:
         proxies: Mapping[str, str],
     ) -> Any:
         """Send the request, the body left unread; the ``requests.Response``."""
-        if _tap is not None:
-            return _tap.send(self, method, url, data, headers, timeout, verify, proxies)
+        tap = taps.current
+        if tap is not None:
+            return tap.send(self, method, url, data, headers, timeout, verify, proxies)
         return self.send_live(method, url, data, headers, timeout, verify, proxies)
 
     def send_live(

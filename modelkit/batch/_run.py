@@ -22,7 +22,7 @@ import logging
 import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
-from .._engine.transport import replaying_instantly
+from .._engine.tap import replaying_instantly
 from .._prepare import GenerateRequest
 from ..cache import _lookup
 from ..cache._policy import CachePolicy

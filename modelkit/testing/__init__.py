@@ -2,12 +2,13 @@
 
 ``from modelkit.testing import cassette``; see docs/testing.md. Owns the
 cassette (``_cassette``: modes, the environment variables), the tap it
-sets on the engine's transport (``_tape``, with ``_raw``: the response
-bodies it hands the engine), the file format (``_file``, ``_bodies``),
-request matching and its diff (``_match``), and the pytest plugin
-(``pytest_plugin``, registered through the ``pytest11`` entry point).
-May import the engine's transport, ``errors`` and ``_redact``; never a
-provider, ``model`` or the CLI. Nothing here is imported by
+sets with ``_engine.tap.set_tap`` (``_tape``; ``_responses``: how a
+response is written and rebuilt; ``_raw``: the bodies it hands the
+engine), the file format (``_file``, ``_bodies``), request matching and
+its diff (``_match``), and the pytest plugin (``pytest_plugin``,
+registered through the ``pytest11`` entry point). May import the engine
+(its tap), ``errors`` and ``_redact``; never a provider, ``model`` or the
+CLI. Nothing here is imported by
 ``import modelkit``; the names below load on first use.
 """
 

@@ -1,7 +1,7 @@
 """``cassette()``: record a test's model calls once, replay them offline after.
 
 ``with cassette(path, mode="once"):`` (or ``@cassette(path)`` on a
-function) sets a ``Tape`` on the engine's transport for the block, so
+function) sets a ``Tape`` as the engine's tap for the block, so
 every HTTP request of every model, stream and batch job in the process,
 on any thread, is recorded to or replayed from ``path``. Modes:
 
@@ -25,7 +25,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Tuple, TypeVar, Union
 
-from .._engine.transport import current_tap, set_tap
+from .._engine.tap import current_tap, set_tap
 from ..errors import ConfigError
 from ._file import read_cassette
 from ._tape import Tape

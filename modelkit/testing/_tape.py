@@ -1,7 +1,7 @@
-"""``Tape``: the tap a cassette sets on the engine's transport, recording or replaying.
+"""``Tape``: the tap a cassette sets on the engine, recording or replaying.
 
 Every request of every provider, stream and batch client comes through
-``Tape.send`` (``_engine.transport.set_tap``). Recording, it sends the
+``Tape.send`` (``_engine.tap.set_tap``). Recording, it sends the
 request, hands the engine the live response with its body copied as it is
 read (``_raw.Recording``), and keeps the interaction when the engine
 releases the body (the file is written at most once a second while
@@ -14,23 +14,21 @@ raises ``CassetteMismatchError`` with the closest recorded one and a diff.
 Nothing secret is written: the request keeps no credential header, no
 userinfo and no credential query parameter (``_match``), and every
 credential the request carried is replaced in the response's headers and
-body (``_redact.Scrubber``, the scrubber of call records and errors), also
-in the copy of a success (a server that echoes a key in its answer).
-Volatile response headers (``Date``, request ids, rate-limit counters of a
-success) are left out so that re-recording the same calls changes little.
+body (``_responses``, with ``_redact.Scrubber``, the scrubber of call
+records and errors), also in the copy of a success (a server that echoes
+a key in its answer).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import zlib
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .._redact import Scrubber, request_secrets
 from ..errors import CassetteMismatchError
-from ._bodies import body_pieces, request_body, response_body
+from ._bodies import request_body
 from ._file import write_cassette
 from ._match import (
     Key,
@@ -41,45 +39,13 @@ from ._match import (
     request_headers,
     url_secrets,
 )
-from ._raw import Recording, Replayed, failure_of, replayed_failure
+from ._raw import Recording, failure_of, replayed_failure
+from ._responses import first_line, kept_headers, replayed_response, written_response
 
 __all__ = ["SAVE_INTERVAL", "Tape"]
 
 SAVE_INTERVAL = 1.0
 """Seconds between two writes of a recording cassette while it records (always at its end)."""
-
-_TRANSPORT_HEADERS = frozenset(
-    {"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"}
-)
-_VOLATILE_HEADERS = frozenset(
-    {
-        "date",
-        "server",
-        "x-powered-by",
-        "set-cookie",
-        "age",
-        "alt-svc",
-        "via",
-        "cf-ray",
-        "cf-cache-status",
-        "server-timing",
-        "strict-transport-security",
-        "x-envoy-upstream-service-time",
-        "openai-processing-ms",
-        "x-amzn-trace-id",
-        "x-cloud-trace-context",
-    }
-)
-_SUCCESS_VOLATILE = ("x-request-id", "request-id", "x-amzn-requestid", "apim-request-id")
-_SUCCESS_VOLATILE_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-", "x-ms-")
-
-
-def _kept(name: str, status: int) -> bool:
-    if name in _TRANSPORT_HEADERS or name in _VOLATILE_HEADERS:
-        return False
-    if status < 400 and (name in _SUCCESS_VOLATILE or name.startswith(_SUCCESS_VOLATILE_PREFIXES)):
-        return False
-    return True
 
 
 def _materialised(data: Any) -> Optional[bytes]:
@@ -180,47 +146,19 @@ class Tape:
         try:
             response = exchange.send_live(*sent, timeout, verify, proxies)
         except BaseException as exc:
-            failure = failure_of(exc, scrubber.text(_first_line(exc)))
+            failure = failure_of(exc, scrubber.text(first_line(exc)))
             if failure is not None:
                 entry["error"] = failure
             self._close(index, keep=failure is not None)
             raise
         status = int(response.status_code)
-        headers = {
-            name.lower(): scrubber.text(value)
-            for name, value in response.raw.headers.items()
-            if _kept(name.lower(), status)
-        }
-        encoding = str(response.raw.headers.get("content-encoding", "")).strip().lower()
+        headers = kept_headers(response.raw.headers, status, scrubber)
         elapsed = time.monotonic() - start
 
         def done(recording: Recording) -> None:
-            content = b"".join(recording.pieces)
-            if encoding in ("gzip", "x-gzip", "deflate") and not recording.decoded:
-                content = _inflated(content, encoding, recording) or content
-            elif encoding not in ("", "identity") and not recording.decoded:
-                headers["content-encoding"] = encoding  # kept encoded, so replayed encoded
-            body = response_body(scrubber.bytes(content), headers.get("content-type", ""))
-            entry["response"] = {
-                "status": status,
-                "headers": dict(sorted(headers.items())),
-                "body": scrubber.value(body),
-            }
-            if exchange.cutoff.fired:
-                entry["error"] = {"kind": "deadline"}
-            elif recording.failure is not None:
-                failure = failure_of(
-                    recording.failure, scrubber.text(_first_line(recording.failure))
-                )
-                if failure is not None:
-                    entry["error"] = failure
-            elif not recording.ended:
-                entry["incomplete"] = True  # the reader stopped early: replayed as far as read
-            if self.timing:
-                entry["timing"] = {
-                    "headers": round(elapsed, 4),
-                    "pieces": _piece_times(recording, body_pieces(entry["response"]["body"])),
-                }
+            fired = exchange.cutoff.fired
+            timed = elapsed if self.timing else None
+            entry.update(written_response(status, headers, recording, scrubber, fired, timed))
             self._close(index, keep=True)
 
         response.raw = Recording(response.raw, done, start)
@@ -287,70 +225,6 @@ class Tape:
         response = entry.get("response")
         if response is None:
             raise replayed_failure(entry.get("error") or {}, reading=False)
-        return _response(request["url"], response, entry.get("error"), exchange.cutoff, timing)
-
-
-def _response(
-    url: str,
-    written: Dict[str, Any],
-    ending: Optional[Dict[str, Any]],
-    cutoff: Any,
-    timing: Optional[Dict[str, Any]],
-) -> Any:
-    """A ``requests.Response`` replaying a written response."""
-    from requests.models import Response
-    from requests.structures import CaseInsensitiveDict
-
-    body = written.get("body")
-    pieces = body_pieces(body)
-    headers = {str(k).lower(): str(v) for k, v in (written.get("headers") or {}).items()}
-    streamed = isinstance(body, dict) and ("sse" in body or "eventstream" in body)
-    if ending is None and not streamed:
-        headers["content-length"] = str(sum(len(piece) for piece in pieces))
-    delays = None
-    if timing:
-        times = [float(t) for t in timing.get("pieces", [])]
-        previous = [float(timing.get("headers", 0.0)), *times]
-        delays = [now - before for now, before in zip(times, previous)]
-    response = Response()
-    response.status_code = int(written.get("status", 200))
-    response.headers = CaseInsensitiveDict(headers)
-    response.raw = Replayed(headers, pieces, ending, cutoff, delays)
-    response.url = url
-    return response
-
-
-def _piece_times(recording: Recording, pieces: List[bytes]) -> List[float]:
-    """When the last byte of each written piece arrived (seconds from the send)."""
-    ends: List[int] = []
-    total = 0
-    for piece in recording.pieces:
-        total += len(piece)
-        ends.append(total)
-    times: List[float] = []
-    offset = read = 0
-    for piece in pieces:
-        offset += len(piece)
-        while read < len(ends) - 1 and ends[read] < offset:
-            read += 1
-        times.append(round(recording.times[read], 4) if recording.times else 0.0)
-    return times
-
-
-def _inflated(content: bytes, encoding: str, recording: Recording) -> Optional[bytes]:
-    """The decoded body of a whole gzip or deflate body, else ``None`` (kept as received)."""
-    if not recording.ended:
-        return None
-    for wbits in (
-        (16 + zlib.MAX_WBITS,) if encoding != "deflate" else (zlib.MAX_WBITS, -zlib.MAX_WBITS)
-    ):
-        try:
-            return zlib.decompressobj(wbits).decompress(content)
-        except zlib.error:
-            continue
-    return None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc)
-    return (text.splitlines()[0] if text else "")[:300]
+        return replayed_response(
+            request["url"], response, entry.get("error"), exchange.cutoff, timing
+        )

@@ -19,7 +19,7 @@ import pytest
 from loopback import LoopbackServer, Received, Reply, chat_completion
 
 import modelkit
-from modelkit._engine.transport import current_tap
+from modelkit._engine.tap import current_tap
 from modelkit.errors import CassetteMismatchError, ConfigError
 from modelkit.testing import _cassette
 
