@@ -15,7 +15,8 @@ Rules, each forced by a real server:
   body's ``tool_calls`` order agree), so ``index: 100000000`` costs one
   entry. A piece without an integer ``index`` starts a new call. At most
   ``MAX_TOOL_CALLS`` (1024) calls per choice: one more raises
-  ``ValueError``, which the stream reports as ``ResponseFormatError``.
+  ``ValueError``, which the stream reports as ``ResponseFormatError``
+  (``next_call`` applies the same cap in the other decoders).
 - Name pieces are joined only while they are pieces. Some servers (MiniMax
   behind NVIDIA NIM, Fireworks, some gateways) repeat the full name in
   every piece of a call; others (Gemini's OpenAI endpoint) may split a
@@ -37,10 +38,21 @@ from typing import Any, Dict, List, Optional
 
 from .._events import ToolCallDelta
 
-__all__ = ["MAX_TOOL_CALLS", "ToolCalls"]
+__all__ = ["MAX_TOOL_CALLS", "ToolCalls", "next_call"]
 
 MAX_TOOL_CALLS = 1024
 """The most tool calls one streamed choice may hold; more is a malformed stream."""
+
+
+def next_call(count: int) -> int:
+    """The number of a choice's next tool call, ``count`` calls in (every decoder's cap).
+
+    Raises:
+        ValueError: ``count`` is already ``MAX_TOOL_CALLS``.
+    """
+    if count >= MAX_TOOL_CALLS:
+        raise ValueError(f"more than {MAX_TOOL_CALLS} tool calls in one choice")
+    return count
 
 
 class _Call:
@@ -90,9 +102,7 @@ class ToolCalls:
         if number is not None and self.whole_calls and _another_call(self._calls[number], piece):
             number = None
         if number is None:
-            if len(self._calls) >= MAX_TOOL_CALLS:
-                raise ValueError(f"more than {MAX_TOOL_CALLS} tool calls in one choice")
-            number = len(self._calls)
+            number = next_call(len(self._calls))
             self._calls.append(_Call())
             if key is not None:
                 self._at[key] = number

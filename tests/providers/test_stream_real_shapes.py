@@ -424,3 +424,101 @@ def test_events_add_up_when_text_and_reasoning_come_in_several_parts(
     assert output.message.reasoning == "R1\n\nR2"
     assert joined(events, TextDelta) == output.completion
     assert joined(events, ReasoningDelta) == output.message.reasoning
+
+
+def many_anthropic_calls(count: int) -> bytes:
+    message = {
+        "id": "m",
+        "type": "message",
+        "role": "assistant",
+        "content": [],
+        "model": "c",
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
+    events: List[Any] = [{"type": "message_start", "message": message}]
+    for i in range(count):
+        start = {"type": "tool_use", "id": f"toolu_{i}", "name": "f", "input": {}}
+        events += [
+            {"type": "content_block_start", "index": i, "content_block": start},
+            {"type": "content_block_stop", "index": i},
+        ]
+    events += [
+        {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {}},
+        {"type": "message_stop"},
+    ]
+    return b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+
+
+def many_google_calls(count: int) -> bytes:
+    parts = [{"functionCall": {"name": "f", "args": {}}} for _ in range(count)]
+    body = {
+        "candidates": [
+            {"index": 0, "content": {"role": "model", "parts": parts}, "finishReason": "STOP"}
+        ]
+    }
+    return b"data: " + json.dumps(body).encode() + b"\r\n\r\n"
+
+
+def many_responses_calls(count: int) -> bytes:
+    events = [
+        {
+            "type": "response.output_item.added",
+            "output_index": i,
+            "item": {"type": "function_call", "call_id": f"c{i}", "name": "f"},
+        }
+        for i in range(count)
+    ]
+    return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
+
+
+def many_bedrock_calls(count: int) -> bytes:
+    def event(kind: str, payload: Dict[str, Any]) -> Dict[str, Any]:
+        headers = {
+            ":event-type": kind,
+            ":message-type": "event",
+            ":content-type": "application/json",
+        }
+        return {"headers": headers, "payload": payload}
+
+    starts = [
+        event(
+            "contentBlockStart",
+            {"contentBlockIndex": i, "start": {"toolUse": {"toolUseId": f"t{i}", "name": "f"}}},
+        )
+        for i in range(count)
+    ]
+    return encode_events([event("messageStart", {"role": "assistant"}), *starts])
+
+
+@pytest.mark.parametrize(
+    "name, url, make, content_type",
+    [
+        ("anthropic/claude-sonnet-4-5", ANTHROPIC_URL, many_anthropic_calls, "text/event-stream"),
+        ("google/gemini-2.5-flash", GOOGLE_STREAM, many_google_calls, "text/event-stream"),
+        (
+            "openai/gpt-4.1",
+            "https://api.openai.com/v1/responses",
+            many_responses_calls,
+            "text/event-stream",
+        ),
+        (
+            f"bedrock/{BEDROCK_MODEL}",
+            _sigv4.bedrock_runtime_url("us-east-1", BEDROCK_MODEL)[: -len("/converse")]
+            + "/converse-stream",
+            many_bedrock_calls,
+            "application/vnd.amazon.eventstream",
+        ),
+    ],
+)
+def test_every_decoder_caps_the_tool_calls_of_a_choice(
+    name: str, url: str, make: Any, content_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    extra = {"responses_api": True} if "responses" in url else {}
+    model = get_model(name, api_key="sk-test-key", memoize=False, **extra)
+    with responses.RequestsMock() as mock:
+        mock.post(url, body=make(MAX_TOOL_CALLS + 1), content_type=content_type)
+        with pytest.raises(ResponseFormatError, match=f"more than {MAX_TOOL_CALLS} tool calls"):
+            list(model.stream("hi", config={"max_retries": 0}))

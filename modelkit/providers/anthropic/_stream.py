@@ -49,6 +49,7 @@ from ..._events import ReasoningDelta, StreamDelta, TextDelta, ToolCallDelta
 from ...errors import APIError
 from .._forced import text_deltas
 from .._streaming import StreamDecoder, Thoughts
+from .._tool_stream import next_call
 from ._response import parse_error_body
 
 __all__ = ["MessagesStreamDecoder"]
@@ -109,7 +110,7 @@ class MessagesStreamDecoder(StreamDecoder):
         self._pieces[index] = {}
         kind = block.get("type")
         if kind == "tool_use":
-            number = self._tools[index] = len(self._tools)
+            number = self._tools[index] = next_call(len(self._tools))
             return [ToolCallDelta(number, block.get("id"), block.get("name"))]
         if kind == "text":
             self._parts = self._parts or bool(block.get("citations"))

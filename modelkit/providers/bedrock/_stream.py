@@ -28,6 +28,7 @@ from ..._events import ReasoningDelta, StreamDelta, TextDelta, ToolCallDelta
 from ...errors import APIError
 from .._forced import text_deltas
 from .._streaming import StreamDecoder, Thoughts
+from .._tool_stream import next_call
 from ._response import bedrock_error
 
 __all__ = ["ConverseStreamDecoder"]
@@ -90,7 +91,7 @@ class ConverseStreamDecoder(StreamDecoder):
         tool = start.get("toolUse")
         if tool is None:
             return []
-        number = self._tools[index] = len(self._tools)
+        number = self._tools[index] = next_call(len(self._tools))
         self._blocks[index] = {
             "toolUse": {"toolUseId": tool.get("toolUseId"), "name": tool.get("name")}
         }

@@ -24,6 +24,7 @@ from typing import Any, Dict, List
 from ..._events import StreamDelta, TextDelta, ToolCallDelta
 from ...errors import APIError
 from .._streaming import StreamDecoder, Thoughts
+from .._tool_stream import next_call
 from ._response import google_error
 
 __all__ = ["GeminiStreamDecoder"]
@@ -82,7 +83,7 @@ class GeminiStreamDecoder(StreamDecoder):
         deltas: List[StreamDelta],
     ) -> None:
         if "functionCall" in part:
-            number = self._calls[choice] = self._calls.get(choice, -1) + 1
+            number = self._calls[choice] = next_call(self._calls.get(choice, -1) + 1)
             call = part["functionCall"]
             arguments = json.dumps(call.get("args") or {})
             deltas.append(

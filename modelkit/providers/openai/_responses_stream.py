@@ -19,6 +19,7 @@ from typing import Any, Dict, List
 from ..._events import ReasoningDelta, StreamDelta, TextDelta, ToolCallDelta
 from ...errors import APIError
 from .._streaming import StreamDecoder
+from .._tool_stream import next_call
 from ._responses_response import failed_response_error
 
 __all__ = ["ResponsesStreamDecoder"]
@@ -59,9 +60,10 @@ class ResponsesStreamDecoder(StreamDecoder):
         if kind == "response.output_item.added":
             item = data.get("item") or {}
             if item.get("type") == "function_call":
-                position = self._calls.setdefault(
-                    int(data.get("output_index") or 0), len(self._calls)
-                )
+                key = int(data.get("output_index") or 0)
+                position = self._calls.get(key)
+                if position is None:
+                    position = self._calls[key] = next_call(len(self._calls))
                 return [ToolCallDelta(position, item.get("call_id"), item.get("name"), "")]
         if kind == "response.function_call_arguments.delta" and delta:
             found = self._calls.get(int(data.get("output_index") or 0))
