@@ -101,6 +101,14 @@ class APIStream:
     def close(self) -> None:
         """Release the connection (no-op by default)."""
 
+    def extend(self, timeout: Optional[float]) -> None:
+        """Let the stream run ``timeout`` seconds from its request (``None``: the default).
+
+        ``StreamRun`` opens an attempt with ``attempt_timeout`` as its time
+        limit and, once the first delta arrived, gives the rest of the stream
+        the call's remaining time. No-op by default (streams without a clock).
+        """
+
 
 class ReplayStream(APIStream):
     """A finished output played back as deltas."""

@@ -47,7 +47,7 @@ from .output import ModelOutput, ModelUsage
 from .tools._types import ToolChoice
 
 if TYPE_CHECKING:
-    from ._model_stream import ModelStream
+    from ._model_stream import AsyncModelStream, ModelStream
     from .batch import BatchHandle, BatchStatus
     from .tools._loop import GenerateLoopResult
 
@@ -256,9 +256,19 @@ class Model:
             output = stream.output  # the complete ModelOutput
 
         Retries happen only before the first event; ``config.timeout`` bounds
-        the whole stream and ``config.stream_idle_timeout`` the silence
-        between events. The connection slot is held until the stream ends
+        the whole stream, ``config.stream_idle_timeout`` the silence
+        between events and ``config.attempt_timeout`` each attempt until its
+        first event (request, response headers and first delta; a slow
+        start is cut and retried, a stream that started has the rest of
+        ``timeout``). The connection slot is held until the stream ends
         or is closed.
+
+        ``config.fallback_models`` are tried, in turn, when the model fails
+        before the first event was delivered (after its retries); once an
+        event was delivered a failure raises with the partial output. A
+        refusal is known only at the end, so it does not move to a
+        fallback; with ``config.fail_on_refusal`` it raises
+        ``ModelRefusalError`` instead of the ``StreamEnd``.
 
         Args:
             input: as for ``generate``.
@@ -274,15 +284,51 @@ class Model:
 
         Raises:
             ConfigError: the input or config is not valid (at once).
-            APIError: while iterating, when the API failed; after the first
-                event, with ``output`` set to what arrived before the failure.
+            APIError: while iterating, when the API (and every fallback)
+                failed; after the first event, with ``output`` set to what
+                arrived before the failure.
+            ModelRefusalError: at the end of a refused stream, when
+                ``fail_on_refusal`` is set.
         """
         from ._model_stream import ModelStream
         from .cache._policy import policy_for
 
         request = self.prepare(input, tools, tool_choice, config)
         policy = policy_for(request.config.cache if cache is None else cache)
-        return ModelStream(self.api, request, policy, self.add_usage)
+
+        def ask(name: str, settings: GenerateConfig) -> ModelStream:
+            return self._fallback_model(name).stream(input, tools, tool_choice, settings, cache)
+
+        return ModelStream(self.api, request, policy, self.add_usage, ask, self.role)
+
+    def stream_async(
+        self,
+        input: ModelInput,
+        tools: ToolsInput = (),
+        tool_choice: Optional[ToolChoice] = None,
+        config: ConfigInput = None,
+        cache: Any = None,
+    ) -> AsyncModelStream:
+        """``stream`` for asyncio callers: the same stream, read on worker threads.
+
+        Use it as an async context manager and iterate it::
+
+            async with model.stream_async("Tell me a story") as stream:
+                async for event in stream:
+                    if event.type == "text":
+                        print(event.text, end="", flush=True)
+            output = stream.output  # the complete ModelOutput
+
+        Entering the block checks the input (``ConfigError``) and opens the
+        stream; everything else is as for ``stream`` (retries, fallbacks,
+        timeouts, the cache). Leaving the block early, an exception or
+        cancelling the task drops the connection and frees its slot.
+        """
+        from ._model_stream import AsyncModelStream
+
+        return AsyncModelStream(
+            functools.partial(self.stream, input, tools, tool_choice, config, cache)
+        )
 
     async def generate_async(
         self,

@@ -7,7 +7,10 @@ the way ``run_request`` does (same policy, same deadline) while nothing
 has been yielded. Once a delta has been handed to the caller, a failure is
 final: it raises the ``APIError`` with ``output`` set to what arrived so
 far. ``config.timeout`` bounds the whole stream, retries and waits
-included; ``config.stream_idle_timeout`` bounds the silence between reads.
+included; ``config.stream_idle_timeout`` bounds the silence between reads;
+``config.attempt_timeout`` bounds each attempt until its first event
+(sending, the response headers, the first delta: a slow start is cut and
+retried), after which the stream has the rest of ``timeout``.
 
 The slot is held until the stream ends, fails or is closed; ``close()``
 (leaving the ``with`` block, breaking out of a ``for`` loop over the
@@ -24,7 +27,7 @@ from typing import TYPE_CHECKING, Iterator, List, Optional
 import attrs
 
 from .._events import APIStream, StreamDelta, StreamEnd, StreamEvent
-from ..errors import APIError
+from ..errors import APIError, APITimeoutError
 from ..info._cost import price_output
 from ..output import ModelOutput
 from .fleet import Gate, gate_for
@@ -39,6 +42,8 @@ if TYPE_CHECKING:
 __all__ = ["StreamRun"]
 
 logger = logging.getLogger("modelkit")
+
+_WHOLE_STREAM = "the stream did not finish within"  # HttpStream's deadline message
 
 
 class StreamRun:
@@ -98,8 +103,15 @@ class StreamRun:
             left = None if deadline is None else deadline - clock()
             self._gate.before_request(left, config.timeout, (api.provider, api.model_name))
             remaining = None if deadline is None else deadline - clock()
+            # attempt_timeout bounds this attempt until its first delta (the
+            # request, the response headers and the first event); once one
+            # arrived the rest of the stream gets the call's remaining time.
+            first_wait = config.attempt_timeout
+            if first_wait is not None and remaining is not None and remaining <= first_wait:
+                first_wait = None  # the call's own deadline comes first
+            limit = first_wait if first_wait is not None else remaining
             attempt_config = (
-                config if remaining is None else attrs.evolve(config, timeout=max(remaining, 0.001))
+                config if limit is None else attrs.evolve(config, timeout=max(limit, 0.001))
             )
             stream: Optional[APIStream] = None
             try:
@@ -109,12 +121,18 @@ class StreamRun:
                 self._stream = stream
                 self._iterator = iter(stream)
                 self._attempts = attempts
-                return [next(self._iterator)]
+                first = next(self._iterator)
+                if first_wait is not None:
+                    stream.extend(None if deadline is None else deadline - clock())
+                return [first]
             except StopIteration:
                 return []
             except APIError as error:
                 if stream is not None:
                     stream.close()
+                if first_wait is not None and isinstance(error, APITimeoutError):
+                    if error.message.startswith(_WHOLE_STREAM):
+                        error.message = f"no first event within attempt_timeout={first_wait:g}s"
                 call = error.call or (stream.call if stream is not None else None)
                 retry_or_raise(api, error, call, attempts, max_retries, deadline, start, retrying)
 

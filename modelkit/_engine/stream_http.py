@@ -29,6 +29,7 @@ from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Type
 from .._response_headers import record_response_headers
 from ..errors import APIConnectionError, APITimeoutError
 from .body import BodyTooLarge
+from .deadline import watchdog
 from .failures import drop_request, explain
 from .http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient
 from .response import HttpResponse
@@ -140,6 +141,19 @@ class HttpStream:
             raise self._timeout()
         self._complete = True
 
+    def extend(self, timeout: Optional[float]) -> None:
+        """Let the stream run ``timeout`` seconds from its request (``None``: the default).
+
+        A no-op once the stream closed or its time already ran out.
+        """
+        if self._closed or not self._alarm.cancel():
+            return
+        self._budget = clamp_budget(timeout, DEFAULT_READ_TIMEOUT)
+        left = max(self._budget - (time.monotonic() - self._start), 0.0)
+        self._alarm = watchdog().schedule(left, self._cutoff.fire)
+        if self._exchange is not None:
+            self._exchange.alarm = self._alarm
+
     def elapsed_now(self) -> float:
         """Seconds since the request was sent."""
         return time.monotonic() - self._start
@@ -163,6 +177,7 @@ class HttpStream:
             if self._response is not None and self._complete:
                 self._response.raw.release_conn()
             elif self._response is not None:
+                self._cutoff.cut()  # wakes a read blocked in another thread (stream_async)
                 self._response.close()
         finally:
             exchange, self._exchange = self._exchange, None

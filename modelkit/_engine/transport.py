@@ -133,6 +133,11 @@ class _Cutoff:
             if self.done:
                 return
             self.fired = True
+        self.cut()
+
+    def cut(self) -> None:
+        """Shut the connections' sockets down: a read blocked on one returns at once."""
+        with self._lock:
             connections = list(self.connections)
         for connection in connections:
             sock = getattr(connection, "sock", None)

@@ -261,6 +261,9 @@ class RestStream(APIStream):
     def close(self) -> None:
         self.http.close()
 
+    def extend(self, timeout: Optional[float]) -> None:
+        self.http.extend(timeout)
+
     def _record(self) -> None:
         try:
             body = self.decoder.body()
