@@ -56,10 +56,20 @@ def read_cassette(path: Path) -> List[Dict[str, Any]]:
             "re-record the cassette with this version."
         )
     interactions = document.get("interactions")
-    if not isinstance(interactions, list) or not all(
-        isinstance(item, dict) and isinstance(item.get("request"), dict) for item in interactions
-    ):
+    if not isinstance(interactions, list):
         raise ConfigError(f"cassette {path}: 'interactions' must be a list of recorded requests")
+    for number, item in enumerate(interactions, 1):
+        request = item.get("request") if isinstance(item, dict) else None
+        if not (
+            isinstance(request, dict)
+            and isinstance(request.get("method"), str)
+            and isinstance(request.get("url"), str)
+            and isinstance(item.get("response", {}), dict)
+        ):
+            raise ConfigError(
+                f"cassette {path}: interaction #{number} has no request with a method and "
+                "a URL (or its response is not an object); re-record the cassette"
+            )
     return interactions
 
 

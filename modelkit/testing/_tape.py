@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .._redact import Scrubber, request_secrets
-from ..errors import CassetteMismatchError
+from ..errors import CassetteMismatchError, ConfigError
 from ._bodies import request_body
 from ._file import write_cassette
 from ._match import (
@@ -225,6 +225,13 @@ class Tape:
         response = entry.get("response")
         if response is None:
             raise replayed_failure(entry.get("error") or {}, reading=False)
-        return replayed_response(
-            request["url"], response, entry.get("error"), exchange.cutoff, timing
-        )
+        try:
+            return replayed_response(
+                request["url"], response, entry.get("error"), exchange.cutoff, timing
+            )
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a hand-edited file
+            exchange.alarm.cancel()
+            raise ConfigError(
+                f"cassette {self.path}: interaction #{index + 1} cannot be replayed "
+                f"({type(exc).__name__}: {exc}); re-record the cassette"
+            ) from exc

@@ -365,7 +365,7 @@ def test_re_recording_the_same_calls_writes_the_same_file(tmp_path: Path) -> Non
     assert response["body"]["json"]["choices"][0]["message"]["content"] == "one"
 
 
-def test_a_cassette_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+def test_a_cassette_from_a_newer_version_or_malformed_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "future.json"
     path.write_text(json.dumps({"modelkit_cassette": 99, "interactions": []}))
     with pytest.raises(ConfigError, match="format version 99.*newer modelkit.*Upgrade"):
@@ -375,6 +375,20 @@ def test_a_cassette_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a modelkit cassette"):
         with cassette(path, mode="replay"):
             pass
+    path.write_text(json.dumps({"modelkit_cassette": 1, "interactions": [{"request": {}}]}))
+    with pytest.raises(ConfigError, match="interaction #1 has no request with a method"):
+        with cassette(path, mode="replay"):
+            pass
+    request = {"method": "POST", "url": "http://127.0.0.1:9/v1/chat/completions"}
+    request["body"] = {"json": {"messages": [{"role": "user", "content": "hi"}], "model": "gpt-4o"}}
+    edited = {"request": request, "response": {"status": 200, "body": {"yaml": "hi"}}}
+    path.write_text(json.dumps({"modelkit_cassette": 1, "interactions": [edited]}))
+    other = modelkit.get_model(
+        "openai/gpt-4o", base_url="http://127.0.0.1:9/v1", api_key=KEY, memoize=False
+    )
+    with pytest.raises(ConfigError, match=r"interaction #1 cannot be replayed \(ValueError"):
+        with cassette(path, mode="replay"):
+            other.generate("hi")
     path.write_text("{")
     with pytest.raises(ConfigError, match="not valid JSON"):
         with cassette(path, mode="replay"):
