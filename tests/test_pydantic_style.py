@@ -323,3 +323,39 @@ def test_cache_policy_dump_and_validate() -> None:
     policy = CachePolicy(expiry="12h", scopes={"role": "grader"})
     assert policy.model_dump() == {"expiry": "12h", "per_epoch": True, "scopes": {"role": "grader"}}
     assert CachePolicy.model_validate(policy.model_dump()) == policy
+
+
+def test_a_value_modelkit_does_not_carry_is_refused_not_dropped() -> None:
+    # Inspect dumps ContentText.internal and ModelOutput.response_id; modelkit
+    # does not carry them: None reads back, a value is a ConfigError naming it.
+    assert ContentText.model_validate({"type": "text", "text": "x", "internal": None}).text == "x"
+    with pytest.raises(ConfigError, match="does not carry Inspect's field 'internal'"):
+        ContentText.model_validate({"type": "text", "text": "x", "internal": {"id": "rs_1"}})
+    dumped = ModelOutput.from_content("m", "hi").model_dump()
+    assert dumped["response_id"] is None and ModelOutput.model_validate(dumped).completion == "hi"
+    with pytest.raises(ConfigError, match="response_id"):
+        ModelOutput.model_validate(dict(dumped, response_id="resp_1"))
+
+
+# Every public type that Inspect 0.3.285 makes a pydantic model.
+INSPECT_PYDANTIC_TYPES = [
+    "AdaptiveConcurrency", "BatchConfig", "CachePolicy", "ChatCompletionChoice",
+    "ChatMessageAssistant", "ChatMessageBase", "ChatMessageSystem", "ChatMessageTool",
+    "ChatMessageUser", "CitationBase", "ContentAudio", "ContentCitation", "ContentData",
+    "ContentDocument", "ContentImage", "ContentReasoning", "ContentText", "ContentToolUse",
+    "ContentVideo", "DocumentCitation", "GenerateConfig", "ImageOutput", "Logprob", "Logprobs",
+    "ModelCall", "ModelConfig", "ModelCost", "ModelFallback", "ModelInfo", "ModelOutput",
+    "ModelRequestId", "ModelRole", "ModelUsage", "ResponseSchema", "StopCategory", "StopDetails",
+    "ToolCall", "ToolCallError", "ToolFunction", "ToolInfo", "ToolParam", "ToolParams",
+    "TopLogprob", "UrlCitation",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", INSPECT_PYDANTIC_TYPES)
+def test_every_inspect_pydantic_type_has_the_methods(name: str) -> None:
+    import modelkit
+
+    cls = getattr(modelkit, name)
+    for method in ("model_dump", "model_dump_json", "model_validate", "model_validate_json"):
+        assert callable(getattr(cls, method)), method
+    assert callable(cls.model_copy) and cls.model_fields
