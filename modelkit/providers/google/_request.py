@@ -36,6 +36,7 @@ from ...messages import (
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import append_turn, as_parts
 from ._config import generation_config, tool_config, tools_to_wire
+from ._server_parts import server_parts
 
 __all__ = ["LOCAL_ID_PREFIX", "content_parts", "media_part", "messages_to_wire", "request_body"]
 
@@ -170,8 +171,12 @@ def _assistant_parts(message: ChatMessageAssistant, model: str) -> List[Part]:
                     thought["thoughtSignature"] = item.signature
                 parts.append(thought)
             continue
-        if isinstance(item, (ContentToolUse, ContentData)):
-            continue  # server-side tool calls and data of other providers
+        if isinstance(item, ContentToolUse):
+            own = server_parts(item) if replay else None
+            parts.extend(own or [])  # Gemini's code execution parts, as they came
+            continue
+        if isinstance(item, ContentData):
+            continue  # another provider's data
         if isinstance(item, ContentText):
             if not item.text and pending is None:
                 continue

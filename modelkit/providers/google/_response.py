@@ -28,6 +28,7 @@ from ...messages import (
     ContentImage,
     ContentReasoning,
     ContentText,
+    ContentToolUse,
 )
 from ...output import (
     ChatCompletionChoice,
@@ -44,6 +45,7 @@ from .._fields import count, optional_count
 from .._rest import error_from_status
 from ._annotations import add_grounding_citations, candidate_stop_details, prompt_stop_details
 from ._request import LOCAL_ID_PREFIX
+from ._server_parts import code_tool_use, fill_code_result
 
 __all__ = ["FINISH_REASONS", "choice_from_candidate", "google_error", "output_from", "usage_from"]
 
@@ -128,7 +130,19 @@ def choice_from_candidate(
     parts = (candidate.get("content") or {}).get("parts") or []
     content: List[Content] = []
     calls: List[ToolCall] = []
+    code: Optional[ContentToolUse] = None  # an executableCode part awaiting its result
     for index, part in enumerate(parts):
+        if "executableCode" in part:  # signatures stay in the kept part
+            code = code_tool_use(part)
+            content.append(code)
+            continue
+        if "codeExecutionResult" in part:
+            if code is None:
+                code = code_tool_use({})
+                content.append(code)
+            fill_code_result(code, part)
+            code = None
+            continue
         signature = part.get("thoughtSignature")
         if part.get("thought"):
             content.append(ContentReasoning(reasoning=part.get("text") or "", signature=signature))
