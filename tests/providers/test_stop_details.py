@@ -271,3 +271,29 @@ def test_bedrock_guardrail_trace() -> None:
         "anthropic.claude-3-5-sonnet-20240620-v1:0",
     )
     assert untraced.choices[0].stop_details is None
+
+
+def test_responses_refused_prompt_failure_is_a_refusal() -> None:
+    import responses as mocked
+
+    from modelkit import get_model
+
+    failed = {
+        "id": "resp_f1",
+        "object": "response",
+        "status": "failed",
+        "model": "gpt-5.4",
+        "output": [],
+        "error": {"code": "cyber_policy", "message": "This request was flagged."},
+    }
+    model = get_model("openai/gpt-5.4", api_key="sk-test", memoize=False, responses_api=True)
+    with mocked.RequestsMock() as mock:
+        mock.post("https://api.openai.com/v1/responses", json=failed)
+        output = model.generate("hi")
+    assert output.stop_reason == "content_filter"
+    assert output.choices[0].stop_details == StopDetails(
+        type="refusal",
+        category="cyber",
+        explanation="This request was flagged.",
+        categories=[StopCategory(category="cyber")],
+    )

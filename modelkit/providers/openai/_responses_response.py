@@ -26,6 +26,7 @@ from ...output import (
     Logprobs,
     ModelOutput,
     ModelUsage,
+    StopCategory,
     StopDetails,
     StopReason,
 )
@@ -51,7 +52,9 @@ INCOMPLETE_REASONS: Dict[str, StopReason] = {
 """``incomplete_details.reason`` -> ``StopReason``; anything else is ``"unknown"``."""
 
 _RETRYABLE_CODES = {"server_error": 500, "rate_limit_exceeded": 429, "vector_store_timeout": 504}
-_FILTER_CODES = frozenset({"invalid_prompt", "bio_policy", "image_content_policy_violation"})
+_FILTER_CODES = frozenset(
+    {"invalid_prompt", "bio_policy", "cyber_policy", "image_content_policy_violation"}
+)
 
 
 def parse_responses_body(body: Mapping[str, Any], model: str) -> ModelOutput:
@@ -179,9 +182,24 @@ def failed_response_error(body: Mapping[str, Any], *, provider: str, model: str)
     return error_from_status(status, full, provider=provider, model=model, body=dict(body))
 
 
-def refused_prompt(body: Mapping[str, Any]) -> Optional[str]:
-    """The message of a failure that is really a content-filter answer, else ``None``."""
+def refused_prompt(body: Mapping[str, Any], model: str) -> Optional[ModelOutput]:
+    """The ``content_filter`` answer a failure really is (a refused prompt), else ``None``.
+
+    Its ``StopDetails`` say ``refusal`` with the message, as Inspect's
+    ``openai_refusal_model_output`` does (``cyber_policy``: category ``cyber``).
+    """
     error = body.get("error") or {}
-    if str(error.get("code") or "") in _FILTER_CODES:
-        return str(error.get("message") or "the prompt was refused")
-    return None
+    code = str(error.get("code") or "")
+    if code not in _FILTER_CODES:
+        return None
+    message = str(error.get("message") or "the prompt was refused")
+    details = StopDetails(type="refusal", explanation=message)
+    if code == "cyber_policy":
+        details.categories = [StopCategory(category="cyber")]
+    return ModelOutput.from_content(
+        model,
+        message,
+        stop_reason="content_filter",
+        error=message,
+        stop_details=settled_stop_details(details),
+    )

@@ -351,11 +351,8 @@ class OpenAIAPI(RestAPI):
         if self.responses_api and isinstance(body, dict) and body.get("status") == "failed":
             from ._responses_response import failed_response_error, refused_prompt
 
-            refused = refused_prompt(body)
-            if refused is not None:
-                answer = ModelOutput.from_content(
-                    self.model_name, refused, stop_reason="content_filter", error=refused
-                )
+            answer = refused_prompt(body, self.model_name)
+            if answer is not None:
                 return answer, call
             return failed_response_error(body, provider=self.provider, model=self.model_name), call
         if isinstance(result, ResponseFormatError) and isinstance(body, dict) and "error" in body:
