@@ -1,4 +1,4 @@
-"""Cassettes over whole workflows: provider batch jobs, tool loops, waits skipped on replay.
+"""Cassettes over whole workflows: batch jobs, tool loops, token counting, waits skipped on replay.
 
 Batch jobs run against ``tests/batch/batch_fakes.py`` (OpenAI's Files and
 Batch APIs, https://platform.openai.com/docs/api-reference/batch, and
@@ -9,7 +9,11 @@ the upload
 (``multipart/form-data`` with a random boundary), the create, every status
 check and the results file are recorded, then replayed with sockets
 blocked. The tool loop follows OpenAI's chat completion ``tool_calls``
-(https://platform.openai.com/docs/api-reference/chat/object).
+(https://platform.openai.com/docs/api-reference/chat/object). Token counts
+come from Anthropic's ``POST /v1/messages/count_tokens``
+(https://docs.anthropic.com/en/api/messages-count-tokens), Gemini's
+``models/{model}:countTokens`` (https://ai.google.dev/api/tokens) and
+OpenAI's ``POST /v1/responses/input_tokens``.
 """
 
 from __future__ import annotations
@@ -168,3 +172,39 @@ def test_replay_skips_retry_waits_unless_timing_is_asked(tmp_path: Path) -> None
     with cassette(path, mode="replay", timing=True):
         one_retry()
     assert waits == [3.0, 3.0, 3.0]
+
+
+def _counts(received: Received) -> Reply:
+    """Token counts as the counting endpoints answer them: Anthropic's
+    ``/v1/messages/count_tokens`` (``input_tokens``), Gemini's ``:countTokens``
+    (``totalTokens``), OpenAI's ``/v1/responses/input_tokens`` (``input_tokens``)."""
+    size = len(received.body)
+    if received.path.endswith(":countTokens"):
+        return Reply(body={"totalTokens": size})
+    return Reply(body={"object": "response.input_tokens", "input_tokens": size})
+
+
+@pytest.mark.parametrize(
+    ("spec", "suffix", "path_end"),
+    [
+        ("anthropic/claude-sonnet-4-5", "", "/v1/messages/count_tokens"),
+        ("google/gemini-2.5-flash", "", ":countTokens"),
+        ("openai/gpt-4o", "/v1", "/v1/responses/input_tokens"),
+    ],
+)
+def test_token_counting_is_recorded_and_replayed(
+    spec: str, suffix: str, path_end: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "count.json"
+    with LoopbackServer(default=_counts) as server:
+        model = modelkit.get_model(spec, base_url=server.url + suffix, api_key=KEY, memoize=False)
+        with cassette(path, mode="record"):
+            live = model.count_tokens("How many tokens is this?")
+    assert live > 0
+    [written] = json.loads(path.read_text())["interactions"]
+    assert written["request"]["url"].endswith(path_end)
+    block_sockets(monkeypatch)
+    with cassette(path, mode="replay"):
+        assert model.count_tokens("How many tokens is this?") == live
+        with pytest.raises(modelkit.testing.CassetteMismatchError):
+            model.count_tokens("And this one?")
