@@ -93,7 +93,7 @@ class ModelStream:
 
     def _events(self) -> Iterator[StreamEvent]:
         """This model's events, else a fallback's (before the first event), then the refusal check."""
-        from ._fallback import check_refusal
+        from ._fallback import check_refusal, refused
         from .output import ModelFallback
 
         config = self._request.config
@@ -112,7 +112,9 @@ class ModelStream:
                                 model=primary, fallback_model=name
                             )
                         self.output = event.output
-                        check_refusal(event.output, config.fail_on_refusal, primary, self._role)
+                        if config.fail_on_refusal and refused(event.output):
+                            self.close()  # read to its end: the connection goes back to the pool
+                            check_refusal(event.output, True, primary, self._role)
                     delivered = True
                     yield event
                 return

@@ -153,6 +153,15 @@ class HttpStream:
         self._alarm = watchdog().schedule(left, self._cutoff.fire)
         if self._exchange is not None:
             self._exchange.alarm = self._alarm
+        # The socket's read timeout was the first wait's: lift it as open_stream sets it.
+        read_timeout = self._budget if self._idle is None else min(self._idle, self._budget)
+        for connection in list(self._cutoff.connections):
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                try:
+                    sock.settimeout(read_timeout)
+                except OSError:  # already shut down: the next read says so
+                    pass
 
     def elapsed_now(self) -> float:
         """Seconds since the request was sent."""
