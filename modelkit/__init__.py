@@ -157,6 +157,12 @@ if TYPE_CHECKING:
     from .tools._think import think
     from .tools._view import ToolCallContent, ToolCallModelInput, ToolCallView, ToolCallViewer
     from .tools._with import tool_with
+    from .tools.builtin import (
+        CodeExecutionProviders,
+        WebSearchProviders,
+        code_execution,
+        web_search,
+    )
     from .tools.mcp import (
         MCPServer,
         MCPServerConfig,
@@ -310,6 +316,12 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
     "tools._execute": ("ExecuteToolsResult", "execute_tools"),
     "tools._loop": ("GenerateLoopResult",),
     "tools._think": ("think",),
+    "tools.builtin": (
+        "CodeExecutionProviders",
+        "WebSearchProviders",
+        "code_execution",
+        "web_search",
+    ),
     "tools._view": ("ToolCallContent", "ToolCallModelInput", "ToolCallView", "ToolCallViewer"),
     "tools._with": ("tool_with",),
     "tools.mcp": (
@@ -347,6 +359,7 @@ __all__ = [
     "ChatMessageUser",
     "Citation",
     "CitationBase",
+    "CodeExecutionProviders",
     "ConfigError",
     "ConfigWarning",
     "Content",
@@ -427,6 +440,7 @@ __all__ = [
     "ToolSource",
     "TopLogprob",
     "UrlCitation",
+    "WebSearchProviders",
     "__version__",
     "cache_clear",
     "cache_epoch",
@@ -435,6 +449,7 @@ __all__ = [
     "cache_prune",
     "cache_size",
     "call_tools",
+    "code_execution",
     "compute_model_cost",
     "execute_tools",
     "get_model",
@@ -467,6 +482,7 @@ __all__ = [
     "tool_with",
     "trim_messages",
     "user_prompt",
+    "web_search",
 ]
 
 

@@ -47,6 +47,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit.tools._view",
         "modelkit.tools._with",
         "modelkit.tools._think",
+        "modelkit.tools.builtin",
         "modelkit.tools.__init__",
         "modelkit._structured",
     ),

@@ -32,6 +32,7 @@ from ...messages import (
 )
 from ...tools._types import ToolChoice, ToolFunction, ToolInfo
 from .._common import append_turn, as_parts
+from ._builtin import server_tool_definitions
 from ._citations import citation_to_wire
 from ._server_tools import ANTHROPIC_DATA, server_tool_blocks
 from ._sources import IMAGE_MEDIA_TYPES, document_block, image_source
@@ -202,10 +203,18 @@ def content_blocks(content: Union[str, Sequence[Content]], where: str) -> List[B
     return blocks
 
 
-def tools_to_wire(tools: Sequence[ToolInfo]) -> List[Block]:
-    """Tool definitions: ``name``, ``description`` and ``input_schema``."""
+def tools_to_wire(tools: Sequence[ToolInfo], dynamic_filtering: bool = False) -> List[Block]:
+    """Tool definitions: ``name``, ``description`` and ``input_schema``.
+
+    ``web_search()`` and ``code_execution()`` become Anthropic's server
+    tools (``_builtin``; ``dynamic_filtering``: the 2026-02-09 search tools).
+    """
     wire: List[Block] = []
     for tool in tools:
+        server = server_tool_definitions(tool, dynamic_filtering)
+        if server is not None:
+            wire.extend(server)
+            continue
         definition: Block = {"name": tool.name}
         if tool.description:
             definition["description"] = tool.description

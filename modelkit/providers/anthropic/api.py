@@ -27,11 +27,13 @@ from ...config import GenerateConfig
 from ...errors import APIError, ConfigError
 from ...messages import ChatMessage
 from ...output import ModelOutput
-from ...tools._types import ToolChoice, ToolInfo
+from ...tools._types import ToolChoice, ToolFunction, ToolInfo
+from ...tools.builtin._server import check_server_tools
 from .._common import env_first, versioned_url
 from .._counting import count_in, prompt_fields
 from .._forced import answer_from_tool, check_forced
 from .._rest import HttpRequest, RestAPI, json_or_none
+from ._builtin import allow_direct_search, server_tool_betas
 from ._messages import (
     add_cache_breakpoints,
     messages_to_wire,
@@ -179,7 +181,9 @@ def request_body(
         body["system"] = system
     body["messages"] = messages_to_wire(input)
     if tools:
-        body["tools"] = tools_to_wire(tools)
+        body["tools"] = tools_to_wire(tools, mode == "adaptive")
+        if isinstance(tool_choice, ToolFunction) and tool_choice.name == "web_search":
+            allow_direct_search(body["tools"])
         body["tool_choice"] = tool_choice_to_wire(tool_choice, config.parallel_tool_calls)
     if config.effort is not None:
         body["output_config"] = {"effort": config.effort}
@@ -321,6 +325,7 @@ class AnthropicAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> HttpRequest:
+        check_server_tools(self.provider, "anthropic", tools, ("web_search", "code_execution"))
         body = request_body(self.model_name, input, tools, tool_choice, config, self.thinking)
         structured = config.response_schema
         if structured is not None and native_structured_output(self.model_name):
@@ -341,6 +346,7 @@ class AnthropicAPI(RestAPI):
         betas = list(self.betas)
         if config.effort is not None and EFFORT_BETA not in betas:
             betas.append(EFFORT_BETA)
+        betas.extend(b for b in server_tool_betas(body.get("tools", ())) if b not in betas)
         if betas:
             headers["anthropic-beta"] = ",".join(betas)
         return HttpRequest(url=self.url, headers=headers, body=body)

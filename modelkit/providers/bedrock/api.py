@@ -29,6 +29,7 @@ from ...errors import APIError, ConfigError, MissingAPIKeyError
 from ...messages import ChatMessage
 from ...output import ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
+from ...tools.builtin._server import check_server_tools
 from .._common import env_first
 from .._counting import count_in, prompt_fields
 from .._forced import answer_from_tool, check_forced
@@ -205,6 +206,14 @@ class BedrockAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> HttpRequest:
+        check_server_tools(
+            self.provider,
+            None,
+            tools,
+            (),
+            "Bedrock's Converse API has no web search or code execution tool; "
+            "use the anthropic provider for Claude's",
+        )
         body = converse_body(
             input,
             tools,

@@ -35,6 +35,7 @@ from ...messages import (
 )
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import append_turn, as_parts
+from ._builtin import combined_tool_config, split_tools
 from ._config import generation_config, tool_config, tools_to_wire
 from ._server_parts import server_parts
 
@@ -73,9 +74,14 @@ def request_body(
     body: Dict[str, Any] = {"contents": contents}
     if system is not None:
         body["systemInstruction"] = system
-    if tools:
-        body["tools"] = tools_to_wire(tools)
+    native, functions = split_tools(tools)
+    if functions:
+        body["tools"] = tools_to_wire(functions)
         body["toolConfig"] = tool_config(tool_choice)
+    if native:
+        body["tools"] = body.get("tools", []) + native
+        if functions:
+            body["toolConfig"] = combined_tool_config(body["toolConfig"])
     generation = generation_config(config, model)
     if generation:
         body["generationConfig"] = generation
@@ -173,7 +179,7 @@ def _assistant_parts(message: ChatMessageAssistant, model: str) -> List[Part]:
             continue
         if isinstance(item, ContentToolUse):
             own = server_parts(item) if replay else None
-            parts.extend(own or [])  # Gemini's code execution parts, as they came
+            parts.extend(own or [])  # Gemini's own server parts, as they came
             continue
         if isinstance(item, ContentData):
             continue  # another provider's data

@@ -44,6 +44,7 @@ from .._common import assistant_message, scrub_secrets
 from .._fields import count, optional_count
 from .._rest import error_from_status
 from ._annotations import add_grounding_citations, candidate_stop_details, prompt_stop_details
+from ._builtin import tool_call_use
 from ._request import LOCAL_ID_PREFIX
 from ._server_parts import code_tool_use, fill_code_result
 
@@ -132,6 +133,20 @@ def choice_from_candidate(
     calls: List[ToolCall] = []
     code: Optional[ContentToolUse] = None  # an executableCode part awaiting its result
     for index, part in enumerate(parts):
+        if "toolResponse" in part:
+            continue  # read with the toolCall part it answers
+        if "toolCall" in part:
+            call_id = (part.get("toolCall") or {}).get("id")
+            answer = next(
+                (
+                    p
+                    for p in parts[index + 1 :]
+                    if "toolResponse" in p and (p.get("toolResponse") or {}).get("id") == call_id
+                ),
+                None,
+            )
+            content.append(tool_call_use(part, answer))
+            continue
         if "executableCode" in part:  # signatures stay in the kept part
             code = code_tool_use(part)
             content.append(code)

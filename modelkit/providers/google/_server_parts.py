@@ -9,7 +9,9 @@ becomes one ``ContentToolUse`` as Inspect maps it: ``tool_type``
 ``result`` the output, ``error`` the outcome when it is not
 ``OUTCOME_OK``. Both parts are kept in ``internal``
 (``{"gemini_parts": [...]}``, thought signatures included) and sent back
-unchanged in the model turn.
+unchanged in the model turn. So are the ``toolCall``/``toolResponse``
+parts of a search the server ran beside function tools (``_builtin``),
+unless the call lost its thought signature.
 """
 
 from __future__ import annotations
@@ -52,4 +54,8 @@ def server_parts(tool: ContentToolUse) -> Optional[List[Dict[str, Any]]]:
     parts = tool.internal.get(_KEY) if isinstance(tool.internal, dict) else None
     if not isinstance(parts, list):
         return None
+    if any(
+        isinstance(p, dict) and "toolCall" in p and not p.get("thoughtSignature") for p in parts
+    ):
+        return []  # an unsigned server tool call is refused on replay (Inspect skips it too)
     return [dict(p) for p in parts if isinstance(p, dict)]

@@ -23,6 +23,7 @@ from ...errors import APIError
 from ...messages import ChatMessage
 from ...output import ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
+from ...tools.builtin._server import check_server_tools
 from .._common import env_first, versioned_url
 from .._counting import count_in, prompt_fields
 from .._rest import HttpRequest, RestAPI, json_or_none
@@ -91,6 +92,7 @@ class GoogleAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> HttpRequest:
+        check_server_tools(self.provider, "gemini", tools, ("web_search", "code_execution"))
         body = request_body(input, tools, tool_choice, config, self.model_name)
         return HttpRequest(url=self.url, headers={"Content-Type": "application/json"}, body=body)
 

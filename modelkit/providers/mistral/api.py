@@ -39,6 +39,7 @@ from ...errors import shorten
 from ...messages import ChatMessage, Content, ContentReasoning, ContentText
 from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ...tools._types import ToolCall, ToolChoice, ToolFunction, ToolInfo
+from ...tools.builtin._server import check_server_tools
 from .._common import assistant_message, env_first, versioned_url
 from .._fields import content_of, count
 from .._rest import HttpRequest, RestAPI
@@ -226,6 +227,13 @@ def error_text(body: Any, text: str) -> str:
     return f"{summary} ({', '.join(tags)})" if tags else summary
 
 
+_NO_SERVER_TOOLS = (
+    "Mistral runs web_search and code_interpreter only in its Agents/Conversations "
+    "API (https://docs.mistral.ai/agents/connectors/connectors), not in chat "
+    "completions, which is what modelkit speaks"
+)
+
+
 @modelapi("mistral")
 class MistralAPI(RestAPI):
     """Mistral models through the chat completions API.
@@ -283,6 +291,7 @@ class MistralAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> HttpRequest:
+        check_server_tools(self.provider, "mistral", tools, (), _NO_SERVER_TOOLS)
         headers = {
             "Authorization": f"Bearer {self.api_key or ''}",
             "content-type": "application/json",

@@ -41,7 +41,8 @@ from ...messages import (
     ContentText,
     ContentToolUse,
 )
-from ...tools._types import ToolChoice, ToolFunction, ToolInfo
+from ...tools._types import ToolChoice, ToolFunction, ToolInfo, internal_tool_type
+from ...tools.builtin._server import server_tool_options
 from .._common import as_parts
 from ._request import WireOptions, _part_to_wire, _tool_call_to_wire, response_format_to_wire
 from ._responses_tools import replay_item, replay_text
@@ -56,6 +57,8 @@ __all__ = [
 
 ENCRYPTED_REASONING = "reasoning.encrypted_content"
 LOGPROBS_INCLUDE = "message.output_text.logprobs"
+CODE_OUTPUTS_INCLUDE = "code_interpreter_call.outputs"
+"""Asked for with a code interpreter, so its logs and images come back (as Inspect)."""
 
 _NO_FIELD = ("stop_seqs", "seed", "frequency_penalty", "presence_penalty", "logit_bias")
 """Config fields the Responses API has no parameter for."""
@@ -93,7 +96,7 @@ def build_responses_body(
     body["input"] = input_items(messages, options.system_role)
     if tools:
         body["tools"] = responses_tools(tools)
-        body["tool_choice"] = _tool_choice(tool_choice)
+        body["tool_choice"] = _tool_choice(tool_choice, body["tools"])
     image = image_output(config.modalities)
     if image is not None:  # at most one image_generation tool, with the caller's options
         tool_options = dict((image.options or {}).get("openai") or {})
@@ -127,6 +130,8 @@ def build_responses_body(
     if text:
         body["text"] = text
     include: List[str] = [ENCRYPTED_REASONING] if reasoning_model else []
+    if any(tool.get("type") == "code_interpreter" for tool in body.get("tools", ())):
+        include.append(CODE_OUTPUTS_INCLUDE)
     if config.logprobs or (config.logprobs is None and config.top_logprobs is not None):
         if "logprobs" in options.unsupported:
             dropped.append("logprobs")
@@ -152,21 +157,48 @@ def _reasoning(config: GenerateConfig) -> Dict[str, Any]:
 
 
 def responses_tools(tools: Sequence[ToolInfo]) -> List[Dict[str, Any]]:
-    """Tool definitions as Responses ``function`` tools (``strict`` off, as in chat)."""
-    return [
-        {
-            "type": "function",
-            "name": tool.name,
-            "description": tool.description,
-            "parameters": tool.parameters.to_schema(),
-            "strict": False,
-        }
-        for tool in tools
-    ]
+    """Tool definitions as Responses tools.
+
+    Function tools are ``function`` tools (``strict`` off, as in chat);
+    ``web_search()`` is OpenAI's ``web_search`` tool with its ``openai``
+    options, ``code_execution()`` its ``code_interpreter`` (``container``
+    from the ``openai`` options, else ``{"type": "auto"}``), as Inspect
+    maps them (https://platform.openai.com/docs/guides/tools-web-search,
+    https://platform.openai.com/docs/guides/tools-code-interpreter).
+    """
+    wire: List[Dict[str, Any]] = []
+    for tool in tools:
+        options = server_tool_options(tool, "openai")
+        if options is not None and internal_tool_type(tool) == "web_search":
+            wire.append({"type": "web_search", **options})
+        elif options is not None:
+            container = options.get("container", {"type": "auto"})
+            wire.append({"type": "code_interpreter", "container": container})
+        else:
+            wire.append(
+                {
+                    "type": "function",
+                    "name": tool.name,
+                    "description": tool.description,
+                    "parameters": tool.parameters.to_schema(),
+                    "strict": False,
+                }
+            )
+    return wire
 
 
-def _tool_choice(choice: ToolChoice) -> Any:
+_HOSTED_CHOICE = {
+    "web_search": ("web_search", "web_search_preview"),
+    "code_execution": ("code_interpreter", "code_interpreter"),
+}
+"""A forced server-side tool: ``(its tool type, the hosted-tool choice type)``, as Inspect sends them."""
+
+
+def _tool_choice(choice: ToolChoice, tools: Sequence[Dict[str, Any]]) -> Any:
     if isinstance(choice, ToolFunction):
+        hosted = _HOSTED_CHOICE.get(choice.name)
+        if hosted is not None and any(tool["type"] == hosted[0] for tool in tools):
+            return {"type": hosted[1]}  # ToolChoiceTypes, not a function
         return {"type": "function", "name": choice.name}
     return "required" if choice == "any" else choice
 

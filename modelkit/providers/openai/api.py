@@ -40,6 +40,7 @@ from ...errors import APIError, ConfigError, MissingAPIKeyError, ResponseFormatE
 from ...messages import ChatMessage
 from ...output import ModelCall, ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
+from ...tools.builtin._server import check_server_tools
 from .._common import env_first
 from .._counting import count_in, prompt_fields
 from .._rest import HttpRequest, RestAPI, json_or_none
@@ -135,6 +136,10 @@ def responses_only(model: str) -> bool:
     """
     name = model.lower().rsplit("/", 1)[-1]
     return _RESPONSES_ONLY.search(name) is not None
+
+
+SERVER_TOOLS = ("web_search", "code_execution")
+"""Server-side tools the Responses API maps (``web_search``, ``code_interpreter``)."""
 
 
 @modelapi("openai")
@@ -246,6 +251,14 @@ class OpenAIAPI(RestAPI):
     def has_reasoning_history(self) -> bool:
         return self.responses_api
 
+    def server_tool_key(self) -> Optional[str]:
+        """This API's name in ``web_search``/``code_execution`` ``providers``."""
+        return "openai"
+
+    def server_tool_hint(self) -> str:
+        """What to do when a server-side tool meets chat completions."""
+        return "pass responses_api=True to get_model(): OpenAI runs them on the Responses API"
+
     def config_fields(self) -> FrozenSet[str]:
         fields = {"extra_headers", "extra_body", "verbosity", "response_schema"}
         if self.responses_api:
@@ -263,6 +276,13 @@ class OpenAIAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> HttpRequest:
+        check_server_tools(
+            self.provider,
+            self.server_tool_key(),
+            tools,
+            SERVER_TOOLS if self.responses_api else (),
+            "" if self.responses_api else self.server_tool_hint(),
+        )
         if self.responses_api:
             from ._responses_request import build_responses_body as build
         else:

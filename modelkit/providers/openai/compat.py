@@ -265,6 +265,14 @@ class OpenAICompatibleAPI(OpenAIAPI):
     def max_connections(self) -> int:
         return self.settings.max_connections
 
+    def server_tool_hint(self) -> str:
+        if self.provider == "grok":  # https://docs.x.ai/docs/guides/tools/overview
+            return (
+                "xAI runs its agent tools (web_search, x_search, code_execution) on "
+                "its Responses API, which modelkit's grok provider does not speak yet"
+            )
+        return ""
+
     def canonical_name(self) -> str:
         """As Inspect's: ``deepseek/<model>`` for DeepSeek, the bare name for the others."""
         if self.provider == "deepseek":
