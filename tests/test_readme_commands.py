@@ -18,7 +18,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 import pytest
 from docs_fakes import DocsAPIs
@@ -70,20 +70,21 @@ def test_every_command_is_run_or_covered() -> None:
         assert any(line.startswith(prefix) for prefix in COVERED_ELSEWHERE), line
 
 
-def test_the_modelkit_commands_succeed(loopback: LoopbackServer, tmp_path: Path) -> None:
-    commands = [line for line in _shell_commands() if _runs_modelkit(line)]
-    assert len(commands) >= 7
+def _run_commands(commands: List[str], tmp_path: Path, url: str, key: str) -> Tuple[List[str], str]:
+    """Run ``commands`` in one bash in ``tmp_path`` (with the scratch prompt files),
+    ``openai`` pointed at ``url``; the commands that exited non-zero, and bash's stderr."""
     (tmp_path / "prompts.jsonl").write_text(
         '"Say hello"\n{"id": "q2", "input": "What is 2 + 2?"}\n', encoding="utf-8"
     )
+    (tmp_path / "prompt.txt").write_text("Say hello\n", encoding="utf-8")
     script = "".join(f'{line}\necho "::exit $? {json.dumps(line)[1:-1]}"\n' for line in commands)
     env = {
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "HOME": str(tmp_path / "home"),
         "MODELKIT_CACHE_DIR": str(tmp_path / "cache"),
         "PYTHONPATH": str(ROOT),
-        "OPENAI_API_KEY": "sk-readme-test",
-        "OPENAI_BASE_URL": f"{loopback.url}/v1",
+        "OPENAI_API_KEY": key,
+        "OPENAI_BASE_URL": f"{url}/v1",
     }
     run = subprocess.run(
         ["bash", "-c", script],
@@ -98,8 +99,14 @@ def test_the_modelkit_commands_succeed(loopback: LoopbackServer, tmp_path: Path)
         line.split(" ", 2)[1:] for line in run.stdout.splitlines() if line.startswith("::exit ")
     ]
     assert len(statuses) == len(commands), run.stderr
-    failed = [command for status, command in statuses if status != "0"]
-    assert failed == [], run.stderr
+    return [command for status, command in statuses if status != "0"], run.stderr
+
+
+def test_the_modelkit_commands_succeed(loopback: LoopbackServer, tmp_path: Path) -> None:
+    commands = [line for line in _shell_commands() if _runs_modelkit(line)]
+    assert len(commands) >= 7
+    failed, stderr = _run_commands(commands, tmp_path, loopback.url, "sk-readme-test")
+    assert failed == [], stderr
     assert loopback.count == 2  # the openai batch example, both prompts
     assert (tmp_path / "answers.jsonl").read_text(encoding="utf-8").count("\n") == 2
 
@@ -121,32 +128,6 @@ def test_every_docs_command_is_run_or_covered() -> None:
 )
 def test_the_docs_modelkit_commands_succeed(page: Path, tmp_path: Path) -> None:
     commands = [line for line in _shell_commands(page.read_text("utf-8")) if _runs_modelkit(line)]
-    (tmp_path / "prompts.jsonl").write_text(
-        '"Say hello"\n{"id": "q2", "input": "What is 2 + 2?"}\n', encoding="utf-8"
-    )
-    (tmp_path / "prompt.txt").write_text("Say hello\n", encoding="utf-8")
-    script = "".join(f'{line}\necho "::exit $? {json.dumps(line)[1:-1]}"\n' for line in commands)
     with LoopbackServer(default=DocsAPIs()) as server:
-        env = {
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
-            "HOME": str(tmp_path / "home"),
-            "MODELKIT_CACHE_DIR": str(tmp_path / "cache"),
-            "PYTHONPATH": str(ROOT),
-            "OPENAI_API_KEY": "sk-docs-test",
-            "OPENAI_BASE_URL": f"{server.url}/v1",
-        }
-        run = subprocess.run(
-            ["bash", "-c", script],
-            cwd=tmp_path,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    statuses = [
-        line.split(" ", 2)[1:] for line in run.stdout.splitlines() if line.startswith("::exit ")
-    ]
-    assert len(statuses) == len(commands), run.stderr
-    failed = [command for status, command in statuses if status != "0"]
-    assert failed == [], f"{page.relative_to(ROOT)}: these commands failed: {failed}\n{run.stderr}"
+        failed, stderr = _run_commands(commands, tmp_path, server.url, "sk-docs-test")
+    assert failed == [], f"{page.relative_to(ROOT)}: these commands failed: {failed}\n{stderr}"
