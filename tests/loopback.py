@@ -9,6 +9,7 @@ few bytes at a time (``trickle``), reset the connection part-way through the
 body (``reset_after``), or send less than its ``Content-Length`` and close
 (``truncate_at``). The server records every request (``server.requests``)
 and counts those in flight, with the most seen at once (``max_in_flight``).
+``serve_endless`` is a raw socket server whose one body never ends (caps).
 
 Run it as a script to serve from a separate process (benchmarks)::
 
@@ -26,7 +27,7 @@ import threading
 import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple, Union
 
 __all__ = ["CHAT_COMPLETION", "LoopbackServer", "Received", "Reply", "chat_completion"]
 
@@ -283,6 +284,43 @@ class _Handler(BaseHTTPRequestHandler):
             if closing.wait(interval):
                 self.close_connection = True
                 return
+
+
+def serve_endless(head: bytes, piece: bytes) -> Iterator[str]:
+    """A raw socket server answering one request with ``head`` then ``piece`` forever.
+
+    Args:
+        head: the status line and headers, each ending in CRLF (the chunked
+            ``Transfer-Encoding`` header and the blank line are added).
+        piece: the bytes of each chunk, sent until the generator is closed.
+
+    Yields:
+        The server's base URL; a fixture yields from this.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"%x\r\n%s\r\n" % (len(piece), piece)
+        try:
+            while not stop.is_set():
+                conn.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    listener.close()
+    thread.join(5)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

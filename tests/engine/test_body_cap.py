@@ -11,16 +11,14 @@ address space is limited so that inflating it whole would fail.
 from __future__ import annotations
 
 import gzip
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from loopback import LoopbackServer, Reply, chat_completion
+from loopback import LoopbackServer, Reply, chat_completion, serve_endless
 
 import modelkit
 from modelkit._engine.http import HttpClient
@@ -45,30 +43,7 @@ def test_a_declared_length_over_the_cap_is_refused_and_not_retried(
 @pytest.fixture
 def endless() -> Iterator[str]:
     """A server whose chunked body never ends."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(4)
-    stop = threading.Event()
-
-    def serve() -> None:
-        conn, _ = listener.accept()
-        conn.recv(65536)
-        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-        chunk = b"%x\r\n%s\r\n" % (65536, b"a" * 65536)
-        try:
-            while not stop.is_set():
-                conn.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    listener.close()
-    thread.join(5)
+    yield from serve_endless(b"HTTP/1.1 200 OK\r\n", b"a" * 65536)
 
 
 def test_an_endless_body_is_cut_at_the_cap(endless: str) -> None:

@@ -11,12 +11,11 @@ sends both (chunked transfer encoding, as the APIs do).
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from typing import Iterator
 
 import pytest
+from loopback import serve_endless
 
 import modelkit
 from modelkit.errors import ResponseFormatError
@@ -26,31 +25,9 @@ EVENT = b"data: " + json.dumps(CHUNK).encode() + b"\n\n"
 
 
 def serve_forever(status: bytes, piece: bytes) -> Iterator[str]:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(4)
-    stop = threading.Event()
-
-    def serve() -> None:
-        conn, _ = listener.accept()
-        conn.recv(65536)
-        head = b"HTTP/1.1 " + status + b"\r\nContent-Type: text/event-stream\r\n"
-        conn.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n")
-        chunk = b"%x\r\n%s\r\n" % (len(piece), piece)
-        try:
-            while not stop.is_set():
-                conn.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    listener.close()
-    thread.join(5)
+    yield from serve_endless(
+        b"HTTP/1.1 " + status + b"\r\nContent-Type: text/event-stream\r\n", piece
+    )
 
 
 @pytest.fixture
