@@ -140,12 +140,17 @@ class _Cutoff:
         with self._lock:
             connections = list(self.connections)
         for connection in connections:
-            sock = getattr(connection, "sock", None)
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            shut_down(connection)
+
+
+def shut_down(connection: Any) -> None:
+    """Shut an HTTP connection's socket down, if it has one: a read blocked on it returns."""
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 # The request being sent on this thread; urllib3 connections register with it.

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import threading
 from typing import Any, Dict, Iterator, List, Optional
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+from ..._engine.transport import shut_down
 from ..._redact import Scrubber, redact_url, request_secrets
 from ...errors import MCPServerError, MCPTimeoutError, shorten
 from ._config import MCPServerConfigHTTP
@@ -231,15 +231,9 @@ def _now() -> float:
 
 def cut(response: Any) -> None:
     """Shut the response's socket down (the deadline passed)."""
-    connection = getattr(response.raw, "_connection", None) or getattr(
-        response.raw, "connection", None
+    shut_down(
+        getattr(response.raw, "_connection", None) or getattr(response.raw, "connection", None)
     )
-    sock = getattr(connection, "sock", None)
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def shown_url(url: str) -> str:
