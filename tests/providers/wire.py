@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import responses
+from eventstream import encode_event
 from responses import matchers
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -115,21 +116,6 @@ def stream_both_ways(
     streamed = stream.output
     streamed.time = generated.time = None
     return events, streamed, generated
-
-
-def encode_event(headers: Dict[str, str], payload: bytes) -> bytes:
-    """One AWS event-stream message with string headers (value type 7), CRCs included."""
-    import struct
-    import zlib
-
-    raw = b"".join(
-        bytes([len(k)]) + k.encode() + b"\x07" + struct.pack(">H", len(v)) + v.encode()
-        for k, v in headers.items()
-    )
-    prelude = struct.pack(">II", 12 + len(raw) + len(payload) + 4, len(raw))
-    prelude += struct.pack(">I", zlib.crc32(prelude))
-    message = prelude + raw + payload
-    return message + struct.pack(">I", zlib.crc32(message))
 
 
 def encode_events(events: List[Dict[str, Any]]) -> bytes:

@@ -13,11 +13,10 @@ them. ``CASES`` builds one model per family against a server's URL.
 from __future__ import annotations
 
 import json
-import struct
-import zlib
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
+from eventstream import encode_event
 from loopback import Received, Reply
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -35,18 +34,6 @@ def fixture(provider: str, name: str) -> bytes:
     return (FIXTURES / provider / name).read_bytes()
 
 
-def encode_event(headers: Dict[str, str], payload: bytes) -> bytes:
-    """One AWS event-stream message with string headers, CRCs included."""
-    raw = b"".join(
-        bytes([len(k)]) + k.encode() + b"\x07" + struct.pack(">H", len(v)) + v.encode()
-        for k, v in headers.items()
-    )
-    prelude = struct.pack(">II", 12 + len(raw) + len(payload) + 4, len(raw))
-    prelude += struct.pack(">I", zlib.crc32(prelude))
-    message = prelude + raw + payload
-    return message + struct.pack(">I", zlib.crc32(message))
-
-
 def _eventstream() -> bytes:
     events = json.loads(fixture("bedrock", "stream_tools.events.json"))
     return b"".join(
@@ -57,7 +44,9 @@ def _eventstream() -> bytes:
 # (path test, model test) -> (plain body file, stream body file); first match wins.
 ROUTES: List[Tuple[Callable[[str, Dict[str, Any]], bool], Tuple[str, str], Tuple[str, str]]] = [
     (
-        lambda path, body: path.endswith("/chat/completions") and "mistral" in body.get("model", ""),
+        lambda path, body: (
+            path.endswith("/chat/completions") and "mistral" in body.get("model", "")
+        ),
         ("mistral", "text.response.json"),
         ("mistral", "stream_text.sse"),
     ),
