@@ -388,22 +388,37 @@ def output_for_error(error: APIError, model: str) -> Optional[ModelOutput]:
     if code in _CONTEXT_CODES or "maximum context length" in text:
         return ModelOutput.from_content(model, text, stop_reason="model_length")
     if code in _FILTER_CODES or code in _POLICY_CODES:
-        details = StopDetails(type="refusal", explanation=text)
-        if code == "cyber_policy":
-            details.categories = [StopCategory(category="cyber")]
-        else:  # Azure names the filtered categories in innererror
-            error_body = error.body.get("error") if isinstance(error.body, Mapping) else None
-            inner = error_body.get("innererror") if isinstance(error_body, Mapping) else None
-            if isinstance(inner, Mapping):
-                details.categories = _filtered(inner.get("content_filter_result"))
-        return ModelOutput.from_content(
-            model,
-            text,
-            stop_reason="content_filter",
-            error=text,
-            stop_details=settled_stop_details(details),
+        # Azure names the filtered categories in innererror
+        error_body = error.body.get("error") if isinstance(error.body, Mapping) else None
+        inner = error_body.get("innererror") if isinstance(error_body, Mapping) else None
+        filtered = (
+            _filtered(inner.get("content_filter_result")) if isinstance(inner, Mapping) else None
         )
+        return refusal_output(model, text, code, filtered)
     return None
+
+
+def refusal_output(
+    model: str, text: str, code: str, categories: Optional[List[StopCategory]] = None
+) -> ModelOutput:
+    """The ``content_filter`` answer for a refused prompt (chat completions and Responses).
+
+    Its ``StopDetails`` say ``refusal`` with ``text``, as Inspect's
+    ``openai_refusal_model_output`` does: ``cyber_policy`` has category
+    ``cyber``, any other code the ``categories`` given (Azure's filters).
+    """
+    details = StopDetails(type="refusal", explanation=text)
+    if code == "cyber_policy":
+        details.categories = [StopCategory(category="cyber")]
+    elif categories is not None:
+        details.categories = categories
+    return ModelOutput.from_content(
+        model,
+        text,
+        stop_reason="content_filter",
+        error=text,
+        stop_details=settled_stop_details(details),
+    )
 
 
 def prompt_logprobs(raw: List[Any]) -> Optional[Logprobs]:

@@ -26,7 +26,6 @@ from ...output import (
     Logprobs,
     ModelOutput,
     ModelUsage,
-    StopCategory,
     StopDetails,
     StopReason,
 )
@@ -35,7 +34,7 @@ from .._common import assistant_message, settled_stop_details
 from .._fields import count, optional_count
 from .._rest import error_from_status
 from ._citations import annotations_to_citations
-from ._response import _logprob, parse_tool_call
+from ._response import _logprob, parse_tool_call, refusal_output
 from ._responses_tools import SERVER_ITEMS, tool_use_from_item
 
 __all__ = [
@@ -192,14 +191,4 @@ def refused_prompt(body: Mapping[str, Any], model: str) -> Optional[ModelOutput]
     code = str(error.get("code") or "")
     if code not in _FILTER_CODES:
         return None
-    message = str(error.get("message") or "the prompt was refused")
-    details = StopDetails(type="refusal", explanation=message)
-    if code == "cyber_policy":
-        details.categories = [StopCategory(category="cyber")]
-    return ModelOutput.from_content(
-        model,
-        message,
-        stop_reason="content_filter",
-        error=message,
-        stop_details=settled_stop_details(details),
-    )
+    return refusal_output(model, str(error.get("message") or "the prompt was refused"), code)
