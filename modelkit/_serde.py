@@ -8,7 +8,7 @@ classes so that they stay plain value types.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Mapping, Type, TypeVar
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Type, TypeVar
 
 import attrs
 
@@ -21,19 +21,37 @@ Decoder = Callable[[Any], Any]
 
 def unstructure(value: Any) -> Any:
     """Return ``value`` as JSON-ready data (attrs instances become dicts)."""
-    if attrs.has(type(value)):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    names = _dumped.get(kind, _UNKNOWN)
+    if names is _UNKNOWN:
+        names = _dumped[kind] = _dumped_names(kind)
+    if names is not None:
         out: Dict[str, Any] = {}
-        for field in attrs.fields(type(value)):
-            item = getattr(value, field.name)
-            if item is None or field.metadata.get("transient"):
-                continue
-            out[field.name] = unstructure(item)
+        for name in names:
+            item = getattr(value, name)
+            if item is not None:
+                out[name] = item if type(item) in _SCALARS else unstructure(item)
         return out
     if isinstance(value, (list, tuple)):
         return [unstructure(v) for v in value]
     if isinstance(value, dict):
         return {k: unstructure(v) for k, v in value.items()}
     return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_UNKNOWN: Any = object()
+_dumped: Dict[type, Optional[Tuple[str, ...]]] = {}
+"""Per type: the attrs fields ``unstructure`` writes (not transient), ``None``: not attrs."""
+
+
+def _dumped_names(kind: type) -> Optional[Tuple[str, ...]]:
+    if not attrs.has(kind):
+        return None
+    fields = attrs.fields(kind)
+    return tuple(f.name for f in fields if not f.metadata.get("transient"))
 
 
 def structure(cls: Type[T], data: Mapping[str, Any]) -> T:
@@ -49,30 +67,56 @@ def structure(cls: Type[T], data: Mapping[str, Any]) -> T:
     """
     if isinstance(data, cls):
         return data
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise ConfigError(f"{cls.__name__}.from_dict() needs a dict, got {type(data).__name__}")
-    decoders: Mapping[str, Decoder] = getattr(cls, "_decoders", {})
-    fields = {f.name: f for f in attrs.fields(cls)}  # type: ignore[arg-type]
-    computed = getattr(cls, "_computed", ())
-    inspect_only = getattr(cls, "_inspect_only", ())
+    plan = _plans.get(cls)
+    if plan is None:
+        plan = _plans[cls] = _Plan(cls)
+    decoders, init = plan.decoders, plan.init
     kwargs: Dict[str, Any] = {}
     for key, value in data.items():
-        field = fields.get(key)
-        if field is None:
-            if key in computed or (key in inspect_only and value is None):
-                continue
-            if key in inspect_only:
-                raise ConfigError(
-                    f"{cls.__name__}: modelkit does not carry Inspect's field {key!r} "
-                    f"(got {value!r}); remove it or set it to None"
-                )
-            known = ", ".join(sorted(fields))
-            raise ConfigError(f"{cls.__name__} has no field {key!r} (fields: {known})")
-        if not field.init:
-            continue
-        decode = decoders.get(key)
-        kwargs[key] = decode(value) if decode is not None and value is not None else value
+        if key in init:
+            decode = decoders.get(key)
+            kwargs[key] = decode(value) if decode is not None and value is not None else value
+        else:
+            plan.other_key(key, value)
     return cls(**kwargs)
+
+
+class _Plan:
+    """What :func:`structure` reads of a class, looked up once per class.
+
+    ``decoders`` is the class's own map (not a copy), so decoders added to
+    it after the class was made are used.
+    """
+
+    __slots__ = ("cls", "computed", "decoders", "fields", "init", "inspect_only")
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        self.decoders: Mapping[str, Decoder] = getattr(cls, "_decoders", {})
+        self.fields = {f.name: f for f in attrs.fields(cls)}
+        self.init = frozenset(name for name, f in self.fields.items() if f.init)
+        self.computed = getattr(cls, "_computed", ())
+        self.inspect_only = getattr(cls, "_inspect_only", ())
+
+    def other_key(self, key: str, value: Any) -> None:
+        """Accept a key that is not an ``__init__`` field, or raise ``ConfigError``."""
+        if key in self.fields:  # a field set by the class itself (init=False)
+            return
+        if key in self.computed or (key in self.inspect_only and value is None):
+            return
+        name = self.cls.__name__
+        if key in self.inspect_only:
+            raise ConfigError(
+                f"{name}: modelkit does not carry Inspect's field {key!r} "
+                f"(got {value!r}); remove it or set it to None"
+            )
+        known = ", ".join(sorted(self.fields))
+        raise ConfigError(f"{name} has no field {key!r} (fields: {known})")
+
+
+_plans: Dict[type, _Plan] = {}
 
 
 def list_of(decode: Decoder) -> Decoder:

@@ -53,6 +53,7 @@ from ._config_fields import (
     check_model_names,
     modalities_value,
 )
+from ._copy import shallow_copy
 from ._response_schema import ResponseSchema
 from ._serde import Serializable
 from .errors import ConfigError
@@ -354,7 +355,7 @@ class GenerateConfig(Serializable):
                 or a value out of range.
         """
         if other is None:  # a copy of a valid config: nothing to check again
-            return _unshared(copy.copy(self))
+            return _unshared(shallow_copy(self))
         if isinstance(other, GenerateConfig):
             updates = {k: v for k, v in attrs.asdict(other, recurse=False).items() if v is not None}
         elif isinstance(other, Mapping):

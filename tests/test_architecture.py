@@ -35,6 +35,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit._config_fields",
         "modelkit._config_checks",
         "modelkit._json",
+        "modelkit._copy",
     ),
     (
         "modelkit.tools._types",

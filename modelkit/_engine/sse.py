@@ -41,6 +41,21 @@ class SSEEvent:
     id: Optional[str] = None
 
 
+_NEW = object.__new__
+_SET_EVENT = SSEEvent.__dict__["event"].__set__
+_SET_DATA = SSEEvent.__dict__["data"].__set__
+_SET_ID = SSEEvent.__dict__["id"].__set__
+
+
+def _new_event(event: str, data: str, id: Optional[str]) -> SSEEvent:
+    """``SSEEvent(event, data, id)`` without a Python-level ``__init__`` (its slots set directly)."""
+    made: SSEEvent = _NEW(SSEEvent)
+    _SET_EVENT(made, event)
+    _SET_DATA(made, data)
+    _SET_ID(made, id)
+    return made
+
+
 class SSEParser:
     """Turns a byte stream into ``SSEEvent``s; keep one per stream.
 
@@ -83,8 +98,30 @@ class SSEParser:
         rest = chunk[end + 1 :]
         self._skip_lf = not rest and chunk[end:] == b"\r"
         events: List[SSEEvent] = []
+        # The common lines (data, blank) are read inline: a call per line
+        # would cost more than the rest of the parse.
+        data, size, limit = self._data, self._size, self._max
         for line in complete.splitlines():
-            self._line(line, events)
+            if line[:6] == b"data: ":
+                size += len(line) - 5
+                if size > limit:
+                    self._size = size
+                    self._check(0)
+                data.append(line[6:])
+            elif not line and not self._event:
+                if data:
+                    event = _NEW(SSEEvent)  # SSEEvent("message", text, id), inline
+                    _SET_EVENT(event, "message")
+                    _SET_DATA(event, b"\n".join(data).decode("utf-8", "replace"))
+                    _SET_ID(event, self._id)
+                    events.append(event)
+                    data = self._data = []
+                size = 0
+            else:
+                self._size = size
+                self._line(line, events)
+                data, size = self._data, self._size
+        self._size = size
         if rest:
             self._hold(rest)
         return events
@@ -119,7 +156,7 @@ class SSEParser:
             if self._data:
                 event = self._event.decode("utf-8", "replace") or "message"
                 data = b"\n".join(self._data).decode("utf-8", "replace")
-                events.append(SSEEvent(event, data, self._id))
+                events.append(_new_event(event, data, self._id))
             self._data = []
             self._size = 0
             self._event = b""

@@ -19,7 +19,7 @@ import os
 import string
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from ..tools._types import tool_choice_to_dict
 
@@ -159,6 +159,55 @@ def cache_path(model: str = "") -> Path:
     directory level, other unsafe characters are ``%XX``-escaped. Nothing
     is created.
     """
+    environ = os.environ
+    configured = environ.get("MODELKIT_CACHE_DIR")
+    memo_key: Tuple[Optional[str], ...] = (
+        (model, configured)
+        if configured
+        else (
+            model,
+            None,
+            environ.get("XDG_CACHE_HOME"),
+            environ.get("HOME"),
+            environ.get("LOCALAPPDATA"),
+            environ.get("USERPROFILE"),
+        )
+    )
+    found = _paths.get(memo_key)
+    if found is not None:
+        return found
+    root = _root()
+    path = Path(os.path.abspath(root))
+    if model:
+        path = path.joinpath(*model_dir(model).split("/"))
+    if os.path.isabs(root):  # a relative root depends on the working directory: not kept
+        if len(_paths) >= _MAX_PATHS:
+            _paths.clear()
+        _paths[memo_key] = path
+    return path
+
+
+_paths: Dict[Tuple[Optional[str], ...], Path] = {}
+"""``cache_path``'s answers by model and the environment variables they depend on."""
+_MAX_PATHS = 256
+
+
+def db_path(model: str) -> Path:
+    """The sqlite database of ``model``'s cache: ``cache_path(model) / DB_NAME``."""
+    directory = cache_path(model)
+    found = _databases.get(directory)
+    if found is None:
+        if len(_databases) >= _MAX_PATHS:
+            _databases.clear()
+        found = _databases[directory] = directory / DB_NAME
+    return found
+
+
+_databases: Dict[Path, Path] = {}
+
+
+def _root() -> str:
+    """The cache root as configured, ``~`` expanded (perhaps relative)."""
     root = os.environ.get("MODELKIT_CACHE_DIR")
     if not root:
         xdg = os.environ.get("XDG_CACHE_HOME")
@@ -170,7 +219,4 @@ def cache_path(model: str = "") -> Path:
             root = os.path.join(os.path.expanduser("~"), "Library", "Caches", "modelkit")
         else:
             root = os.path.join(os.path.expanduser("~"), ".cache", "modelkit")
-    path = Path(os.path.abspath(os.path.expanduser(root)))
-    if not model:
-        return path
-    return path.joinpath(*model_dir(model).split("/"))
+    return os.path.expanduser(root)

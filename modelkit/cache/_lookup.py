@@ -23,7 +23,7 @@ from .._wellformed import PARSE_ERRORS, check_output
 from ..errors import CacheError
 from ..output import ModelOutput
 from . import _backend, _store
-from ._key import DB_NAME, cache_path, key_document, request_key
+from ._key import db_path, key_document, request_key
 from ._policy import CachePolicy, current_epoch
 
 if TYPE_CHECKING:
@@ -50,12 +50,12 @@ def fetch_key(api: ModelAPI, key: str, claim_miss: bool = False) -> Optional[Mod
         claim_miss: the lookup starts a call: on a Redis miss, claim the key
             (or wait for whoever has, see ``_redis``); ``False`` is a mere look.
     """
-    return _fetch(api, cache_path(_model(api)) / DB_NAME, bytes.fromhex(key), claim_miss)
+    return _fetch(api, db_path(_model(api)), bytes.fromhex(key), claim_miss)
 
 
 def store_key(api: ModelAPI, key: str, expiry_seconds: Optional[int], output: ModelOutput) -> None:
     """Keep ``output`` under ``key`` (from :func:`key_for`) for ``expiry_seconds``."""
-    _store_at(api, cache_path(_model(api)) / DB_NAME, bytes.fromhex(key), expiry_seconds, output)
+    _store_at(api, db_path(_model(api)), bytes.fromhex(key), expiry_seconds, output)
 
 
 def _fetch(api: ModelAPI, db: Path, key: bytes, claim_miss: bool) -> Optional[ModelOutput]:

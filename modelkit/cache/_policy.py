@@ -129,13 +129,19 @@ def cache_epoch(epoch: int) -> Iterator[None]:
         _epoch.reset(token)
 
 
+_default: Optional[CachePolicy] = None
+
+
 def policy_for(cache: Any) -> Optional[CachePolicy]:
     """The policy a ``generate(..., cache=...)`` argument (or ``GenerateConfig.cache``)
     asks for, or ``None``. A dict is a policy read back from ``to_dict()``."""
     if cache is False or cache is None:
         return None
-    if cache is True:
-        return CachePolicy()
+    if cache is True:  # the default policy, made once (frozen; never handed to callers)
+        global _default
+        if _default is None:
+            _default = CachePolicy()
+        return _default
     if isinstance(cache, CachePolicy):
         return cache
     if isinstance(cache, Mapping) and set(cache) <= {"expiry", "per_epoch", "scopes"}:
