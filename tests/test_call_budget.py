@@ -41,7 +41,7 @@ BUDGETS: Dict[str, int] = {
     "mockllm call, uncached": 94,
     "mockllm call, cache hit": 94,
     "HTTP call (openai, loopback)": 192,
-    "streamed event (openai, loopback)": 9,
+    "streamed event (openai, loopback)": 10,
 }
 
 
