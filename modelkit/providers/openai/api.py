@@ -27,6 +27,7 @@ compatible servers (Groq, vLLM, Ollama, ...) are presets in ``compat``.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import threading
@@ -156,7 +157,9 @@ class OpenAIAPI(RestAPI):
         project: sent as ``OpenAI-Project`` (default ``$OPENAI_PROJECT_ID``).
         responses_api: ``True`` to use the Responses API, ``False`` for chat
             completions; default: the Responses API only for the models
-            served only there (:func:`responses_only`).
+            served only there (:func:`responses_only`) or whose ``config``
+            asks for image output. Either way a call asking for image output
+            goes through the Responses API, as in Inspect.
     """
 
     requires_api_key = True
@@ -290,8 +293,9 @@ class OpenAIAPI(RestAPI):
             if image_output(config.modalities) is not None:
                 raise ConfigError(
                     f"{self.provider}/{self.model_name}: image output comes through the "
-                    "Responses API's image_generation tool: pass responses_api=True to "
-                    "get_model (or give the model a default config with modalities)"
+                    "Responses API's image_generation tool (generate() and stream() send "
+                    "such a call there themselves); to build or batch it, pass "
+                    "responses_api=True to get_model"
                 )
         body, dropped = build(
             self.request_model(), input, tools, tool_choice, config, self.wire_options(config)
@@ -353,6 +357,29 @@ class OpenAIAPI(RestAPI):
             model=self.model_name,
         )
 
+    def per_call(self, config: GenerateConfig) -> OpenAIAPI:
+        """The API for a call with ``config``: this one, or its Responses twin.
+
+        As Inspect's ``uses_responses_api``: a call asking for image output
+        goes through the Responses API (its ``image_generation`` tool) even on
+        a model that otherwise uses chat completions. The twin shares this
+        API's HTTP client and settings.
+        """
+        if (
+            self.responses_api
+            or self.provider not in ("openai", "azure")
+            or image_output(config.modalities) is None
+        ):
+            return self
+        with self._warned_lock:
+            twin: Optional[OpenAIAPI] = self.__dict__.get("_responses_twin")
+            if twin is None:
+                self.http  # noqa: B018 - made now, so the twin shares the one client
+                twin = copy.copy(self)
+                twin.responses_api = True
+                self._responses_twin = twin
+        return twin
+
     def generate(
         self,
         input: List[ChatMessage],
@@ -360,6 +387,9 @@ class OpenAIAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
+        api = self.per_call(config)
+        if api is not self:
+            return api.generate(input, tools, tool_choice, config)
         result, call = super().generate(input, tools, tool_choice, config)
         if isinstance(result, APIError):
             answer = output_for_error(result, self.model_name)
@@ -414,6 +444,9 @@ class OpenAIAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> APIStream:
+        api = self.per_call(config)
+        if api is not self:
+            return api.stream(input, tools, tool_choice, config)
         try:
             return super().stream(input, tools, tool_choice, config)
         except APIError as error:
