@@ -34,7 +34,15 @@ import pytest
 import responses
 from wire import load_fixture
 
-from modelkit import ConfigError, ConfigWarning, ContentImage, GenerateConfig, _support, get_model
+from modelkit import (
+    ChatMessageUser,
+    ConfigError,
+    ConfigWarning,
+    ContentImage,
+    GenerateConfig,
+    _support,
+    get_model,
+)
 
 EXTRA = {"extra_headers": {"X-Trace-Id": "t-1"}, "extra_body": {"service_tier": "flex"}}
 
@@ -228,10 +236,16 @@ def test_a_field_that_would_change_the_answer_is_refused() -> None:
     model = get_model("mistral/mistral-large-latest", api_key="sk-test", memoize=False)
     with pytest.raises(ConfigError, match=r"mistral-large-latest cannot honour modalities"):
         model.generate("Draw a cat", config=GenerateConfig(modalities=["image"]))
-    # OpenAI draws through the Responses API's image tool, and says how to get there
+    # OpenAI draws through the Responses API's image tool: generate() and stream()
+    # go there per call (test_image_output_stream.py); a chat request says how
     model = get_model("openai/gpt-4o", api_key="sk-test", memoize=False)
     with pytest.raises(ConfigError, match=r"image output .* responses_api=True"):
-        model.generate("Draw a cat", config=GenerateConfig(modalities=["image"]))
+        model.api.build_request(  # type: ignore[attr-defined]
+            [ChatMessageUser(content="Draw a cat")],
+            [],
+            "none",
+            GenerateConfig(modalities=["image"]),
+        )
 
 
 def test_anthropic_models_that_only_think_adaptively_refuse_a_budget() -> None:
