@@ -278,20 +278,19 @@ def _last_words(chain: List[BaseException]) -> str:
 
 
 def drop_request(exc: BaseException) -> None:
-    """Unlink the request (its Authorization header) from ``exc`` and its chain.
+    """Unlink the request (its Authorization header) and the connection pool from ``exc``.
 
     Our ``APIError`` is raised ``from`` this exception; picklers that keep
     an exception's cause (``tblib``, which Dask installs in every worker)
-    would otherwise ship the API key along with an error.
+    would otherwise ship the API key along with an error, or fail on
+    urllib3's pool (a class of our own adapter, which cannot be pickled).
+    Every wrapped exception counts (``args``, ``reason``, cause, context).
+    Call it after ``map_failure``, which may read the pool's host.
     """
-    seen = 0
-    current: Optional[BaseException] = exc
-    while current is not None and seen < 8:
-        for name in ("request", "response"):
-            if getattr(current, name, None) is not None:
-                try:
-                    setattr(current, name, None)
-                except AttributeError:
-                    pass
-        current = current.__cause__ or current.__context__
-        seen += 1
+    for link in _chain(exc):
+        held = getattr(
+            link, "__dict__", {}
+        )  # instance fields only: urllib3 2's .pool is a property
+        for name in ("request", "response", "pool", "conn"):
+            if held.get(name) is not None:
+                held[name] = None

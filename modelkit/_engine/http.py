@@ -184,8 +184,8 @@ class HttpClient:
             raise
         except Exception as exc:
             cutoff.finish()
-            drop_request(exc)
             mapped = map_failure(exc, cutoff.fired, budget, self.provider, self.model, url)
+            drop_request(exc)
             if mapped is None:
                 raise
             raise self._scrubbed(mapped, headers, url, secrets) from exc

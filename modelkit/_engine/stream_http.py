@@ -71,10 +71,11 @@ def open_stream(
             client._proxies(url),
         )
     except requests.exceptions.RequestException as exc:
-        drop_request(exc)
         failed = HttpStream(client, None, exchange, budget, idle_timeout)
         failed.close()
-        raise failed._error(exc, url) from exc
+        error = failed._error(exc, url)
+        drop_request(exc)
+        raise error from exc
     stream = HttpStream(client, response, exchange, budget, idle_timeout)
     record_response_headers(stream.headers, stream.status)
     if 300 <= stream.status < 400:  # never followed: see HttpClient

@@ -206,3 +206,37 @@ def test_the_cli_prints_the_same_one_line(capsys: pytest.CaptureFixture[str]) ->
         f"modelkit: error: openai/gpt-4o: no response: cannot connect to 127.0.0.1:{port}: "
         f"connection refused {SERVER_HINT}\n"
     )
+
+
+def test_a_failures_chain_pickles_without_the_pool_or_the_request() -> None:
+    """urllib3's timeout and retry errors keep the connection pool (``.pool``),
+    which is a class of modelkit's own adapter and cannot be pickled: a
+    Dask worker shipping the error (tblib keeps cause and context) failed,
+    depending on whether the socket's read timeout or the call's deadline
+    fired first. After mapping, nothing in the chain holds the pool, the
+    connection or the request, and the whole chain pickles."""
+    import pickle
+
+    import requests
+    from urllib3.connectionpool import HTTPConnectionPool
+    from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+
+    from modelkit._engine.failures import drop_request, map_failure
+
+    class _LocalPool(HTTPConnectionPool):  # local, like the adapter's: not picklable
+        pass
+
+    pool = _LocalPool("127.0.0.1", 9)
+    request = requests.Request("POST", "http://127.0.0.1:9/v1", headers={"Authorization": "k"})
+    inner = ReadTimeoutError(pool, "/v1", "Read timed out. (read timeout=0.3)")
+    retried = MaxRetryError(pool, "/v1", inner)
+    outer = requests.exceptions.ReadTimeout(retried, request=request.prepare())
+    outer.__context__ = inner
+    mapped = map_failure(outer, False, 0.3, "vllm", "served", "http://127.0.0.1:9/v1")
+    assert mapped is not None and "127.0.0.1:9" in str(mapped)
+    drop_request(outer)
+    for link in (outer, retried, inner):
+        assert getattr(link, "pool", None) is None
+        pickle.dumps(vars(link))
+    assert outer.request is None
+    pickle.loads(pickle.dumps(outer))
