@@ -390,6 +390,17 @@ GOOGLE_STREAM = (
     ":streamGenerateContent?alt=sse"
 )
 BEDROCK_MODEL = "anthropic.claude-3-7-sonnet-20250219-v1:0"
+BEDROCK_STREAM = (
+    _sigv4.bedrock_runtime_url("us-east-1", BEDROCK_MODEL)[: -len("/converse")] + "/converse-stream"
+)
+
+
+@pytest.fixture
+def aws_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Example AWS credentials, so the Bedrock cases can sign their requests."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
 
 
 @pytest.mark.parametrize(
@@ -400,20 +411,17 @@ BEDROCK_MODEL = "anthropic.claude-3-7-sonnet-20250219-v1:0"
         ("google/gemini-2.5-flash", GOOGLE_STREAM, google_parts, "text/event-stream"),
         (
             f"bedrock/{BEDROCK_MODEL}",
-            _sigv4.bedrock_runtime_url("us-east-1", BEDROCK_MODEL)[: -len("/converse")]
-            + "/converse-stream",
+            BEDROCK_STREAM,
             bedrock_parts,
             "application/vnd.amazon.eventstream",
         ),
     ],
 )
+@pytest.mark.usefixtures("aws_keys")
 def test_events_add_up_when_text_and_reasoning_come_in_several_parts(
-    name: str, url: str, make: Any, content_type: str, monkeypatch: pytest.MonkeyPatch
+    name: str, url: str, make: Any, content_type: str
 ) -> None:
     """The output joins text parts with "\\n" and reasoning parts with a blank line."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
     model = get_model(name, api_key="sk-test-key", memoize=False)
     with responses.RequestsMock() as mock:
         mock.post(url, body=make(), content_type=content_type)
@@ -503,19 +511,16 @@ def many_bedrock_calls(count: int) -> bytes:
         ),
         (
             f"bedrock/{BEDROCK_MODEL}",
-            _sigv4.bedrock_runtime_url("us-east-1", BEDROCK_MODEL)[: -len("/converse")]
-            + "/converse-stream",
+            BEDROCK_STREAM,
             many_bedrock_calls,
             "application/vnd.amazon.eventstream",
         ),
     ],
 )
+@pytest.mark.usefixtures("aws_keys")
 def test_every_decoder_caps_the_tool_calls_of_a_choice(
-    name: str, url: str, make: Any, content_type: str, monkeypatch: pytest.MonkeyPatch
+    name: str, url: str, make: Any, content_type: str
 ) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
     extra = {"responses_api": True} if "responses" in url else {}
     model = get_model(name, api_key="sk-test-key", memoize=False, **extra)
     with responses.RequestsMock() as mock:
