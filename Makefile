@@ -4,7 +4,7 @@
 #   make lint      ruff + mypy --strict
 #   make test-all  the suite on every Python 3.8–3.13 found
 #   make test-min  the suite on the oldest requests (urllib3 1.26) and attrs allowed
-#   make bench     benchmarks (import time, engine, cache)
+#   make bench     every benchmark, then one table of ratios to floors (benchmarks/RESULTS.md)
 #   make test-live the live suite against a local llama-cpp-python server
 #   make test-fleet the fleet suite: Dask workers, a real redis-server (installed if missing)
 
@@ -81,11 +81,10 @@ test-min:
 	  .venv-min/bin/python -m pip install -q --upgrade --target .venv-min/mcp1 "mcp==$(MCP1_VERSION)"; fi
 	MODELKIT_TEST_MCP1=$(abspath .venv-min/mcp1) .venv-min/bin/python -m pytest $(PYTEST_ARGS)
 
+# Every benchmark, then one table (job, floor, modelkit, ratio, target, SDK
+# where installed), also written to benchmarks/RESULTS.md.
 bench: install
-	@for script in benchmarks/bench_*.py; do \
-	  echo "== $$script"; \
-	  $(BIN)/python $$script || exit 1; \
-	done
+	$(BIN)/python benchmarks/run_all.py
 
 # redis-server for the shared cache and limits tests (Debian's package); the
 # tests start and stop their own server on a loopback port, and skip with the

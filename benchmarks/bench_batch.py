@@ -94,6 +94,33 @@ def bench_submit(model: modelkit.Model, size: Optional[int]) -> Dict[str, float]
     }
 
 
+def bench_submit_time(model: modelkit.Model) -> List[float]:
+    """Microseconds per prompt: ``json.dumps`` of each line's object (the floor), then submit."""
+    url = "/v1/chat/completions"
+    gc.collect()
+    start = time.perf_counter()
+    for i in range(PROMPTS):
+        line = {
+            "custom_id": str(i),
+            "method": "POST",
+            "url": url,
+            "body": {
+                "model": "gpt-4o",
+                "messages": [{"role": "user", "content": PROMPT.format(i)}],
+            },
+        }
+        json.dumps(line, separators=(",", ":")).encode("utf-8")
+    floor = (time.perf_counter() - start) / PROMPTS * 1e6
+    client = OfflineClient(model.api)
+    client.encode("0", model.prepare("warm up"))
+    requests = (model.prepare(PROMPT.format(i)) for i in range(PROMPTS))
+    gc.collect()
+    start = time.perf_counter()
+    _run.submit(model.api, client, requests, size=None)
+    ours = (time.perf_counter() - start) / PROMPTS * 1e6
+    return [floor, ours]
+
+
 def _results(n: int) -> bytes:
     body = json.dumps(chat_completion("positive"))
     lines = [
@@ -108,7 +135,10 @@ def bench_collect(model: modelkit.Model, n: int) -> Dict[str, float]:
     content = _results(n)
     client = OfflineClient(model.api, content)
     handle = BatchHandle(
-        provider="openai", model="gpt-4o", size=n, jobs=[BatchJob(id="b", runs=[[0, n]])]
+        provider="openai",
+        model="gpt-4o",
+        size=n,
+        jobs=[BatchJob(id="b", runs=[[0, n]])],
     )
     final = BatchStatus.combine(handle, [JobStatus(id="b", state="completed", total=n)])
     start = time.perf_counter()
@@ -135,6 +165,20 @@ def main() -> None:
             f"{sub['peak'] / sub['job']:.2f}x the whole job ({sub['job'] / mb:.1f} MB); "
             f"handle {sub['handle']:.0f} bytes"
         )
+    floor, ours = bench_submit_time(model)
+    print(
+        f"  submit time: {ours:.1f} us a prompt against one json.dumps per line {floor:.1f} us: "
+        f"{ours / floor:.2f}x (target <= 2x)"
+    )
+    from _report import report
+
+    report(
+        f"batch_submit of {PROMPTS:,} prompts, per prompt",
+        "json.dumps per line",
+        floor,
+        ours,
+        2.0,
+    )
     print("  collect (results in reverse order), per result; floor = reading the JSON lines:")
     for n in (10_000, 30_000, 100_000):
         runs = [bench_collect(model, n) for _ in range(2)]
