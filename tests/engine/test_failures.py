@@ -52,15 +52,32 @@ class _RawServer:
                 conn, _ = self.listener.accept()
             except OSError:
                 return
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            self._read_request(conn)
             if self.reset:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             conn.close()
+
+    @staticmethod
+    def _read_request(conn: socket.socket) -> None:
+        """The whole request, body included: a close with unread bytes is sent as a
+        reset by the kernel, so reading only the headers made a FIN a race."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        while len(body) < length:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            body += chunk
 
     def close(self) -> None:
         self.listener.close()
