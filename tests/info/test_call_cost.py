@@ -7,6 +7,8 @@ OpenAI chat completions ``usage.prompt_tokens_details.cached_tokens`` and
 ``completion_tokens_details.reasoning_tokens``
 (https://platform.openai.com/docs/api-reference/chat/object); xAI's, the same
 (https://docs.x.ai/developers/advanced-api-usage/prompt-caching/usage-and-pricing);
+Groq's, the same (``prompt_tokens_details.cached_tokens``:
+https://console.groq.com/docs/prompt-caching);
 Gemini ``usageMetadata`` (``promptTokenCount`` includes
 ``cachedContentTokenCount``; ``thoughtsTokenCount``:
 https://ai.google.dev/api/generate-content#UsageMetadata). The expected
@@ -98,6 +100,67 @@ def test_grok_long_prompt_tier(loopback: LoopbackServer) -> None:
     output = model.generate("hello")
     expected = (200_000 * 2.5 + 50_000 * 0.4 + 1_000 * 5.0) / 1e6
     assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
+
+
+def test_anthropic_fable_cache_writes_and_reads_at_its_own_rates(loopback: LoopbackServer) -> None:
+    body = anthropic_body(
+        {
+            "input_tokens": 300,
+            "output_tokens": 40,
+            "cache_creation_input_tokens": 2000,
+            "cache_read_input_tokens": 8000,
+        }
+    )
+    body["model"] = "claude-fable-5-1"
+    loopback.default = Reply(body=body)
+    model = get_model("anthropic/claude-fable-5-1", base_url=loopback.url, api_key=KEY)
+    output = model.generate("hello")
+    # the pricing page: $10 input, $12.50 5m write, $0.25 cache hits, $50 output
+    expected = (300 * 10.0 + 2000 * 12.5 + 8000 * 0.25 + 40 * 50.0) / 1e6
+    assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
+
+
+def test_groq_cached_tokens_cost_half_the_input_price(loopback: LoopbackServer) -> None:
+    loopback.default = Reply(
+        body=openai_body(
+            {
+                "prompt_tokens": 3000,
+                "completion_tokens": 500,
+                "total_tokens": 3500,
+                "prompt_tokens_details": {"cached_tokens": 2048},
+            }
+        )
+    )
+    model = get_model("groq/openai/gpt-oss-120b", base_url=loopback.url, api_key=KEY)
+    output = model.generate("hello")
+    # 952 uncached at $0.15, 2048 cached at $0.075, 500 out at $0.60
+    expected = (952 * 0.15 + 2048 * 0.075 + 500 * 0.6) / 1e6
+    assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
+
+
+def test_grok_4_3_below_and_at_its_long_prompt_tier(loopback: LoopbackServer) -> None:
+    def usage(prompt: int, cached: int) -> Dict[str, Any]:
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": 100,
+            "total_tokens": prompt + 100,
+            "prompt_tokens_details": {"cached_tokens": cached},
+            "completion_tokens_details": {"reasoning_tokens": 60},
+        }
+
+    loopback.script(
+        Reply(body=openai_body(usage(199_999, 99_999))),
+        Reply(body=openai_body(usage(200_000, 100_000))),
+    )
+    model = get_model("grok/grok-4.3-latest", base_url=loopback.url, api_key=KEY)
+    below, reaching = model.generate("a"), model.generate("b")
+    assert below.usage is not None and reaching.usage is not None
+    assert below.usage.total_cost == pytest.approx(
+        (100_000 * 1.25 + 99_999 * 0.2 + 100 * 2.5) / 1e6
+    )
+    assert reaching.usage.total_cost == pytest.approx(
+        (100_000 * 2.5 + 100_000 * 0.4 + 100 * 5.0) / 1e6
+    )
 
 
 def test_gemini_cached_content_and_thoughts(loopback: LoopbackServer) -> None:

@@ -63,3 +63,34 @@ def test_docs_state_the_table_date() -> None:
 
     docs = (ROOT / "docs" / "cost.md").read_text(encoding="utf-8")
     assert f"(**{PRICES_DATE}**)" in docs and f"Priced on {PRICES_DATE}" in docs
+
+
+def test_a_providers_section_is_checked_and_prices_must_come_from_the_providers_own_pages(
+    tmp_path: Path,
+) -> None:
+    priced = dict(COST, read="2026-12-01")
+    data = {
+        "date": "2026-12-01",
+        "providers": {
+            "acme": {"pricing": "https://acme.example/pricing", "domains": ["acme.example"]},
+            "mine": {"local": True},
+            "nopage": {"domains": ["nopage.example"]},
+        },
+        "models": {
+            "acme/own": {"cost": dict(priced, source="https://docs.acme.example/models/own")},
+            "acme/copied": {"cost": dict(priced, source="https://aggregator.example/acme/own")},
+            "mine/served": {"cost": dict(priced, source="https://acme.example/pricing")},
+            "other/unlisted": {"context_length": 5},
+        },
+    }
+    path = tmp_path / "table.json"
+    path.write_text(json.dumps(data))
+    result = run(str(path), "--today", "2026-12-02")
+    assert result.returncode == 1
+    errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
+    assert len(errors) == 4, result.stdout
+    assert "providers['nopage'].pricing" in errors[0]
+    assert "acme/copied" in errors[1] and "not one of 'acme'" in errors[1]
+    assert "mine/served" in errors[2] and "local provider has no price page" in errors[2]
+    assert "other/unlisted" in errors[3] and "not in 'providers'" in errors[3]
+    assert ", 3 providers," in result.stdout

@@ -38,8 +38,14 @@ def test_a_one_hour_cache_write_costs_twice_the_input_price() -> None:
 
 
 def test_the_bundled_1h_rates_match_the_pages() -> None:
-    # The pages list the 1h write beside the 5m one: Opus 5 $10, Sonnet 5 $4.
-    for name, one_hour in (("anthropic/claude-opus-5", 10.0), ("anthropic/claude-sonnet-5", 4.0)):
+    # The pages list the 1h write beside the 5m one: Opus 5 $10, Sonnet 5 $4,
+    # Fable 5.1 and Fable 5 $20 (https://platform.claude.com/docs/en/about-claude/pricing).
+    for name, one_hour in (
+        ("anthropic/claude-opus-5", 10.0),
+        ("anthropic/claude-sonnet-5", 4.0),
+        ("anthropic/claude-fable-5-1", 20.0),
+        ("anthropic/claude-fable-5", 20.0),
+    ):
         info = get_model_info(name)
         assert info is not None and info.cost is not None
         usage = ModelUsage(input_tokens_cache_write=1_000_000)

@@ -177,3 +177,34 @@ def test_the_public_names_are_exported() -> None:
         "compute_model_cost",
     ):
         assert name in modelkit.__all__
+
+
+def test_every_built_in_provider_is_listed_with_its_price_page_or_as_local() -> None:
+    from modelkit.api import BUILTIN_PROVIDERS
+
+    providers = BUNDLED["providers"]
+    assert set(BUILTIN_PROVIDERS) <= set(providers)
+    local = {name for name, entry in providers.items() if entry.get("local")}
+    assert {"vllm", "llama-cpp-python", "ollama"} <= local
+    for name, entry in providers.items():
+        if name not in local:
+            assert entry["pricing"].startswith("https://") and entry["domains"], name
+    listed = {key.split("/", 1)[0] for key in BUNDLED["models"]}
+    assert listed <= set(providers) - local  # a server you run has no price in the file
+    assert get_model_info("vllm/meta-llama/Llama-3.3-70B-Instruct") is None
+
+
+def test_the_current_models_of_the_priced_providers_read_back() -> None:
+    # Each as its provider's own page states it (the source beside each entry).
+    fable = get_model_info("anthropic/claude-fable-5-1")
+    assert fable is not None and fable.cost == ModelCost(10.0, 50.0, 12.5, 0.25)
+    assert fable.knowledge_cutoff_date == datetime.date(2026, 6, 1)
+    grok = get_model_info("grok/grok-4.3-latest")
+    assert grok is get_model_info("grok/grok-4.3") and grok is not None and grok.cost is not None
+    assert grok.reasoning_effort_default == "low" and grok.context_length == 1_000_000
+    assert grok.cost.long_prompt == ModelCost(2.5, 5.0, 2.5, 0.4)
+    gpt_oss = get_model_info("groq/openai/gpt-oss-120b")
+    assert gpt_oss is not None and gpt_oss.cost == ModelCost(0.15, 0.6, 0.15, 0.075)
+    assert gpt_oss.output_tokens == 65_536
+    newest = get_model_info("grok/grok-4.7")  # listed with its facts; its page has no cached price
+    assert newest is not None and newest.cost is None and newest.context_length == 500_000
