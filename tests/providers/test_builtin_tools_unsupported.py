@@ -3,10 +3,8 @@
 Checked against each API's documentation: Mistral's ``web_search`` and
 ``code_interpreter`` connectors exist only in its Agents/Conversations API
 (https://docs.mistral.ai/agents/connectors/connectors), not in the chat
-completions modelkit speaks; xAI's agent tools (``web_search``,
-``x_search``, ``code_execution``) run on its Responses API
-(https://docs.x.ai/docs/guides/tools/overview), which modelkit's ``grok``
-provider does not speak; Bedrock's Converse API
+completions modelkit speaks (Inspect reaches them through the Conversations
+API with ``store: false``, which returns no stream); Bedrock's Converse API
 (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html)
 and the other OpenAI-compatible servers' chat completions have no such
 tool; OpenAI chat completions has none in Inspect's mapping. Nothing is
@@ -35,7 +33,6 @@ def _aws(monkeypatch: pytest.MonkeyPatch) -> None:
     "spec, says",
     [
         ("mistral/mistral-large-latest", "Agents/Conversations"),
-        ("grok/grok-4", "xAI runs its agent tools"),
         ("bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0", "Converse API"),
         ("groq/llama-3.3-70b-versatile", "use a provider that runs it"),
         ("openai/gpt-4o", "responses_api=True"),

@@ -73,6 +73,9 @@ class WireOptions:
         logprobs_need_top: the server returns no logprobs unless
             ``top_logprobs`` is sent too (llama-cpp-python): ``logprobs``
             alone is sent with ``top_logprobs: 1``.
+        server_tools: whose built-in tools the Responses converters map
+            ``web_search()``/``code_execution()`` to and send back:
+            ``"openai"``, or ``"grok"`` for xAI's Responses API.
     """
 
     system_role: str = "system"
@@ -86,6 +89,7 @@ class WireOptions:
     logprobs_as_count: bool = False
     logprobs_need_top: bool = False
     response_format: Optional[str] = "json_schema"
+    server_tools: str = "openai"
 
 
 def response_format_to_wire(schema: ResponseSchema, kind: str) -> Dict[str, Any]:

@@ -46,6 +46,7 @@ from ...tools.builtin._server import server_tool_options
 from .._common import as_parts
 from ._request import WireOptions, _part_to_wire, _tool_call_to_wire, response_format_to_wire
 from ._responses_tools import replay_item, replay_text
+from ._xai_tools import xai_replay_item, xai_tool_choice, xai_tools
 
 __all__ = [
     "ENCRYPTED_REASONING",
@@ -93,10 +94,15 @@ def build_responses_body(
         )
     reasoning_model = options.max_tokens_field == "max_completion_tokens"
     body: Dict[str, Any] = {} if model is None else {"model": model}
-    body["input"] = input_items(messages, options.system_role)
+    grok = options.server_tools == "grok"
+    body["input"] = input_items(messages, options.system_role, options.server_tools)
     if tools:
-        body["tools"] = responses_tools(tools)
-        body["tool_choice"] = _tool_choice(tool_choice, body["tools"])
+        body["tools"] = xai_tools(tools) if grok else responses_tools(tools)
+        body["tool_choice"] = (
+            xai_tool_choice(tool_choice, body["tools"])
+            if grok
+            else _tool_choice(tool_choice, body["tools"])
+        )
     image = image_output(config.modalities)
     if image is not None:  # at most one image_generation tool, with the caller's options
         tool_options = dict((image.options or {}).get("openai") or {})
@@ -129,8 +135,8 @@ def build_responses_body(
         text["format"] = {"type": "json_schema", **inner}
     if text:
         body["text"] = text
-    include: List[str] = [ENCRYPTED_REASONING] if reasoning_model else []
-    if any(tool.get("type") == "code_interpreter" for tool in body.get("tools", ())):
+    include: List[str] = [ENCRYPTED_REASONING] if reasoning_model or grok else []
+    if not grok and any(tool.get("type") == "code_interpreter" for tool in body.get("tools", ())):
         include.append(CODE_OUTPUTS_INCLUDE)
     if config.logprobs or (config.logprobs is None and config.top_logprobs is not None):
         if "logprobs" in options.unsupported:
@@ -203,8 +209,14 @@ def _tool_choice(choice: ToolChoice, tools: Sequence[Dict[str, Any]]) -> Any:
     return "required" if choice == "any" else choice
 
 
-def input_items(messages: List[ChatMessage], system_role: str = "system") -> List[Dict[str, Any]]:
-    """The conversation as Responses input items, in order."""
+def input_items(
+    messages: List[ChatMessage], system_role: str = "system", server_tools: str = "openai"
+) -> List[Dict[str, Any]]:
+    """The conversation as Responses input items, in order.
+
+    ``server_tools`` (``"openai"`` or ``"grok"``) says whose server-side
+    tool items are sent back.
+    """
     items: List[Dict[str, Any]] = []
     for message in messages:
         if isinstance(message, ChatMessageSystem):
@@ -213,7 +225,7 @@ def input_items(messages: List[ChatMessage], system_role: str = "system") -> Lis
             parts = [_user_part(p) for p in as_parts(message.content)]
             items.append({"role": "user", "content": [p for p in parts if p is not None]})
         elif isinstance(message, ChatMessageAssistant):
-            items.extend(_assistant_items(message))
+            items.extend(_assistant_items(message, server_tools))
         elif isinstance(message, ChatMessageTool):
             if not message.tool_call_id:
                 raise ConfigError(
@@ -252,7 +264,7 @@ def input_file(part: ContentDocument) -> Dict[str, Any]:
     return {"type": "input_file", "filename": part.filename, "file_data": file_data}
 
 
-def _assistant_items(message: ChatMessageAssistant) -> List[Dict[str, Any]]:
+def _assistant_items(message: ChatMessageAssistant, server_tools: str) -> List[Dict[str, Any]]:
     items: List[Dict[str, Any]] = []
     texts: List[str] = []
     for part in as_parts(message.content):
@@ -262,6 +274,10 @@ def _assistant_items(message: ChatMessageAssistant) -> List[Dict[str, Any]]:
                 items.append(item)
         elif isinstance(part, ContentText):
             texts.append(part.text)
+        elif isinstance(part, ContentToolUse) and server_tools == "grok":  # xAI's, verbatim
+            server = xai_replay_item(part)
+            if server is not None:
+                items.append(server)
         elif isinstance(part, ContentToolUse):  # OpenAI's own, where it was; else left out
             server = replay_item(part)
             if server is not None:

@@ -6,7 +6,7 @@ the summary, the item id and the encrypted content to send back;
 ``message`` items' ``output_text`` (its ``url_citation`` and file
 annotations as citations) and ``refusal`` parts; ``function_call``
 items as tool calls; server-side tool items as ``ContentToolUse``, see
-``_responses_tools``), ``status`` and ``incomplete_details.reason`` as the
+``_responses_tools``, xAI's in ``_xai_tools``), ``status`` and ``incomplete_details.reason`` as the
 stop reason (:data:`INCOMPLETE_REASONS`), ``output_text.logprobs``, and
 usage with cached and reasoning tokens; refusals and a ``content_filter``
 stop give ``StopDetails``. A ``failed`` response (HTTP 200
@@ -36,6 +36,7 @@ from .._rest import error_from_status
 from ._citations import annotations_to_citations
 from ._response import _logprob, parse_tool_call, refusal_output
 from ._responses_tools import SERVER_ITEMS, tool_use_from_item
+from ._xai_tools import XAI_ITEMS, xai_tool_use
 
 __all__ = [
     "INCOMPLETE_REASONS",
@@ -56,12 +57,16 @@ _FILTER_CODES = frozenset(
 )
 
 
-def parse_responses_body(body: Mapping[str, Any], model: str) -> ModelOutput:
+def parse_responses_body(
+    body: Mapping[str, Any], model: str, server_tools: str = "openai"
+) -> ModelOutput:
     """A ``ModelOutput`` from a ``response`` object that did not fail.
 
     A refusal becomes the message text and ``ModelOutput.error``, as in
-    the chat converter.
+    the chat converter. ``server_tools`` (``"openai"`` or ``"grok"``)
+    says whose server-side tool items the output holds.
     """
+    grok = server_tools == "grok"
     model = body.get("model") or model
     parts: List[Content] = []
     calls: List[ToolCall] = []
@@ -83,7 +88,9 @@ def parse_responses_body(body: Mapping[str, Any], model: str) -> ModelOutput:
         elif kind == "function_call":
             wire = {"id": item.get("call_id"), "function": item}
             calls.append(parse_tool_call(wire, index))
-        elif kind in SERVER_ITEMS:
+        elif grok and kind in XAI_ITEMS:
+            parts.append(xai_tool_use(item))
+        elif kind in SERVER_ITEMS and not grok:
             parts.append(tool_use_from_item(item))
         elif kind == "image_generation_call":
             image = _generated_image(item)

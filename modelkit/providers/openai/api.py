@@ -313,7 +313,7 @@ class OpenAIAPI(RestAPI):
         if self.responses_api:
             from ._responses_response import parse_responses_body
 
-            return parse_responses_body(body, self.model_name)
+            return parse_responses_body(body, self.model_name, self.server_tool_key() or "openai")
         return parse_completion(body, self.model_name, self.parse_options())
 
     def batch_client(self) -> Any:
@@ -357,19 +357,28 @@ class OpenAIAPI(RestAPI):
             model=self.model_name,
         )
 
-    def per_call(self, config: GenerateConfig) -> OpenAIAPI:
-        """The API for a call with ``config``: this one, or its Responses twin.
+    def needs_responses(
+        self, input: List[ChatMessage], tools: List[ToolInfo], config: GenerateConfig
+    ) -> bool:
+        """Whether this call must go through the Responses API.
 
         As Inspect's ``uses_responses_api``: a call asking for image output
         goes through the Responses API (its ``image_generation`` tool) even on
-        a model that otherwise uses chat completions. The twin shares this
-        API's HTTP client and settings.
+        a model that otherwise uses chat completions.
         """
-        if (
-            self.responses_api
-            or self.provider not in ("openai", "azure")
-            or image_output(config.modalities) is None
-        ):
+        return self.provider in ("openai", "azure") and image_output(config.modalities) is not None
+
+    def per_call(
+        self,
+        config: GenerateConfig,
+        input: Optional[List[ChatMessage]] = None,
+        tools: Optional[List[ToolInfo]] = None,
+    ) -> OpenAIAPI:
+        """The API for a call: this one, or its Responses twin (:meth:`needs_responses`).
+
+        The twin shares this API's HTTP client and settings.
+        """
+        if self.responses_api or not self.needs_responses(input or [], tools or [], config):
             return self
         with self._warned_lock:
             twin: Optional[OpenAIAPI] = self.__dict__.get("_responses_twin")
@@ -387,7 +396,7 @@ class OpenAIAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
-        api = self.per_call(config)
+        api = self.per_call(config, input, tools)
         if api is not self:
             return api.generate(input, tools, tool_choice, config)
         result, call = super().generate(input, tools, tool_choice, config)
@@ -444,7 +453,7 @@ class OpenAIAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> APIStream:
-        api = self.per_call(config)
+        api = self.per_call(config, input, tools)
         if api is not self:
             return api.stream(input, tools, tool_choice, config)
         try:

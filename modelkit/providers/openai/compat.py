@@ -13,7 +13,7 @@ as ``_``), and needs the base URL.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Dict, FrozenSet, Optional, Tuple
+from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Optional, Tuple
 
 import attrs
 
@@ -21,7 +21,10 @@ from ..._engine.response import HttpResponse
 from ...api import ModelAPI, modelapi
 from ...config import GenerateConfig
 from ...errors import ConfigError
+from ...messages import ChatMessage, ChatMessageAssistant, ContentToolUse
 from ...output import ModelOutput
+from ...tools._types import ToolInfo, internal_tool_type
+from ...tools.builtin._server import SERVER_TOOL_TYPES
 from .._common import env_first
 from ._request import WireOptions
 from ._response import ParseOptions, prompt_logprobs
@@ -102,8 +105,9 @@ PRESETS: Tuple[Preset, ...] = (
         "https://api.x.ai/v1",
         ("XAI_API_KEY", "GROK_API_KEY"),
         ("XAI_BASE_URL", "GROK_BASE_URL"),
+        wire=WireOptions(server_tools="grok"),
         model_rules=_grok_rules,
-        summary="xAI Grok",
+        summary="xAI Grok (web_search()/code_execution() through its Responses API)",
     ),
     Preset(
         "vllm",
@@ -242,7 +246,36 @@ class OpenAICompatibleAPI(OpenAIAPI):
         )
 
     def has_reasoning_history(self) -> bool:
-        return self.settings.wire.reasoning_field is not None
+        # xAI's Responses API takes its encrypted reasoning back (the twin below)
+        return self.settings.wire.reasoning_field is not None or self._xai()
+
+    def _xai(self) -> bool:
+        return self.settings.wire.server_tools == "grok"
+
+    def server_tool_key(self) -> Optional[str]:
+        return "grok" if self._xai() else None
+
+    def needs_responses(
+        self, input: List[ChatMessage], tools: List[ToolInfo], config: GenerateConfig
+    ) -> bool:
+        """grok: a call with a server-side tool, or with xAI's tool calls in its history.
+
+        xAI runs ``web_search``/``code_execution`` only on its Responses API
+        (https://docs.x.ai/docs/guides/tools/overview; the chat completions
+        ``search_parameters`` of Live Search is retired), so such a call goes
+        there; later turns whose history holds xAI's tool calls follow, so the
+        calls are sent back as xAI's documented stateless loop requires.
+        """
+        if not self._xai():
+            return False
+        if any(internal_tool_type(tool) in SERVER_TOOL_TYPES for tool in tools):
+            return True
+        return any(
+            isinstance(part, ContentToolUse) and "grok" in (part.internal or {})
+            for message in input
+            if isinstance(message, ChatMessageAssistant) and isinstance(message.content, list)
+            for part in message.content
+        )
 
     def batch_client(self) -> Any:
         return None  # OpenAI's batch API is OpenAI's (and Azure's) alone
@@ -266,10 +299,11 @@ class OpenAICompatibleAPI(OpenAIAPI):
         return self.settings.max_connections
 
     def server_tool_hint(self) -> str:
-        if self.provider == "grok":  # https://docs.x.ai/docs/guides/tools/overview
+        if self._xai():  # https://docs.x.ai/docs/guides/tools/overview
             return (
-                "xAI runs its agent tools (web_search, x_search, code_execution) on "
-                "its Responses API, which modelkit's grok provider does not speak yet"
+                "xAI runs its agent tools only on its Responses API: generate() and "
+                "stream() send such a call there themselves, a request built for chat "
+                "completions (build_request, batches) cannot carry them"
             )
         return ""
 
