@@ -2,13 +2,16 @@
 
 Usage bodies are shaped as each API documents them:
 Anthropic Messages ``usage`` (``input_tokens``, ``cache_creation_input_tokens``,
-``cache_read_input_tokens``: https://docs.anthropic.com/en/api/messages);
+``cache_read_input_tokens``, ``cache_creation.ephemeral_1h_input_tokens``:
+https://docs.anthropic.com/en/api/messages; a 1-hour write is asked for with
+``cache_control.ttl: "1h"``, anthropic-sdk-python ``CacheControlEphemeralParam``);
 OpenAI chat completions ``usage.prompt_tokens_details.cached_tokens`` and
 ``completion_tokens_details.reasoning_tokens``
 (https://platform.openai.com/docs/api-reference/chat/object); xAI's, the same
 (https://docs.x.ai/developers/advanced-api-usage/prompt-caching/usage-and-pricing);
 Groq's, the same (``prompt_tokens_details.cached_tokens``:
-https://console.groq.com/docs/prompt-caching);
+https://console.groq.com/docs/prompt-caching); Fireworks' ``prompt_tokens`` and
+``completion_tokens`` (https://docs.fireworks.ai/api-reference/post-chatcompletions);
 Gemini ``usageMetadata`` (``promptTokenCount`` includes
 ``cachedContentTokenCount``; ``thoughtsTokenCount``:
 https://ai.google.dev/api/generate-content#UsageMetadata). The expected
@@ -22,7 +25,7 @@ from typing import Any, Dict
 import pytest
 from loopback import LoopbackServer, Reply, chat_completion
 
-from modelkit import ModelCost, get_model, set_model_cost
+from modelkit import GenerateConfig, ModelCost, get_model, set_model_cost
 
 KEY = "sk-test-cost-key"
 
@@ -120,6 +123,22 @@ def test_anthropic_fable_cache_writes_and_reads_at_its_own_rates(loopback: Loopb
     assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
 
 
+def test_anthropic_1h_cache_writes_cost_the_1h_rate(loopback: LoopbackServer) -> None:
+    usage = {"input_tokens": 50, "output_tokens": 10, "cache_creation_input_tokens": 4000}
+    usage["cache_creation"] = {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 4000}
+    loopback.default = Reply(body=anthropic_body(usage))
+    model = get_model("anthropic/claude-opus-5", base_url=loopback.url, api_key=KEY, cache_ttl="1h")
+    output = model.generate("hello", config=GenerateConfig(cache_prompt=True))
+    sent = loopback.requests[-1].json()
+    assert sent["messages"][-1]["content"][-1]["cache_control"] == {
+        "type": "ephemeral",
+        "ttl": "1h",
+    }
+    # Opus 5's page: 1h cache write $10 / MTok (the 5m write is $6.25)
+    expected = (50 * 5.0 + 4000 * 10.0 + 10 * 25.0) / 1e6
+    assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
+
+
 def test_groq_cached_tokens_cost_half_the_input_price(loopback: LoopbackServer) -> None:
     loopback.default = Reply(
         body=openai_body(
@@ -135,6 +154,19 @@ def test_groq_cached_tokens_cost_half_the_input_price(loopback: LoopbackServer) 
     output = model.generate("hello")
     # 952 uncached at $0.15, 2048 cached at $0.075, 500 out at $0.60
     expected = (952 * 0.15 + 2048 * 0.075 + 500 * 0.6) / 1e6
+    assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
+
+
+def test_fireworks_is_priced_from_its_serverless_page(loopback: LoopbackServer) -> None:
+    loopback.default = Reply(
+        body=openai_body({"prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500})
+    )
+    model = get_model(
+        "fireworks/accounts/fireworks/models/kimi-k2p6", base_url=loopback.url, api_key=KEY
+    )
+    output = model.generate("hello")
+    # Kimi K2.6, Standard: $0.95 input, $4.00 output
+    expected = (1200 * 0.95 + 300 * 4.0) / 1e6
     assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
 
 

@@ -206,5 +206,8 @@ def test_the_current_models_of_the_priced_providers_read_back() -> None:
     gpt_oss = get_model_info("groq/openai/gpt-oss-120b")
     assert gpt_oss is not None and gpt_oss.cost == ModelCost(0.15, 0.6, 0.15, 0.075)
     assert gpt_oss.output_tokens == 65_536
+    kimi = get_model_info("fireworks/accounts/fireworks/models/kimi-k2p6")
+    assert kimi is not None and kimi.cost == ModelCost(0.95, 4.0, 0.95, 0.16)
+    assert _table.batch_discount("fireworks") == 0.5 and _table.batch_discount("groq") == 0.0
     newest = get_model_info("grok/grok-4.7")  # listed with its facts; its page has no cached price
     assert newest is not None and newest.cost is None and newest.context_length == 500_000

@@ -14,9 +14,9 @@ Sources:
   .../adaptive-thinking (``thinking``, ``output_config.effort``, signatures,
   ``redacted_thinking``)
 - https://platform.claude.com/docs/en/build-with-claude/prompt-caching
-  (``cache_control`` breakpoints, usage cache fields)
+  (``cache_control`` breakpoints and their ``ttl``, usage cache fields)
 - https://platform.claude.com/docs/en/api/errors (error bodies and statuses)
-- anthropic-sdk-python ``src/anthropic/types/`` (``ToolChoice*Param``,
+- anthropic-sdk-python ``src/anthropic/types/`` (``CacheControlEphemeralParam``, ``ToolChoice*Param``,
   ``ThinkingConfig*Param``, ``Usage``, ``StopReason``, ``RefusalStopDetails``)
 """
 
@@ -268,6 +268,26 @@ def test_cache_prompt_auto_caches_only_with_tools_and_true_caches_without() -> N
     )
     assert forced["system"][-1]["cache_control"] == {"type": "ephemeral"}
     assert forced["messages"][-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
+
+
+def test_cache_ttl_1h_marks_every_breakpoint_and_is_what_the_call_is_priced_at() -> None:
+    # CacheControlEphemeralParam: {"type": "ephemeral", "ttl": "5m" | "1h"} (default 5m).
+    messages: List[ChatMessage] = [ChatMessageSystem(content="sys"), ChatMessageUser(content="hi")]
+    api = AnthropicAPI("claude-opus-5", api_key="k", cache_ttl="1h")
+    body = api.build_request(messages, [WEATHER], "auto", GenerateConfig()).body
+    marks = [body["tools"][-1], body["system"][-1], body["messages"][-1]["content"][-1]]
+    assert [m["cache_control"] for m in marks] == [{"type": "ephemeral", "ttl": "1h"}] * 3
+    assert api.cache_write_ttl() == "1h"
+    default = AnthropicAPI("claude-opus-5", api_key="k")
+    assert default.cache_write_ttl() is None
+    plain = default.build_request(messages, [WEATHER], "auto", GenerateConfig()).body
+    assert plain["system"][-1]["cache_control"] == {"type": "ephemeral"}
+    from modelkit import get_model
+
+    keyed = get_model("anthropic/claude-opus-5", api_key="k", cache_ttl="1h", betas=["b"])
+    assert keyed.api.cache_args() == {"betas": ["b"]}  # the TTL does not change an answer
+    with pytest.raises(ConfigError, match="cache_ttl must be '5m' or '1h'"):
+        AnthropicAPI("claude-opus-5", api_key="k", cache_ttl="2h")
 
 
 def test_cache_breakpoints_never_exceed_four_nor_land_on_thinking() -> None:

@@ -243,13 +243,15 @@ def tool_choice_to_wire(choice: ToolChoice, parallel_tool_calls: Optional[bool])
     return wire
 
 
-def add_cache_breakpoints(body: Dict[str, Any]) -> None:
+def add_cache_breakpoints(body: Dict[str, Any], ttl: Optional[str] = None) -> None:
     """Mark ``body`` for prompt caching, in place.
 
     Breakpoints go on the last tool definition, the last system block, and
     the last cacheable block of the final two user turns: the prefix order
     is tools, system, messages, and marking the previous user turn too keeps
-    last turn's cache entry within reach as the conversation grows.
+    last turn's cache entry within reach as the conversation grows. ``ttl``
+    (``"5m"`` or ``"1h"``) goes on every breakpoint; without it the API's
+    default, 5 minutes, applies.
     """
     targets: List[Block] = []
     if body.get("tools"):
@@ -261,8 +263,11 @@ def add_cache_breakpoints(body: Dict[str, Any]) -> None:
         block = _last_cacheable(turn["content"])
         if block is not None:
             targets.append(block)
+    marker: Dict[str, Any] = {"type": "ephemeral"}
+    if ttl is not None:
+        marker["ttl"] = ttl
     for block in targets[:MAX_CACHE_BREAKPOINTS]:
-        block["cache_control"] = {"type": "ephemeral"}
+        block["cache_control"] = dict(marker)
 
 
 def _last_cacheable(blocks: List[Block]) -> Optional[Block]:

@@ -11,7 +11,9 @@ above it. ``reasoning_tokens`` sets that budget itself (Claude before 4.7),
 and ``effort`` is sent as ``output_config.effort`` with the effort beta
 flag (``reasoning_effort``'s adaptive effort wins over it). Thinking blocks come back as ``ContentReasoning`` with their
 signatures and are sent back unchanged. ``cache_prompt`` (``"auto"``: when
-tools are present) places ``cache_control`` breakpoints. Usage keeps
+tools are present) places ``cache_control`` breakpoints, written with the
+``cache_ttl`` model argument's TTL (``"1h"``: the 1-hour cache, billed at
+2x input rather than 1.25x). Usage keeps
 Anthropic's split: ``input_tokens`` excludes cache reads and writes, which
 are reported beside it; the total is the sum of all four counts.
 """
@@ -150,6 +152,7 @@ def request_body(
     tool_choice: ToolChoice,
     config: GenerateConfig,
     mode: Optional[str] = None,
+    cache_ttl: Optional[str] = None,
 ) -> Dict[str, Any]:
     """The Messages API request body for one generation.
 
@@ -160,6 +163,8 @@ def request_body(
         tool_choice: which tool to use.
         config: generation options.
         mode: ``"adaptive"`` or ``"budget"`` thinking (default: by model).
+        cache_ttl: the TTL of the prompt-cache breakpoints (``"5m"``,
+            ``"1h"``; default: the API's, 5 minutes).
 
     Raises:
         ConfigError: a value the API cannot take (temperature above 1,
@@ -201,7 +206,7 @@ def request_body(
     if config.stop_seqs:
         body["stop_sequences"] = list(config.stop_seqs)
     if config.cache_prompt is True or (config.cache_prompt in (None, "auto") and tools):
-        add_cache_breakpoints(body)
+        add_cache_breakpoints(body, cache_ttl)
     return body
 
 
@@ -255,9 +260,14 @@ class AnthropicAPI(RestAPI):
         betas: ``anthropic-beta`` flags to send.
         thinking: ``"adaptive"`` or ``"budget"`` extended thinking, to
             override the choice made from the model id.
+        cache_ttl: ``"5m"`` or ``"1h"``, the lifetime of the prompt-cache
+            entries this API writes (as Inspect's; its ``"auto"`` escalation
+            is not offered). ``"1h"`` entries are billed at the 1-hour write
+            rate, and the call's cost says so. Default: the API's 5 minutes.
     """
 
     requires_api_key = True
+    cache_ignores = frozenset({"cache_ttl"})  # how long the provider keeps a prefix, not answers
     env_vars: ClassVar[Dict[str, str]] = {
         "ANTHROPIC_API_KEY": "API key (required)",
         "ANTHROPIC_BASE_URL": f"API root URL (default {DEFAULT_BASE_URL})",
@@ -272,11 +282,14 @@ class AnthropicAPI(RestAPI):
         anthropic_version: str = API_VERSION,
         betas: Optional[Sequence[str]] = None,
         thinking: Optional[str] = None,
+        cache_ttl: Optional[str] = None,
     ) -> None:
         if thinking not in (None, "adaptive", "budget"):
             raise ConfigError(
                 f"anthropic: thinking must be 'adaptive' or 'budget', got {thinking!r}"
             )
+        if cache_ttl not in (None, "5m", "1h"):
+            raise ConfigError(f"anthropic: cache_ttl must be '5m' or '1h', got {cache_ttl!r}")
         super().__init__(
             model_name,
             base_url=base_url or env_first(BASE_URL_VAR),
@@ -287,6 +300,7 @@ class AnthropicAPI(RestAPI):
         self.anthropic_version = anthropic_version
         self.betas = list(betas or [])
         self.thinking = thinking
+        self.cache_ttl = cache_ttl
 
     @property
     def url(self) -> str:
@@ -313,6 +327,10 @@ class AnthropicAPI(RestAPI):
     def has_reasoning_history(self) -> bool:
         return True
 
+    def cache_write_ttl(self) -> Optional[str]:
+        """The TTL every breakpoint this API places is written with (``None``: 5 minutes)."""
+        return self.cache_ttl
+
     def batch_client(self) -> Any:
         from ._batch import AnthropicBatchClient
 
@@ -326,7 +344,9 @@ class AnthropicAPI(RestAPI):
         config: GenerateConfig,
     ) -> HttpRequest:
         check_server_tools(self.provider, "anthropic", tools, ("web_search", "code_execution"))
-        body = request_body(self.model_name, input, tools, tool_choice, config, self.thinking)
+        body = request_body(
+            self.model_name, input, tools, tool_choice, config, self.thinking, self.cache_ttl
+        )
         structured = config.response_schema
         if structured is not None and native_structured_output(self.model_name):
             output_config = body.setdefault("output_config", {})
