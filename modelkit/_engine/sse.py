@@ -7,7 +7,9 @@ in ``\\n``, ``\\r\\n`` or ``\\r`` (a ``\\r\\n`` split between two reads is
 one line end); a blank line dispatches the event; lines starting with
 ``:`` are comments (keep-alives); ``data`` lines join with ``\\n``; one
 space after the colon is dropped; an event with no ``data`` is not
-dispatched; ``event`` defaults to ``"message"``.
+dispatched; ``event`` defaults to ``"message"``. The last ``id`` seen and
+the last ``retry`` (milliseconds) are kept for reconnecting (``last_id``,
+``retry``), as an ``EventSource`` keeps them.
 
 Linear and bounded, whatever the server sends: each byte is copied a
 fixed number of times (an unfinished line is kept as a list of pieces and
@@ -61,11 +63,22 @@ class SSEParser:
 
     Args:
         max_event: the most bytes one event may hold (``SSEError`` beyond).
+        last_id: the last event id of the stream this one resumes.
     """
 
-    __slots__ = ("_data", "_event", "_held", "_id", "_max", "_partial", "_size", "_skip_lf")
+    __slots__ = (
+        "_data",
+        "_event",
+        "_held",
+        "_id",
+        "_max",
+        "_partial",
+        "_size",
+        "_skip_lf",
+        "retry",
+    )
 
-    def __init__(self, max_event: int = DEFAULT_MAX_EVENT) -> None:
+    def __init__(self, max_event: int = DEFAULT_MAX_EVENT, last_id: Optional[str] = None) -> None:
         self._max = max_event
         self._partial: List[bytes] = []  # the unfinished line, in the pieces it came in
         self._held = 0  # bytes in _partial
@@ -73,7 +86,13 @@ class SSEParser:
         self._skip_lf = False  # the last line ended with \r: a leading \n is its other half
         self._data: List[bytes] = []
         self._event = b""
-        self._id: Optional[str] = None
+        self._id = last_id
+        self.retry: Optional[int] = None  # the last ``retry:`` field, in milliseconds
+
+    @property
+    def last_id(self) -> Optional[str]:
+        """The last ``id`` field seen (what a reconnection sends as ``Last-Event-ID``)."""
+        return self._id
 
     def feed(self, chunk: bytes) -> List[SSEEvent]:
         """The events completed by ``chunk``.
@@ -174,3 +193,5 @@ class SSEParser:
             self._event = value
         elif name == b"id" and b"\0" not in value:
             self._id = value.decode("utf-8", "replace")
+        elif name == b"retry" and value.isdigit():
+            self.retry = int(value)

@@ -103,6 +103,7 @@ def test_session_id_version_header_streams_and_pages() -> None:
     assert messages[0].text == '{"x": 1}'
     kinds = [r.json().get("method", "reply") for r in sent]
     assert kinds == [
+        "server/discover",  # the dual-era probe: a 400 without a JSON-RPC error means legacy
         "initialize",
         "notifications/initialized",
         "tools/list",
@@ -111,15 +112,18 @@ def test_session_id_version_header_streams_and_pages() -> None:
         "reply",
         "tools/call",
     ]
-    first, later = sent[0], sent[1:]
+    probe, first, later = sent[0], sent[1], sent[2:]
+    assert probe.headers["mcp-protocol-version"] == "2026-07-28"
+    assert probe.headers["mcp-method"] == "server/discover"
     assert "mcp-session-id" not in first.headers and "mcp-protocol-version" not in first.headers
     assert all(r.headers["mcp-session-id"] == "sess-1" for r in later)
     assert all(r.headers["mcp-protocol-version"] == "2025-06-18" for r in later)
+    assert not any("mcp-method" in r.headers for r in sent[1:])  # 2026-07-28's headers only
     assert all(r.headers["accept"] == "application/json, text/event-stream" for r in sent)
     assert all(r.headers["x-team"] == "blue" for r in sent)
-    assert sent[3].json() == {"jsonrpc": "2.0", "id": 99, "result": {}}
-    assert "params" not in sent[2].json()  # the first page: no cursor
-    assert sent[4].json()["params"] == {"cursor": "p2"}
+    assert sent[4].json() == {"jsonrpc": "2.0", "id": 99, "result": {}}
+    assert "params" not in sent[3].json()  # the first page: no cursor
+    assert sent[5].json()["params"] == {"cursor": "p2"}
 
 
 @pytest.mark.parametrize("connected", [True, False])
@@ -173,7 +177,7 @@ def test_a_server_trickling_keepalives_cannot_hold_a_call_past_its_timeout() -> 
         (Reply(body={"jsonrpc": "1.0", "id": 1}), "not JSON-RPC 2.0"),
         (
             Reply(status=302, body="", headers={"Location": "http://example.invalid/"}),
-            r"redirected initialize \(HTTP 302\)",
+            r"redirected server/discover \(HTTP 302\)",
         ),
         (
             Reply(status=500, body="trace: key=k-sup3r-secret-key"),
@@ -227,7 +231,7 @@ def test_the_authorization_header_stays_out_of_reprs() -> None:
 
 
 def test_a_stateless_2026_server_gets_its_routing_headers_and_no_session() -> None:
-    """2026-07-28 over HTTP: initialize refused (400, -32022), then stateless requests
+    """2026-07-28 over HTTP: the server/discover probe answered, then stateless requests
     carrying MCP-Protocol-Version, Mcp-Method and, for tools/call, Mcp-Name."""
 
     def answer(received: Received) -> Reply:
@@ -261,19 +265,18 @@ def test_a_stateless_2026_server_gets_its_routing_headers_and_no_session() -> No
     assert good[0].text == "ok"
     assert bad[0].error is not None and bad[0].error.message == "x must not be 0"
     assert [r.json()["method"] for r in sent] == [
-        "initialize",
         "server/discover",
         "tools/list",
         "tools/call",
         "tools/call",
     ]
-    for received in sent[1:]:
+    for received in sent:
         assert received.headers["mcp-protocol-version"] == "2026-07-28"
         assert received.headers["mcp-method"] == received.json()["method"]
         assert "mcp-session-id" not in received.headers
         meta = received.json()["params"]["_meta"]
         assert meta["io.modelcontextprotocol/protocolVersion"] == "2026-07-28"
-    assert [r.headers.get("mcp-name") for r in sent[2:]] == [None, "a", "a"]
+    assert [r.headers.get("mcp-name") for r in sent] == [None, None, "a", "a"]
 
 
 def test_http_sse_refuses_an_endpoint_on_another_origin() -> None:

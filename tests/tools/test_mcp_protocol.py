@@ -101,12 +101,15 @@ def test_handshake_then_every_page_of_tools(tmp_path: Path) -> None:
     )
     methods = [m.get("method") for m in received(log) if "pid" not in m]
     assert methods == [
+        "server/discover",  # the dual-era probe: a legacy server answers -32601
         "initialize",
         "notifications/initialized",
         "tools/list",
         "tools/list",
         "tools/list",
     ]
+    probe = received(log)[1]
+    assert probe["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"] == "2026-07-28"
     init = next(m for m in received(log) if m.get("method") == "initialize")
     assert init["jsonrpc"] == "2.0"
     assert init["params"]["protocolVersion"] == "2025-11-25"
@@ -141,14 +144,15 @@ def test_a_server_answering_an_unsupported_version_is_refused(tmp_path: Path) ->
     log = tmp_path / "log"
     with pytest.raises(MCPServerError, match=r"'fake-version:1999-01-01' speaks MCP 1999-01-01"):
         fake("version:1999-01-01", log).tools()
-    assert [m.get("method") for m in received(log) if "pid" not in m] == ["initialize"]
+    methods = [m.get("method") for m in received(log) if "pid" not in m]
+    assert methods == ["server/discover", "initialize"]
     assert all(gone(pid) for pid in pids(log))
 
 
 def test_a_stateless_2026_server_is_spoken_to_with_metadata_on_each_request(
     tmp_path: Path,
 ) -> None:
-    """2026-07-28 (no handshake): -32022 to initialize, then server/discover and _meta."""
+    """2026-07-28 (no handshake): the server/discover probe answered, then _meta on each request."""
     log = tmp_path / "log"
     server = fake("modern-only", log)
     with server:
@@ -159,20 +163,19 @@ def test_a_stateless_2026_server_is_spoken_to_with_metadata_on_each_request(
     assert messages[0].text == 't3 {"x": 5}' and messages[0].error is None
     sent = [m for m in received(log) if "method" in m]
     assert [m["method"] for m in sent] == [
-        "initialize",
         "server/discover",
         "tools/list",
         "tools/list",
         "tools/list",
         "tools/call",
-    ]  # no notifications/initialized: the revision has no handshake
-    for message in sent[1:]:
+    ]  # no initialize, no notifications/initialized: the revision has no handshake
+    for message in sent:
         meta = message["params"]["_meta"]
         assert meta["io.modelcontextprotocol/protocolVersion"] == "2026-07-28"
         assert meta["io.modelcontextprotocol/clientCapabilities"] == {}
         assert meta["io.modelcontextprotocol/clientInfo"]["name"] == "modelkit"
     assert sent[-1]["params"]["name"] == "t3" and sent[-1]["params"]["arguments"] == {"x": 5}
-    assert sent[3]["params"]["cursor"] == "c1"
+    assert sent[2]["params"]["cursor"] == "c1"
 
 
 def test_a_server_of_only_unknown_versions_is_refused_naming_them(tmp_path: Path) -> None:
@@ -219,13 +222,18 @@ def tool_named(server: Any, name: str) -> ToolDef:
 
 
 def test_the_clients_answers_pings_and_refuses_other_requests(tmp_path: Path) -> None:
+    """Mid-call the server pings and asks for roots, sampling and elicitation: the ping is
+    answered, the rest get -32601 (no capability declared), the call completes."""
     log = tmp_path / "log"
     server = fake("ping", log)
     messages, _ = execute_tools([call("t1", x=1)], server)
     assert messages[0].text == 't1 {"x": 1}'
-    replies = [m for m in received(log) if m.get("id") in ("srv-1", "srv-2")]
-    assert replies[0] == {"jsonrpc": "2.0", "id": "srv-1", "result": {}}
-    assert replies[1]["error"]["code"] == -32601
+    replies = {m["id"]: m for m in received(log) if str(m.get("id")).startswith("srv-")}
+    assert replies.pop("srv-1") == {"jsonrpc": "2.0", "id": "srv-1", "result": {}}
+    assert sorted(replies) == ["srv-2", "srv-3", "srv-4"]
+    for reply in replies.values():
+        assert set(reply) == {"jsonrpc", "id", "error"}
+        assert reply["error"]["code"] == -32601
 
 
 @pytest.mark.parametrize(

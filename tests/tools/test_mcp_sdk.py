@@ -151,7 +151,7 @@ def test_generate_loop_over_stdio(sdk: Optional[str]) -> None:
 
 
 @pytest.mark.parametrize("served", ["http"], indirect=True)
-def test_generate_loop_over_streamable_http(served: str) -> None:
+def test_generate_loop_over_streamable_http(served: str, sdk: Optional[str]) -> None:
     server = mcp_server_http(url=f"{served}/mcp", authorization=TOKEN, timeout=30)
     model = get_model(
         "mockllm/model",
@@ -162,7 +162,10 @@ def test_generate_loop_over_streamable_http(served: str) -> None:
     )
     with mcp_connection([server]):
         session = server._session  # type: ignore[attr-defined]
-        assert session.transport.session_id  # the SDK's stateful server gave one
+        if sdk is None:  # the probe found the 2.x server modern: no session
+            assert session.version == "2026-07-28" and session.transport.session_id is None
+        else:  # 1.x answered the probe -32602: the handshake, and a session
+            assert session.version == "2025-11-25" and session.transport.session_id
         result = model.generate_loop("go", server)
         assert server._session is session  # type: ignore[attr-defined]  # one session for all
     assert result.messages[1].text == "ababab"
@@ -242,27 +245,50 @@ def test_end_to_end_through_an_openai_compatible_server(sdk: Optional[str]) -> N
     }
 
 
-def _modern(server: Any) -> Any:
-    """The same server, its sessions opened with 2026-07-28 (server/discover, no handshake)."""
+def _at(server: Any, protocol: Optional[str]) -> Any:
+    """The same server, its sessions opened at ``protocol`` (``None``: negotiated)."""
     from modelkit.tools.mcp._server import MCPServerLocal
 
-    return MCPServerLocal(server.config, server._transport, 30, 30, modern=True)
+    return MCPServerLocal(server.config, server._transport, 30, 30, protocol=protocol)
 
 
-@pytest.mark.parametrize("sdk", ["2.x"], indirect=True)  # 1.x predates 2026-07-28
+REVISIONS = [
+    # (sdk, protocol asked for, revision expected): auto finds 2026-07-28 on 2.x and
+    # 2025-11-25 on 1.30 (its newest); a pinned handshake version is offered and kept
+    ("2.x", None, "2026-07-28"),
+    ("2.x", "2026-07-28", "2026-07-28"),
+    ("2.x", "2025-11-25", "2025-11-25"),
+    ("2.x", "2025-06-18", "2025-06-18"),
+    ("1.x", None, "2025-11-25"),
+    ("1.x", "2025-06-18", "2025-06-18"),
+]
+
+
 @pytest.mark.parametrize("served", ["http"], indirect=True)
-def test_the_2026_stateless_revision_with_the_2x_sdk(served: str) -> None:
-    """mcp 2.3.0 speaks 2026-07-28 too: the same tools and results, stateless."""
+@pytest.mark.parametrize(
+    ("sdk", "protocol", "revision"),
+    REVISIONS,
+    indirect=["sdk"],
+    ids=[f"{s}-{p or 'auto'}" for s, p, _ in REVISIONS],
+)
+def test_each_revision_with_the_sdk(
+    sdk: Optional[str], served: str, protocol: Optional[str], revision: str
+) -> None:
+    """The last three revisions against the official SDK, over stdio and Streamable HTTP:
+    the same tools and results; sessions only before 2026-07-28."""
     servers = [
-        _modern(stdio_server(None, timeout=60)),
-        _modern(mcp_server_http(url=f"{served}/mcp", authorization=TOKEN, timeout=30)),
+        _at(stdio_server(sdk, timeout=60), protocol),
+        _at(mcp_server_http(url=f"{served}/mcp", authorization=TOKEN, timeout=30), protocol),
     ]
     for server in servers:
         with server:
             session = server._session
-            assert session.version == "2026-07-28" and session.modern
+            assert session.version == revision
             assert session.server_info["name"] == "modelkit-test"
-            assert getattr(session.transport, "session_id", None) is None  # no sessions
+            http = session.transport.kind == "http"
+            assert bool(getattr(session.transport, "session_id", None)) == (
+                http and revision != "2026-07-28"
+            )
             tools = server.tools()
             infos = {ToolDef(t).name: ToolDef(t).as_info() for t in tools}
             assert infos["add"].parameters.required == ["a", "b"]

@@ -9,8 +9,10 @@ text as ``ContentText``, images and audio as base64 ``data:`` URIs, a
 resource link as a line naming it, an embedded text resource as its text
 (a binary one as a line naming it). A result flagged ``isError``, or a
 JSON-RPC error to the call, is a ``ToolError``: the model is told, the
-conversation goes on. See
-https://modelcontextprotocol.io/specification/2025-11-25/server/tools.
+conversation goes on; so is an ``InputRequiredResult`` (2026-07-28) asking
+for input a client declaring no capabilities cannot give. See
+https://modelcontextprotocol.io/specification/2025-11-25/server/tools and
+/specification/2026-07-28/basic/patterns/mrtr.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def result_content(server: str, name: str, response: Dict[str, Any]) -> Union[st
         raise ToolError(str(error.get("message") or "the MCP server reported an error"))
     result = response["result"]
     if isinstance(result, dict) and result.get("resultType") == "input_required":
-        raise ToolError("the tool asked the client for input, which modelkit cannot give")
+        raise ToolError(_input_required(result))
     blocks = result.get("content") if isinstance(result, dict) else None
     if not isinstance(blocks, list):
         raise MCPServerError(
@@ -92,6 +94,21 @@ def result_content(server: str, name: str, response: Dict[str, Any]) -> Union[st
     if len(parts) == 1 and isinstance(parts[0], ContentText):
         return parts[0].text
     return parts
+
+
+def _input_required(result: Dict[str, Any]) -> str:
+    """What the model is told of an ``InputRequiredResult`` modelkit cannot satisfy."""
+    asked = result.get("inputRequests")
+    methods = sorted(
+        {str(r.get("method")) for r in asked.values() if isinstance(r, dict)}
+        if isinstance(asked, dict)
+        else set()
+    )
+    what = f" ({', '.join(methods)})" if methods else ""
+    return (
+        f"the tool asked the client for input{what}, which modelkit cannot give "
+        "(it declares no sampling, elicitation or roots capability)"
+    )
 
 
 def _part(block: Any) -> Content:

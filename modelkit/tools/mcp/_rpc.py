@@ -7,12 +7,18 @@ notification (``method``, no ``id``); anything else, or a batch, is a
 protocol error naming the server. ``Dispatcher`` serves the transports
 that read one stream of messages in a thread (stdio, HTTP+SSE): a caller
 waits for the response with its ``id``, requests from the server are
-answered (``ping`` with ``{}``, others with "method not found", since this
-client declares no capabilities), and a transport that fails wakes every
-waiter with the error at once.
+answered (``ping`` with ``{}``, others — ``sampling/createMessage``,
+``elicitation/create``, ``roots/list`` — with ``-32601`` "method not found",
+since this client declares no capabilities: the answer the spec gives for
+a client without roots), and a transport that fails wakes every waiter
+with the error at once. On 2026-07-28 a server may send no requests and
+a client may send no responses (server input comes in results, as
+multi round-trip requests), so there ``answer_requests`` is off and a
+stray request is logged and left unanswered.
 
 See https://modelcontextprotocol.io/specification/2025-11-25/basic (JSON-RPC
-messages) and /basic/utilities/ping.
+messages), /basic/utilities/ping, /client/roots (error handling) and
+/specification/2026-07-28/basic/transports/stdio.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ __all__ = [
     "METHOD_NOT_FOUND",
     "Dispatcher",
     "RPCError",
+    "Rejected",
     "check_message",
     "deadline_after",
     "notification",
@@ -55,6 +62,14 @@ class RPCError(Exception):
         self.data = data
 
 
+class Rejected(MCPServerError):
+    """The transport refused a request at its own layer (an HTTP 4xx without a JSON-RPC error)."""
+
+    def __init__(self, message: str, server: str = "", status: int = 0) -> None:
+        super().__init__(message, server)
+        self.status = status
+
+
 def request(method: str, params: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """A request message with a fresh id."""
     message: Dict[str, Any] = {"jsonrpc": "2.0", "id": next(_ids), "method": method}
@@ -75,7 +90,11 @@ def reply_to(message: Dict[str, Any]) -> Dict[str, Any]:
     """The answer to a request from the server: ``{}`` to ``ping``, else "method not found"."""
     if message["method"] == "ping":
         return {"jsonrpc": "2.0", "id": message["id"], "result": {}}
-    error = {"code": METHOD_NOT_FOUND, "message": f"Method not found: {message['method']}"}
+    error = {
+        "code": METHOD_NOT_FOUND,
+        "message": f"Method not found: {message['method']}",
+        "data": {"reason": "modelkit declares no client capabilities"},
+    }
     return {"jsonrpc": "2.0", "id": message["id"], "error": error}
 
 
@@ -155,12 +174,17 @@ class Dispatcher:
         self._lock = threading.Lock()
         self._waiting: Dict[Any, _Slot] = {}
         self._failure: Optional[MCPServerError] = None
+        self.answer_requests = True
 
-    def call(self, message: Dict[str, Any], timeout: Optional[float], what: str) -> Dict[str, Any]:
+    def call(
+        self, message: Dict[str, Any], timeout: Optional[float], what: str, cancel: bool = True
+    ) -> Dict[str, Any]:
         """Send request ``message`` and wait for its response.
 
         Raises:
-            MCPTimeoutError: no response within ``timeout`` (a cancellation is sent).
+            MCPTimeoutError: no response within ``timeout`` (a cancellation is
+                sent, unless ``cancel`` is false: ``initialize`` and
+                ``server/discover`` may not be cancelled).
             MCPServerError: the transport failed before the response came.
         """
         slot = _Slot()
@@ -171,7 +195,8 @@ class Dispatcher:
         try:
             self._send(message)
             if not slot.event.wait(timeout):
-                self._cancel(message["id"])
+                if cancel:
+                    self._cancel(message["id"])
                 raise MCPTimeoutError(
                     server=self.server,
                     message=f"MCP server {self.server!r} did not answer {what} within {timeout:g}s",
@@ -193,8 +218,12 @@ class Dispatcher:
                 return
             slot.message = message
             slot.event.set()
-        elif "id" in message:
+        elif "id" in message and self.answer_requests:
             self._answer(message)
+        elif "id" in message:
+            logger.debug(
+                "MCP server %r sent request %s; not answered", self.server, message["method"]
+            )
         else:
             logger.debug("MCP server %r: notification %s", self.server, message["method"])
 

@@ -7,19 +7,36 @@ Outside, each ``tools()`` and each tool call opens a session of its own
 and closes it (Inspect's behaviour): a stdio server is started per use.
 A Streamable HTTP session the server has expired (``404``) is opened
 again once. The tool list is read once per connection.
+
+Which revision a server speaks is a property of the server: once a
+session has found it speaks a handshake revision, later sessions skip the
+``server/discover`` probe (a server that then refuses the handshake for
+2026-07-28 is discovered again). On 2026-07-28 over Streamable HTTP a
+tool whose ``x-mcp-header`` annotations break the spec's constraints is
+left out of the list (with a warning), the others' annotated arguments go
+in ``Mcp-Param-*`` headers, and a call refused with ``HeaderMismatch``
+(``-32020``) is retried once after the tool list is read again, as the
+spec advises.
 """
 
 from __future__ import annotations
 
 import abc
+import logging
 import threading
-from typing import Any, Callable, Dict, List, Optional, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from .._function import ToolDef
 from ._config import MCPServerConfig
 from ._content import result_content, tool_info
+from ._headers import BadAnnotation, param_headers, param_paths
 from ._http import SessionExpired
+from ._lifecycle import HEADER_MISMATCH, LATEST, MODERN
 from ._session import Session, Transport
+
+logger = logging.getLogger("modelkit")
+
+Paths = Dict[str, Tuple[str, ...]]
 
 __all__ = ["MCPServer", "MCPServerLocal", "MCPTool"]
 
@@ -58,8 +75,8 @@ class MCPServerLocal(MCPServer):
         transport: makes a new, unopened transport.
         timeout: seconds ``initialize`` and ``tools/list`` may take each.
         call_timeout: seconds one tool call may take.
-        modern: open sessions with 2026-07-28 (``server/discover``) rather
-            than the handshake (which falls back to it when the server asks).
+        protocol: the revision to speak (``"2026-07-28"``, or a handshake
+            version to offer), or ``None`` to agree on one as the spec says.
     """
 
     def __init__(
@@ -68,9 +85,9 @@ class MCPServerLocal(MCPServer):
         transport: Callable[[], Transport],
         timeout: Optional[float],
         call_timeout: Optional[float],
-        modern: bool = False,
+        protocol: Optional[str] = None,
     ) -> None:
-        self._modern = modern
+        self._protocol = protocol
         self.config = config
         self.name = config.name
         self._transport = transport
@@ -79,13 +96,17 @@ class MCPServerLocal(MCPServer):
         self._lock = threading.Lock()
         self._session: Optional[Session] = None
         self._entries = 0
-        self._listed: Optional[List[Dict[str, Any]]] = None
+        self._listed: Optional[List[Tuple[Dict[str, Any], Optional[Paths]]]] = None
 
     def __repr__(self) -> str:
         return f"MCPServer(name={self.name!r}, type={self.config.type!r})"
 
     def _open(self) -> Session:
-        return Session(self._transport(), self._timeout, self._call_timeout, self._modern).start()
+        session = Session(self._transport(), self._timeout, self._call_timeout, self._protocol)
+        session.start()
+        if self._protocol is None and session.version not in (None, MODERN):
+            self._protocol = LATEST  # a legacy server: no probe next time
+        return session
 
     def __enter__(self) -> MCPServerLocal:
         with self._lock:
@@ -152,25 +173,62 @@ class MCPServerLocal(MCPServer):
         listed = self._listed
         if listed is None:
             connected = self._session
-            listed = self._with_session(lambda session: session.list_tools())
+            listed = self._with_session(self._list)
             if connected is not None and self._session is not None:
                 self._listed = listed
         found = []
-        for tool in listed:
+        for tool, paths in listed:
             info = tool_info(self.name, tool)
             if info is not None:
-                found.append(MCPTool(self, info).as_tool())
+                found.append(MCPTool(self, info, paths).as_tool())
         return found
 
-    def call(self, name: str, arguments: Dict[str, Any]) -> Any:
+    def _list(self, session: Session) -> List[Tuple[Dict[str, Any], Optional[Paths]]]:
+        """The session's tools, each with its ``Mcp-Param-*`` paths (2026-07-28 over HTTP)."""
+        listed: List[Tuple[Dict[str, Any], Optional[Paths]]] = []
+        for tool in session.list_tools():
+            if not _with_headers(session):
+                listed.append((tool, None))
+                continue
+            try:
+                listed.append((tool, param_paths(tool["inputSchema"])))
+            except BadAnnotation as exc:
+                logger.warning("MCP server %r: tool %r left out: %s", self.name, tool["name"], exc)
+        return listed
+
+    def call(self, name: str, arguments: Dict[str, Any], paths: Optional[Paths] = None) -> Any:
         """Call tool ``name``: its content (text, or content parts).
+
+        Args:
+            name: the tool.
+            arguments: its arguments.
+            paths: its ``Mcp-Param-*`` headers' argument paths, as listed.
 
         Raises:
             ToolError: the server reported the call failed (the model is told).
             MCPServerError: the server died, hung or broke the protocol.
         """
-        response = self._with_session(lambda session: session.call_tool(name, arguments))
+        response = self._with_session(lambda session: self._call(session, name, arguments, paths))
         return result_content(self.name, name, response)
+
+    def _call(
+        self, session: Session, name: str, arguments: Dict[str, Any], paths: Optional[Paths]
+    ) -> Dict[str, Any]:
+        if not _with_headers(session):
+            return session.call_tool(name, arguments)
+        response = session.call_tool(name, arguments, param_headers(paths or {}, arguments))
+        error = response.get("error")
+        if not isinstance(error, dict) or error.get("code") != HEADER_MISMATCH:
+            return response
+        self._listed = None  # the tool may have changed: read the list again, retry once
+        fresh = {tool["name"]: tool for tool in session.list_tools()}.get(name)
+        if fresh is None:
+            return response
+        try:
+            paths = param_paths(fresh["inputSchema"])
+        except BadAnnotation:
+            return response
+        return session.call_tool(name, arguments, param_headers(paths, arguments))
 
 
 class MCPTool:
@@ -179,14 +237,16 @@ class MCPTool:
     Args:
         server: the server that has the tool.
         info: the tool's name, description and parameters.
+        paths: its ``Mcp-Param-*`` headers' argument paths (2026-07-28 over HTTP).
     """
 
-    def __init__(self, server: MCPServerLocal, info: Any) -> None:
+    def __init__(self, server: MCPServerLocal, info: Any, paths: Optional[Paths] = None) -> None:
         self.server = server
         self.info = info
+        self.paths = paths
 
     def __call__(self, **arguments: Any) -> Any:
-        return self.server.call(self.info.name, arguments)
+        return self.server.call(self.info.name, arguments, self.paths)
 
     def __repr__(self) -> str:
         return f"MCPTool({self.info.name!r} on {self.server.name!r})"
@@ -201,3 +261,8 @@ class MCPTool:
             parameters=info.parameters,
             parallel=False,
         ).as_tool()
+
+
+def _with_headers(session: Session) -> bool:
+    """Whether tool calls carry ``Mcp-Param-*`` headers (2026-07-28 over Streamable HTTP)."""
+    return session.modern and getattr(session.transport, "kind", "") == "http"

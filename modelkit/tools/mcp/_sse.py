@@ -38,6 +38,8 @@ class SSETransport:
         read_timeout: the most seconds the event stream may stay silent.
     """
 
+    kind = "sse"
+
     def __init__(self, config: MCPServerConfigHTTP, timeout: float, read_timeout: float) -> None:
         self.name = config.name
         self.url = config.url
@@ -71,9 +73,16 @@ class SSETransport:
         if self._endpoint is None and failure is not None:
             raise failure
 
-    def call(self, message: Dict[str, Any], timeout: Optional[float], what: str) -> Dict[str, Any]:
-        """Send a request and return its response (see ``Dispatcher.call``)."""
-        return self.dispatcher.call(message, timeout, what)
+    def call(
+        self,
+        message: Dict[str, Any],
+        timeout: Optional[float],
+        what: str,
+        headers: Optional[Dict[str, str]] = None,
+        cancel: bool = True,
+    ) -> Dict[str, Any]:
+        """Send a request and return its response (see ``Dispatcher.call``; no headers here)."""
+        return self.dispatcher.call(message, timeout, what, cancel)
 
     def notify(self, message: Dict[str, Any]) -> None:
         """Send a notification."""

@@ -84,6 +84,8 @@ class StdioTransport:
         config: the command, arguments, directory and environment.
     """
 
+    kind = "stdio"
+
     def __init__(self, config: MCPServerConfigStdio) -> None:
         self.name = config.name
         self._config = config
@@ -127,9 +129,16 @@ class StdioTransport:
             thread.start()
             self._threads.append(thread)
 
-    def call(self, message: Dict[str, Any], timeout: Optional[float], what: str) -> Dict[str, Any]:
-        """Send a request and return its response (see ``Dispatcher.call``)."""
-        return self.dispatcher.call(message, timeout, what)
+    def call(
+        self,
+        message: Dict[str, Any],
+        timeout: Optional[float],
+        what: str,
+        headers: Optional[Dict[str, str]] = None,
+        cancel: bool = True,
+    ) -> Dict[str, Any]:
+        """Send a request and return its response (see ``Dispatcher.call``; no headers here)."""
+        return self.dispatcher.call(message, timeout, what, cancel)
 
     def notify(self, message: Dict[str, Any]) -> None:
         """Send a notification."""

@@ -24,9 +24,13 @@ from ...errors import MCPServerError, MCPTimeoutError, shorten
 from ._config import MCPServerConfigHTTP
 from ._rpc import remaining
 
-__all__ = ["Web", "cut", "shown_url"]
+__all__ = ["Unreachable", "Web", "cut", "shown_url"]
 
 _CHUNK = 64 * 1024
+
+
+class Unreachable(MCPServerError):
+    """The connection failed or broke (not a timeout, not an answer that breaks the protocol)."""
 
 
 class Web:
@@ -217,7 +221,7 @@ class Web:
 
     def _unreachable(self, exc: BaseException) -> MCPServerError:
         detail = shorten(self.scrub.text(str(exc)), 300)
-        return MCPServerError(
+        return Unreachable(
             server=self.name,
             message=f"MCP server {self.name!r} could not be reached ({type(exc).__name__}: {detail})",
         )
