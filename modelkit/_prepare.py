@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 import attrs
 
 from ._media import check_media
+from ._support import check_supported
 from .api import ModelAPI
 from .config import GenerateConfig
 from .errors import ConfigError
@@ -59,8 +60,6 @@ def prepare_request(
     tool_choice: Optional[ToolChoice] = None,
 ) -> GenerateRequest:
     """The request ``api`` is sent for ``input`` under the merged ``config``."""
-    from ._support import check_supported
-
     check_supported(api, config)
     messages = input_messages(input)
     if config.system_message:

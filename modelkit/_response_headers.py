@@ -15,10 +15,9 @@ and per task); nothing but the ids is stored.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from contextvars import ContextVar
-from typing import Dict, Iterable, Iterator, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 import attrs
 
@@ -68,15 +67,25 @@ _active: ContextVar[Optional[ResponseHeaders]] = ContextVar(
 )
 
 
-@contextlib.contextmanager
-def track_response_headers() -> Iterator[ResponseHeaders]:
-    """Within the block, :func:`record_response_headers` records into the value yielded."""
-    tracked = ResponseHeaders()
-    token = _active.set(tracked)
-    try:
-        yield tracked
-    finally:
-        _active.reset(token)
+class track_response_headers:  # lower-case: called as a function, ``with track_response_headers()``
+    """Within the block, :func:`record_response_headers` records into the value it gives.
+
+    A plain context manager rather than a ``contextlib`` generator: every
+    model call enters one.
+    """
+
+    __slots__ = ("_token", "tracked")
+
+    def __init__(self) -> None:
+        self.tracked = ResponseHeaders()
+        self._token: Any = None
+
+    def __enter__(self) -> ResponseHeaders:
+        self._token = _active.set(self.tracked)
+        return self.tracked
+
+    def __exit__(self, *exc: Any) -> None:
+        _active.reset(self._token)
 
 
 def record_response_headers(headers: Mapping[str, str], status: Optional[int] = None) -> None:

@@ -18,6 +18,7 @@ check, so a tampered entry is a miss, never a malformed output.
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any, Callable, Dict, FrozenSet, List, Tuple, Union
 
 import attrs
@@ -38,6 +39,9 @@ PARSE_ERRORS = (
 
 Checker = Callable[[Any], None]
 _plans: Dict[type, List[Tuple[str, FrozenSet[type], Checker]]] = {}
+_checkers: Dict[type, Checker] = {}
+_callers: Dict[type, List[Tuple[Dict[str, Any], str]]] = {}  # globals calling a stub
+_lock = threading.Lock()
 
 
 class _Mismatch(Exception):
@@ -73,24 +77,92 @@ def _fail(value: Any, expected: str) -> _Mismatch:
 
 
 def _attrs_checker(cls: type) -> Checker:
+    """The checker of instances of ``cls``: a stub until the first instance of exactly
+    ``cls`` is checked, then the function generated for it (``_generated``)."""
+    known = _checkers.get(cls)
+    if known is None:
+        known = _checkers[cls] = _stub(cls)
+    return known
+
+
+def _stub(cls: type) -> Checker:
+    """Checks a value that is not exactly a ``cls`` (a subclass, or a mismatch); for
+    exactly a ``cls``, generates its checker, which replaces the stub everywhere."""
+
     def check(value: Any) -> None:
         if not isinstance(value, cls):
             raise _fail(value, cls.__name__)
-        plan = _plans.get(type(value))
-        if plan is None:
-            plan = _plans[type(value)] = _plan(type(value))
-        for name, fast, checker in plan:
-            item = getattr(value, name)
-            kind = type(item)
-            if kind in fast and (kind is not float or item - item == 0):  # nan, inf: not 0
-                continue  # the common case, without a call
-            try:
-                checker(item)
-            except _Mismatch as exc:
-                exc.where.append(f".{name}")
-                raise
+        if type(value) is not cls:  # a subclass: its own fields too
+            _check_fields(value)
+            return
+        generated = _checkers.get(cls)
+        if generated is check or generated is None:
+            generated = _generated(cls, check)
+        generated(value)
 
+    check.__dict__["stub_of"] = cls
     return check
+
+
+def _check_fields(value: Any) -> None:
+    """Check ``value``'s fields by its class's plan (a loop: for subclasses)."""
+    plan = _plans.get(type(value))
+    if plan is None:
+        plan = _plans[type(value)] = _plan(type(value))
+    for name, fast, checker in plan:
+        item = getattr(value, name)
+        kind = type(item)
+        if kind in fast and (kind is not float or item - item == 0):  # nan, inf: not 0
+            continue  # the common case, without a call
+        try:
+            checker(item)
+        except _Mismatch as exc:
+            exc.where.append(f".{name}")
+            raise
+
+
+def _generated(cls: type, stub: Checker) -> Checker:
+    """One function checking an instance of ``cls``: the plan's loop unrolled.
+
+    A field whose value's type passes at once (``_fast_types``) costs a set
+    lookup and no call; a value not exactly of ``cls`` goes to ``stub``. The
+    function replaces the stub in ``_checkers`` and in the functions already
+    generated that call it (their globals), so a nested check is one call.
+    """
+    plan = _plans.get(cls)
+    if plan is None:
+        plan = _plans[cls] = _plan(cls)
+    namespace: Dict[str, Any] = {"_Mismatch": _Mismatch, "_cls": cls, "_stub": stub}
+    lines = ["def check(value):", "    if type(value) is not _cls:", "        return _stub(value)"]
+    for index, (name, fast, checker) in enumerate(plan):
+        namespace[f"_fast{index}"], namespace[f"_check{index}"] = fast, checker
+        inner = getattr(checker, "stub_of", None)
+        if inner is not None:  # inner's function, or patched with it once it is made
+            with _lock:
+                current = _checkers.get(inner)
+                if current is not None and not hasattr(current, "stub_of"):
+                    namespace[f"_check{index}"] = current
+                else:
+                    _callers.setdefault(inner, []).append((namespace, f"_check{index}"))
+        lines += [
+            f"    item = value.{name}",
+            "    kind = type(item)",
+            f"    if kind not in _fast{index} or (kind is float and item - item != 0):",
+            "        try:",
+            f"            _check{index}(item)",
+            "        except _Mismatch as exc:",
+            f"            exc.where.append({'.' + name!r})",
+            "            raise",
+        ]
+    lines.append("    return None")
+    where = f"<modelkit output check of {cls.__module__}.{cls.__qualname__}>"
+    exec(compile("\n".join(lines), where, "exec"), namespace)
+    made: Checker = namespace["check"]
+    with _lock:
+        _checkers[cls] = made
+        for caller, name in _callers.pop(cls, []):
+            caller[name] = made
+    return made
 
 
 def _plan(cls: type) -> List[Tuple[str, FrozenSet[type], Checker]]:

@@ -215,15 +215,22 @@ class ModelAPI(abc.ABC):
         """Models sharing this key share one connection limit.
 
         By default: the provider, its base URL and (hashed) API key, so
-        separate accounts get separate limits.
+        separate accounts get separate limits. Worked out once for each
+        provider, base URL and key the instance has.
         """
+        basis = (self.provider, self.base_url, self.api_key)
+        known = self.__dict__.get("_connection_key")
+        if known is not None and known[0] == basis:
+            return str(known[1])
         key = ""
         if self.api_key:
             import hashlib  # lazily: loading OpenSSL costs ~10 ms at cold start
 
             key = hashlib.sha256(self.api_key.encode()).hexdigest()[:16]
         url = redact_url(self.base_url or "")  # the key shows in log lines
-        return f"{self.provider or type(self).__name__}|{url}|{key}"
+        made = f"{self.provider or type(self).__name__}|{url}|{key}"
+        self.__dict__["_connection_key"] = (basis, made)
+        return made
 
     def is_rate_limit(self, ex: BaseException) -> bool:
         """Whether ``ex`` is the API telling us to slow down."""

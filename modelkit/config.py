@@ -355,7 +355,7 @@ class GenerateConfig(Serializable):
                 or a value out of range.
         """
         if other is None:  # a copy of a valid config: nothing to check again
-            return _unshared(shallow_copy(self))
+            return shallow_copy(self, _CONTAINERS)
         if isinstance(other, GenerateConfig):
             updates = {k: v for k, v in attrs.asdict(other, recurse=False).items() if v is not None}
         elif isinstance(other, Mapping):

@@ -26,6 +26,7 @@ from typing import (
     List,
     Optional,
     Sequence,
+    Tuple,
     Union,
 )
 
@@ -55,6 +56,23 @@ __all__ = ["GenerateRequest", "Model", "ModelInput", "ModelRecipe", "ToolsInput"
 
 ConfigInput = Union[GenerateConfig, GenerateConfigArgs, None]
 HandleInput = Union["BatchHandle", str, Dict[str, Any]]
+
+
+# What a call runs, imported by its first call rather than with this module
+# (get_model alone needs none of it); a call then pays no import statement.
+_CallPath = Tuple[Callable[..., ModelOutput], Callable[[Any], Any], Callable[..., ModelOutput]]
+_call_path: Optional[_CallPath] = None
+
+
+def _load_call_path() -> _CallPath:
+    """``(answer, policy_for, run_request)``: the call path's functions, imported once."""
+    global _call_path
+    from ._engine.run import run_request
+    from ._fallback import answer
+    from .cache._policy import policy_for
+
+    _call_path = (answer, policy_for, run_request)
+    return _call_path
 
 
 class ModelRecipe:
@@ -186,9 +204,7 @@ class Model:
             ConfigError: the input or config is not valid.
             APIError: the API failed (after retries, where retrying helps).
         """
-        from ._fallback import answer
-        from .cache._policy import policy_for
-
+        answer, policy_for, _ = _call_path or _load_call_path()
         request = self.prepare(input, tools, tool_choice, config)
         policy = policy_for(request.config.cache if cache is None else cache)
 
@@ -205,8 +221,7 @@ class Model:
 
     def _generate_request(self, request: GenerateRequest, policy: Any) -> ModelOutput:
         """One normalised request through the response cache and the engine."""
-        from ._engine.run import run_request
-
+        run_request = (_call_path or _load_call_path())[2]
         if policy is None:
             output = run_request(self.api, request)
             self.add_usage(output.usage)

@@ -36,11 +36,11 @@ PACKAGE = os.path.dirname(os.path.abspath(modelkit.__file__)) + os.sep
 DOC = Path(__file__).resolve().parents[1] / "docs" / "engine.md"
 
 # Measured after the fixes of issue 24 (docs/engine.md, "Call budgets"),
-# plus a margin of about 10 %.
+# plus a margin of about 5 %.
 BUDGETS: Dict[str, int] = {
-    "mockllm call, uncached": 94,
-    "mockllm call, cache hit": 94,
-    "HTTP call (openai, loopback)": 192,
+    "mockllm call, uncached": 87,
+    "mockllm call, cache hit": 91,
+    "HTTP call (openai, loopback)": 183,
     "streamed event (openai, loopback)": 10,
 }
 

@@ -44,9 +44,10 @@ from .._redact import Scrubber, redact_url, request_secrets
 from .._response_headers import record_response_headers
 from ..errors import APIConnectionError, APIError, APITimeoutError, ResponseFormatError
 from .body import ENV_VAR, BodyTooLarge, max_response_bytes, read_body
+from .channel import Channel
 from .failures import deadline_error, drop_request, map_failure, scrub_error
 from .response import HttpResponse
-from .transport import Exchange, _Channel, clamp_budget
+from .transport import Exchange, clamp_budget
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -84,7 +85,7 @@ class HttpClient:
         self.model = model
         self.pool_size = pool_size
         self.max_response_bytes = max_response_bytes()
-        self._idle: List[_Channel] = []  # channels not in use; list.pop/append are atomic
+        self._idle: List[Channel] = []  # channels not in use; list.pop/append are atomic
         self._proxy_cache: Dict[str, Dict[str, str]] = {}
         # The CA bundle from the environment, read once per client.
         self._verify: Any = (

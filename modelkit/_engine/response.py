@@ -7,6 +7,7 @@ from typing import Any, Dict
 
 import attrs
 
+from .._json import loads as strict_loads
 from .._redact import Scrubber
 
 __all__ = ["HttpResponse"]
@@ -23,9 +24,7 @@ class HttpResponse:
 
     def json(self) -> Any:
         """The body parsed as JSON (``ValueError`` when it is not, or is hostile: ``_json``)."""
-        from .._json import loads
-
-        return loads(self.content)
+        return strict_loads(self.content)
 
     @property
     def text(self) -> str:

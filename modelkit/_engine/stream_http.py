@@ -107,7 +107,9 @@ class HttpStream:
         self._closed = False
         self.status: int = response.status_code if response is not None else 0
         self.headers: Dict[str, str] = (
-            dict(response.headers.lower_items()) if response is not None else {}
+            {name.lower(): response.headers[name] for name in response.headers}
+            if response is not None
+            else {}
         )
         self.elapsed = time.monotonic() - self._start
 

@@ -4,8 +4,9 @@
 installs itself here: the engine never imports it). While one is set,
 ``transport.Exchange.send`` hands it every request of every client,
 stream and batch job, with the exchange whose ``send_live`` it may call;
-it answers with a ``requests.Response``, replayed or live. With none set,
-a request pays one ``None`` check. ``replaying_instantly`` lets the loops
+it answers with a response (``status_code``, ``headers``, ``raw``: a
+``requests.Response``, or the live ``channel.Answer``), replayed or live.
+With none set, a request pays one ``None`` check. ``replaying_instantly`` lets the loops
 that wait between requests (retry backoff, batch polling) skip their waits
 while answers are replayed without their recorded timing.
 """
@@ -33,8 +34,9 @@ if TYPE_CHECKING:
             verify: Any,
             proxies: Mapping[str, str],
         ) -> Any:
-            """A ``requests.Response`` for the request: replayed, or the live one that
-            ``exchange.send_live`` (a ``transport.Exchange``) gives."""
+            """The response to the request (``status_code``, ``headers``, ``raw``):
+            replayed, or the live one ``exchange.send_live`` (a
+            ``transport.Exchange``) gives."""
 
         @property
         def instant(self) -> bool:

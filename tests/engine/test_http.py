@@ -118,6 +118,60 @@ def test_sessions_are_pooled_and_close(loopback: LoopbackServer, client: HttpCli
     assert len(client._idle) == 1
 
 
+def test_a_request_goes_straight_to_the_pool(loopback: LoopbackServer) -> None:
+    """Unmocked, a channel hands the request to urllib3's pool itself (no
+    ``HTTPAdapter.send``, no ``PreparedRequest`` or ``Response``), with the
+    headers ``requests`` would add; the URL's userinfo becomes Basic auth."""
+    from modelkit._engine.channel import Answer, Channel
+
+    loopback.script(Reply(200, {"ok": True}))
+    channel = Channel(1)
+    sent: List[object] = []
+    channel.adapter.send = lambda *a, **k: sent.append(a)  # would record any use of send()
+    host = loopback.url[len("http://") :]
+    answer = channel.send(
+        "POST", f"http://u:pw@{host}/v1/x?q=1", b'{"a": 1}', HEADERS, (5, 5), True, {}
+    )
+    assert isinstance(answer, Answer) and answer.status_code == 200 and not sent
+    assert answer.raw.read() == b'{"ok": true}' and answer.url == f"{loopback.url}/v1/x?q=1"
+    answer.raw.release_conn()
+    request = loopback.requests[0]
+    assert request.path == "/v1/x?q=1" and request.body == b'{"a": 1}'
+    headers = request.headers
+    assert headers["authorization"] == "Basic dTpwdw==" and headers["content-length"] == "8"
+    assert headers["accept-encoding"] == "gzip, deflate" and headers["accept"] == "*/*"
+    assert headers["user-agent"].startswith("python-requests/")
+    channel.close()
+
+
+def test_a_mocked_adapter_send_still_answers(client: HttpClient) -> None:
+    """While ``HTTPAdapter.send`` is replaced (the ``responses`` library), requests
+    go through it: tests mocking HTTP that way keep working."""
+    import responses
+
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, "http://mocked.invalid/v1/x", json={"ok": 1}, status=200)
+        response = client.post("http://mocked.invalid/v1/x", b"{}", HEADERS, timeout=5)
+        assert response.json() == {"ok": 1}
+        assert mock.calls[0].request.headers["Content-Length"] == "2"
+
+
+def test_urllib3_failures_come_as_requests_exceptions(loopback: LoopbackServer) -> None:
+    """The channel raises what ``HTTPAdapter.send`` would: a refused connection is
+    ``requests.ConnectionError``, a read timeout ``requests.ReadTimeout``."""
+    import requests
+
+    from modelkit._engine.channel import Channel
+
+    with LoopbackServer() as gone:
+        url = gone.url
+    with pytest.raises(requests.exceptions.ConnectionError, match="Connection refused"):
+        Channel(1).send("POST", url, b"{}", HEADERS, (5, 5), True, {})
+    loopback.script(Reply(delay=2))
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        Channel(1).send("POST", loopback.url, b"{}", HEADERS, (5, 0.2), True, {})
+
+
 # --- the watchdog ----------------------------------------------------------------
 
 

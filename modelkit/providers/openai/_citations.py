@@ -15,7 +15,8 @@ id and index in ``internal``. Other annotation types are skipped.
 
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional
+from collections.abc import Mapping  # isinstance() against it: typing.Mapping adds a Python layer
+from typing import Any, List, Optional
 
 from ..._citation import Citation, DocumentCitation, UrlCitation
 

@@ -17,7 +17,8 @@ choice gets ``StopDetails`` (:func:`stop_details`).
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from collections.abc import Mapping  # isinstance() against it: typing.Mapping adds a Python layer
+from typing import Any, Dict, List, Optional, Tuple
 
 import attrs
 

@@ -28,6 +28,7 @@ compatible servers (Groq, vLLM, Ollama, ...) are presets in ``compat``.
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import re
 import threading
@@ -81,6 +82,7 @@ _REASONING_ONLY_DEFAULTS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=256)  # frozen options, worked out once per model name
 def openai_wire_options(model: str) -> WireOptions:
     """What OpenAI's chat-completions API takes from ``model``'s family.
 
