@@ -94,14 +94,19 @@ def price_output(api: Any, output: ModelOutput, *, batch: bool = False) -> None:
 
     ``output.usage.total_cost`` (and its ``call``'s) becomes the dollars the
     call of ``api``'s model cost, or stays ``None`` when the price is unknown.
-    A batch result gets the provider's batch discount.
+    A batch result gets the provider's batch discount. A cost the provider
+    reported with the answer (OpenRouter's ``usage.cost``: what it charged)
+    is kept: it is the bill, where the table is an estimate of it.
     """
     usage = output.usage
     if usage is None:
         return
-    dollars = usage_cost(
-        api.provider, api.model_name, usage, batch=batch, cache_ttl=api.cache_write_ttl()
-    )
+    if usage.total_cost is not None:
+        dollars: Optional[float] = usage.total_cost
+    else:
+        dollars = usage_cost(
+            api.provider, api.model_name, usage, batch=batch, cache_ttl=api.cache_write_ttl()
+        )
     usage.total_cost = dollars
     if output.call is not None:
         output.call.total_cost = dollars

@@ -12,6 +12,9 @@ OpenAI chat completions ``usage.prompt_tokens_details.cached_tokens`` and
 Groq's, the same (``prompt_tokens_details.cached_tokens``:
 https://console.groq.com/docs/prompt-caching); Fireworks' ``prompt_tokens`` and
 ``completion_tokens`` (https://docs.fireworks.ai/api-reference/post-chatcompletions);
+OpenRouter's, with ``cost`` (the credits the call was charged) and
+``prompt_tokens_details.cache_write_tokens``
+(https://openrouter.ai/docs/use-cases/usage-accounting);
 Gemini ``usageMetadata`` (``promptTokenCount`` includes
 ``cachedContentTokenCount``; ``thoughtsTokenCount``:
 https://ai.google.dev/api/generate-content#UsageMetadata). The expected
@@ -168,6 +171,70 @@ def test_fireworks_is_priced_from_its_serverless_page(loopback: LoopbackServer) 
     # Kimi K2.6, Standard: $0.95 input, $4.00 output
     expected = (1200 * 0.95 + 300 * 4.0) / 1e6
     assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
+
+
+def openrouter_usage(cost: Any) -> Dict[str, Any]:
+    # https://openrouter.ai/docs/use-cases/usage-accounting: every response's usage
+    return {
+        "prompt_tokens": 194,
+        "completion_tokens": 2,
+        "total_tokens": 196,
+        "cost": cost,
+        "cost_details": {"upstream_inference_cost": 19},
+        "prompt_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 100},
+        "completion_tokens_details": {"reasoning_tokens": 0},
+    }
+
+
+def test_openrouter_calls_cost_what_openrouter_reports_it_charged(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.default = Reply(body=openai_body(openrouter_usage(0.00095)))
+    model = get_model("openrouter/anthropic/claude-opus-5", base_url=loopback.url, api_key=KEY)
+    output = model.generate("hello")
+    assert output.usage is not None and output.usage.total_cost == pytest.approx(0.00095)
+    assert output.call is not None and output.call.total_cost == pytest.approx(0.00095)
+    assert output.usage.input_tokens_cache_write == 100 and output.usage.input_tokens == 94
+    set_model_cost_or_info("openrouter/anthropic/claude-opus-5", ModelCost(5.0, 25.0, 6.25, 0.5))
+    again = model.generate("hello again")  # the bill wins over a table price
+    assert again.usage is not None and again.usage.total_cost == pytest.approx(0.00095)
+    assert model.usage.total_cost == pytest.approx(0.0019)
+
+
+def test_openrouter_streams_carry_the_reported_cost(loopback: LoopbackServer) -> None:
+    import json
+
+    chunks = [
+        {
+            "id": "gen-1",
+            "object": "chat.completion.chunk",
+            "model": "anthropic/claude-opus-5",
+            "choices": [{"index": 0, "delta": {"role": "assistant", "content": "hi"}}],
+        },
+        {
+            "id": "gen-1",
+            "object": "chat.completion.chunk",
+            "model": "anthropic/claude-opus-5",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            "usage": openrouter_usage(0.0021),
+        },
+    ]
+    sse = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+    loopback.default = Reply(body=sse, headers={"Content-Type": "text/event-stream"})
+    model = get_model("openrouter/anthropic/claude-opus-5", base_url=loopback.url, api_key=KEY)
+    with model.stream("hello") as stream:
+        list(stream)
+    assert stream.output is not None and stream.output.usage is not None
+    assert stream.output.usage.total_cost == pytest.approx(0.0021)
+
+
+def test_a_cost_field_from_another_server_is_not_taken_as_its_bill(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.default = Reply(body=openai_body(openrouter_usage(123.0)))
+    model = get_model("together/some/model", base_url=loopback.url, api_key=KEY)
+    output = model.generate("hello")
+    assert output.usage is not None and output.usage.total_cost is None  # no price known
 
 
 def test_grok_4_3_below_and_at_its_long_prompt_tier(loopback: LoopbackServer) -> None:

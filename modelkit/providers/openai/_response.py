@@ -84,10 +84,13 @@ class ParseOptions:
             block that never closes is reasoning to the end (``_think.THINK``).
         reasoning_parts: also put reasoning into the content as a
             ``ContentReasoning`` part, so it can be sent back.
+        reported_cost: ``usage.cost`` is what the server charged for the
+            call, in dollars (OpenRouter), and becomes ``usage.total_cost``.
     """
 
     think_tags: bool = False
     reasoning_parts: bool = False
+    reported_cost: bool = False
 
 
 def parse_completion(body: Mapping[str, Any], model: str, options: ParseOptions) -> ModelOutput:
@@ -108,7 +111,7 @@ def parse_completion(body: Mapping[str, Any], model: str, options: ParseOptions)
     return ModelOutput(
         model=model,
         choices=choices,
-        usage=parse_usage(body.get("usage")),
+        usage=parse_usage(body.get("usage"), options.reported_cost),
         metadata=metadata or None,
         error=refusals[0] if refusals else None,
     )
@@ -275,14 +278,16 @@ def _logprob(entry: Mapping[str, Any]) -> Logprob:
     )
 
 
-def parse_usage(data: Any) -> Optional[ModelUsage]:
+def parse_usage(data: Any, reported_cost: bool = False) -> Optional[ModelUsage]:
     """``ModelUsage`` in modelkit's convention from an OpenAI ``usage`` object.
 
     ``prompt_tokens`` includes ``cached_tokens``: they are moved to
-    ``input_tokens_cache_read``. ``reasoning_tokens`` are normally part of
-    ``completion_tokens``; where a server counts them outside it (xAI: the
-    total is prompt + completion + reasoning) they are added to
-    ``output_tokens`` so it always includes them.
+    ``input_tokens_cache_read``, and a server's ``cache_write_tokens``
+    (OpenRouter) to ``input_tokens_cache_write``. ``reasoning_tokens`` are
+    normally part of ``completion_tokens``; where a server counts them
+    outside it (xAI: the total is prompt + completion + reasoning) they are
+    added to ``output_tokens`` so it always includes them. With
+    ``reported_cost``, a number in ``cost`` is the call's ``total_cost``.
     """
     if not isinstance(data, Mapping):
         return None
@@ -291,8 +296,11 @@ def parse_usage(data: Any) -> Optional[ModelUsage]:
     prompt_details = data.get("prompt_tokens_details")
     completion_details = data.get("completion_tokens_details")
     cached: Optional[int] = None
+    written: Optional[int] = None
     if isinstance(prompt_details, Mapping) and prompt_details.get("cached_tokens") is not None:
         cached = count(prompt_details["cached_tokens"])
+    if isinstance(prompt_details, Mapping) and prompt_details.get("cache_write_tokens"):
+        written = count(prompt_details["cache_write_tokens"])
     reasoning: Optional[int] = None
     if (
         isinstance(completion_details, Mapping)
@@ -303,12 +311,16 @@ def parse_usage(data: Any) -> Optional[ModelUsage]:
     total = count(total) if total is not None else prompt + completion
     if reasoning and total == prompt + completion + reasoning:
         completion += reasoning
+    cost = data.get("cost") if reported_cost else None
+    billed = float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None
     return ModelUsage(
-        input_tokens=prompt - (cached or 0),
+        input_tokens=prompt - (cached or 0) - (written or 0),
         output_tokens=completion,
         total_tokens=total,
+        input_tokens_cache_write=written,
         input_tokens_cache_read=cached,
         reasoning_tokens=reasoning,
+        total_cost=billed if billed is not None and billed >= 0 else None,
     )
 
 

@@ -68,6 +68,8 @@ class Preset:
         wire: how requests are shaped.
         think_tags: a leading ``<think>`` block in the content is reasoning.
         model_rules: extra request fields a given model rejects.
+        reports_cost: each response's ``usage.cost`` is what the call was
+            billed, in dollars; it is the call's cost, not the price table.
         summary: one line for ``modelkit providers``.
     """
 
@@ -80,6 +82,7 @@ class Preset:
     wire: WireOptions = attrs.field(factory=WireOptions)
     think_tags: bool = True
     model_rules: Optional[ModelRules] = None
+    reports_cost: bool = False
     summary: str = ""
 
 
@@ -155,6 +158,7 @@ PRESETS: Tuple[Preset, ...] = (
             reasoning_field="reasoning",
             reasoning_details=True,
         ),
+        reports_cost=True,
         summary="OpenRouter",
     ),
     Preset(
@@ -243,6 +247,7 @@ class OpenAICompatibleAPI(OpenAIAPI):
         return ParseOptions(
             think_tags=self.settings.think_tags,
             reasoning_parts=self.settings.wire.reasoning_field is not None,
+            reported_cost=self.settings.reports_cost,
         )
 
     def has_reasoning_history(self) -> bool:
