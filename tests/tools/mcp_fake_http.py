@@ -15,7 +15,11 @@ answers as the transport page of its revision shows
   and reports them), ``poll`` (the 2025-11-25 polling pattern: a priming
   event with an id and ``retry``, the connection closed, the rest replayed
   in two pieces to ``GET`` with ``Last-Event-ID``), ``cut`` (a stream closed
-  without any event id: not resumable).
+  without any event id: not resumable). ``GET`` without ``Last-Event-ID`` is
+  ``405``, or with ``listen=True`` the session's own stream: the server
+  asks ``roots/list`` and sends a notification on it, keeps the answer in
+  ``listened``, then sends keep-alives until the client closes it
+  (``get_closed`` is set).
 - ``2026-07-28``: no sessions (``GET``/``DELETE`` are ``405``); every POST
   is checked against its body (``MCP-Protocol-Version`` against ``_meta``,
   ``Mcp-Method``, ``Mcp-Name`` Base64-decoded, each ``Mcp-Param-*`` of the
@@ -86,8 +90,14 @@ class Seen:
 class FakeHTTP:
     """An MCP server of ``revision`` on a loopback port (a context manager)."""
 
-    def __init__(self, revision: str, header_added_later: bool = False) -> None:
+    def __init__(
+        self, revision: str, header_added_later: bool = False, listen: bool = False
+    ) -> None:
         self.revision = revision
+        self.listen = listen
+        self.listened: List[Dict[str, Any]] = []
+        self.get_closed = threading.Event()
+        self.stopping = threading.Event()
         self.requests: List[Seen] = []
         self.sessions: Dict[str, queue.Queue[Dict[str, Any]]] = {}
         self.streams: Dict[str, List[Tuple[str, Dict[str, Any]]]] = {}
@@ -105,6 +115,7 @@ class FakeHTTP:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self.stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -204,6 +215,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._seen()
         last = self.headers.get("Last-Event-ID")
+        if self.fake.revision != MODERN and not last and self.fake.listen:
+            self._listen()
+            return
         if self.fake.revision == MODERN or not last:
             self.reply(405)
             return
@@ -213,6 +227,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.stream()
         for ident, message in after[:1]:  # one event per connection: the client polls again
             self.event(message, ident, retry=20)
+
+    def _listen(self) -> None:
+        fake = self.fake
+        inbox = fake.sessions[self.headers["Mcp-Session-Id"]]
+        self.stream()
+        self.event({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
+        self.event({"jsonrpc": "2.0", "id": "g1", "method": "roots/list"}, "g-1")
+        fake.listened.append(inbox.get(timeout=10))
+        try:
+            while not fake.stopping.wait(0.05):
+                self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+        except OSError:
+            fake.get_closed.set()
 
     def do_DELETE(self) -> None:
         self._seen()

@@ -50,7 +50,12 @@ def run(server: Any, name: str, **arguments: Any) -> ChatMessageTool:
 
 
 def methods(seen: List[Seen]) -> List[str]:
-    return [r.body.get("method", "reply") if r.body else r.method for r in seen]
+    """What each request was, leaving out the session's GET stream (opened in a thread)."""
+    return [
+        r.body.get("method", "reply") if r.body else r.method
+        for r in seen
+        if r.method != "GET" or "last-event-id" in r.headers
+    ]
 
 
 @pytest.mark.parametrize("revision", LEGACY)
@@ -103,7 +108,7 @@ def test_a_stream_cut_after_an_event_id_is_resumed_with_last_event_id(revision: 
         server = mcp_server_http(url=fake.url, timeout=10)
         with server:
             assert run(server, "poll", a=1).text == "polled"
-    gets = [r for r in fake.requests if r.method == "GET"]
+    gets = [r for r in fake.requests if r.method == "GET" and "last-event-id" in r.headers]
     stream = gets[0].headers["last-event-id"].rsplit("-", 1)[0]
     assert [r.headers["last-event-id"] for r in gets] == [f"{stream}-0", f"{stream}-1"]
     for get in gets:
@@ -121,7 +126,7 @@ def test_a_stream_cut_with_no_event_id_is_a_clear_error() -> None:
             MCPServerError, match="'cutter' ended the event stream without answering"
         ):
             run(server, "cut", a=1)
-    assert not [r for r in fake.requests if r.method == "GET"]
+    assert not [r for r in fake.requests if "last-event-id" in r.headers]
 
 
 def test_the_2026_revision_stateless_with_its_request_headers(caplog: Any) -> None:
@@ -209,3 +214,45 @@ def test_a_legacy_server_is_remembered_and_not_probed_again() -> None:
         assert run(server, "add", a=1).text == "2"  # a session to list, one to call
     assert methods(fake.requests).count("server/discover") == 1
     assert methods(fake.requests).count("initialize") == 2
+
+
+@pytest.mark.parametrize("revision", LEGACY)
+def test_the_sessions_get_stream_answers_the_server_and_closes_with_the_session(
+    revision: str,
+) -> None:
+    """The server asks roots/list outside any call, on the GET stream: answered -32601 on a
+    POST of its own; the stream is closed (and its thread gone) when the session ends."""
+    import threading
+
+    with FakeHTTP(revision, listen=True) as fake:
+        server = mcp_server_http(url=fake.url, timeout=10)
+        with server:
+            assert run(server, "add", a=1).text == "2"
+        assert fake.get_closed.wait(5)
+        gets = [r for r in fake.requests if r.method == "GET"]
+    assert len(gets) == 1
+    assert gets[0].headers["accept"] == "text/event-stream"
+    assert gets[0].headers["mcp-session-id"] == "session-1"
+    assert gets[0].headers["mcp-protocol-version"] == revision
+    assert fake.listened == [
+        {
+            "jsonrpc": "2.0",
+            "id": "g1",
+            "error": {
+                "code": -32601,
+                "message": "Method not found: roots/list",
+                "data": {"reason": "modelkit declares no client capabilities"},
+            },
+        }
+    ]
+    assert methods(fake.requests)[-1] == "DELETE"
+    assert not [t for t in threading.enumerate() if t.name.startswith("modelkit-mcp-listen")]
+
+
+def test_a_server_without_a_get_stream_is_not_asked_again() -> None:
+    with FakeHTTP("2025-11-25") as fake:  # GET is 405
+        server = mcp_server_http(url=fake.url, timeout=10)
+        with server:
+            assert run(server, "add", a=1).text == "2"
+            assert run(server, "add", a=2).text == "3"
+    assert len([r for r in fake.requests if r.method == "GET"]) == 1

@@ -6,6 +6,11 @@ picks). mcp 2.x comes from requirements-dev.txt; the last 1.x is
 installed apart by ``make test`` (``MODELKIT_TEST_MCP1`` names its folder,
 given to the server as ``PYTHONPATH``). The SDK needs Python >= 3.10: on
 older Pythons, or without the 1.x folder, those cases skip with the reason.
+Each of the last three revisions is spoken with the SDK where it speaks it
+(2.x: 2026-07-28, 2025-11-25, 2025-06-18; 1.30: 2025-11-25, 2025-06-18),
+and at 2025-11-25 its tools ask the client for sampling, elicitation and
+roots mid-call and close their event stream for the client to resume
+(https://modelcontextprotocol.io/specification/2025-11-25/basic/transports).
 Tool calls are scripted with ``mockllm`` and, end to end, through the
 loopback server speaking OpenAI's chat completions format
 (https://platform.openai.com/docs/api-reference/chat/create).
@@ -105,7 +110,7 @@ def script(*calls: ToolCall, answer: str = "done") -> List[ModelOutput]:
 
 def test_the_tool_list_maps_to_tool_info(sdk: Optional[str]) -> None:
     infos = {ToolDef(t).name: ToolDef(t).as_info() for t in stdio_server(sdk).tools()}
-    assert sorted(infos) == ["add", "echo", "fail", "pixel", "wait"]
+    assert sorted(infos) == ["add", "ask", "echo", "fail", "pixel", "poll", "wait"]
     assert infos["add"].to_dict() == {
         "name": "add",
         "description": "Add two integers.",
@@ -304,3 +309,48 @@ def test_each_revision_with_the_sdk(
         texts = [m.text for m in result.messages if isinstance(m, ChatMessageTool)]
         assert texts[0] == "7"
         assert "failed on purpose: x" in texts[1]
+
+
+HANDSHAKE_AT_2025_11_25 = [("2.x", "2025-11-25"), ("1.x", None)]
+
+
+@pytest.mark.parametrize("served", ["http"], indirect=True)
+@pytest.mark.parametrize(
+    ("sdk", "protocol"), HANDSHAKE_AT_2025_11_25, indirect=["sdk"], ids=["2.x", "1.x"]
+)
+def test_the_sdk_asking_for_sampling_elicitation_and_roots_mid_call_is_refused(
+    sdk: Optional[str], served: str, protocol: Optional[str]
+) -> None:
+    """At 2025-11-25 the SDK's tool asks the client mid-call; modelkit answers -32601 (it
+    declares no capabilities) on stdio, and over HTTP on the call's event stream (sampling,
+    elicitation) and on the session's GET stream (roots/list, which the SDK sends outside
+    the call): nothing waits for an answer that never comes."""
+    servers = [
+        _at(stdio_server(sdk, timeout=60), protocol),
+        _at(mcp_server_http(url=f"{served}/mcp", authorization=TOKEN, timeout=30), protocol),
+    ]
+    for server in servers:
+        with server:
+            assert server._session.version == "2025-11-25"
+            answer = server.call("ask", {"roots": True})
+        assert "sampling: Method not found" in answer, answer
+        assert "elicitation: Method not found" in answer, answer
+        assert "roots: Method not found" in answer, answer
+
+
+@pytest.mark.parametrize("served", ["http"], indirect=True)
+@pytest.mark.parametrize(
+    ("sdk", "protocol"), HANDSHAKE_AT_2025_11_25, indirect=["sdk"], ids=["2.x", "1.x"]
+)
+def test_the_sdk_closing_a_calls_stream_is_resumed_with_last_event_id(
+    sdk: Optional[str], served: str, protocol: Optional[str], caplog: Any
+) -> None:
+    """The SDK's server (with an event store) closes the stream mid-call, 2025-11-25's
+    polling: modelkit waits the server's retry, GETs with Last-Event-ID, gets the answer."""
+    caplog.set_level("DEBUG", logger="modelkit")
+    server = _at(mcp_server_http(url=f"{served}/mcp", authorization=TOKEN, timeout=30), protocol)
+    with server:
+        assert server._session.version == "2025-11-25"
+        assert server.call("poll", {}) == "polled"
+    assert "resuming the stream of tools/call 'poll' after event" in caplog.text
+    assert TOKEN not in caplog.text

@@ -10,7 +10,9 @@ server's own requests, before the response; a notification is answered
   in the closing ``DELETE``; the negotiated version in
   ``MCP-Protocol-Version`` after the handshake. A ``404`` to a request that
   carried a session id means the session expired (``SessionExpired``). A
-  call that times out is cancelled with ``notifications/cancelled``.
+  call that times out is cancelled with ``notifications/cancelled``. A
+  session's ``GET`` stream, for the server's messages outside any call,
+  is kept open by ``_listen``.
 - 2026-07-28: no session; every request carries ``MCP-Protocol-Version``,
   ``Mcp-Method``, ``Mcp-Name`` (``tools/call``) and the tool's
   ``Mcp-Param-*`` headers (``_headers``); an error status with a JSON-RPC
@@ -33,6 +35,7 @@ from ..._json import loads
 from ...errors import MCPServerError, MCPTimeoutError
 from ._config import MCPServerConfigHTTP
 from ._headers import encode_value
+from ._listen import Listener
 from ._rpc import Rejected, check_message, deadline_after, notification, reply_to, request
 from ._stream import MAX_BODY, StreamCut, read_stream
 from ._web import Web
@@ -67,6 +70,7 @@ class HTTPTransport:
         self.read_timeout = read_timeout
         self.version: Optional[str] = None
         self.session_id: Optional[str] = None
+        self.listener: Optional[Listener] = None
 
     @property
     def modern(self) -> bool:
@@ -119,8 +123,17 @@ class HTTPTransport:
         with self.web.post(self.url, message, headers, deadline, what, timeout) as response:
             self._check_status(response, what)
 
+    def listen(self) -> None:
+        """Open the ``GET`` stream for the server's own messages (a session's, before 2026-07-28)."""
+        if self.session_id and not self.modern and self.listener is None:
+            self.listener = Listener(self)
+            self.listener.start()
+
     def close(self) -> None:
         """End the session (``DELETE``; a server may refuse with ``405``) and the HTTP clients."""
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.stop()
         session, self.session_id = self.session_id, None
         if session:
             self.web.delete(self.url, {**self._headers({}, {}), "Mcp-Session-Id": session})

@@ -108,6 +108,9 @@ class Session:
         try:
             self.transport.open()
             open_session(self, self.protocol)
+            listen = getattr(self.transport, "listen", None)
+            if listen is not None:  # Streamable HTTP: the server's messages outside any call
+                listen()
         except BaseException:
             self.transport.close()
             raise

@@ -23,6 +23,7 @@ See https://modelcontextprotocol.io/specification/2025-11-25/basic/transports
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any, Dict, Iterator, Optional, Protocol
 
@@ -32,6 +33,8 @@ from ._rpc import remaining
 from ._web import Unreachable, Web
 
 __all__ = ["DEFAULT_RETRY", "MAX_BODY", "MAX_RESUMES", "StreamCut", "read_stream"]
+
+logger = logging.getLogger("modelkit")
 
 MAX_BODY = 64 * 1024 * 1024
 """The most bytes one answer (a JSON body or one event stream) may hold."""
@@ -103,6 +106,9 @@ def read_stream(
         left = remaining(transport.name, deadline, what, timeout)
         time.sleep(min(wait, left))
         remaining(transport.name, deadline, what, timeout)
+        logger.debug(
+            "MCP server %r: resuming the stream of %s after event %s", transport.name, what, last
+        )
         headers = {**transport.headers({}, {}), "Last-Event-ID": last}
         headers["Accept"] = "text/event-stream"
         web = transport.web
