@@ -60,19 +60,32 @@ HandleInput = Union["BatchHandle", str, Dict[str, Any]]
 
 # What a call runs, imported by its first call rather than with this module
 # (get_model alone needs none of it); a call then pays no import statement.
-_CallPath = Tuple[Callable[..., ModelOutput], Callable[[Any], Any], Callable[..., ModelOutput]]
+# The cache's policy module only when a call asks for the cache.
+_CallPath = Tuple[Callable[..., ModelOutput], Callable[..., ModelOutput]]
 _call_path: Optional[_CallPath] = None
+_policy_for: Optional[Callable[[Any], Any]] = None
 
 
 def _load_call_path() -> _CallPath:
-    """``(answer, policy_for, run_request)``: the call path's functions, imported once."""
+    """``(answer, run_request)``: the call path's functions, imported once."""
     global _call_path
     from ._engine.run import run_request
     from ._fallback import answer
-    from .cache._policy import policy_for
 
-    _call_path = (answer, policy_for, run_request)
+    _call_path = (answer, run_request)
     return _call_path
+
+
+def _policy(setting: Any) -> Any:
+    """The cache policy a call's ``cache`` setting asks for (``None``: no cache)."""
+    global _policy_for
+    if setting is None or setting is False:
+        return None
+    if _policy_for is None:
+        from .cache._policy import policy_for
+
+        _policy_for = policy_for
+    return _policy_for(setting)
 
 
 class ModelRecipe:
@@ -204,9 +217,9 @@ class Model:
             ConfigError: the input or config is not valid.
             APIError: the API failed (after retries, where retrying helps).
         """
-        answer, policy_for, _ = _call_path or _load_call_path()
+        answer = (_call_path or _load_call_path())[0]
         request = self.prepare(input, tools, tool_choice, config)
-        policy = policy_for(request.config.cache if cache is None else cache)
+        policy = _policy(request.config.cache if cache is None else cache)
 
         def ask(name: str, settings: GenerateConfig) -> ModelOutput:
             return self._fallback_model(name).generate(input, tools, tool_choice, settings, cache)
@@ -221,7 +234,7 @@ class Model:
 
     def _generate_request(self, request: GenerateRequest, policy: Any) -> ModelOutput:
         """One normalised request through the response cache and the engine."""
-        run_request = (_call_path or _load_call_path())[2]
+        run_request = (_call_path or _load_call_path())[1]
         if policy is None:
             output = run_request(self.api, request)
             self.add_usage(output.usage)

@@ -13,6 +13,7 @@ Nothing here touches the file system.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -21,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
+from .._serde import unstructure
 from ..tools._types import tool_choice_to_dict
 
 if TYPE_CHECKING:
@@ -76,7 +78,7 @@ def key_document(
         scopes: the policy's extra key values.
         model_args: the provider arguments that change the answer.
     """
-    config = {k: v for k, v in request.config.to_dict().items() if k not in IGNORED_CONFIG}
+    config = _config_part(request.config)
     return {
         "v": KEY_VERSION,
         "provider": provider,
@@ -92,20 +94,32 @@ def key_document(
     }
 
 
+def _config_part(config: Any) -> Dict[str, Any]:
+    """The config's fields that change the answer, as ``to_dict`` writes them (set ones)."""
+    global _KEYED
+    if _KEYED is None:
+        import attrs
+
+        _KEYED = tuple(f.name for f in attrs.fields(type(config)) if f.name not in IGNORED_CONFIG)
+    part: Dict[str, Any] = {}
+    for name in _KEYED:
+        value = getattr(config, name)
+        if value is not None:
+            part[name] = value if type(value) in _PLAIN else unstructure(value)
+    return part
+
+
+_KEYED: Optional[Tuple[str, ...]] = None
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def request_key(document: Mapping[str, Any]) -> bytes:
     """The 32-byte sha256 of ``document`` as canonical JSON.
 
     Raises:
         TypeError: the document holds a value JSON cannot order (mixed key types).
     """
-    text = json.dumps(
-        document,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=_fallback,
-    )
-    return hashlib.sha256(text.encode("utf-8")).digest()
+    return hashlib.sha256(_CANONICAL.encode(document).encode("utf-8")).digest()
 
 
 def _message(data: Dict[str, Any]) -> Dict[str, Any]:
@@ -121,6 +135,12 @@ def _fallback(value: Any) -> Any:
     return {"__repr__": f"{type(value).__module__}.{type(value).__qualname__}:{value!r}"}
 
 
+_CANONICAL = json.JSONEncoder(  # made once: json.dumps with options builds one per call
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_fallback
+)
+
+
+@functools.lru_cache(maxsize=1024)  # a pure function of the name, asked on every lookup
 def model_dir(model: str) -> str:
     """The directory (relative, ``/``-separated) holding ``model``'s cache.
 

@@ -101,13 +101,16 @@ class RedisCache:
 
         With ``claim_miss=False`` a miss is just a miss (a look, not a call).
         """
-        entry, claim = self._entry(model, key), self._claim_key(model, key)
-        seconds = claim_seconds() if claim_miss else 0.0
+        entry = self._entry(model, key)
+        found = self._run(lambda c: c.get(entry))
+        if found is not None or not claim_miss:  # a hit (the common case) needs no more
+            return None if found is None else bytes(found)
+        claim = self._claim_key(model, key)
+        seconds = claim_seconds()
         token = uuid.uuid4().bytes
         wait = _POLL[0]
         give_up = time.monotonic() + seconds + _POLL[1]
         while True:
-            found = self._run(lambda c: c.get(entry))
             if found is not None or seconds <= 0:
                 return None if found is None else bytes(found)
             claimed = self._run(
@@ -128,6 +131,7 @@ class RedisCache:
                 return None
             time.sleep(wait)
             wait = min(wait * 2, _POLL[1])
+            found = self._run(lambda c: c.get(entry))
 
     def put(self, model: str, key: bytes, data: bytes, expires_in: Optional[float]) -> None:
         """Store ``data`` under ``key`` for ``expires_in`` seconds (``None``: for good)."""
