@@ -5,7 +5,9 @@ Anthropic Messages ``usage`` (``input_tokens``, ``cache_creation_input_tokens``,
 ``cache_read_input_tokens``, ``cache_creation.ephemeral_1h_input_tokens``:
 https://docs.anthropic.com/en/api/messages; a 1-hour write is asked for with
 ``cache_control.ttl: "1h"``, anthropic-sdk-python ``CacheControlEphemeralParam``);
-OpenAI chat completions ``usage.prompt_tokens_details.cached_tokens`` and
+OpenAI chat completions ``usage.prompt_tokens_details.cached_tokens`` (and
+``cache_write_tokens``, openai-python ``CompletionUsage``; Responses:
+``input_tokens_details``, ``ResponseUsage``) and
 ``completion_tokens_details.reasoning_tokens``
 (https://platform.openai.com/docs/api-reference/chat/object); xAI's, the same
 (https://docs.x.ai/developers/advanced-api-usage/prompt-caching/usage-and-pricing);
@@ -235,6 +237,62 @@ def test_a_cost_field_from_another_server_is_not_taken_as_its_bill(
     model = get_model("together/some/model", base_url=loopback.url, api_key=KEY)
     output = model.generate("hello")
     assert output.usage is not None and output.usage.total_cost is None  # no price known
+
+
+def test_openai_cache_writes_cost_1_25x_on_gpt_5_6(loopback: LoopbackServer) -> None:
+    # openai-python CompletionUsage.prompt_tokens_details.cache_write_tokens
+    loopback.default = Reply(
+        body=openai_body(
+            {
+                "prompt_tokens": 10_000,
+                "completion_tokens": 500,
+                "total_tokens": 10_500,
+                "prompt_tokens_details": {"cached_tokens": 6_000, "cache_write_tokens": 3_000},
+            }
+        )
+    )
+    model = get_model("openai/gpt-5.6-terra", base_url=loopback.url, api_key=KEY)
+    output = model.generate("hello")
+    assert output.usage is not None and output.usage.input_tokens == 1_000
+    # Terra's page: $2 input, $0.20 cached, $12 output, writes at 1.25x input
+    expected = (1_000 * 2.0 + 6_000 * 0.2 + 3_000 * 2.5 + 500 * 12.0) / 1e6
+    assert output.usage.total_cost == pytest.approx(expected)
+
+
+def test_openai_responses_usage_over_272k_is_billed_at_the_long_prompt_rates(
+    loopback: LoopbackServer,
+) -> None:
+    # openai-python ResponseUsage: input_tokens_details {cached_tokens, cache_write_tokens}
+    loopback.default = Reply(
+        body={
+            "id": "resp_1",
+            "object": "response",
+            "status": "completed",
+            "model": "gpt-5.6-luna",
+            "output": [
+                {
+                    "type": "message",
+                    "id": "msg_1",
+                    "role": "assistant",
+                    "status": "completed",
+                    "content": [{"type": "output_text", "text": "hi", "annotations": []}],
+                }
+            ],
+            "usage": {
+                "input_tokens": 300_000,
+                "input_tokens_details": {"cached_tokens": 200_000, "cache_write_tokens": 50_000},
+                "output_tokens": 2_000,
+                "output_tokens_details": {"reasoning_tokens": 1_500},
+                "total_tokens": 302_000,
+            },
+        }
+    )
+    model = get_model("openai/gpt-5.6-luna", base_url=loopback.url, api_key=KEY, responses_api=True)
+    output = model.generate("hello")
+    assert output.usage is not None and output.usage.input_tokens_cache_write == 50_000
+    # Luna's page: $0.20 / $0.02 cached / $1.20; over 272K input tokens 2x input, 1.5x output
+    expected = (50_000 * 0.4 + 200_000 * 0.04 + 50_000 * 0.5 + 2_000 * 1.8) / 1e6
+    assert output.usage.total_cost == pytest.approx(expected)
 
 
 def test_grok_4_3_below_and_at_its_long_prompt_tier(loopback: LoopbackServer) -> None:

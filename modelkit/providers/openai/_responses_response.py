@@ -156,18 +156,22 @@ def _stop_reason(body: Mapping[str, Any], has_calls: bool) -> StopReason:
 
 
 def parse_responses_usage(data: Any) -> Optional[ModelUsage]:
-    """Usage in modelkit's convention: cached tokens moved out of ``input_tokens``."""
+    """Usage in modelkit's convention: cached tokens (read from and written to
+    the prompt cache, ``input_tokens_details``) moved out of ``input_tokens``."""
     if not isinstance(data, Mapping):
         return None
     prompt = count(data.get("input_tokens"))
     output = count(data.get("output_tokens"))
-    cached = (data.get("input_tokens_details") or {}).get("cached_tokens")
+    details = data.get("input_tokens_details") or {}
+    cached = details.get("cached_tokens")
+    written = details.get("cache_write_tokens") or None  # 0: nothing written
     reasoning = (data.get("output_tokens_details") or {}).get("reasoning_tokens")
     total = data.get("total_tokens")
     return ModelUsage(
-        input_tokens=prompt - count(cached),
+        input_tokens=prompt - count(cached) - count(written),
         output_tokens=output,
         total_tokens=count(total) if total is not None else prompt + output,
+        input_tokens_cache_write=optional_count(written),
         input_tokens_cache_read=optional_count(cached),
         reasoning_tokens=optional_count(reasoning),
     )
