@@ -21,6 +21,8 @@ import os
 import threading
 from typing import Dict
 
+from .pool import WAKE_SECONDS
+
 __all__ = ["ConnectionLimit", "limit_for"]
 
 logger = logging.getLogger("modelkit")
@@ -65,7 +67,7 @@ class ConnectionLimit:
                 self.waiting += 1
                 try:
                     while self.active >= self.size:
-                        self._cond.wait()
+                        self._cond.wait(WAKE_SECONDS)  # slices: a Ctrl-C can raise
                 finally:
                     self.waiting -= 1
             self.active += 1

@@ -12,6 +12,9 @@ sessions and open connections. A failed input raises (the first failure to
 happen; inputs not yet started are never started) or, with
 ``return_exceptions=True``, is returned as the exception in its slot.
 ``progress(done, total)`` is called on the caller's thread after each input.
+
+The caller's thread waits for answers in slices of ``WAKE_SECONDS`` (see
+``pool``), so Ctrl-C stops a batch whose requests are all held.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ import threading
 from typing import Any, Callable, Iterable, List, Optional, Tuple
 
 from ..errors import ConfigError
-from .pool import shared_executor
+from .pool import WAKE_SECONDS, shared_executor
 
-__all__ = ["ProgressCallback", "generate_many"]
+__all__ = ["ProgressCallback", "generate_many", "next_finished"]
 
 ProgressCallback = Callable[[int, int], Any]
 """Called as ``progress(done, total)`` after each input finishes."""
@@ -72,7 +75,7 @@ def generate_many(
         for _ in range(min(max_workers, total)):
             executor.submit(runner)
         for done in range(1, total + 1):
-            index, value, failed = finished.get()
+            index, value, failed = next_finished(finished)
             if failed and not return_exceptions:
                 raise value
             results[index] = value
@@ -81,3 +84,12 @@ def generate_many(
     finally:
         stop.set()
     return results
+
+
+def next_finished(finished: queue.SimpleQueue[Tuple[int, Any, bool]]) -> Tuple[int, Any, bool]:
+    """The next ``(index, value, failed)``, waking every ``WAKE_SECONDS`` for signals."""
+    while True:
+        try:
+            return finished.get(timeout=WAKE_SECONDS)
+        except queue.Empty:  # a pending KeyboardInterrupt raises on the way round
+            continue

@@ -8,6 +8,11 @@ by the same limits as threads, not by asyncio's small default executor.
 ``generate``, a tool) returned to completion, for the synchronous path.
 A forked child gets a pool of its own on first use (the parent's workers
 are not in it, and submitting to their queue would wait forever).
+
+A thread that waits for others waits in slices of ``WAKE_SECONDS``: the
+kernel may hand a Ctrl-C to any thread, and then the interpreter is only
+flagged; a waiter blocked for good would raise ``KeyboardInterrupt`` only
+when what it waits for arrives, which may be never.
 """
 
 from __future__ import annotations
@@ -20,13 +25,23 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, TypeVar
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["ASYNC_WORKERS", "is_awaitable", "resolve", "run_in_thread", "shared_executor"]
+__all__ = [
+    "ASYNC_WORKERS",
+    "WAKE_SECONDS",
+    "is_awaitable",
+    "resolve",
+    "run_in_thread",
+    "shared_executor",
+]
 
 T = TypeVar("T")
 
 ASYNC_WORKERS = 256
 """Threads serving ``generate_async`` and ``generate_many``; more than any
 sensible connection limit, and started only as they are needed."""
+
+WAKE_SECONDS = 0.2
+"""How often a thread waiting for others wakes, so a pending Ctrl-C raises."""
 
 _executor: Optional[ThreadPoolExecutor] = None
 _executor_lock = threading.Lock()
@@ -91,7 +106,8 @@ def resolve(value: Any) -> Any:
 
     thread = threading.Thread(target=target, name="modelkit-await", daemon=True)
     thread.start()
-    thread.join()
+    while thread.is_alive():
+        thread.join(WAKE_SECONDS)
     if "error" in box:
         raise box["error"]
     return box.get("value")

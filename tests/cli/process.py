@@ -2,16 +2,20 @@
 
 ``modelkit_env`` is a minimal environment (no API keys from the machine,
 the cache and ``HOME`` under the test's directory); ``run_modelkit`` runs
-the command to the end and ``start_modelkit`` starts it in the background.
+the command to the end and ``start_modelkit`` starts it in the background;
+``wait_for_exit`` waits for one started so, and when it does not end in
+time, fails with what the process was doing (its signal masks and every
+thread's stack, dumped by ``faulthandler`` on SIGABRT).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import modelkit
 
@@ -57,5 +61,28 @@ def start_modelkit(
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
-        env=env,
+        env={**env, "PYTHONFAULTHANDLER": "1"},
     )
+
+
+def wait_for_exit(process: subprocess.Popen[str], timeout: float) -> Tuple[str, str]:
+    """``process.communicate(timeout=timeout)``; past it, fail showing where it hung."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        masks = _signal_masks(process.pid)
+        process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+        stdout, stderr = process.communicate(timeout=30)
+        raise AssertionError(
+            f"the process did not exit within {timeout} s\n{masks}\nstdout:\n{stdout}\n"
+            f"stderr (thread stacks at the end):\n{stderr}"
+        ) from None
+
+
+def _signal_masks(pid: int) -> str:
+    """The Sig* lines of ``/proc/PID/status`` (Linux), or why they are missing."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return "".join(line for line in status if line.startswith(("Sig", "ShdPnd")))
+    except OSError as exc:
+        return f"(no signal masks: {exc})"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from loopback import LoopbackServer, Received, Reply, chat_completion
-from process import modelkit_env, run_modelkit, start_modelkit
+from process import modelkit_env, run_modelkit, start_modelkit, wait_for_exit
 
 import modelkit
 
@@ -98,7 +98,7 @@ def test_ctrl_c_mid_batch_keeps_finished_lines_and_a_rerun_resumes(
             assert time.monotonic() < deadline
             time.sleep(0.05)
         process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)  # the held requests are released only below
+        _, stderr = wait_for_exit(process, 60)  # the held requests are released only below
     finally:
         release.set()
         if process.poll() is None:
@@ -158,7 +158,7 @@ def test_ctrl_c_writes_the_answers_held_back_for_order_on_stdout(
         assert all("HTTP 200" in line for line in logged), logged
         time.sleep(0.1)  # from the log line to the written line: a few statements
         process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=60)
+        stdout, stderr = wait_for_exit(process, 60)
     finally:
         watchdog.cancel()
         release.set()
