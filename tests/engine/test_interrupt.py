@@ -96,7 +96,7 @@ def test_resolve_inside_a_running_loop_raises_keyboard_interrupt() -> None:
     raised: List[BaseException] = []
 
     async def held() -> str:
-        _interrupt_this_thread_then_hold(release, let_go, "_wait_for_tstate_lock")
+        _interrupt_this_thread_then_hold(release, let_go, "_wait_for_tstate_lock", "join")
         return "answer"
 
     async def synchronous_code_called_from_async() -> None:
