@@ -15,7 +15,8 @@ answers as the transport page of its revision shows
   and reports them), ``poll`` (the 2025-11-25 polling pattern: a priming
   event with an id and ``retry``, the connection closed, the rest replayed
   in two pieces to ``GET`` with ``Last-Event-ID``), ``cut`` (a stream closed
-  without any event id: not resumable). ``GET`` without ``Last-Event-ID`` is
+  without any event id: not resumable), ``hang`` (a stream that never
+  answers). ``GET`` without ``Last-Event-ID`` is
   ``405``, or with ``listen=True`` the session's own stream: the server
   asks ``roots/list`` and sends a notification on it, keeps the answer in
   ``listened``, then sends keep-alives until the client closes it
@@ -31,7 +32,8 @@ answers as the transport page of its revision shows
   must leave it out), ``grüße`` (a name sent Base64-encoded), ``shed`` (an
   ``InputRequiredResult`` with only ``requestState``, twice), ``ask`` (-32021,
   the client lacks elicitation), ``ask-anyway`` (asks for elicitation
-  regardless), ``flaky`` (its first stream breaks before the answer).
+  regardless), ``flaky`` (its first stream breaks before the answer),
+  ``hang`` (a stream that never answers).
 
 Every request is kept in ``requests`` (method, lower-cased headers, JSON body).
 """
@@ -55,7 +57,7 @@ def _schema(**properties: Any) -> Dict[str, Any]:
 
 LEGACY_TOOLS = [
     {"name": n, "description": n, "inputSchema": _schema(a={"type": "integer"})}
-    for n in ("add", "ask", "poll", "cut")
+    for n in ("add", "ask", "poll", "cut", "hang")
 ]
 QUERY = _schema(
     region={"type": "string", "x-mcp-header": "Region"},
@@ -73,7 +75,7 @@ MODERN_TOOLS = [
     },
     *(
         {"name": n, "description": n, "inputSchema": _schema(a={"type": "integer"})}
-        for n in ("grüße", "shed", "ask", "ask-anyway", "flaky")
+        for n in ("grüße", "shed", "ask", "ask-anyway", "flaky", "hang")
     ),
 ]
 
@@ -242,6 +244,11 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             fake.get_closed.set()
 
+    def _hang(self) -> None:
+        """An event stream that never answers (until the server stops)."""
+        self.stream()
+        self.fake.stopping.wait(30)
+
     def do_DELETE(self) -> None:
         self._seen()
         if self.fake.revision == MODERN:
@@ -342,6 +349,8 @@ class _Handler(BaseHTTPRequestHandler):
             ]
             self.stream()
             self.event(None, f"{stream}-0", retry=20)  # priming, then the connection closes
+        elif name == "hang":
+            self._hang()
         else:  # cut: closed with no event id to resume from
             self.stream()
             self.event(
@@ -433,6 +442,8 @@ class _Handler(BaseHTTPRequestHandler):
                 }
             }
             self.reply(200, result(ident, {"resultType": "input_required", "inputRequests": asked}))
+        elif name == "hang":
+            self._hang()
         elif name == "flaky":
             with self.fake.lock:
                 self.fake.attempts[name] = self.fake.attempts.get(name, 0) + 1

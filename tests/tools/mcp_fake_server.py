@@ -22,10 +22,13 @@ initialize with -32022 naming 2026-07-28, and refuses requests without the
 ``_meta`` envelope), ``dual`` (answers both eras), ``late-modern`` (a
 modern server that answers its first ``server/discover`` after 1.5 s),
 ``discover-legacy`` (answers ``server/discover`` listing only 2025-11-25),
+``probe-refused`` (a legacy server answering ``server/discover`` with -32022
+naming handshake versions),
 ``future-only`` (refuses both with -32022 naming only a version from the
 future), ``mrtr`` (2026-07-28; tools/call answers ``input_required``: with a
-``requestState`` only until it is echoed back, then the result; tool
-``ask`` with an elicitation request), ``errors`` (tools/call ``boom``
+``requestState`` only until it is echoed back, then the result, and sends
+a ``ping`` request first, which the revision forbids; tool ``ask`` with an
+elicitation request), ``errors`` (tools/call ``boom``
 answers a JSON-RPC error, ``sad`` an ``isError`` result), ``ping`` (sends
 ``ping``, ``roots/list``, ``sampling/createMessage`` and
 ``elicitation/create`` to the client and a progress notification before
@@ -102,6 +105,9 @@ def handle(request: Dict[str, Any]) -> None:
     elif not STATE["initialized"] and method not in ("initialize", "ping"):
         if MODE == "silent" or "id" not in request:
             return
+        if MODE == "probe-refused" and method == "server/discover":
+            refuse_version(request, ["2025-11-25", "2025-06-18"])
+            return
         if MODE == "discover-legacy" and method == "server/discover":
             result = {"supportedVersions": ["2025-11-25"], "capabilities": {}}
             answer(request, {**result, "resultType": "complete"})
@@ -170,6 +176,8 @@ def handle(request: Dict[str, Any]) -> None:
                 needed = {"inputRequests": {"who": elicit}, "requestState": "s-ask"}
                 answer(request, {"resultType": "input_required", **needed})
                 return
+            if "requestState" not in params:  # breaks the revision: it has no server requests
+                send({"jsonrpc": "2.0", "id": "srv-m", "method": "ping"})
             if params.get("requestState") != "s-2":
                 state = "s-1" if "requestState" not in params else "s-2"
                 answer(request, {"resultType": "input_required", "requestState": state})

@@ -84,3 +84,8 @@ def test_annotations_breaking_a_constraint_are_refused(schema: Dict[str, Any], r
 
 def test_a_schema_without_annotations_has_no_headers() -> None:
     assert param_paths(obj(a={"type": "string"}, b={"type": "array", "items": {}})) == {}
+    # the key inside values (a default, an example) is data, not an annotation
+    values = obj(
+        a={"type": "object", "default": {"x-mcp-header": "v"}, "examples": [{"x-mcp-header": 1}]}
+    )
+    assert param_paths(values) == {}

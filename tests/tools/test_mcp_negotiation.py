@@ -40,6 +40,11 @@ def sent(log: Path) -> list:
             "2025-06-18",
             ["server/discover", "initialize", "notifications/initialized"],
         ),
+        (
+            "probe-refused",  # -32022 naming handshake versions: a common version exists
+            "2025-06-18",
+            ["server/discover", "initialize", "notifications/initialized"],
+        ),
     ],
 )
 def test_the_probe_picks_the_era(tmp_path: Path, mode: str, version: str, opening: list) -> None:
@@ -99,6 +104,7 @@ def test_state_only_input_required_is_retried_and_asked_input_is_a_tool_error(
     states = [m["params"].get("requestState") for m in calls[:3]]
     assert states == [None, "s-1", "s-2"]
     assert len({m["id"] for m in calls}) == len(calls)
+    assert not [m for m in received(log) if m.get("id") == "srv-m"]  # 2026-07-28: no answers
     message: Optional[Any] = asked[0]
     assert isinstance(message, ChatMessageTool) and message.error is not None
     assert "asked the client for input (elicitation/create)" in message.error.message

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from typing import Any, List
 
 import pytest
@@ -27,6 +28,7 @@ from modelkit import (
     ChatMessageAssistant,
     ChatMessageTool,
     MCPServerError,
+    MCPTimeoutError,
     ToolCall,
     ToolDef,
     execute_tools,
@@ -256,3 +258,31 @@ def test_a_server_without_a_get_stream_is_not_asked_again() -> None:
             assert run(server, "add", a=1).text == "2"
             assert run(server, "add", a=2).text == "3"
     assert len([r for r in fake.requests if r.method == "GET"]) == 1
+
+
+@pytest.mark.parametrize("revision", [*LEGACY, MODERN])
+def test_a_call_that_times_out_is_cancelled_as_its_revision_says(revision: str) -> None:
+    """Handshake revisions: a notifications/cancelled naming the request, in the session.
+    2026-07-28: closing the stream is the cancellation; no notification is sent."""
+    with FakeHTTP(revision) as fake:
+        server = mcp_server_http(url=fake.url, timeout=10, sse_read_timeout=0.5)
+        with server:
+            tools = server.tools()
+            with pytest.raises(
+                MCPTimeoutError, match="did not answer tools/call 'hang' within 0.5s"
+            ):
+                execute_tools([call("hang", a=1)], tools)
+            end = time.monotonic() + (5 if revision in LEGACY else 1)
+            while time.monotonic() < end and "notifications/cancelled" not in methods(
+                fake.posted()
+            ):
+                time.sleep(0.05)
+        hung = next(r for r in fake.posted() if (r.body.get("params") or {}).get("name") == "hang")
+        cancels = [r for r in fake.posted() if r.body.get("method") == "notifications/cancelled"]
+    if revision == MODERN:
+        assert cancels == []
+        return
+    assert [c.body["params"] for c in cancels] == [
+        {"requestId": hung.body["id"], "reason": "timed out"}
+    ]
+    assert cancels[0].headers["mcp-session-id"] == "session-1"

@@ -33,6 +33,7 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _SAFE = re.compile(r"^[\x20-\x7e\t]*$")
 _MAX_DEPTH = 64
 _PRIMITIVE = ("string", "integer", "boolean")
+_DATA = (ANNOTATION, "const", "default", "enum", "examples")  # values, not schemas
 
 
 class BadAnnotation(ValueError):
@@ -105,7 +106,7 @@ def _walk(
         if key == "properties" and isinstance(value, dict):
             for name, child in value.items():
                 _walk(child, (*path, str(name)), reachable, found, depth + 1)
-        elif key != ANNOTATION and isinstance(value, (dict, list)):
+        elif key not in _DATA and isinstance(value, (dict, list)):
             _walk(value, path, False, found, depth + 1)
 
 

@@ -139,11 +139,13 @@ class Web:
         self, response: Any, deadline: float, what: str, seconds: Optional[float]
     ) -> Iterator[bytes]:
         """The body's bytes as they arrive (the deadline checked before each read)."""
+        from ..._engine.stream_http import _legacy_reader
+
         raw = response.raw
-        if hasattr(raw, "read1"):  # urllib3 2: whatever has arrived, up to a chunk
-            pieces: Iterator[bytes] = iter(lambda: raw.read1(_CHUNK), b"")
-        else:  # urllib3 1.26: one HTTP chunk at a time (event streams are chunked)
-            pieces = raw.stream(_CHUNK, decode_content=True)
+        # urllib3 2: whatever has arrived, up to a chunk; 1.26: one HTTP chunk at a
+        # time, or what has arrived of a body that ends when the connection closes
+        read = getattr(raw, "read1", None) or _legacy_reader(raw)
+        pieces: Iterator[bytes] = iter(lambda: read(_CHUNK), b"")
         while True:
             remaining(self.name, deadline, what, seconds)
             try:
@@ -153,6 +155,8 @@ class Web:
                     raise self._timeout(what, seconds) from None
                 raise self._unreachable(exc) from None
             if not chunk:
+                if _now() >= deadline:  # the cut at the deadline reads as the body's end
+                    raise self._timeout(what, seconds)
                 return
             yield chunk
 
