@@ -27,6 +27,7 @@ __all__ = [
     "REQUEST_ID_HEADERS",
     "ModelRequestId",
     "ResponseHeaders",
+    "record_lowered_headers",
     "record_response_headers",
     "request_ids",
     "retry_headers",
@@ -101,6 +102,15 @@ def record_response_headers(headers: Mapping[str, str], status: Optional[int] = 
     active = _active.get()
     if active is not None:
         active.latest = {str(name).lower(): str(value) for name, value in headers.items()}
+        active.status = status
+
+
+def record_lowered_headers(headers: Dict[str, str], status: int) -> None:
+    """``record_response_headers`` for headers already lower-cased ``str`` to ``str``
+    (modelkit's HTTP client's): copied as they are, not rebuilt name by name."""
+    active = _active.get()
+    if active is not None:
+        active.latest = dict(headers)
         active.status = status
 
 

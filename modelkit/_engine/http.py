@@ -41,7 +41,7 @@ import weakref
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from .._redact import Scrubber, redact_url, request_secrets
-from .._response_headers import record_response_headers
+from .._response_headers import record_lowered_headers
 from ..errors import APIConnectionError, APIError, APITimeoutError, ResponseFormatError
 from .body import ENV_VAR, BodyTooLarge, max_response_bytes, read_body
 from .channel import Channel
@@ -167,7 +167,7 @@ class HttpClient:
             raw = response.raw
             status = response.status_code
             lowered = {name.lower(): value for name, value in raw.headers.items()}
-            record_response_headers(lowered, status)  # for the call's request ids
+            record_lowered_headers(lowered, status)  # for the call's request ids
             if 300 <= status < 400:
                 raise self._redirected(status, lowered)
             content = read_body(raw, lowered, max_bytes or self.max_response_bytes)

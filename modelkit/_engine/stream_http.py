@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Type
 
-from .._response_headers import record_response_headers
+from .._response_headers import record_lowered_headers
 from ..errors import APIConnectionError, APITimeoutError
 from .body import BodyTooLarge
 from .deadline import watchdog
@@ -77,7 +77,7 @@ def open_stream(
         drop_request(exc)
         raise error from exc
     stream = HttpStream(client, response, exchange, budget, idle_timeout)
-    record_response_headers(stream.headers, stream.status)
+    record_lowered_headers(stream.headers, stream.status)
     if 300 <= stream.status < 400:  # never followed: see HttpClient
         stream.close()
         raise client._redirected(stream.status, stream.headers)
