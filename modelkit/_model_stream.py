@@ -158,7 +158,7 @@ class ModelStream:
                 self.output = hit
                 yield StreamEnd(hit)
                 return
-        self._run = run = StreamRun(api, request)
+        self._run = run = StreamRun(api, request, cache_write=key is not None)
         try:
             for event in run:
                 if isinstance(event, StreamEnd):

@@ -122,6 +122,8 @@ class ModelAPI(abc.ABC):
         self.initial_api_key = api_key
         """The key given to the constructor (``None``: read from the environment)."""
         self.api_key = api_key or env_first(*self.api_key_vars)
+        if api_key_override is not None:  # a hook's override_api_key (modelkit.hooks)
+            self.api_key = _overridden_key(api_key, self.api_key_vars)
         if self.requires_api_key and not self.api_key:
             raise MissingAPIKeyError(self.provider or type(self).__name__, self.api_key_vars)
 
@@ -317,6 +319,31 @@ def check_base_url(base_url: Optional[str]) -> Optional[str]:
     raise ConfigError(
         f"base_url must be an http:// or https:// URL with a host, got {shown!r}{hint}"
     )
+
+
+api_key_override: Optional[Callable[[str, str], Optional[str]]] = None
+"""Set by ``modelkit.hooks`` while a hook overrides API keys: called with an
+environment variable's name and the key's value, returns the key to use or ``None``."""
+
+
+def _overridden_key(given: Optional[str], names: Sequence[str]) -> Optional[str]:
+    """The API key after ``api_key_override`` (Inspect's rule): a key given to the
+    constructor is offered under each variable's name; else each set variable's
+    value; a variable that is not set is offered as ``""`` (the hook may supply a
+    key from its own source). The last override given wins; the environment is
+    never written."""
+    override = api_key_override
+    key = given or env_first(*names)
+    if override is None:
+        return key
+    for name in names:
+        value = given if given else os.environ.get(name, "")
+        replaced = override(name, value)
+        if replaced is not None:
+            key = replaced
+            if not given:
+                break
+    return key
 
 
 def env_first(*names: str) -> Optional[str]:

@@ -246,7 +246,7 @@ class Model:
         if hit is not None:
             return hit
         try:
-            output = run_request(self.api, request)
+            output = run_request(self.api, request, cache_write=key is not None)
         except BaseException:
             if key is not None:
                 _lookup.abandon_key(self.api, key)

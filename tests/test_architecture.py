@@ -70,6 +70,7 @@ LAYERS: List[Tuple[str, ...]] = [
     ("modelkit._engine",),
     ("modelkit.testing",),
     ("modelkit.cache",),
+    ("modelkit.hooks", "modelkit.limits"),
     (
         "modelkit.tools._sources",
         "modelkit.tools._results",

@@ -26,6 +26,7 @@ from .._response_headers import request_ids, retry_headers, track_response_heade
 from ..errors import APIError, APITimeoutError
 from ..info._cost import price_output
 from ..output import ModelCall, ModelOutput
+from . import observe
 from .adaptive import AdaptiveLimit, adaptive_for, adaptive_settings
 from .fleet import Gate, gate_for
 from .limits import limit_for
@@ -50,7 +51,10 @@ _DEFAULT_RETRYING = Retrying()
 
 
 def run_request(
-    api: ModelAPI, request: GenerateRequest, retrying: Optional[Retrying] = None
+    api: ModelAPI,
+    request: GenerateRequest,
+    retrying: Optional[Retrying] = None,
+    cache_write: bool = False,
 ) -> ModelOutput:
     """Generate ``request`` with ``api``, within its connection limit.
 
@@ -58,12 +62,13 @@ def run_request(
         api: the provider's API.
         request: the normalised request.
         retrying: retry policy, sleep and clock (tests inject fakes).
+        cache_write: the output will be stored in the response cache (for observers).
 
     Raises:
         APIError: the last attempt's error, when retrying cannot help or is
             used up, or the call's timeout ran out.
     """
-    output: ModelOutput = _run(api, request, retrying, _generate)
+    output: ModelOutput = _run(api, request, retrying, _generate, cache_write)
     return output
 
 
@@ -89,9 +94,17 @@ def _count(api: ModelAPI, request: GenerateRequest, config: GenerateConfig) -> A
 
 
 def _run(
-    api: ModelAPI, request: GenerateRequest, retrying: Optional[Retrying], operation: Operation
+    api: ModelAPI,
+    request: GenerateRequest,
+    retrying: Optional[Retrying],
+    operation: Operation,
+    cache_write: bool = False,
 ) -> Any:
     retrying = retrying or _DEFAULT_RETRYING
+    observed = None
+    if observe.observers:  # hooks, telemetry, usage limits (a limit may refuse here)
+        kind = "count" if operation is _count else "generate"
+        observed = observe.start(api, request, kind, cache_write)
     config = request.config
     size = config.max_connections or api.max_connections()
     key = api.connection_key()
@@ -101,10 +114,19 @@ def _run(
     if settings is not None:
         adaptive = adaptive_for(key, limit, settings)
         size = adaptive.size
-    limit.acquire(size)
+    try:
+        limit.acquire(size)
+    except BaseException as error:
+        if observed is not None:
+            observed.fail(api, error)
+        raise
     try:
         with gate_for(key, size, config) as gate:
-            return _attempts(api, request, retrying, gate, adaptive, operation)
+            return _attempts(api, request, retrying, gate, adaptive, operation, observed)
+    except BaseException as error:
+        if observed is not None:
+            observed.fail(api, error)
+        raise
     finally:
         limit.release()
 
@@ -116,6 +138,7 @@ def _attempts(
     gate: Gate,
     adaptive: Optional[AdaptiveLimit] = None,
     operation: Optional[Operation] = None,
+    observed: Optional[observe.Observed] = None,
 ) -> Any:
     operation = operation or _generate
     config, clock = request.config, retrying.clock
@@ -138,6 +161,7 @@ def _attempts(
         attempt_config = (
             config if remaining is None else attrs.evolve(config, timeout=max(remaining, 0.001))
         )
+        sent = clock()
         output, call = _attempt(api, request, attempt_config, operation)
         if adaptive is not None:
             if not isinstance(output, APIError):
@@ -150,18 +174,25 @@ def _attempts(
             http_logger.debug("%s %s", api.provider, json.dumps(call.to_dict(), default=repr))
         if isinstance(output, ModelOutput):
             gate.after_response(output)
-            elapsed = clock() - start
+            done = clock()
+            elapsed = done - start
             output.time = elapsed
             output.call = call
             price_output(api, output)
             if logger.isEnabledFor(logging.DEBUG):
                 _log_call(api, call, None, elapsed, attempts)
+            if observed is not None:
+                observed.finish(api, output, done - sent, attempts - 1)
             return output
         if not isinstance(output, APIError):  # a token count
             if logger.isEnabledFor(logging.DEBUG):
                 _log_call(api, call, None, clock() - start, attempts)
+            if observed is not None:
+                observed.finish(api, output, clock() - sent, attempts - 1)
             return output
-        retry_or_raise(api, output, call, attempts, max_retries, deadline, start, retrying)
+        retry_or_raise(
+            api, output, call, attempts, max_retries, deadline, start, retrying, observed
+        )
 
 
 def retry_or_raise(
@@ -173,6 +204,7 @@ def retry_or_raise(
     deadline: Optional[float],
     start: float,
     retrying: Retrying,
+    observed: Optional[observe.Observed] = None,
 ) -> None:
     """Wait before the next attempt, or raise the final error (``attempts`` and ``call`` set).
 
@@ -185,6 +217,8 @@ def retry_or_raise(
         deadline: the ``retrying.clock`` time the call must end by, if any.
         start: when the call started, on ``retrying.clock``.
         retrying: the policy, and the functions it sleeps and reads time with.
+        observed: the call's observers, told of the retry (not of the final error:
+            the caller's ``except`` does that).
     """
     clock = retrying.clock
     left = None if deadline is None else deadline - clock()
@@ -208,6 +242,8 @@ def retry_or_raise(
         decision.wait,
         decision.reason,
     )
+    if observed is not None:
+        observed.retry(api, error, attempts, decision.wait)
     if not replaying_instantly():  # a cassette's replay is instant, backoff included
         retrying.sleep(decision.wait)
 

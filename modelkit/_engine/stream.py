@@ -30,6 +30,7 @@ from .._events import APIStream, StreamDelta, StreamEnd, StreamEvent
 from ..errors import APIError, APITimeoutError
 from ..info._cost import price_output
 from ..output import ModelOutput
+from . import observe
 from .fleet import Gate, gate_for
 from .limits import ConnectionLimit, limit_for
 from .retry import DEFAULT_MAX_RETRIES, Retrying
@@ -53,12 +54,19 @@ class StreamRun:
         api: the provider's API.
         request: the normalised request.
         retrying: retry policy, sleep and clock (tests inject fakes).
+        cache_write: the output will be stored in the response cache (for observers).
     """
 
     def __init__(
-        self, api: ModelAPI, request: GenerateRequest, retrying: Optional[Retrying] = None
+        self,
+        api: ModelAPI,
+        request: GenerateRequest,
+        retrying: Optional[Retrying] = None,
+        cache_write: bool = False,
     ) -> None:
         self.api = api
+        self.cache_write = cache_write
+        self._observed: Optional[observe.Observed] = None
         self.request = request
         self.retrying = retrying or Retrying()
         self.output: Optional[ModelOutput] = None
@@ -76,6 +84,8 @@ class StreamRun:
 
     def _events(self) -> Iterator[StreamEvent]:
         try:
+            if observe.observers:  # hooks, telemetry, usage limits (a limit may refuse here)
+                self._observed = observe.start(self.api, self.request, "stream", self.cache_write)
             config = self.request.config
             size = config.max_connections or self.api.max_connections()
             key = self.api.connection_key()
@@ -86,7 +96,14 @@ class StreamRun:
             if first:
                 yield first[0]
             yield from self._rest()
+        except BaseException as error:
+            if self._observed is not None and not isinstance(error, GeneratorExit):
+                self._observed.fail(self.api, error)
+                self._observed = None
+            raise
         finally:
+            if self._observed is not None and self.output is None:
+                self._observed.fail(self.api, GeneratorExit())  # closed before its end
             self.close()
 
     def _open(self) -> List[StreamDelta]:
@@ -114,6 +131,7 @@ class StreamRun:
                 config if limit is None else attrs.evolve(config, timeout=max(limit, 0.001))
             )
             stream: Optional[APIStream] = None
+            self._sent = clock()
             try:
                 stream = api.stream(
                     self.request.input, self.request.tools, self.request.tool_choice, attempt_config
@@ -134,7 +152,17 @@ class StreamRun:
                     if error.message.startswith(_WHOLE_STREAM):
                         error.message = f"no first event within attempt_timeout={first_wait:g}s"
                 call = error.call or (stream.call if stream is not None else None)
-                retry_or_raise(api, error, call, attempts, max_retries, deadline, start, retrying)
+                retry_or_raise(
+                    api,
+                    error,
+                    call,
+                    attempts,
+                    max_retries,
+                    deadline,
+                    start,
+                    retrying,
+                    self._observed,
+                )
 
     def _rest(self) -> Iterator[StreamEvent]:
         stream = self._stream
@@ -159,6 +187,11 @@ class StreamRun:
         price_output(self.api, output)
         _log_call(self.api, stream.call, None, output.time, self._attempts)
         self.output = output
+        if self._observed is not None:
+            observed, self._observed = self._observed, None
+            observed.finish(
+                self.api, output, self.retrying.clock() - self._sent, self._attempts - 1
+            )
         yield StreamEnd(output)
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
+from .._engine import observe
 from .._json import loads as strict_json
 from .._wellformed import PARSE_ERRORS, check_output
 from ..errors import CacheError
@@ -80,6 +81,8 @@ def _fetch(api: ModelAPI, db: Path, key: bytes, claim_miss: bool) -> Optional[Mo
     output.cached = True
     if output.usage is not None:
         output.usage.total_cost = 0.0  # answered from the cache: nothing was billed
+    if claim_miss and observe.observers:  # a call answered from the cache: hooks, limits
+        observe.cache_hit(api, output)
     logger.debug("cache hit: %s/%s key=%s", api.provider, api.model_name, key.hex()[:16])
     return output
 

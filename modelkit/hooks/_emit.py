@@ -1,0 +1,165 @@
+"""The emitter: turns the engine's observations into calls of the registered hooks.
+
+Installed as an engine observer (``_engine.observe``) while hooks are
+registered. Each hook method runs only if its class overrides it and
+``enabled()`` says so; a coroutine it returns runs on a private event
+loop in a daemon thread (``run_async``). A hook that raises is logged once
+as a warning (later failures of the same method at DEBUG) and the call
+goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, Coroutine, Optional, Set, Tuple
+
+from ._events import (
+    ApiKeyOverride,
+    BeforeModelGenerate,
+    ModelCacheUsageData,
+    ModelRetry,
+    ModelUsageData,
+)
+from ._hooks import Hooks, overrides
+
+if TYPE_CHECKING:
+    from .._prepare import GenerateRequest
+    from ..api import ModelAPI
+    from ..output import ModelOutput
+
+__all__ = ["EMITTER", "override_api_key", "publish", "run_async", "snapshot"]
+
+logger = logging.getLogger("modelkit")
+
+snapshot: Tuple[Tuple[str, Hooks], ...] = ()
+"""The registered hooks, in order (read without a lock; ``publish`` replaces it)."""
+_failed: Set[Tuple[str, str]] = set()
+_loop: Optional[asyncio.AbstractEventLoop] = None
+_loop_lock = threading.Lock()
+
+
+def run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run ``coroutine`` to completion on the private loop and return its result."""
+    global _loop
+    with _loop_lock:
+        if _loop is None:
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="modelkit-hooks", daemon=True)
+            thread.start()
+            _loop = loop
+    return asyncio.run_coroutine_threadsafe(coroutine, _loop).result()
+
+
+def _call(method: str, data: Any) -> Any:
+    """Call ``method`` of every enabled hook overriding it; the last non-``None`` result."""
+    result = None
+    for name, hook in snapshot:
+        if not overrides(hook, method):
+            continue
+        try:
+            if not hook.enabled():
+                continue
+            value = getattr(hook, method)(data)
+            if asyncio.iscoroutine(value):
+                value = run_async(value)
+            if value is not None:
+                result = value
+        except Exception as error:
+            _report(name, method, error)
+    return result
+
+
+def _report(name: str, method: str, error: Exception) -> None:
+    first = (name, method) not in _failed
+    _failed.add((name, method))
+    # override_api_key's errors may quote the key: name the type only.
+    text = type(error).__name__ if method == "override_api_key" else f"{error!r}"
+    logger.log(
+        logging.WARNING if first else logging.DEBUG,
+        "modelkit: hook %r raised in %s (the call goes on%s): %s",
+        name,
+        method,
+        "; further failures of it are logged at DEBUG" if first else "",
+        text,
+    )
+
+
+def _model_name(api: ModelAPI) -> str:
+    return f"{api.provider}/{api.model_name}" if api.provider else api.model_name
+
+
+class _Emitter:
+    """The engine observer that calls the hooks."""
+
+    def start(
+        self, api: ModelAPI, request: GenerateRequest, operation: str, cache_write: bool
+    ) -> Any:
+        if operation == "count":
+            return None
+        if any(overrides(h, "on_before_model_generate") for _, h in snapshot):
+            data = BeforeModelGenerate(
+                model_name=_model_name(api),
+                input=request.input,
+                tools=request.tools,
+                tool_choice=request.tool_choice,
+                config=request.config,
+                cache="write" if cache_write else None,
+            )
+            _call("on_before_model_generate", data)
+        return operation
+
+    def retry(
+        self, state: Any, api: ModelAPI, error: BaseException, attempt: int, wait: float
+    ) -> None:
+        status = getattr(error, "status", None)
+        data = ModelRetry(
+            model_name=_model_name(api),
+            attempt=attempt,
+            wait_time=float(wait),
+            exception_type=type(error).__name__,
+            status_code=status if isinstance(status, int) else None,
+        )
+        _call("on_model_retry", data)
+
+    def finish(self, state: Any, api: ModelAPI, result: Any, duration: float, retries: int) -> None:
+        usage = getattr(result, "usage", None)
+        if state is None or usage is None:  # a token count, or no usage reported
+            return
+        data = ModelUsageData(
+            model_name=_model_name(api), usage=usage, call_duration=duration, retries=retries
+        )
+        _call("on_model_usage", data)
+
+    def fail(self, state: Any, api: ModelAPI, error: BaseException) -> None:
+        pass
+
+    def cache_hit(self, api: ModelAPI, output: ModelOutput) -> None:
+        if output.usage is not None:
+            _call("on_model_cache_usage", ModelCacheUsageData(_model_name(api), output.usage))
+
+
+EMITTER = _Emitter()
+"""The one emitter (added to and removed from the engine's observers by ``_hooks``)."""
+
+
+def override_api_key(env_var_name: str, value: str) -> Optional[str]:
+    """The key the hooks give for ``env_var_name`` (``None``: keep ``value``)."""
+    result: Optional[str] = _call("override_api_key", ApiKeyOverride(env_var_name, value))
+    return result if isinstance(result, str) and result else None
+
+
+def publish(registered: Tuple[Tuple[str, Hooks], ...]) -> None:
+    """Make ``registered`` the hooks calls see; (un)install the observer and key seam."""
+    global snapshot
+    from .. import api
+    from .._engine import observe
+
+    snapshot = registered
+    if registered:
+        observe.add_observer(EMITTER)
+    else:
+        observe.remove_observer(EMITTER)
+    keys = any(overrides(h, "override_api_key") for _, h in registered)
+    api.api_key_override = override_api_key if keys else None
