@@ -43,9 +43,12 @@ from ._prepare import GenerateRequest, ModelInput, ToolsInput, prepare_request
 from .api import ModelAPI, resolve_provider
 from .config import GenerateConfig, GenerateConfigArgs
 from .errors import ConfigError
+from .hooks._probe import arm as _arm_telemetry
 from .messages import ChatMessage
 from .output import ModelOutput, ModelUsage
 from .tools._types import ToolChoice
+
+_arm_telemetry()  # OpenTelemetry spans, if configured, decided at the first call (hooks/_probe)
 
 if TYPE_CHECKING:
     from ._model_stream import AsyncModelStream, ModelStream

@@ -10,9 +10,9 @@ goes on.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
+from collections.abc import Coroutine as _Coroutine
 from typing import TYPE_CHECKING, Any, Coroutine, Optional, Set, Tuple
 
 from ._events import (
@@ -36,12 +36,14 @@ logger = logging.getLogger("modelkit")
 snapshot: Tuple[Tuple[str, Hooks], ...] = ()
 """The registered hooks, in order (read without a lock; ``publish`` replaces it)."""
 _failed: Set[Tuple[str, str]] = set()
-_loop: Optional[asyncio.AbstractEventLoop] = None
+_loop: Optional[Any] = None  # the asyncio loop, made on first use
 _loop_lock = threading.Lock()
 
 
 def run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
     """Run ``coroutine`` to completion on the private loop and return its result."""
+    import asyncio
+
     global _loop
     with _loop_lock:
         if _loop is None:
@@ -62,7 +64,7 @@ def _call(method: str, data: Any) -> Any:
             if not hook.enabled():
                 continue
             value = getattr(hook, method)(data)
-            if asyncio.iscoroutine(value):
+            if isinstance(value, _Coroutine):
                 value = run_async(value)
             if value is not None:
                 result = value
