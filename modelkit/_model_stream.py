@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional
 
 import attrs
 
+from ._engine import observe
 from ._events import StreamEnd, StreamEvent, TextDelta, output_deltas
 from .errors import APIError
 
@@ -148,6 +149,8 @@ class ModelStream:
 
         api, request, policy = self._api, self._request, self._policy
         key = None
+        if observe.observers:  # hooks see (and may change) the request before the cache does
+            observe.before(api, request, policy is not None)
         if policy is not None:
             from .cache import _lookup
 
@@ -168,6 +171,8 @@ class ModelStream:
 
                         _lookup.store_key(api, key, policy.expiry_seconds, event.output)
                     self.output = event.output
+                    if observe.observers:  # counted: a usage limit it crossed raises now
+                        observe.settle(api, event.output)
                 yield event
         finally:
             if key is not None and self.output is None:

@@ -16,6 +16,8 @@ the builtin it resembles, so ``except ValueError`` still works::
           AuthenticationError         401 / 403
         ResponseFormatError(ValueError) an answer modelkit cannot parse
       ModelRefusalError               the model refused and fail_on_refusal is set
+      LimitExceededError              a token_limit or cost_limit was reached (``type``,
+                                      ``value``, ``limit``, ``source``)
       CacheError(OSError)             the cache cannot recover by itself
       BatchError                      a provider batch cannot be collected (``handle``)
         BatchNotDoneError             collected before its batches ended
@@ -48,6 +50,7 @@ __all__ = [
     "CassetteMismatchError",
     "ConfigError",
     "ConfigWarning",
+    "LimitExceededError",
     "MCPServerError",
     "MCPTimeoutError",
     "MissingAPIKeyError",
@@ -216,6 +219,51 @@ class ModelRefusalError(ModelkitError):
 
     def __reduce__(self) -> Any:
         return (type(self), (self.output, self.model, self.role))
+
+
+class LimitExceededError(ModelkitError):
+    """A usage limit (``token_limit``, ``cost_limit``) was reached; Inspect's error.
+
+    Raised before a request that could only exceed a reached limit is sent
+    (``value >= limit``), and after a response whose usage crossed one.
+
+    Args:
+        type: the kind of limit (``"token"`` or ``"cost"``; Inspect's other kinds
+            are accepted for code that raises its own).
+        value: the usage compared with the limit (tokens, or dollars).
+        limit: the limit.
+        message: what to say (default ``"Exceeded {type} limit: {limit:,}"``).
+        source: the ``Limit`` that raised it (``None`` after pickling).
+    """
+
+    def __init__(
+        self,
+        type: str,
+        *,
+        value: float,
+        limit: float,
+        message: Optional[str] = None,
+        source: Any = None,
+    ) -> None:
+        self.type = type
+        self.value = value
+        self.value_str = _number(value)
+        self.limit = limit
+        self.limit_str = _number(limit)
+        self.message = message or f"Exceeded {type} limit: {limit:,}"
+        self.source = source
+        super().__init__(self.message)
+
+    def __reduce__(self) -> Any:
+        return (_limit_error, (self.type, self.value, self.limit, self.message))
+
+
+def _limit_error(type: str, value: float, limit: float, message: str) -> LimitExceededError:
+    return LimitExceededError(type, value=value, limit=limit, message=message)
+
+
+def _number(value: float) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
 
 
 class ConfigWarning(UserWarning):

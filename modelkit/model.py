@@ -30,6 +30,7 @@ from typing import (
     Union,
 )
 
+from ._engine import observe
 from ._models import (
     forget,
     memo_key,
@@ -238,25 +239,29 @@ class Model:
     def _generate_request(self, request: GenerateRequest, policy: Any) -> ModelOutput:
         """One normalised request through the response cache and the engine."""
         run_request = (_call_path or _load_call_path())[1]
+        if observe.observers:  # hooks see (and may change) the request before the cache does
+            observe.before(self.api, request, policy is not None)
         if policy is None:
             output = run_request(self.api, request)
             self.add_usage(output.usage)
-            return output
-        from .cache import _lookup
+        else:
+            from .cache import _lookup
 
-        key = _lookup.key_for(self.api, request, policy)
-        hit = None if key is None else _lookup.fetch_key(self.api, key, claim_miss=True)
-        if hit is not None:
-            return hit
-        try:
-            output = run_request(self.api, request, cache_write=key is not None)
-        except BaseException:
+            key = _lookup.key_for(self.api, request, policy)
+            hit = None if key is None else _lookup.fetch_key(self.api, key, claim_miss=True)
+            if hit is not None:
+                return hit
+            try:
+                output = run_request(self.api, request, cache_write=key is not None)
+            except BaseException:
+                if key is not None:
+                    _lookup.abandon_key(self.api, key)
+                raise
+            self.add_usage(output.usage)
             if key is not None:
-                _lookup.abandon_key(self.api, key)
-            raise
-        self.add_usage(output.usage)
-        if key is not None:
-            _lookup.store_key(self.api, key, policy.expiry_seconds, output)
+                _lookup.store_key(self.api, key, policy.expiry_seconds, output)
+        if observe.observers:  # counted: a usage limit it crossed raises now
+            observe.settle(self.api, output)
         return output
 
     def _fallback_model(self, name: str) -> Model:

@@ -60,6 +60,8 @@ def test_every_exception_round_trips(cls: type) -> None:
     elif cls is errors.ModelRefusalError:
         refusal = ModelOutput.from_content("gpt-4o", "No.", stop_reason="content_filter")
         error = cls(refusal, "openai/gpt-4o", "grader")
+    elif cls is errors.LimitExceededError:
+        error = cls("cost", value=1.25, limit=1.0, message="Cost limit exceeded.")
     elif issubclass(cls, errors.APIError):
         error = cls(
             "slow down",

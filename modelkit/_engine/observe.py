@@ -1,15 +1,21 @@
 """The seam for watching calls: hooks, telemetry and usage limits install observers here.
 
 The engine never imports who watches (``modelkit.hooks``, its
-OpenTelemetry module and ``modelkit.limits`` register themselves with
-``add_observer``). Where a call starts (before its first request is sent),
-retries, finishes or fails, and where the response cache answers one, the
-engine tells every observer. With none registered, a call pays one check
-of an empty tuple.
+OpenTelemetry module and the usage limits register themselves with
+``add_observer``). The model tells every observer when a generate or
+stream is asked for (``before``: ahead of the response cache's lookup) and,
+after a call to the provider, once its output is counted (``settle``); the
+engine tells them where a call to the provider starts (before its first
+request is sent), retries, makes its next attempt, finishes or fails, and
+the response cache where it answers one. With none registered, a call pays
+one check of an empty tuple at each of those places.
 
-An observer's ``start`` may raise to refuse the call before anything is
-sent (a usage limit does); everything else an observer does must not
-raise (hooks and telemetry catch their own failures).
+Only a usage limit's ``LimitExceededError`` may leave an observer: from
+``start`` and ``attempt`` (the request is refused: nothing is sent), from
+``settle`` (the call's usage crossed a limit), and from ``before`` and
+``finish`` when a hook raises it, as Inspect lets hooks enforce limits.
+Everything else an observer does must not raise (hooks and telemetry catch
+their own failures).
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ __all__ = [
     "Observed",
     "Observer",
     "add_observer",
+    "before",
     "cache_hit",
     "observers",
     "remove_observer",
+    "settle",
     "start",
 ]
 
@@ -37,6 +45,10 @@ if TYPE_CHECKING:
     class Observer(Protocol):
         """What watches calls (each method gets what its moment knows)."""
 
+        def before(self, api: ModelAPI, request: GenerateRequest, cache_write: bool) -> None:
+            """A generate or stream was asked for, ahead of the cache lookup; it may
+            change ``request``'s input, tools and config (hooks do)."""
+
         def start(
             self, api: ModelAPI, request: GenerateRequest, operation: str, cache_write: bool
         ) -> Any:
@@ -49,6 +61,9 @@ if TYPE_CHECKING:
         ) -> None:
             """Attempt ``attempt`` failed with ``error``; the next one comes in ``wait`` s."""
 
+        def attempt(self, state: Any, api: ModelAPI, request: GenerateRequest, number: int) -> None:
+            """Attempt ``number`` (2 or more) is about to be sent; raises to refuse it."""
+
         def finish(
             self, state: Any, api: ModelAPI, result: Any, duration: float, retries: int
         ) -> None:
@@ -60,6 +75,10 @@ if TYPE_CHECKING:
 
         def cache_hit(self, api: ModelAPI, output: ModelOutput) -> None:
             """The response cache answered a call (nothing was sent)."""
+
+        def settle(self, api: ModelAPI, output: ModelOutput) -> None:
+            """A call's output from the provider is counted (model usage, cache):
+            raises ``LimitExceededError`` if its usage crossed a limit."""
 
 else:
     Observer = Any
@@ -88,25 +107,48 @@ def remove_observer(observer: Observer) -> None:
 class Observed:
     """One call as its observers see it: the states their ``start`` returned."""
 
-    __slots__ = ("states",)
+    __slots__ = ("ended", "request", "states")
 
-    def __init__(self, states: List[Tuple[Observer, Any]]) -> None:
+    def __init__(self, states: List[Tuple[Observer, Any]], request: GenerateRequest) -> None:
         self.states = states
+        self.request = request
+        self.ended = False
 
     def retry(self, api: ModelAPI, error: BaseException, attempt: int, wait: float) -> None:
         """Tell every observer attempt ``attempt`` failed and the next comes in ``wait`` s."""
         for observer, state in self.states:
             observer.retry(state, api, error, attempt, wait)
 
-    def finish(self, api: ModelAPI, result: Any, duration: float, retries: int) -> None:
-        """Tell every observer the call succeeded."""
+    def attempt(self, api: ModelAPI, number: int) -> None:
+        """Tell every observer attempt ``number`` is about to be sent (one may refuse it)."""
         for observer, state in self.states:
-            observer.finish(state, api, result, duration, retries)
+            observer.attempt(state, api, self.request, number)
+
+    def finish(self, api: ModelAPI, result: Any, duration: float, retries: int) -> None:
+        """Tell every observer the call succeeded (all of them, even if one raises)."""
+        self.ended = True
+        raised: Optional[BaseException] = None
+        for observer, state in self.states:
+            try:
+                observer.finish(state, api, result, duration, retries)
+            except BaseException as error:  # a hook's LimitExceededError
+                raised = raised or error
+        if raised is not None:
+            raise raised
 
     def fail(self, api: ModelAPI, error: BaseException) -> None:
-        """Tell every observer the call failed."""
+        """Tell every observer the call failed (once; not after ``finish``)."""
+        if self.ended:
+            return
+        self.ended = True
         for observer, state in self.states:
             observer.fail(state, api, error)
+
+
+def before(api: ModelAPI, request: GenerateRequest, cache_write: bool) -> None:
+    """Tell the observers a generate or stream was asked for (ahead of the cache)."""
+    for observer in observers:
+        observer.before(api, request, cache_write)
 
 
 def start(
@@ -126,12 +168,22 @@ def start(
         try:
             states.append((observer, observer.start(api, request, operation, cache_write)))
         except BaseException as error:
-            Observed(states).fail(api, error)
+            Observed(states, request).fail(api, error)
             raise
-    return Observed(states)
+    return Observed(states, request)
 
 
 def cache_hit(api: ModelAPI, output: ModelOutput) -> None:
     """Tell the observers the response cache answered a call."""
     for observer in observers:
         observer.cache_hit(api, output)
+
+
+def settle(api: ModelAPI, output: ModelOutput) -> None:
+    """Tell the observers a call's output from the provider is counted.
+
+    Raises:
+        LimitExceededError: the call's usage crossed a usage limit.
+    """
+    for observer in observers:
+        observer.settle(api, output)

@@ -2,10 +2,11 @@
 
 Installed as an engine observer (``_engine.observe``) while hooks are
 registered. Each hook method runs only if its class overrides it and
-``enabled()`` says so; a coroutine it returns runs on a private event
+``enabled()`` says so, hooks in registration order; a coroutine it returns runs on a private event
 loop in a daemon thread (``run_async``). A hook that raises is logged once
 as a warning (later failures of the same method at DEBUG) and the call
-goes on.
+goes on, unless what it raised is a ``LimitExceededError``: as in Inspect,
+that one reaches the caller (a hook may enforce a limit).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 from collections.abc import Coroutine as _Coroutine
 from typing import TYPE_CHECKING, Any, Coroutine, Optional, Set, Tuple
 
+from ..errors import LimitExceededError
 from ._events import (
     ApiKeyOverride,
     BeforeModelGenerate,
@@ -54,8 +56,13 @@ def run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
     return asyncio.run_coroutine_threadsafe(coroutine, _loop).result()
 
 
-def _call(method: str, data: Any) -> Any:
-    """Call ``method`` of every enabled hook overriding it; the last non-``None`` result."""
+def _call(method: str, data: Any, first: bool = False) -> Any:
+    """Call ``method`` of every enabled hook overriding it; the last non-``None`` result
+    (with ``first``: stop at the first hook that gives one).
+
+    Raises:
+        LimitExceededError: a hook raised it (Inspect lets hooks enforce limits).
+    """
     result = None
     for name, hook in snapshot:
         if not overrides(hook, method):
@@ -68,6 +75,10 @@ def _call(method: str, data: Any) -> Any:
                 value = run_async(value)
             if value is not None:
                 result = value
+                if first:
+                    break
+        except LimitExceededError:
+            raise
         except Exception as error:
             _report(name, method, error)
     return result
@@ -92,25 +103,33 @@ def _model_name(api: ModelAPI) -> str:
     return f"{api.provider}/{api.model_name}" if api.provider else api.model_name
 
 
+def _before_generate(api: ModelAPI, request: GenerateRequest, cache_write: bool) -> None:
+    if any(overrides(h, "on_before_model_generate") for _, h in snapshot):
+        data = BeforeModelGenerate(
+            model_name=_model_name(api),
+            input=request.input,
+            tools=request.tools,
+            tool_choice=request.tool_choice,
+            config=request.config,
+            cache="write" if cache_write else None,
+        )
+        _call("on_before_model_generate", data)
+
+
 class _Emitter:
     """The engine observer that calls the hooks."""
+
+    def before(self, api: ModelAPI, request: GenerateRequest, cache_write: bool) -> None:
+        _before_generate(api, request, cache_write)
 
     def start(
         self, api: ModelAPI, request: GenerateRequest, operation: str, cache_write: bool
     ) -> Any:
-        if operation == "count":
-            return None
-        if any(overrides(h, "on_before_model_generate") for _, h in snapshot):
-            data = BeforeModelGenerate(
-                model_name=_model_name(api),
-                input=request.input,
-                tools=request.tools,
-                tool_choice=request.tool_choice,
-                config=request.config,
-                cache="write" if cache_write else None,
-            )
-            _call("on_before_model_generate", data)
-        return operation
+        return None if operation == "count" else cache_write
+
+    def attempt(self, state: Any, api: ModelAPI, request: GenerateRequest, number: int) -> None:
+        if state is not None:  # each attempt is announced, as Inspect's retried generate does
+            _before_generate(api, request, state)
 
     def retry(
         self, state: Any, api: ModelAPI, error: BaseException, attempt: int, wait: float
@@ -141,6 +160,9 @@ class _Emitter:
         if output.usage is not None:
             _call("on_model_cache_usage", ModelCacheUsageData(_model_name(api), output.usage))
 
+    def settle(self, api: ModelAPI, output: ModelOutput) -> None:
+        pass
+
 
 EMITTER = _Emitter()
 """The one emitter (added to and removed from the engine's observers by ``_hooks``)."""
@@ -148,7 +170,8 @@ EMITTER = _Emitter()
 
 def override_api_key(env_var_name: str, value: str) -> Optional[str]:
     """The key the hooks give for ``env_var_name`` (``None``: keep ``value``)."""
-    result: Optional[str] = _call("override_api_key", ApiKeyOverride(env_var_name, value))
+    data = ApiKeyOverride(env_var_name, value)
+    result: Optional[str] = _call("override_api_key", data, first=True)
     return result if isinstance(result, str) and result else None
 
 

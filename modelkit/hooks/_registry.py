@@ -10,7 +10,7 @@ with no hooks registered neither is installed and calls pay nothing for hooks.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Dict, Type, TypeVar
+from typing import Any, Callable, Dict, Type, TypeVar, Union, cast
 
 from . import _emit
 from ._hooks import Hooks
@@ -24,28 +24,33 @@ _descriptions: Dict[str, str] = {}
 _lock = threading.Lock()
 
 
-def hooks(name: str, description: str) -> Callable[[Type[T]], Type[T]]:
+def hooks(name: str, description: str) -> Callable[..., Type[T]]:
     """Register a ``Hooks`` subclass: one instance of it runs for every call.
+
+    Decorate the class, or (as Inspect allows) a function returning it, which
+    is called now (so the class can be imported lazily).
 
     Args:
         name: the hooks' unique name (registering it again replaces them).
         description: what they do (shown by ``registered_hooks``).
 
     Raises:
-        ConfigError: the decorated class is not a ``Hooks`` subclass.
+        ConfigError: what is decorated is not a ``Hooks`` subclass nor a
+            function returning one.
     """
 
-    def register(cls: Type[T]) -> Type[T]:
+    def register(target: Union[Type[T], Callable[[], Type[T]]]) -> Type[T]:
         from ..errors import ConfigError
 
+        cls: Any = target if isinstance(target, type) or not callable(target) else target()
         if not (isinstance(cls, type) and issubclass(cls, Hooks)):
             raise ConfigError(
-                f"@hooks({name!r}) decorates a Hooks subclass, got {cls!r}; "
-                "write `class MyHooks(Hooks): ...`"
+                f"@hooks({name!r}) decorates a Hooks subclass (or a function returning "
+                f"one), got {cls!r}; write `class MyHooks(Hooks): ...`"
             )
         instance = cls()
         _install(name, instance, description)
-        return cls
+        return cast("Type[T]", cls)
 
     return register
 

@@ -188,6 +188,15 @@ class _Telemetry:
         )
         return _Call(span, common, name)
 
+    def before(self, api: ModelAPI, request: GenerateRequest, cache_write: bool) -> None:
+        pass
+
+    def attempt(self, state: Any, api: ModelAPI, request: GenerateRequest, number: int) -> None:
+        pass
+
+    def settle(self, api: ModelAPI, output: ModelOutput) -> None:
+        pass
+
     def retry(
         self, state: Any, api: ModelAPI, error: BaseException, attempt: int, wait: float
     ) -> None:

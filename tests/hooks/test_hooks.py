@@ -5,14 +5,16 @@ shape: https://platform.openai.com/docs/api-reference/chat/object)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 import threading
 from typing import Any, Iterator, List
 
 import pytest
 from loopback import LoopbackServer, Reply
 
-from modelkit import CachePolicy, ConfigError, get_model
+from modelkit import CachePolicy, ConfigError, LimitExceededError, get_model
 from modelkit._engine import observe
 from modelkit.hooks import (
     ApiKeyOverride,
@@ -88,9 +90,11 @@ def test_retry_then_usage(loopback: LoopbackServer) -> None:
     assert 0 < retry.wait_time < 5
     usage = next(e for e in events if isinstance(e, ModelUsageData))
     assert usage.retries == 1
+    # as Inspect's retried generate: each attempt is announced, the retry before its wait
     assert [type(e).__name__ for e in events] == [
         "BeforeModelGenerate",
         "ModelRetry",
+        "BeforeModelGenerate",
         "ModelUsageData",
     ]
 
@@ -104,8 +108,9 @@ def test_cache_hit_is_cache_usage(loopback: LoopbackServer) -> None:
     hit = model.generate("hello", cache=CachePolicy())
     assert hit.cached
     assert events[0].cache == "write"
-    assert len(events) == events_before + 1
-    cached = events[-1]
+    assert len(events) == events_before + 2  # announced ahead of the lookup, as in Inspect
+    announced, cached = events[-2:]
+    assert isinstance(announced, BeforeModelGenerate) and announced.cache == "write"
     assert isinstance(cached, ModelCacheUsageData)
     assert cached.model_name == "openai/gpt-5.1"
     assert cached.usage.output_tokens == 4 and cached.usage.total_cost == 0.0
@@ -229,6 +234,74 @@ def test_threads_of_generate_many_are_seen(loopback: LoopbackServer) -> None:
 def test_only_hooks_classes() -> None:
     with pytest.raises(ConfigError, match="Hooks subclass"):
         hooks("bad", "not a Hooks")(object)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="Hooks subclass"):
+        hooks("bad", "returns no Hooks")(lambda: int)
+
+
+def test_a_function_returning_the_class_registers_it(loopback: LoopbackServer) -> None:
+    events: List[Any] = []
+
+    @hooks("lazy", "class made by a function")
+    def lazy() -> type:
+        return record(events)
+
+    assert isinstance(lazy, type) and issubclass(lazy, Hooks)
+    get_model("openai/gpt-5.1", base_url=loopback.url, api_key=KEY).generate("hello")
+    assert [type(e).__name__ for e in events] == ["BeforeModelGenerate", "ModelUsageData"]
+
+
+def test_before_generate_may_change_the_request_and_its_cache_key(
+    loopback: LoopbackServer,
+) -> None:
+    @hooks("redact", "rewrites the prompt")
+    class Redact(Hooks):
+        def on_before_model_generate(self, data: BeforeModelGenerate) -> None:
+            data.input[-1].text = re.sub(r"\d{4}-\d{4}", "[card]", data.input[-1].text)
+            data.config.max_tokens = 7
+
+    model = get_model("openai/gpt-5.1", base_url=loopback.url, api_key=KEY)
+    model.generate("my card is 4111-1111", cache=CachePolicy())
+    sent = loopback.requests[-1].json()
+    assert "4111" not in json.dumps(sent) and "[card]" in json.dumps(sent)
+    assert sent["max_completion_tokens"] == 7
+    # another card number, redacted alike: the cache key was made after the hook
+    assert model.generate("my card is 5500-0000", cache=CachePolicy()).cached
+    assert loopback.count == 1
+
+
+def test_the_first_hook_giving_a_key_wins(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @hooks("first", "gives a key")
+    class First(Hooks):
+        def override_api_key(self, data: ApiKeyOverride) -> str:
+            return "sk-first"
+
+    @hooks("second", "gives another")
+    class Second(Hooks):
+        def override_api_key(self, data: ApiKeyOverride) -> str:
+            return "sk-second"
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
+    get_model("openai/gpt-5.1", base_url=loopback.url).generate("hello")
+    assert loopback.requests[-1].headers["authorization"] == "Bearer sk-first"
+
+
+def test_a_hook_may_enforce_a_limit(loopback: LoopbackServer) -> None:
+    @hooks("budget", "stops after one call")
+    class Budget(Hooks):
+        calls = 0
+
+        def on_model_usage(self, data: ModelUsageData) -> None:
+            Budget.calls += 1
+            if Budget.calls > 1:
+                raise LimitExceededError("custom", value=Budget.calls, limit=1)
+
+    model = get_model("openai/gpt-5.1", base_url=loopback.url, api_key=KEY)
+    model.generate("one")
+    with pytest.raises(LimitExceededError, match="Exceeded custom limit: 1"):
+        model.generate("two")
+    assert loopback.count == 2
 
 
 def test_no_hooks_no_observer(loopback: LoopbackServer) -> None:

@@ -164,9 +164,7 @@ print(len(exporter.get_finished_spans()), len(observe.observers))
 """
 
 
-@pytest.mark.parametrize(
-    "mode, expected", [("configured", "2 1"), ("unconfigured", "0 0")]
-)
+@pytest.mark.parametrize("mode, expected", [("configured", "2 1"), ("unconfigured", "0 0")])
 def test_decided_at_the_first_call(mode: str, expected: str) -> None:
     before = "set(m for m in sys.modules if m.startswith('opentelemetry'))"
     script = PROBE.replace("{M}", "_before").replace(
@@ -191,6 +189,8 @@ def test_no_opentelemetry_no_change() -> None:
         print(out.completion != "", observe.observers, "modelkit.hooks.telemetry" in sys.modules)
         """
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True () False"
