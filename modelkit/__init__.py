@@ -104,6 +104,7 @@ if TYPE_CHECKING:
         set_model_cost,
         set_model_info,
     )
+    from .limits import cost_limit, token_limit
     from .messages import (
         ChatMessage,
         ChatMessageAssistant,
@@ -255,6 +256,10 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "QuotaExceededError",
         "RateLimitError",
         "ResponseFormatError",
+    ),
+    "limits": (
+        "cost_limit",
+        "token_limit",
     ),
     "info": (
         "ModelCost",
@@ -454,6 +459,7 @@ __all__ = [
     "call_tools",
     "code_execution",
     "compute_model_cost",
+    "cost_limit",
     "execute_tools",
     "get_model",
     "get_model_info",
@@ -481,6 +487,7 @@ __all__ = [
     "set_model_info",
     "stable_message_ids",
     "think",
+    "token_limit",
     "tool",
     "tool_with",
     "trim_messages",

@@ -463,9 +463,15 @@ class Model:
         Raises:
             ConfigError: the provider has no batch API, or an input is invalid.
             APIError: the API refused a batch.
+            LimitExceededError: a ``token_limit`` or ``cost_limit`` in force is
+                reached (nothing is sent).
         """
         from .batch import _calls
 
+        if observe.observers:  # a usage limit already reached refuses the job
+            from .limits._observer import check_before_sending
+
+            check_before_sending()
         requests = (self.prepare(item, tools, tool_choice, config) for item in inputs)
         return _calls.submit(self.api, requests, self.config.merge(config), cache)
 
@@ -495,6 +501,11 @@ class Model:
             config: read for ``batch`` (poll interval, deadline) and ``timeout``.
             progress: called as ``progress(done, total)`` while waiting.
 
+        The outputs' usage is counted in the ``token_limit`` and
+        ``cost_limit`` in force when they are read (each time they are read),
+        and never raises: they are paid for; a limit they crossed refuses the
+        next request.
+
         Raises:
             BatchNotDoneError: ``wait=False`` and the batches are still running.
             BatchTimeoutError: the deadline passed while waiting.
@@ -502,7 +513,12 @@ class Model:
         from .batch import _calls
 
         merged = self.config.merge(config)
-        return _calls.collect(self.api, handle, merged, wait, progress, self.add_usage)
+        outputs = _calls.collect(self.api, handle, merged, wait, progress, self.add_usage)
+        if observe.observers:  # counted in the usage limits in force as they are read
+            from .limits._observer import count_batch
+
+            count_batch(self.api, outputs)
+        return outputs
 
     def batch_cancel(self, handle: HandleInput) -> BatchStatus:
         """Cancel a submitted job's unfinished batches; the status after asking."""

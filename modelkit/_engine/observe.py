@@ -5,8 +5,8 @@ OpenTelemetry module and the usage limits register themselves with
 ``add_observer``). The model tells every observer when a generate or
 stream is asked for (``before``: ahead of the response cache's lookup) and,
 after a call to the provider, once its output is counted (``settle``); the
-engine tells them where a call to the provider starts (before its first
-request is sent), retries, makes its next attempt, finishes or fails, and
+engine tells them where a call to the provider starts (before it waits for
+a connection), is about to send each attempt, retries, finishes or fails, and
 the response cache where it answers one. With none registered, a call pays
 one check of an empty tuple at each of those places.
 
@@ -62,7 +62,8 @@ if TYPE_CHECKING:
             """Attempt ``attempt`` failed with ``error``; the next one comes in ``wait`` s."""
 
         def attempt(self, state: Any, api: ModelAPI, request: GenerateRequest, number: int) -> None:
-            """Attempt ``number`` (2 or more) is about to be sent; raises to refuse it."""
+            """Attempt ``number`` (1 for the first) is about to be sent, every wait for a
+            connection, budget or backoff behind it; raises to refuse it."""
 
         def finish(
             self, state: Any, api: ModelAPI, result: Any, duration: float, retries: int

@@ -161,6 +161,8 @@ def _attempts(
         attempt_config = (
             config if remaining is None else attrs.evolve(config, timeout=max(remaining, 0.001))
         )
+        if observed is not None:  # after every wait: a usage limit reached by now refuses
+            observed.attempt(api, attempts)
         sent = clock()
         output, call = _attempt(api, request, attempt_config, operation)
         if adaptive is not None:
@@ -217,8 +219,8 @@ def retry_or_raise(
         deadline: the ``retrying.clock`` time the call must end by, if any.
         start: when the call started, on ``retrying.clock``.
         retrying: the policy, and the functions it sleeps and reads time with.
-        observed: the call's observers, told of the retry and, after the wait, of the
-            next attempt (not of the final error: the caller's ``except`` does that).
+        observed: the call's observers, told of the retry (not of the final error:
+            the caller's ``except`` does that).
     """
     clock = retrying.clock
     left = None if deadline is None else deadline - clock()
@@ -246,8 +248,6 @@ def retry_or_raise(
         observed.retry(api, error, attempts, decision.wait)
     if not replaying_instantly():  # a cassette's replay is instant, backoff included
         retrying.sleep(decision.wait)
-    if observed is not None:  # a usage limit reached meanwhile refuses the next attempt
-        observed.attempt(api, attempts + 1)
 
 
 def _attempt(

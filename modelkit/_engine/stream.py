@@ -131,6 +131,8 @@ class StreamRun:
                 config if limit is None else attrs.evolve(config, timeout=max(limit, 0.001))
             )
             stream: Optional[APIStream] = None
+            if self._observed is not None:  # after every wait: a usage limit reached refuses
+                self._observed.attempt(api, attempts)
             self._sent = clock()
             try:
                 stream = api.stream(

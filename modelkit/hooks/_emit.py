@@ -128,8 +128,8 @@ class _Emitter:
         return None if operation == "count" else cache_write
 
     def attempt(self, state: Any, api: ModelAPI, request: GenerateRequest, number: int) -> None:
-        if state is not None:  # each attempt is announced, as Inspect's retried generate does
-            _before_generate(api, request, state)
+        if state is not None and number > 1:  # a retry is announced, as Inspect's retried
+            _before_generate(api, request, state)  # generate does (the first was, by before)
 
     def retry(
         self, state: Any, api: ModelAPI, error: BaseException, attempt: int, wait: float

@@ -6,7 +6,9 @@ documented at https://distributed.dask.org/en/stable/api.html#cluster) runs
 ``client.map`` with a model built in the driver; a real ``redis-server``
 holds the shared cache and the fleet's leases, and the loopback server
 (answering OpenAI-chat-shaped bodies that echo the prompt) stands in for the
-provider and counts what reaches it. Run by ``make test-fleet``.
+provider and counts what reaches it. A named ``token_limit`` opened in each
+task shares one count through the same Redis (``$MODELKIT_LIMITS_URL``) and
+stops the whole job. Run by ``make test-fleet``.
 """
 
 from __future__ import annotations
@@ -175,3 +177,35 @@ def test_a_worker_killed_mid_job_loses_nothing(fresh: Dict[str, Any]) -> None:
     while _live_leases(redis):
         assert time.monotonic() < deadline, "the dead worker's leases did not expire"
         time.sleep(0.1)
+
+
+FLEET_TOKENS = 900  # 100 answers of 9 tokens
+
+
+def _generate_within_the_job_limit(model: modelkit.Model, prompt: str) -> str:
+    """Run on a worker: one generation inside the job's shared token limit."""
+    try:
+        with modelkit.token_limit(FLEET_TOKENS, name="fleet-job"):
+            return model.generate(prompt).completion
+    except modelkit.LimitExceededError as error:
+        return f"limit {error.message}"
+
+
+def test_a_named_limit_stops_the_whole_fleet(fresh: Dict[str, Any]) -> None:
+    server, client, redis = fresh["server"], fresh["client"], fresh["redis"]
+    model = _model(server)
+    prompts = [f"l{i}" for i in range(400)]
+    results = client.gather(
+        client.map(_generate_within_the_job_limit, [model] * len(prompts), prompts, pure=False)
+    )
+    sent = server.count
+    # The check before each request is made holding a fleet lease: once the count
+    # reaches the limit, only the requests already in flight (the other leases) go out.
+    assert 100 <= sent <= 100 + MAX_CONNECTIONS - 1
+    assert float(redis.get("modelkit:limits:usage:token:all:fleet-job")) == 9 * sent
+    answered = [r for r in results if r.startswith("echo:")]
+    stopped = [r for r in results if r.startswith("limit Token limit")]
+    assert len(answered) + len(stopped) == len(prompts)
+    # a call whose answer came as the count crossed raises after it: sent, counted, stopped
+    assert sent - MAX_CONNECTIONS * 2 <= len(answered) <= 100
+    assert len(set(client.run(os.getpid).values())) == 2

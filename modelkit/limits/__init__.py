@@ -1,0 +1,26 @@
+"""Usage limits (Inspect's ``token_limit`` and ``cost_limit``): what owns them.
+
+``_limit`` holds the limits, the context-variable trees they nest in, and
+``suspend_token_limit`` / ``apply_limits``; ``_observer`` the engine
+observer that refuses a request once a limit is reached and counts each
+response (installed only while a limit is entered); ``_shared`` the counts
+a named limit shares, in this process or in Redis
+(``$MODELKIT_LIMITS_URL``). This package imports the engine's ``observe``
+seam, ``errors`` and ``output``; the engine never imports it. Nothing here
+is imported by ``import modelkit`` until a limit is used.
+"""
+
+from __future__ import annotations
+
+from ..errors import LimitExceededError
+from ._limit import Limit, LimitScope, apply_limits, cost_limit, suspend_token_limit, token_limit
+
+__all__ = [
+    "Limit",
+    "LimitExceededError",
+    "LimitScope",
+    "apply_limits",
+    "cost_limit",
+    "suspend_token_limit",
+    "token_limit",
+]

@@ -1,0 +1,339 @@
+"""``token_limit`` and ``cost_limit``: Inspect's usage limits, as context managers.
+
+A limit is a node in a tree held by a ``contextvars.ContextVar``: entering
+one makes it the leaf, its parent the limit that was the leaf before, so
+limits nest and a thread started in a copy of the context (``generate_many``,
+``generate_async``, the tool and stream threads) counts into the same nodes.
+A call's usage is recorded into the leaf and every ancestor; checks go from
+the root to the leaf, so when several are exceeded at once the outermost
+raises (as Inspect's do).
+
+Each node's count is this process's, or, for a limit given a ``name`` while
+``$MODELKIT_LIMITS_URL`` names a Redis server, the fleet's (``_shared``).
+Counts are kept under one lock; the worst case is a check racing a record
+in another thread, which sees the count just before or just after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+from types import TracebackType
+from typing import TYPE_CHECKING, Iterator, List, Optional, Type, cast
+
+from ..errors import ConfigError, LimitExceededError
+from ._trees import Node, Tree, cost_tree, token_suspended, token_tree
+
+if TYPE_CHECKING:
+    from ..output import ModelUsage
+    from ._shared import SharedCount
+
+__all__ = [
+    "Limit",
+    "LimitScope",
+    "apply_limits",
+    "cost_limit",
+    "cost_tree",
+    "suspend_token_limit",
+    "token_limit",
+    "token_suspended",
+    "token_tree",
+]
+
+_lock = threading.Lock()
+
+MAX_AMOUNT = 1e15
+"""The most one call records (tokens or dollars): past any limit, still a finite number."""
+
+
+class Limit:
+    """Base class of the limit context managers (``token_limit``, ``cost_limit``).
+
+    ``limit`` is the limit (``None``: unlimited; settable, never checked on
+    setting), ``usage`` what was used while the block was open, and
+    ``remaining`` their difference (``None`` when unlimited).
+    """
+
+    kind = ""
+    parent: Optional[Limit] = None
+
+    def __init__(self, limit: Optional[float], name: Optional[str]) -> None:
+        self._validate(limit)
+        self._limit = limit
+        self._used = 0.0
+        self._entered = False
+        self.name = name
+        self._shared: Optional[SharedCount] = None
+
+    @property
+    def limit(self) -> Optional[float]:
+        """The limit in force (``None``: unlimited)."""
+        return self._limit
+
+    @limit.setter
+    def limit(self, value: Optional[float]) -> None:
+        self._validate(value)
+        self._limit = value
+
+    @property
+    def usage(self) -> float:
+        """What was used: in this block, or under ``name`` across the fleet when shared."""
+        shared = self._shared
+        if shared is not None:
+            total = shared.read()
+            if total is not None:
+                return total
+        with _lock:
+            return self._used
+
+    @property
+    def remaining(self) -> Optional[float]:
+        """``limit - usage`` (``None`` when unlimited)."""
+        return None if self._limit is None else self._limit - self.usage
+
+    def __enter__(self) -> Limit:
+        if self._entered:
+            raise RuntimeError(
+                "Each Limit may only be used once in a single 'with' block. Please "
+                "create a new instance of the Limit."
+            )
+        self._entered = True
+        if self.name is not None:
+            from ._shared import shared_count
+
+            self._shared = shared_count(self.kind_key(), self.name)
+        from . import _observer
+
+        _observer.entered()
+        self.parent = cast(Optional[Limit], self._tree().push(self))
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_val: Optional[BaseException],
+        exc_tb: Optional[TracebackType],
+    ) -> None:
+        from . import _observer
+
+        try:
+            popped = self._tree().pop()
+        finally:
+            _observer.exited()
+        if popped is not cast("Node", self):
+            raise RuntimeError(
+                "The limit context manager being closed is not the leaf node in the "
+                "tree. Make sure to open and close the context managers in a "
+                "stack-like manner using a `with` statement."
+            )
+
+    def add(self, amount: float) -> None:
+        """Record ``amount`` in this limit and every limit around it.
+
+        A count a server made negative or ``nan`` is never a credit (nothing is
+        recorded); one past ``MAX_AMOUNT`` is recorded as ``MAX_AMOUNT``.
+        """
+        if not amount > 0:
+            return
+        amount = min(float(amount), MAX_AMOUNT)
+        node: Optional[Limit] = self
+        while node is not None:
+            with _lock:
+                node._used += amount
+            if node._shared is not None:
+                node._shared.add(amount)
+            node = node.parent
+
+    def check(self, raise_for_equal: bool = False) -> None:
+        """Raise ``LimitExceededError`` if this limit or one around it is exceeded
+        (or reached, with ``raise_for_equal``), the outermost first."""
+        chain: List[Limit] = []
+        node: Optional[Limit] = self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        for node in reversed(chain):
+            node._check_self(raise_for_equal)
+
+    def _check_self(self, raise_for_equal: bool) -> None:
+        limit = self._limit
+        if limit is None:
+            return
+        value = self.usage
+        if value > limit or (raise_for_equal and value >= limit):
+            status = "reached" if value == limit else "exceeded"
+            raise LimitExceededError(
+                self.kind,
+                value=self._shown(value),
+                limit=limit,
+                message=self._message(status, value, limit),
+                source=self,
+            )
+
+    def kind_key(self) -> str:
+        """What this limit counts, as the shared count's key names it."""
+        return self.kind
+
+    def metered(self, usage: ModelUsage) -> float:
+        """What of ``usage`` this limit counts (a cost limit: its dollars, or 0)."""
+        return usage.total_cost or 0.0
+
+    def _shown(self, value: float) -> float:
+        return value
+
+    def _message(self, status: str, value: float, limit: float) -> str:
+        raise NotImplementedError
+
+    def _tree(self) -> Tree:
+        raise NotImplementedError
+
+    def _validate(self, value: Optional[float]) -> None:
+        raise NotImplementedError
+
+
+class _TokenLimit(Limit):
+    kind = "token"
+
+    def __init__(self, limit: Optional[int], type: str, name: Optional[str]) -> None:
+        if type not in ("all", "output"):
+            raise ConfigError(
+                f"token_limit type must be 'all' (total tokens) or 'output' (output tokens, "
+                f"reasoning included), got {type!r}; modelkit has no token formulas"
+            )
+        self.type = type
+        super().__init__(limit, name)
+
+    @property
+    def usage(self) -> float:
+        return int(super().usage)
+
+    def metered(self, usage: ModelUsage) -> int:
+        """The tokens of ``usage`` this limit counts."""
+        return usage.output_tokens if self.type == "output" else usage.total_tokens
+
+    def kind_key(self) -> str:
+        return f"token:{self.type}"
+
+    def _shown(self, value: float) -> float:
+        return int(value)
+
+    def _message(self, status: str, value: float, limit: float) -> str:
+        what = "Output token limit" if self.type == "output" else "Token limit"
+        return f"{what} {status}. value: {int(value):,}; limit: {int(limit):,}"
+
+    def _tree(self) -> Tree:
+        return token_tree
+
+    def _validate(self, value: Optional[float]) -> None:
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise ConfigError(
+                f"Token limit value must be a non-negative integer or None: {value!r}"
+            )
+
+
+class _CostLimit(Limit):
+    kind = "cost"
+
+    def _message(self, status: str, value: float, limit: float) -> str:
+        return f"Cost limit {status}. value: ${value:,.4f}; limit: ${limit:,.4f}"
+
+    def _tree(self) -> Tree:
+        return cost_tree
+
+    def _validate(self, value: Optional[float]) -> None:
+        if value is not None and (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not value >= 0
+            or math.isinf(value)
+        ):
+            raise ConfigError(
+                f"Cost limit value must be a non-negative number of dollars or None: {value!r}"
+            )
+
+
+def token_limit(limit: Optional[int], type: str = "all", *, name: Optional[str] = None) -> Limit:
+    """Limit the tokens that generations inside the block may use.
+
+    Every generation in the block counts — in threads it starts with the
+    context copied (``generate_many``, ``generate_async``), streams,
+    ``generate_loop``, provider batch results when they are read — except
+    response cache hits. A request is not sent once the usage has reached
+    the limit; a response whose usage crosses it raises after it is counted.
+    Limits nest: each counts what happens inside it, and the outermost one
+    exceeded raises.
+
+    Args:
+        limit: the most tokens the block may use (``None``: no limit).
+        type: ``"all"`` (each call's ``total_tokens``) or ``"output"``
+            (``output_tokens``, reasoning included).
+        name: share the count, under this name, with every process and
+            machine using it while ``$MODELKIT_LIMITS_URL`` names a Redis
+            server (modelkit's; Inspect's limits are per process).
+
+    Raises:
+        ConfigError: a negative or non-integer limit, or another ``type``.
+    """
+    return _TokenLimit(limit, type, name)
+
+
+def cost_limit(limit: Optional[float], *, name: Optional[str] = None) -> Limit:
+    """Limit the dollars that generations inside the block may cost.
+
+    Counts as ``token_limit`` does, each call's ``usage.total_cost`` (from
+    the model table; a call to a model without a price counts nothing, and
+    is logged once per model).
+
+    Args:
+        limit: the most dollars the block may spend (``None``: no limit).
+        name: share the count across processes, as for ``token_limit``.
+
+    Raises:
+        ConfigError: a negative or non-numeric limit.
+    """
+    return _CostLimit(limit, name)
+
+
+@contextlib.contextmanager
+def suspend_token_limit() -> Iterator[None]:
+    """Inside the block, tokens are not counted against any ``token_limit`` (nor checked)."""
+    token = token_suspended.set(token_suspended.get() + 1)
+    try:
+        yield
+    finally:
+        token_suspended.reset(token)
+
+
+class LimitScope:
+    """What ``apply_limits`` yields: ``limit_error`` is the error one of its limits
+    raised, if any."""
+
+    def __init__(self) -> None:
+        self.limit_error: Optional[LimitExceededError] = None
+
+
+@contextlib.contextmanager
+def apply_limits(limits: List[Limit], catch_errors: bool = False) -> Iterator[LimitScope]:
+    """Enter ``limits`` for the block.
+
+    Args:
+        limits: the limits to apply.
+        catch_errors: keep a ``LimitExceededError`` raised by one of ``limits``
+            in the scope's ``limit_error`` instead of raising it (another
+            limit's error always propagates).
+    """
+    scope = LimitScope()
+    try:
+        with contextlib.ExitStack() as stack:
+            for limit in limits:
+                stack.enter_context(limit)
+            yield scope
+    except LimitExceededError as error:
+        if error.source is None or not any(error.source is limit for limit in limits):
+            raise
+        scope.limit_error = error
+        if not catch_errors:
+            raise

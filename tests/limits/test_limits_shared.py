@@ -1,0 +1,117 @@
+"""Usage limits shared by name across processes through a real redis-server
+(``$MODELKIT_LIMITS_URL``; Redis commands as documented at
+https://redis.io/docs/latest/commands/: ``INCRBYFLOAT``, ``GET``,
+``EXPIRE``). Each worker is a separate interpreter calling a loopback
+OpenAI chat-completions server (9 tokens a call:
+https://platform.openai.com/docs/api-reference/chat/object)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from typing import Any, List
+
+import pytest
+from loopback import LoopbackServer
+
+from modelkit import LimitExceededError, get_model, token_limit
+
+_WORKER = r"""
+import sys
+import modelkit
+url, limit, calls = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+model = modelkit.get_model("openai/gpt-4o", base_url=url, api_key="sk-test-shared")
+made = 0
+try:
+    with modelkit.token_limit(limit, name="nightly") as shared:
+        for i in range(calls):
+            model.generate(f"p{i}")
+            made += 1
+except modelkit.LimitExceededError as error:
+    print(made, error.type, int(error.value), flush=True)
+else:
+    print(made, "none", int(shared.usage), flush=True)
+"""
+
+
+def _run(loopback: LoopbackServer, env: dict, limit: int, calls: int, count: int) -> List[str]:
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, loopback.url, str(limit), str(calls)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for _ in range(count)
+    ]
+    outs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+        outs.append(out.decode().strip())
+    return outs
+
+
+@pytest.fixture
+def env(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> dict:
+    import os
+
+    monkeypatch.setenv("MODELKIT_LIMITS_URL", redis_url)
+    return dict(os.environ)
+
+
+def test_processes_share_a_named_limit(loopback: LoopbackServer, env: dict) -> None:
+    (first,) = _run(loopback, env, limit=45, calls=3, count=1)
+    assert first == "3 none 27"
+    (second,) = _run(loopback, env, limit=45, calls=10, count=1)
+    assert second == "2 token 45"  # 27 + 18 reached the limit: the next request was refused
+    assert loopback.count == 5
+
+
+def test_concurrent_processes_stop_together(
+    loopback: LoopbackServer, env: dict, redis_server: Any
+) -> None:
+    outs = _run(loopback, env, limit=90, calls=50, count=3)
+    assert all(out.split()[1] == "token" for out in outs), outs
+    # 10 calls fill it; each other process may have had one request in flight as it filled
+    assert 10 <= loopback.count <= 12
+    client = redis_server.client()
+    counted = float(client.get("modelkit:limits:usage:token:all:nightly"))
+    client.close()
+    assert counted == 9 * loopback.count  # every response was counted, the crossing ones too
+
+
+def test_this_process_reads_the_fleet_count(
+    loopback: LoopbackServer, env: dict, redis_url: str
+) -> None:
+    _run(loopback, env, limit=1000, calls=2, count=1)
+    model = get_model("openai/gpt-4o", base_url=loopback.url, api_key="sk-test-shared")
+    with token_limit(27, name="nightly") as shared:
+        assert shared.usage == 18
+        model.generate("one more")
+        with pytest.raises(LimitExceededError):
+            model.generate("refused")
+    assert loopback.count == 3
+
+
+def test_an_unreachable_server_counts_per_process(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("MODELKIT_LIMITS_URL", f"redis://:hunter2@127.0.0.1:{port}/0")
+    model = get_model("openai/gpt-4o", base_url=loopback.url, api_key="sk-test-shared")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with token_limit(9, name="offline") as limit:
+            model.generate("counted here")
+            with pytest.raises(LimitExceededError):
+                model.generate("refused")
+    assert limit.usage == 9 and loopback.count == 1
+    said = [str(w.message) for w in caught]
+    assert any("unreachable" in text for text in said), said
+    assert not any("hunter2" in text for text in said)
