@@ -56,7 +56,7 @@ from modelkit._engine import observe  # noqa: E402
 
 CALLS = int(os.environ.get("BENCH_CALLS", "20000"))
 ROUNDS = 20
-TURNS = 6
+TURNS = 10
 BARE = "bare call (floor)"
 
 _TIMER = r"""

@@ -161,9 +161,10 @@ def _attempts(
         attempt_config = (
             config if remaining is None else attrs.evolve(config, timeout=max(remaining, 0.001))
         )
+        sent = 0.0
         if observed is not None:  # after every wait: a usage limit reached by now refuses
             observed.attempt(api, attempts)
-        sent = clock()
+            sent = clock()
         output, call = _attempt(api, request, attempt_config, operation)
         if adaptive is not None:
             if not isinstance(output, APIError):

@@ -79,9 +79,12 @@ class Limit:
     @property
     def usage(self) -> float:
         """What was used: in this block, or under ``name`` across the fleet when shared."""
+        return self._usage(False)
+
+    def _usage(self, recent: bool) -> float:
         shared = self._shared
         if shared is not None:
-            total = shared.read()
+            total = shared.read(recent)
             if total is not None:
                 return total
         with _lock:
@@ -145,22 +148,26 @@ class Limit:
                 node._shared.add(amount)
             node = node.parent
 
-    def check(self, raise_for_equal: bool = False) -> None:
+    def check(self, raise_for_equal: bool = False, recent: bool = False) -> None:
         """Raise ``LimitExceededError`` if this limit or one around it is exceeded
-        (or reached, with ``raise_for_equal``), the outermost first."""
+        (or reached, with ``raise_for_equal``), the outermost first.
+
+        With ``recent``, a shared count is the total this thread's last ``add``
+        brought it to, when it has one (no second round trip to Redis).
+        """
         chain: List[Limit] = []
         node: Optional[Limit] = self
         while node is not None:
             chain.append(node)
             node = node.parent
         for node in reversed(chain):
-            node._check_self(raise_for_equal)
+            node._check_self(raise_for_equal, recent)
 
-    def _check_self(self, raise_for_equal: bool) -> None:
+    def _check_self(self, raise_for_equal: bool, recent: bool) -> None:
         limit = self._limit
         if limit is None:
             return
-        value = self.usage
+        value = self._usage(recent)
         if value > limit or (raise_for_equal and value >= limit):
             status = "reached" if value == limit else "exceeded"
             raise LimitExceededError(

@@ -144,9 +144,9 @@ class _Limits:
     def settle(self, api: ModelAPI, output: ModelOutput) -> None:
         tokens, cost = _in_force()
         if tokens is not None:
-            tokens.check()
+            tokens.check(recent=True)
         if cost is not None:
-            cost.check()
+            cost.check(recent=True)
 
 
 OBSERVER = _Limits()

@@ -6,7 +6,8 @@ or, while ``$MODELKIT_LIMITS_URL`` names a Redis server, in every process
 and machine using that server (the same variable as the fleet-wide
 connection limits and budgets, ``_engine/fleet``). In Redis the count of
 ``name`` is the float at ``modelkit:limits:usage:<kind>:<name>``, added to
-with ``INCRBYFLOAT`` and read with ``GET``; it expires ``SHARED_TTL``
+with ``INCRBYFLOAT`` (whose answer, the total just after this call, is what
+the check after the call compares) and read with ``GET`` before a request; it expires ``SHARED_TTL``
 seconds after its last use, so a budget outlives its processes but not
 forever. When Redis cannot be reached, one ``LimitsWarning`` says so and
 each limit counts what its own process uses until Redis answers again.
@@ -38,8 +39,12 @@ class SharedCount:
         with self._lock:
             self._local += amount
 
-    def read(self) -> Optional[float]:
-        """The count (``None``: not known now; the limit uses its own)."""
+    def read(self, recent: bool = False) -> Optional[float]:
+        """The count (``None``: not known now; the limit uses its own).
+
+        Args:
+            recent: the total this thread's last ``add`` saw will do, if known.
+        """
         with self._lock:
             return self._local
 
@@ -54,20 +59,30 @@ class RedisCount(SharedCount):
         super().__init__(kind, name)
         self.link = link_for(url, "usage limits", LimitsWarning)
         self.key = f"modelkit:limits:usage:{kind}:{name}"
+        self._recent = threading.local()
 
     def add(self, amount: float) -> None:
+        self._recent.total = None
         client = self.link.client()
         if client is None or not amount:
             return
         try:
-            pipe = client.pipeline(transaction=True)
+            pipe = client.pipeline(transaction=False)
             pipe.incrbyfloat(self.key, amount)
             pipe.expire(self.key, SHARED_TTL)
-            pipe.execute()
+            total, _ = pipe.execute()
+            self._recent.total = float(total)
         except self.link.errors as exc:
             self.link.failed(exc)
+        except (TypeError, ValueError):  # an answer that is not a number: read it later
+            pass
 
-    def read(self) -> Optional[float]:
+    def read(self, recent: bool = False) -> Optional[float]:
+        if recent:
+            total: Optional[float] = getattr(self._recent, "total", None)
+            self._recent.total = None
+            if total is not None:
+                return total
         client = self.link.client()
         if client is None:
             return None

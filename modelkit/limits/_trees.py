@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         def add(self, amount: float) -> None:
             """Record ``amount`` in this limit and every limit around it."""
 
-        def check(self, raise_for_equal: bool = False) -> None:
+        def check(self, raise_for_equal: bool = False, recent: bool = False) -> None:
             """Raise ``LimitExceededError`` when this limit or one around it is exceeded."""
 
         def metered(self, usage: ModelUsage) -> float:
