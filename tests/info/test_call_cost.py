@@ -295,6 +295,28 @@ def test_openai_responses_usage_over_272k_is_billed_at_the_long_prompt_rates(
     assert output.usage.total_cost == pytest.approx(expected)
 
 
+def test_deepseek_cache_hits_and_misses(loopback: LoopbackServer) -> None:
+    # DeepSeek's usage: prompt_cache_hit_tokens / prompt_cache_miss_tokens beside the
+    # OpenAI fields (tests/fixtures/deepseek/tool_turn.response.json)
+    loopback.default = Reply(
+        body=openai_body(
+            {
+                "prompt_tokens": 5_000,
+                "completion_tokens": 800,
+                "total_tokens": 5_800,
+                "prompt_tokens_details": {"cached_tokens": 4_096},
+                "prompt_cache_hit_tokens": 4_096,
+                "prompt_cache_miss_tokens": 904,
+            }
+        )
+    )
+    model = get_model("deepseek/deepseek-v4-pro", base_url=loopback.url, api_key=KEY)
+    output = model.generate("hello")
+    # V4 Pro: cache hit $0.003625, cache miss $0.435, output $0.87
+    expected = (904 * 0.435 + 4_096 * 0.003625 + 800 * 0.87) / 1e6
+    assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
+
+
 def test_grok_4_3_below_and_at_its_long_prompt_tier(loopback: LoopbackServer) -> None:
     def usage(prompt: int, cached: int) -> Dict[str, Any]:
         return {
