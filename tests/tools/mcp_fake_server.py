@@ -32,7 +32,8 @@ elicitation request), ``errors`` (tools/call ``boom``
 answers a JSON-RPC error, ``sad`` an ``isError`` result), ``ping`` (sends
 ``ping``, ``roots/list``, ``sampling/createMessage`` and
 ``elicitation/create`` to the client and a progress notification before
-answering tools/call), ``child`` (starts a sleeping grandchild, then hangs).
+answering tools/call), ``child`` (starts a sleeping grandchild, then hangs), ``crash-after-call``
+(exits with status 5 after answering a tools/call).
 """
 
 from __future__ import annotations
@@ -203,6 +204,8 @@ def handle(request: Dict[str, Any]) -> None:
         if MODE in MODERN_MODES:
             result["resultType"] = "complete"
         answer(request, result)
+        if MODE == "crash-after-call":
+            sys.exit(5)
     elif "id" in request and method is not None:
         send({"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32601, "message": "no"}})
 

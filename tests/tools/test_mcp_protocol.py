@@ -286,6 +286,24 @@ def test_the_servers_children_go_with_it(tmp_path: Path) -> None:
     assert pids(log, "child") and all(gone(pid) for pid in pids(log) + pids(log, "child"))
 
 
+def test_a_server_that_died_in_a_with_block_is_started_again_at_its_next_use(
+    tmp_path: Path,
+) -> None:
+    """2026-07-28's stdio binding: a server that exits unexpectedly should be restarted."""
+    log = tmp_path / "log"
+    server = fake("crash-after-call", log)
+    with server:
+        tools = server.tools()
+        first, _ = execute_tools([call("t1", x=1)], tools)
+        end = time.monotonic() + 10
+        while not server._session.broken and time.monotonic() < end:  # type: ignore[attr-defined]
+            time.sleep(0.02)
+        second, _ = execute_tools([call("t2", x=2)], tools)
+        assert len(pids(log)) == 2  # a new process served the second call
+    assert (first[0].text, second[0].text) == ('t1 {"x": 1}', 't2 {"x": 2}')
+    assert all(gone(pid) for pid in pids(log))
+
+
 def test_a_command_that_does_not_exist_is_a_clear_error() -> None:
     server = mcp_server_stdio(command="/nonexistent/mcp-server", args=["--x"])
     with pytest.raises(MCPServerError, match="'/nonexistent/mcp-server --x' could not be started"):

@@ -6,7 +6,9 @@ and call; entries nest and are counted, and the last exit closes it.
 Outside, each ``tools()`` and each tool call opens a session of its own
 and closes it (Inspect's behaviour): a stdio server is started per use.
 A Streamable HTTP session the server has expired (``404``) is opened
-again once. The tool list is read once per connection.
+again once; a stdio server that died (or an HTTP+SSE stream that ended)
+during a ``with`` block is started again at its next use, as 2026-07-28's
+stdio binding says a client should (the call in flight is lost). The tool list is read once per connection.
 
 Which revision a server speaks is a property of the server: once a
 session has found it speaks a handshake revision, later sessions skip the
@@ -132,10 +134,14 @@ class MCPServerLocal(MCPServer):
     def _with_session(self, action: Callable[[Session], T]) -> T:
         """``action`` on the connected session, or on one opened (and closed) for it.
 
-        A session the server expired (HTTP ``404``) is replaced, once.
+        A session the server expired (HTTP ``404``) is replaced, once; so is a
+        connected one whose server has died since its last use (the call in
+        flight when it died failed with the error).
         """
         session = self._session
         if session is not None:
+            if session.broken:
+                session = self._renewed(session)
             try:
                 return action(session)
             except SessionExpired:
@@ -156,7 +162,7 @@ class MCPServerLocal(MCPServer):
         with self._lock:
             if self._session is failed:
                 failed.close()
-                self._session = None
+                self._session, self._listed = None, None
                 self._session = self._open()
             if self._session is None:
                 raise SessionExpired(

@@ -103,6 +103,12 @@ class Session:
         """Whether the session speaks 2026-07-28."""
         return self.version == MODERN
 
+    @property
+    def broken(self) -> bool:
+        """Whether the transport has failed for good (a stdio server exited, an SSE stream ended)."""
+        dispatcher = getattr(self.transport, "dispatcher", None)
+        return dispatcher is not None and dispatcher.failure is not None
+
     def start(self) -> Session:
         """Open the transport and agree on a revision; the transport is closed if it fails."""
         try:
