@@ -237,13 +237,6 @@ def test_a_stateless_2026_server_gets_its_routing_headers_and_no_session() -> No
     def answer(received: Received) -> Reply:
         message = received.json()
         method = message.get("method")
-        if method == "initialize":
-            error = {
-                "code": -32022,
-                "message": "unsupported",
-                "data": {"supported": ["2026-07-28"]},
-            }
-            return Reply(status=400, body={"jsonrpc": "2.0", "id": message["id"], "error": error})
         if method == "server/discover":
             result = {"supportedVersions": ["2026-07-28"], "capabilities": {}}
         elif method == "tools/list":

@@ -107,6 +107,11 @@ class Listener:
                         "MCP server %r: the GET stream broke: %s", self.transport.name, exc
                     )
                     heard = False
+                except Exception as exc:  # an oversized event, a bug: the thread ends, logged
+                    logger.debug(
+                        "MCP server %r: the GET stream failed: %r", self.transport.name, exc
+                    )
+                    return
                 if heard is None:  # the server offers no stream
                     return
                 idle = 0 if heard or time.monotonic() - opened >= QUICK else idle + 1
