@@ -3,11 +3,19 @@
 Every test runs without API keys or AWS settings from the machine, with
 the response cache under its own temporary directory and with
 ``get_model``'s memo emptied, so no test depends on another or on the host.
+
+The suite also runs as if started from a terminal's foreground: a shell
+that starts a job in the background (or ``nohup``) makes it ignore SIGINT,
+and Python then installs no ``KeyboardInterrupt`` handler, in the suite or
+in the ``modelkit`` processes it starts (an ignored signal stays ignored
+across ``exec``). The Ctrl-C tests need the user's terminal, so
+``pytest_configure`` installs Python's handler when SIGINT is ignored.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from typing import Iterator, List
 
 import pytest
@@ -31,6 +39,12 @@ _CLEARED_NAMES = (
     "MODELKIT_CASSETTE",
     "MODELKIT_CASSETTE_MODE",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Handle SIGINT as a foreground process does (see the module docstring)."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
