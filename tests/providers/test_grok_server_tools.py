@@ -65,7 +65,9 @@ def _tools() -> List[Any]:
 
 @pytest.fixture()
 def server() -> Iterator[LoopbackServer]:
-    with LoopbackServer(default=Reply(body=load_fixture("grok", "server_tools.response.json"))) as s:
+    with LoopbackServer(
+        default=Reply(body=load_fixture("grok", "server_tools.response.json"))
+    ) as s:
         yield s
 
 
@@ -230,12 +232,18 @@ def test_other_providers_tool_use_is_left_out_and_grok_s_kept_from_openai() -> N
     grok_message = parse_responses_body(body, "grok-4", "grok").message
     mixed = ChatMessageAssistant(content=[openai_search, *grok_message.content])
     with LoopbackServer(default=Reply(body=body)) as server:
-        _model(server).generate([ChatMessageUser(content="hi"), mixed, ChatMessageUser(content="?")])
+        _model(server).generate(
+            [ChatMessageUser(content="hi"), mixed, ChatMessageUser(content="?")]
+        )
         sent_to_xai = server.requests[0].json()["input"]
     assert "ws_1" not in json.dumps(sent_to_xai)
     with LoopbackServer(default=Reply(body=body)) as server:
         get_model(
-            "openai/gpt-5", base_url=server.url, api_key="sk-test", memoize=False, responses_api=True
+            "openai/gpt-5",
+            base_url=server.url,
+            api_key="sk-test",
+            memoize=False,
+            responses_api=True,
         ).generate([ChatMessageUser(content="hi"), mixed, ChatMessageUser(content="?")])
         sent_to_openai = server.requests[0].json()["input"]
     assert body["output"][1]["id"] not in json.dumps(sent_to_openai)

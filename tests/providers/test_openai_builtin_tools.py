@@ -25,6 +25,16 @@ from typing import Any, Dict, List
 
 import pytest
 import responses
+from openai_server_items import (
+    CITATION,
+    CODE,
+    MESSAGE,
+    SEARCH,
+    TEXT,
+    in_progress,
+    response_body,
+    sse,
+)
 from wire import stream_both_ways
 
 from modelkit import (
@@ -33,80 +43,22 @@ from modelkit import (
     ContentText,
     ContentToolUse,
     ToolFunction,
-    UrlCitation,
     code_execution,
     get_model,
     web_search,
 )
 
 URL = "https://api.openai.com/v1/responses"
+BODY = response_body(SEARCH, CODE, MESSAGE)
 
-SEARCH = {
-    "type": "web_search_call",
-    "id": "ws_67c9fa0502748190b7dd390736892e100be649c1a5ff9609",
-    "status": "completed",
-    "action": {"type": "search", "query": "positive news story today"},
-}
-CODE = {
-    "type": "code_interpreter_call",
-    "id": "ci_68a1b2c3d4e5f60718293a4b5c6d7e8f",
-    "status": "completed",
-    "code": "print(2 ** 10)",
-    "container_id": "cntr_68a1b2c3d4e5f607",
-    "outputs": [{"type": "logs", "logs": "1024\n"}],
-}
-TEXT = "On March 6, 2025, several news outlets reported good news; 2**10 is 1024."
-MESSAGE = {
-    "type": "message",
-    "id": "msg_67c9fa077e288190af08fdffda2e34f20be649c1a5ff9609",
-    "status": "completed",
-    "role": "assistant",
-    "content": [
-        {
-            "type": "output_text",
-            "text": TEXT,
-            "annotations": [
-                {
-                    "type": "url_citation",
-                    "start_index": 0,
-                    "end_index": 16,
-                    "url": "https://www.example.com/good-news",
-                    "title": "Good news of the day",
-                }
-            ],
-        }
-    ],
-}
-BODY: Dict[str, Any] = {
-    "id": "resp_67c9fa0502748190b7dd390736892e100be649c1a5ff9609",
-    "object": "response",
-    "status": "completed",
-    "model": "gpt-4.1-2025-04-14",
-    "output": [SEARCH, CODE, MESSAGE],
-    "usage": {"input_tokens": 328, "output_tokens": 52, "total_tokens": 380},
-}
-
-
-def _sse(*events: Dict[str, Any]) -> bytes:
-    return b"".join(
-        f"event: {e['type']}\ndata: {json.dumps({**e, 'sequence_number': n})}\n\n".encode()
-        for n, e in enumerate(events)
-    )
-
-
-def _in_progress(item: Dict[str, Any]) -> Dict[str, Any]:
-    started = {k: v for k, v in item.items() if k not in ("action", "outputs", "code")}
-    return {**started, "status": "in_progress"}
-
-
-STREAM = _sse(
+STREAM = sse(
     {"type": "response.created", "response": {**BODY, "status": "in_progress", "output": []}},
-    {"type": "response.output_item.added", "output_index": 0, "item": _in_progress(SEARCH)},
+    {"type": "response.output_item.added", "output_index": 0, "item": in_progress(SEARCH)},
     {"type": "response.web_search_call.in_progress", "output_index": 0, "item_id": SEARCH["id"]},
     {"type": "response.web_search_call.searching", "output_index": 0, "item_id": SEARCH["id"]},
     {"type": "response.web_search_call.completed", "output_index": 0, "item_id": SEARCH["id"]},
     {"type": "response.output_item.done", "output_index": 0, "item": SEARCH},
-    {"type": "response.output_item.added", "output_index": 1, "item": _in_progress(CODE)},
+    {"type": "response.output_item.added", "output_index": 1, "item": in_progress(CODE)},
     {
         "type": "response.code_interpreter_call_code.delta",
         "output_index": 1,
@@ -199,13 +151,7 @@ def test_streamed_output_equals_generated_with_tool_uses_and_citations() -> None
     assert isinstance(code, ContentToolUse) and code.tool_type == "code_execution"
     assert (code.arguments, code.result) == ("print(2 ** 10)", "1024\n")
     assert isinstance(text, ContentText) and text.text == TEXT
-    assert text.citations == [
-        UrlCitation(
-            url="https://www.example.com/good-news",
-            title="Good news of the day",
-            cited_text=(0, 16),
-        )
-    ]
+    assert text.citations == [CITATION]
 
 
 def test_history_sends_the_search_item_back_and_the_code_as_text() -> None:

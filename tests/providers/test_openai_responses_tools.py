@@ -16,54 +16,15 @@ import copy
 import json
 from typing import Any, Dict, List
 
-from modelkit import UrlCitation
+from openai_server_items import CITATION, CODE, MESSAGE, REASONING, SEARCH, response_body
+
 from modelkit.config import GenerateConfig
 from modelkit.messages import ChatMessageUser, ContentReasoning, ContentText, ContentToolUse
 from modelkit.providers.openai._request import WireOptions
 from modelkit.providers.openai._responses_request import build_responses_body
 from modelkit.providers.openai._responses_response import parse_responses_body
 
-SEARCH = {
-    "type": "web_search_call",
-    "id": "ws_67c9fa0502748190b7dd390736892e100be649c1a5ff9609",
-    "status": "completed",
-    "action": {"type": "search", "query": "positive news story today"},
-}
-REASONING = {
-    "type": "reasoning",
-    "id": "rs_67c9fa04f9f08190a2e8d5b6c1f1d5b20be649c1a5ff9609",
-    "summary": [],
-    "encrypted_content": "gAAAAABoXr7n...",
-}
-MESSAGE = {
-    "type": "message",
-    "id": "msg_67c9fa077e288190af08fdffda2e34f20be649c1a5ff9609",
-    "status": "completed",
-    "role": "assistant",
-    "content": [
-        {
-            "type": "output_text",
-            "text": "On March 6, 2025, several news outlets reported good news.",
-            "annotations": [
-                {
-                    "type": "url_citation",
-                    "start_index": 0,
-                    "end_index": 14,
-                    "url": "https://www.example.com/good-news",
-                    "title": "Good news of the day",
-                }
-            ],
-        }
-    ],
-}
-BODY: Dict[str, Any] = {
-    "id": "resp_67c9fa0502748190b7dd390736892e100be649c1a5ff9609",
-    "object": "response",
-    "status": "completed",
-    "model": "gpt-5-2025-08-07",
-    "output": [REASONING, SEARCH, MESSAGE],
-    "usage": {"input_tokens": 328, "output_tokens": 52, "total_tokens": 380},
-}
+BODY = response_body(REASONING, SEARCH, MESSAGE, model="gpt-5-2025-08-07")
 
 
 def _resend(message: Any) -> List[Dict[str, Any]]:
@@ -94,13 +55,7 @@ def test_web_search_call_is_a_tool_use_part_between_reasoning_and_text() -> None
         internal={"openai": SEARCH},
     )
     assert isinstance(text, ContentText)
-    assert text.citations == [
-        UrlCitation(
-            url="https://www.example.com/good-news",
-            title="Good news of the day",
-            cited_text=(0, 14),
-        )
-    ]
+    assert text.citations == [CITATION]
 
 
 def test_the_search_item_goes_back_after_its_reasoning() -> None:
@@ -154,28 +109,21 @@ def test_failed_search_and_mcp_calls() -> None:
 
 
 def test_code_interpreter_goes_back_as_text() -> None:
-    code = {
-        "type": "code_interpreter_call",
-        "id": "ci_6820f383d7c08191",
-        "code": "print(2 + 2)",
-        "container_id": "cntr_6820f38",
-        "outputs": [{"type": "logs", "logs": "4\n"}],
-        "status": "completed",
-    }
-    body = dict(BODY, output=[code, MESSAGE])
+    body = dict(BODY, output=[CODE, MESSAGE])
     output = parse_responses_body(body, "gpt-5")
     part = output.message.content[0]  # type: ignore[index]
     assert isinstance(part, ContentToolUse)
     assert (part.tool_type, part.arguments, part.result) == (
         "code_execution",
-        "print(2 + 2)",
-        "4\n",
+        "print(2 ** 10)",
+        "1024\n",
     )
     sent = _resend(output.message)
     assert sent == [
         {
             "role": "assistant",
-            "content": "code_interpreter: print(2 + 2)\n\n4\n\n" + MESSAGE["content"][0]["text"],
+            "content": "code_interpreter: print(2 ** 10)\n\n1024\n\n"
+            + MESSAGE["content"][0]["text"],
         }
     ]
 
