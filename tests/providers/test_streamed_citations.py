@@ -28,7 +28,7 @@ import json
 from typing import Any, Dict, List
 
 import responses
-from test_openai_responses_tools import BODY as SEARCH_BODY
+from openai_server_items import CITATION, MESSAGE, REASONING, SEARCH, response_body
 from wire import stream_both_ways
 
 from modelkit import UrlCitation, get_model
@@ -47,7 +47,7 @@ def _sse(events: List[Dict[str, Any]], named: bool = True) -> bytes:
 
 
 def test_responses_stream_keeps_search_calls_and_citations() -> None:
-    body = copy.deepcopy(SEARCH_BODY)
+    body = copy.deepcopy(response_body(REASONING, SEARCH, MESSAGE, model="gpt-5-2025-08-07"))
     message = body["output"][2]
     text = message["content"][0]["text"]
     events = [
@@ -96,13 +96,7 @@ def test_responses_stream_keeps_search_calls_and_citations() -> None:
     assert streamed == generated
     parts = streamed.message.content
     assert isinstance(parts, list) and isinstance(parts[1], ContentToolUse)
-    assert isinstance(parts[2], ContentText) and parts[2].citations == [
-        UrlCitation(
-            url="https://www.example.com/good-news",
-            title="Good news of the day",
-            cited_text=(0, 14),
-        )
-    ]
+    assert isinstance(parts[2], ContentText) and parts[2].citations == [CITATION]
 
 
 GROUNDING = {
