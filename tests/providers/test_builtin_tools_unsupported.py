@@ -1,15 +1,13 @@
 """Providers with no server-side tool modelkit can send: a ``ConfigError`` naming them.
 
-Checked against each API's documentation: Mistral's ``web_search`` and
-``code_interpreter`` connectors exist only in its Agents/Conversations API
-(https://docs.mistral.ai/agents/connectors/connectors), not in the chat
-completions modelkit speaks (Inspect reaches them through the Conversations
-API with ``store: false``, which returns no stream); Bedrock's Converse API
+Checked against each API's documentation: Bedrock's Converse API
 (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html)
 and the other OpenAI-compatible servers' chat completions have no such
-tool; OpenAI chat completions has none in Inspect's mapping. Nothing is
-sent in any case (``responses`` would fail on an unexpected request), and
-function tools still work there.
+tool; OpenAI chat completions has none in Inspect's mapping (its Responses
+API has). Nothing is sent in any case (``responses`` would fail on an
+unexpected request), and function tools still work there. xAI's and
+Mistral's tools run on their own endpoints (``test_grok_server_tools``,
+``test_mistral_server_tools``).
 """
 
 from __future__ import annotations
@@ -32,7 +30,6 @@ def _aws(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     "spec, says",
     [
-        ("mistral/mistral-large-latest", "Agents/Conversations"),
         ("bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0", "Converse API"),
         ("groq/llama-3.3-70b-versatile", "use a provider that runs it"),
         ("openai/gpt-4o", "responses_api=True"),

@@ -35,7 +35,7 @@ from ...messages import (
 )
 from .._common import as_parts
 
-__all__ = ["messages_to_wire", "mistral_tool_call_id"]
+__all__ = ["messages_to_wire", "mistral_tool_call_id", "user_content"]
 
 _TOOL_CALL_ID = re.compile(r"^[a-zA-Z0-9]{9}$")
 
@@ -90,9 +90,9 @@ def _message(message: ChatMessage) -> WireMessage:
         if message.error is not None:
             tool["content"] = f"Error: {message.error.message}"
         else:
-            tool["content"] = _user_content(message.content)
+            tool["content"] = user_content(message.content)
         return tool
-    return {"role": "user", "content": _user_content(message.content)}
+    return {"role": "user", "content": user_content(message.content)}
 
 
 def _assistant(message: ChatMessageAssistant) -> WireMessage:
@@ -131,7 +131,8 @@ def _assistant(message: ChatMessageAssistant) -> WireMessage:
     return item
 
 
-def _user_content(content: Union[str, Sequence[Content]]) -> Union[str, List[Chunk]]:
+def user_content(content: Union[str, Sequence[Content]]) -> Union[str, List[Chunk]]:
+    """A user (or tool result) message's content as Mistral's string or chunks."""
     if isinstance(content, str):
         return content
     chunks: List[Chunk] = []

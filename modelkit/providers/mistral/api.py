@@ -13,11 +13,15 @@ so only the documented ones are sent. Reasoning comes back as ``thinking``
 chunks and is sent back the same way. Errors arrive as
 ``{"object": "error", "message", "type", "code"}`` or, for validation,
 ``{"detail": [{"loc", "msg", "type"}]}``.
+
+A call with ``web_search()`` or ``code_execution()`` (or with Mistral's tool
+executions in its history) goes to ``POST {base}/v1/conversations``
+instead, where Mistral runs them; see ``_conversation``.
 """
 
 from __future__ import annotations
 
-import json
+import copy
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -28,26 +32,28 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Tuple,
     Union,
 )
 
 from ..._engine.response import HttpResponse
-from ..._json import loads as strict_json
 from ...api import modelapi
 from ...config import GenerateConfig
-from ...errors import shorten
+from ...errors import ConfigError, shorten
 from ...messages import ChatMessage, Content, ContentReasoning, ContentText
-from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
-from ...tools._types import ToolCall, ToolChoice, ToolFunction, ToolInfo
-from ...tools.builtin._server import check_server_tools
+from ...output import ChatCompletionChoice, ModelCall, ModelOutput, ModelUsage, StopReason
+from ...tools._types import ToolChoice, ToolFunction, ToolInfo, internal_tool_type
+from ...tools.builtin._server import SERVER_TOOL_TYPES, check_server_tools
 from .._common import assistant_message, env_first, versioned_url
 from .._fields import content_of, count
 from .._rest import HttpRequest, RestAPI
 from ..openai._request import tools_to_wire
 from ..openai._response import parse_logprobs
 from ._messages import messages_to_wire, mistral_tool_call_id
+from ._wire import REASONING_EFFORTS, parse_tool_call, response_format
 
 if TYPE_CHECKING:
+    from ..._events import APIStream
     from .._streaming import StreamDecoder
 
 __all__ = [
@@ -58,7 +64,9 @@ __all__ = [
     "messages_to_wire",
     "mistral_tool_call_id",
     "parse_completion",
+    "parse_tool_call",
     "request_body",
+    "response_format",
 ]
 
 DEFAULT_BASE_URL = "https://api.mistral.ai"
@@ -72,16 +80,6 @@ FINISH_REASONS: Dict[str, StopReason] = {
     "tool_calls": "tool_calls",
     "error": "unknown",
 }
-
-REASONING_EFFORTS: Dict[str, str] = {
-    "minimal": "none",
-    "low": "low",
-    "medium": "medium",
-    "high": "high",
-}
-"""``reasoning_effort`` on the wire. Mistral Small 4 and Medium 3.5 document
-only ``none`` and ``high``; other values are passed through for models that
-take them."""
 
 
 def request_body(
@@ -122,14 +120,9 @@ def request_body(
         body["logprobs"] = wanted
         if wanted and config.top_logprobs is not None:
             body["top_logprobs"] = config.top_logprobs
-    schema = config.response_schema
-    if schema is not None:
-        inner: Dict[str, Any] = {"name": schema.name, "schema": schema.json_schema}
-        if schema.description:
-            inner["description"] = schema.description
-        if schema.strict is not None:
-            inner["strict"] = schema.strict
-        body["response_format"] = {"type": "json_schema", "json_schema": inner}
+    wire_format = response_format(config)
+    if wire_format is not None:
+        body["response_format"] = wire_format
     return body
 
 
@@ -170,38 +163,12 @@ def _choice(choice: Mapping[str, Any], model: str) -> ChatCompletionChoice:
             inner = chunk.get("thinking") or []
             text = "".join(c.get("text", "") for c in inner if c.get("type") == "text")
             parts.append(ContentReasoning(reasoning=text))
-    calls = [_tool_call(call) for call in message.get("tool_calls") or []]
+    calls = [parse_tool_call(call) for call in message.get("tool_calls") or []]
     assistant = assistant_message(parts, calls, model, join_texts=True)
     stop = FINISH_REASONS.get(choice.get("finish_reason") or "", "unknown")
     return ChatCompletionChoice(
         message=assistant, stop_reason=stop, logprobs=parse_logprobs(choice.get("logprobs"))
     )
-
-
-def _tool_call(call: Mapping[str, Any]) -> ToolCall:
-    function = call.get("function") or {}
-    raw = function.get("arguments")
-    call_id, name = str(call.get("id") or ""), str(function.get("name") or "")
-    if isinstance(raw, dict):
-        return ToolCall(id=call_id, function=name, arguments=raw)
-    text = raw if isinstance(raw, str) else json.dumps(raw)
-    try:
-        parsed = strict_json(text) if text.strip() else {}
-    except ValueError as exc:
-        return ToolCall(
-            id=call_id,
-            function=name,
-            parse_error=f"invalid JSON arguments: {exc}",
-            raw_arguments=text,
-        )
-    if not isinstance(parsed, dict):
-        return ToolCall(
-            id=call_id,
-            function=name,
-            parse_error=f"arguments are not a JSON object: {shorten(text, 200)}",
-            raw_arguments=text,
-        )
-    return ToolCall(id=call_id, function=name, arguments=parsed)
 
 
 def error_text(body: Any, text: str) -> str:
@@ -227,10 +194,11 @@ def error_text(body: Any, text: str) -> str:
     return f"{summary} ({', '.join(tags)})" if tags else summary
 
 
-_NO_SERVER_TOOLS = (
-    "Mistral runs web_search and code_interpreter only in its Agents/Conversations "
-    "API (https://docs.mistral.ai/agents/connectors/connectors), not in chat "
-    "completions, which is what modelkit speaks"
+_ONLY_CONVERSATIONS = (
+    "Mistral runs web_search and code_interpreter only in its Conversations API "
+    "(https://docs.mistral.ai/agents/connectors/connectors): generate() and stream() "
+    "send such a call there themselves, a request built for chat completions "
+    "(build_request, batches) cannot carry them"
 )
 
 
@@ -248,6 +216,8 @@ class MistralAPI(RestAPI):
     """
 
     requires_api_key = True
+    conversation = False
+    """Whether this API speaks the Conversations API (the twin made for Mistral's own tools)."""
     env_vars: ClassVar[Dict[str, str]] = {
         "MISTRAL_API_KEY": "API key (required)",
         "MISTRAL_BASE_URL": f"API root URL (default {DEFAULT_BASE_URL})",
@@ -274,7 +244,8 @@ class MistralAPI(RestAPI):
     @property
     def url(self) -> str:
         """Where requests go."""
-        return versioned_url(self.base_url or DEFAULT_BASE_URL, "v1", "chat/completions")
+        path = "conversations" if self.conversation else "chat/completions"
+        return versioned_url(self.base_url or DEFAULT_BASE_URL, "v1", path)
 
     def config_fields(self) -> FrozenSet[str]:
         return frozenset(
@@ -291,19 +262,85 @@ class MistralAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> HttpRequest:
-        check_server_tools(self.provider, "mistral", tools, (), _NO_SERVER_TOOLS)
+        from ._conversation import SERVER_TOOLS, conversation_body
+
+        check_server_tools(
+            self.provider,
+            "mistral",
+            tools,
+            tuple(SERVER_TOOLS) if self.conversation else (),
+            "" if self.conversation else _ONLY_CONVERSATIONS,
+        )
         headers = {
             "Authorization": f"Bearer {self.api_key or ''}",
             "content-type": "application/json",
             "accept": "application/json",
         }
-        body = request_body(self.model_name, input, tools, tool_choice, config)
+        if self.conversation:
+            if config.num_choices is not None and config.num_choices > 1:
+                raise ConfigError(
+                    "mistral: num_choices > 1 is not available with web_search()/"
+                    "code_execution() (Mistral's Conversations API makes one answer)"
+                )
+            body = conversation_body(self.model_name, input, tools, tool_choice, config)
+        else:
+            body = request_body(self.model_name, input, tools, tool_choice, config)
         return HttpRequest(url=self.url, headers=headers, body=body)
+
+    def for_call(self, input: List[ChatMessage], tools: List[ToolInfo]) -> MistralAPI:
+        """This API, or its Conversations twin for a call Mistral's own tools take part in.
+
+        The twin serves a call whose tools hold ``web_search()`` or
+        ``code_execution()``, or whose history holds Mistral's tool
+        executions; it shares this API's HTTP client and settings.
+        """
+        from ._conversation import has_own_tool_use
+
+        if self.conversation or not (
+            any(internal_tool_type(tool) in SERVER_TOOL_TYPES for tool in tools)
+            or has_own_tool_use(input)
+        ):
+            return self
+        twin: Optional[MistralAPI] = self.__dict__.get("_conversation_twin")
+        if twin is None:
+            self.http  # noqa: B018 - made now, so the twin shares the one client
+            twin = copy.copy(self)
+            twin.conversation = True
+            self._conversation_twin = twin
+        return twin
+
+    def generate(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
+        api = self.for_call(input, tools)
+        if api is not self:
+            return api.generate(input, tools, tool_choice, config)
+        return super().generate(input, tools, tool_choice, config)
+
+    def stream(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> APIStream:
+        api = self.for_call(input, tools)
+        if api is not self:
+            return api.stream(input, tools, tool_choice, config)
+        return super().stream(input, tools, tool_choice, config)
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
         return self.parse_body(body)
 
     def stream_decoder(self, config: GenerateConfig) -> Optional[StreamDecoder]:
+        if self.conversation:
+            from ._conversation_stream import ConversationStreamDecoder
+
+            return ConversationStreamDecoder(self.provider, self.model_name)
         from ._stream import MistralStreamDecoder
 
         return MistralStreamDecoder(self.provider, self.model_name)
@@ -313,7 +350,11 @@ class MistralAPI(RestAPI):
         return HttpRequest(url=request.url, headers=headers, body={**request.body, "stream": True})
 
     def parse_body(self, body: Any) -> ModelOutput:
-        """A chat completion body as a ``ModelOutput``."""
+        """A chat completion (or, on the twin, a conversation) body as a ``ModelOutput``."""
+        if self.conversation:
+            from ._conversation import parse_conversation
+
+            return parse_conversation(body, self.model_name)
         return parse_completion(body, self.model_name)
 
     def error_text(self, body: Any, text: str) -> str:
