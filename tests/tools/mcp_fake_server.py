@@ -32,7 +32,8 @@ elicitation request), ``errors`` (tools/call ``boom``
 answers a JSON-RPC error, ``sad`` an ``isError`` result), ``ping`` (sends
 ``ping``, ``roots/list``, ``sampling/createMessage`` and
 ``elicitation/create`` to the client and a progress notification before
-answering tools/call), ``child`` (starts a sleeping grandchild, then hangs), ``crash-after-call``
+answering tools/call), ``echo-env`` (answers tools/call with an error quoting ``$API_TOKEN``),
+``child`` (starts a sleeping grandchild, then hangs), ``crash-after-call``
 (exits with status 5 after answering a tools/call).
 """
 
@@ -151,6 +152,11 @@ def handle(request: Dict[str, Any]) -> None:
         if MODE == "hang-call":
             return
         name = request["params"]["name"]
+        if MODE == "echo-env":
+            token = os.environ.get("API_TOKEN", "")
+            error = {"code": -32602, "message": f"token {token} refused", "data": {"t": token}}
+            send({"jsonrpc": "2.0", "id": request["id"], "error": error})
+            return
         if MODE == "errors" and name == "boom":
             error = {"code": -32602, "message": "x must be positive"}
             send({"jsonrpc": "2.0", "id": request["id"], "error": error})

@@ -324,6 +324,20 @@ def test_bad_stdio_arguments_are_config_errors(kwargs: Dict[str, Any], message: 
         mcp_server_stdio(**kwargs)
 
 
+def test_an_env_value_the_server_echoes_back_is_redacted(tmp_path: Path) -> None:
+    secret = "s3cret-env-value-42"
+    server = mcp_server_stdio(
+        name="echo",
+        command=sys.executable,
+        args=[FAKE, "echo-env", "--log", str(tmp_path / "log")],
+        env={"API_TOKEN": secret},
+    )
+    messages, _ = execute_tools([call("t1", x=1)], server)
+    error = messages[0].error  # type: ignore[union-attr]
+    assert error is not None and error.message == "token [redacted] refused"
+    assert secret not in repr(messages)
+
+
 def test_env_values_stay_out_of_reprs() -> None:
     server = mcp_server_stdio(command="x", env={"API_TOKEN": "s3cret-value"})
     assert "s3cret" not in repr(server) and "s3cret" not in repr(server.config)  # type: ignore[attr-defined]

@@ -5,7 +5,8 @@ environment the MCP SDKs give it: a few safe variables of this process
 (``PATH``, ``HOME``...) and the ``env`` configured. A reader thread turns
 its stdout into messages for the ``Dispatcher``; another drains stderr
 into DEBUG log lines (the last few kept for the error if the server dies).
-A line that is not JSON-RPC, or longer than ``MAX_LINE`` bytes, fails
+Values of the configured ``env`` are redacted from every line read, on
+stdout and stderr. A line that is not JSON-RPC, or longer than ``MAX_LINE`` bytes, fails
 the session with an error naming the server; so does the server exiting,
 whose status and last stderr lines the error carries.
 
@@ -172,6 +173,8 @@ class StdioTransport:
                 return
             if not line.strip():
                 continue
+            if self._scrub:  # an env value the server echoes back goes no further
+                line = self._scrub.bytes(line)
             try:
                 message = check_message(self.name, loads(line))
             except ValueError:
