@@ -364,6 +364,50 @@ def test_gemini_cached_content_and_thoughts(loopback: LoopbackServer) -> None:
     assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
 
 
+def test_bedrock_converse_cache_reads_and_writes(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Converse ``usage``: inputTokens excludes cacheReadInputTokens and
+    # cacheWriteInputTokens (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html).
+    # The table has no Bedrock price (its stored pricing page has no per-model rows):
+    # the user's own, registered here, prices the shape.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    name = "bedrock/anthropic.claude-opus-5"
+    set_model_cost_or_info(name, ModelCost(5.0, 25.0, 6.25, 0.5))
+    loopback.default = Reply(
+        body={
+            "output": {"message": {"role": "assistant", "content": [{"text": "hi"}]}},
+            "stopReason": "end_turn",
+            "usage": {
+                "inputTokens": 35,
+                "outputTokens": 14,
+                "totalTokens": 1449,
+                "cacheReadInputTokens": 400,
+                "cacheWriteInputTokens": 1000,
+            },
+            "metrics": {"latencyMs": 10},
+        }
+    )
+    model = get_model(name, base_url=loopback.url)
+    output = model.generate("hello")
+    expected = (35 * 5.0 + 14 * 25.0 + 1000 * 6.25 + 400 * 0.5) / 1e6
+    assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
+
+
+def test_mistral_usage_priced_by_a_registered_price(loopback: LoopbackServer) -> None:
+    # Mistral chat completions ``usage``: prompt_tokens / completion_tokens (mistralai
+    # client-python UsageInfo); the table has no Mistral price.
+    set_model_cost_or_info("mistral/mistral-large-latest", ModelCost(0.5, 1.5, 0.5, 0.05))
+    body = openai_body({"prompt_tokens": 2_000, "completion_tokens": 300, "total_tokens": 2_300})
+    loopback.default = Reply(body=body)
+    model = get_model("mistral/mistral-large-latest", base_url=loopback.url, api_key=KEY)
+    output = model.generate("hello")
+    assert output.usage is not None
+    assert output.usage.total_cost == pytest.approx((2_000 * 0.5 + 300 * 1.5) / 1e6)
+
+
 def set_model_cost_or_info(name: str, cost: ModelCost) -> None:
     from modelkit import ModelInfo, get_model_info, set_model_info
 
