@@ -58,10 +58,20 @@ def prepare_request(
     input: ModelInput,
     tools: ToolsInput = (),
     tool_choice: Optional[ToolChoice] = None,
+    *,
+    check: bool = True,
 ) -> GenerateRequest:
-    """The request ``api`` is sent for ``input`` under the merged ``config``."""
-    check_supported(api, config)
-    messages = input_messages(input)
+    """The request ``api`` is sent for ``input`` under the merged ``config``.
+
+    ``check=False`` skips checking ``config`` against what ``api`` honours,
+    for a caller that checked this same config already (``batch_submit``
+    checks it with its first input).
+    """
+    if check:
+        check_supported(api, config)
+    messages: List[ChatMessage] = (
+        [ChatMessageUser(content=input)] if type(input) is str else input_messages(input)
+    )
     if config.system_message:
         messages.insert(0, ChatMessageSystem(content=config.system_message))
     infos: List[ToolInfo] = []
@@ -73,7 +83,8 @@ def prepare_request(
         infos = [to_tool_info(tool) for tool in tools]
         messages = _with_model_input(tools, messages)
     choice: ToolChoice = tool_choice or ("auto" if infos else "none")
-    _check_tool_choice(choice, infos)
+    if tool_choice:  # (the default just made is valid)
+        _check_tool_choice(choice, infos)
     if not infos and api.tools_required():
         infos = _tools_named_in(messages)
         choice = "none"
@@ -83,7 +94,9 @@ def prepare_request(
         messages = _collapse(messages, "assistant")
     history = config.reasoning_history
     if history is False or history == "none" or not api.has_reasoning_history():
-        messages = [_without_reasoning(m) for m in messages]
+        messages = [
+            _without_reasoning(m) if isinstance(m, ChatMessageAssistant) else m for m in messages
+        ]
     elif history == "last":  # Inspect's: only the last assistant message keeps it
         last = max(
             (i for i, m in enumerate(messages) if isinstance(m, ChatMessageAssistant)), default=-1

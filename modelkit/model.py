@@ -472,8 +472,19 @@ class Model:
             from .limits._observer import check_before_sending
 
             check_before_sending()
-        requests = (self.prepare(item, tools, tool_choice, config) for item in inputs)
-        return _calls.submit(self.api, requests, self.config.merge(config), cache)
+        # One merged config and one tool expansion for the whole job (every input
+        # shares them; nothing downstream mutates a request's config), checked
+        # against the provider with the first input, as generate would check it.
+        merged = self.config.merge(config)
+        if tools:
+            from .tools._sources import expand_tools
+
+            tools = expand_tools(tools)
+        requests = (
+            prepare_request(self.api, merged, item, tools, tool_choice, check=index == 0)
+            for index, item in enumerate(inputs)
+        )
+        return _calls.submit(self.api, requests, merged, cache)
 
     def batch_status(self, handle: HandleInput) -> BatchStatus:
         """Where a submitted job is: state and counts (one request per batch)."""

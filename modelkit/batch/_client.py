@@ -43,7 +43,15 @@ from ._types import BatchJob, JobStatus
 
 logger = logging.getLogger("modelkit")
 
-__all__ = ["BatchClient", "BatchResult", "MultipartBody", "SubmittedJob", "jsonl", "multipart"]
+__all__ = [
+    "BatchClient",
+    "BatchResult",
+    "MultipartBody",
+    "SubmittedJob",
+    "compact_json",
+    "jsonl",
+    "multipart",
+]
 
 BatchResult = Tuple[str, Union[ModelOutput, Exception]]
 """One result: the request's ``custom_id`` and its output or error."""
@@ -276,6 +284,18 @@ class BatchClient(abc.ABC):
         """Credentials for every batch-API request (default: the provider's)."""
         headers: Dict[str, str] = self.api.auth_headers()
         return headers
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
+def compact_json(item: Any) -> bytes:
+    """``item`` as one batch line: ``json.dumps(item, separators=(",", ":"))``, UTF-8.
+
+    One encoder serves every line: ``json.dumps`` with options builds a new
+    ``JSONEncoder`` per call.
+    """
+    return _COMPACT.encode(item).encode("utf-8")
 
 
 def jsonl(content: bytes) -> Iterator[Dict[str, Any]]:

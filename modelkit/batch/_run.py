@@ -113,32 +113,37 @@ def submit(
         items.clear()
         indices.clear()
 
+    count = 0
+    keys = handle.keys if policy is not None else None
+    encode, max_bytes = client.encode, client.max_bytes
     try:
         for index, request in enumerate(requests):
-            handle.size = index + 1
-            if handle.keys is not None and policy is not None:
+            count = index + 1
+            if keys is not None and policy is not None:
                 key = _lookup.key_for(api, request, policy)
-                handle.keys.append(key)
+                keys.append(key)
                 if key is not None and _lookup.fetch_key(api, key) is not None:
                     handle.cached.append(index)
                     continue
-            item = client.encode(str(index), request)
-            if len(item) + 1 > client.max_bytes:
+            item = encode(str(index), request)
+            size_of = len(item) + 1
+            if size_of > max_bytes:
                 raise ConfigError(
                     f"input {index} is {len(item)} bytes as a batch request; a batch of "
-                    f"{api.provider} takes at most {client.max_bytes} bytes"
+                    f"{api.provider} takes at most {max_bytes} bytes"
                 )
-            if items and (len(items) >= most or used + len(item) + 1 > client.max_bytes):
+            if items and (len(items) >= most or used + size_of > max_bytes):
                 flush()
                 used = 0
             items.append(item)
             indices.append(index)
-            used += len(item) + 1
+            used += size_of
         if items:
             flush()
     except BaseException:
         _cancel_quietly(client, handle.jobs)
         raise
+    handle.size = count
     return handle
 
 

@@ -18,7 +18,7 @@ from typing import Any, Dict, Iterator, Sequence
 
 from ..._prepare import GenerateRequest
 from ...batch import BatchJob, JobStatus
-from ...batch._client import BatchClient, BatchResult, SubmittedJob, jsonl
+from ...batch._client import BatchClient, BatchResult, SubmittedJob, compact_json, jsonl
 from ...errors import APIError, APITimeoutError
 from .._common import versioned_url
 from ._response import parse_error_body, parse_message
@@ -62,7 +62,7 @@ class AnthropicBatchClient(BatchClient):
             request.input, request.tools, request.tool_choice, request.config
         )
         item = {"custom_id": custom_id, "params": built.body}
-        return json.dumps(item, separators=(",", ":")).encode("utf-8")
+        return compact_json(item)
 
     def submit(self, items: Sequence[bytes]) -> SubmittedJob:
         data = b'{"requests":[' + b",".join(items) + b"]}"

@@ -25,7 +25,7 @@ from typing import Any, Dict, Iterator, List, Sequence
 
 from ..._prepare import GenerateRequest
 from ...batch import BatchJob, JobStatus
-from ...batch._client import REQUEST_TIMEOUT, BatchClient, BatchResult, SubmittedJob
+from ...batch._client import REQUEST_TIMEOUT, BatchClient, BatchResult, SubmittedJob, compact_json
 from ...batch._trust import ID_PATTERN
 from ...errors import ResponseFormatError
 from .._common import versioned_url
@@ -66,7 +66,7 @@ class GoogleBatchClient(BatchClient):
         built = self.api.build_request(
             request.input, request.tools, request.tool_choice, request.config
         )
-        return json.dumps({"key": custom_id, "request": built.body}, separators=(",", ":")).encode()
+        return compact_json({"key": custom_id, "request": built.body})
 
     def submit(self, items: Sequence[bytes]) -> SubmittedJob:
         name = self.api.model_name

@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterator, Sequence
 
 from ..._prepare import GenerateRequest
 from ...batch import BatchJob, JobStatus
-from ...batch._client import BatchClient, BatchResult, SubmittedJob
+from ...batch._client import BatchClient, BatchResult, SubmittedJob, compact_json
 from .._common import versioned_url
 from .._rest import error_from_status
 
@@ -57,7 +57,7 @@ class MistralBatchClient(BatchClient):
             request.input, request.tools, request.tool_choice, request.config
         )
         body = {k: v for k, v in built.body.items() if k != "model"}
-        return json.dumps({"custom_id": custom_id, "body": body}, separators=(",", ":")).encode()
+        return compact_json({"custom_id": custom_id, "body": body})
 
     def submit(self, items: Sequence[bytes]) -> SubmittedJob:
         file_id = self.upload_jsonl(self._url("files"), items)

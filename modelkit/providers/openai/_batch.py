@@ -23,7 +23,8 @@ from typing import Any, Dict, Iterator, Sequence
 
 from ..._prepare import GenerateRequest
 from ...batch import BatchJob, JobStatus
-from ...batch._client import BatchClient, BatchResult, SubmittedJob
+from ...batch._client import BatchClient, BatchResult, SubmittedJob, compact_json
+from ._request import config_params
 from ._response import error_from_response, output_for_error
 from ._responses_response import failed_response_error
 
@@ -58,6 +59,30 @@ class OpenAIBatchClient(BatchClient):
         prefix = "" if self.azure and not api._v1 else "/v1"
         self.endpoint = f"{prefix}/{api.path()}"
         self.job_endpoint = f"/{api.path()}" if self.azure else self.endpoint
+        # A line needs only the body (request_body); a subclass that overrides
+        # build_request alone is batched through its build_request.
+        builder = next((c for c in type(api).__mro__ if "build_request" in vars(c)), None)
+        own = builder is not None and "request_body" in vars(builder)
+        self._body = api.request_body if own else None
+        self._config: Any = None
+        self._has_tools = False
+        self._part: Any = None
+
+    def _config_part(self, request: GenerateRequest) -> Any:
+        """The body fields of the request's config, worked out once per config of the job.
+
+        ``batch_submit`` gives every request of a job the same config object,
+        which nothing changes while the job is encoded; another config (or
+        tools where there were none) is worked out afresh.
+        """
+        config, has_tools = request.config, bool(request.tools)
+        if self.api.responses_api:
+            return None
+        if config is not self._config or has_tools != self._has_tools:
+            options = self.api.wire_options(config)
+            self._config, self._has_tools = config, has_tools
+            self._part = config_params(config, options, has_tools=has_tools)
+        return self._part
 
     def _url(self, path: str) -> str:
         api = self.api
@@ -68,14 +93,23 @@ class OpenAIBatchClient(BatchClient):
         return f"{api._root}/openai/{path}?api-version={api.api_version}"
 
     def encode(self, custom_id: str, request: GenerateRequest) -> bytes:
-        built = self.api.build_request(
-            request.input, request.tools, request.tool_choice, request.config
-        )
-        body = built.body
+        if self._body is not None:
+            config = request.config
+            part = (
+                self._part
+                if config is self._config and bool(request.tools) == self._has_tools
+                else self._config_part(request)
+            )
+            body = self._body(request.input, request.tools, request.tool_choice, config, part)
+        else:
+            built = self.api.build_request(
+                request.input, request.tools, request.tool_choice, request.config
+            )
+            body = built.body
         if "model" not in body:  # Azure deployment URLs name the model; batch lines must
             body = {"model": self.api.model_name, **body}
         line = {"custom_id": custom_id, "method": "POST", "url": self.endpoint, "body": body}
-        return json.dumps(line, separators=(",", ":")).encode("utf-8")
+        return compact_json(line)
 
     def submit(self, items: Sequence[bytes]) -> SubmittedJob:
         file_id = self.upload_jsonl(self._url("files"), items)

@@ -129,12 +129,15 @@ def build_body(
     tool_choice: ToolChoice,
     config: GenerateConfig,
     options: WireOptions,
+    config_part: Optional[Tuple[Dict[str, Any], List[str]]] = None,
 ) -> Tuple[Dict[str, Any], List[str]]:
     """The request body, and the names of set fields left off as unsupported.
 
     Args:
         model: the ``model`` field, or ``None`` to leave it out (Azure's
             deployment URLs name the model in the path).
+        config_part: ``config_params(config, options, bool(tools))`` when
+            the caller has it already (a batch: one config for every line).
 
     Raises:
         ConfigError: the input cannot be sent (video, a missing media file,
@@ -145,7 +148,7 @@ def build_body(
     if tools:
         body["tools"] = tools_to_wire(tools)
         body["tool_choice"] = tool_choice_to_wire(tool_choice)
-    params, dropped = config_params(config, options, has_tools=bool(tools))
+    params, dropped = config_part or config_params(config, options, has_tools=bool(tools))
     body.update(params)
     schema = config.response_schema
     if schema is not None and options.response_format is not None:

@@ -281,31 +281,54 @@ class OpenAIAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> HttpRequest:
-        check_server_tools(
-            self.provider,
-            self.server_tool_key(),
-            tools,
-            SERVER_TOOLS if self.responses_api else (),
-            "" if self.responses_api else self.server_tool_hint(),
-        )
+        body = self.request_body(input, tools, tool_choice, config)
+        headers = {"Content-Type": "application/json", **self.auth_headers()}
+        return HttpRequest(url=self.endpoint(), headers=headers, body=body)
+
+    def request_body(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+        config_part: Optional[Tuple[Dict[str, Any], List[str]]] = None,
+    ) -> Dict[str, Any]:
+        """The body ``build_request`` sends (a batch line's body, without headers or URL).
+
+        Args:
+            config_part: on chat completions, ``config_params`` of ``config``
+                when the caller has it already (``build_body``).
+
+        Raises:
+            ConfigError: the request cannot be sent as configured.
+        """
+        if tools:  # (without tools, there is no server-side tool to refuse)
+            check_server_tools(
+                self.provider,
+                self.server_tool_key(),
+                tools,
+                SERVER_TOOLS if self.responses_api else (),
+                "" if self.responses_api else self.server_tool_hint(),
+            )
+        model, options = self.request_model(), self.wire_options(config)
         if self.responses_api:
-            from ._responses_request import build_responses_body as build
+            from ._responses_request import build_responses_body
+
+            body, dropped = build_responses_body(model, input, tools, tool_choice, config, options)
         else:
-            build = build_body
-            if image_output(config.modalities) is not None:
+            if config.modalities is not None and image_output(config.modalities) is not None:
                 raise ConfigError(
                     f"{self.provider}/{self.model_name}: image output comes through the "
                     "Responses API's image_generation tool (generate() and stream() send "
                     "such a call there themselves); to build or batch it, pass "
                     "responses_api=True to get_model"
                 )
-        body, dropped = build(
-            self.request_model(), input, tools, tool_choice, config, self.wire_options(config)
-        )
+            body, dropped = build_body(
+                model, input, tools, tool_choice, config, options, config_part
+            )
         if dropped:
             self._warn_dropped(dropped)
-        headers = {"Content-Type": "application/json", **self.auth_headers()}
-        return HttpRequest(url=self.endpoint(), headers=headers, body=body)
+        return body
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
         return self.parse_body(body)
