@@ -15,7 +15,6 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import attrs
 
-from ._media import check_media
 from ._support import check_supported
 from .api import ModelAPI
 from .config import GenerateConfig
@@ -175,6 +174,8 @@ def _part(role: str, part: Any) -> Content:
     if not isinstance(value, str):
         raise ConfigError(f"{role} message {kind} part must hold a string, got {value!r}")
     if kind in ("image", "audio", "video"):
+        from ._media import check_media  # loaded by the first media part
+
         check_media(kind, value)
     return checked
 

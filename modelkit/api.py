@@ -31,7 +31,6 @@ from typing import (
 )
 
 from ._redact import redact_url
-from ._retry_decision import RetryDecision, classify
 from .config import GenerateConfig
 from .errors import APIError, ConfigError, MissingAPIKeyError, RateLimitError
 from .messages import ChatMessage
@@ -40,6 +39,7 @@ from .tools._types import ToolChoice, ToolInfo
 
 if TYPE_CHECKING:
     from ._events import APIStream
+    from ._retry_decision import RetryDecision
 
 __all__ = ["ENTRY_POINT_GROUP", "ModelAPI", "modelapi", "provider_names", "resolve_provider"]
 
@@ -248,6 +248,8 @@ class ModelAPI(abc.ABC):
         counts as transient). A server's ``x-should-retry`` header still
         overrides the answer, and its ``Retry-After`` sets the wait.
         """
+        from ._retry_decision import classify  # after an error only
+
         return classify(ex, self.is_rate_limit(ex))
 
     def canonical_name(self) -> str:

@@ -19,15 +19,42 @@ response cache key.
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar, Dict, FrozenSet, List, Literal, Mapping, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Dict,
+    FrozenSet,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Tuple,
+    Union,
+)
 
 import attrs
 
-from ._citation import Citation, citations_from_list
 from ._content import ContentData, ContentDocument, ContentToolUse
 from ._serde import Decoder, Serializable, list_of
 from .errors import ConfigError, shorten
 from .tools._types import ToolCall, ToolCallError
+
+if TYPE_CHECKING:
+    from . import _citation
+else:
+
+    class _LazyCitations:
+        """``_citation`` for ``ContentText``'s annotation: the citation classes load
+        when something resolves the hint (``typing.get_type_hints``) or decodes
+        a citation, not with this module (a first call needs none of them)."""
+
+        def __getattr__(self, name: str) -> Any:
+            from . import _citation
+
+            return getattr(_citation, name)
+
+    _citation = _LazyCitations()
 
 __all__ = [
     "ChatMessage",
@@ -50,6 +77,13 @@ __all__ = [
 ]
 
 
+def _citations_from_list(items: List[Any]) -> List[_citation.Citation]:
+    """Decoder of ``ContentText.citations`` (the citation classes load with the first)."""
+    from ._citation import citations_from_list
+
+    return citations_from_list(items)
+
+
 @attrs.define
 class ContentText(Serializable):
     """Text content.
@@ -61,7 +95,7 @@ class ContentText(Serializable):
     """
 
     text: str
-    citations: Optional[List[Citation]] = attrs.field(default=None, kw_only=True)
+    citations: Optional[List[_citation.Citation]] = attrs.field(default=None, kw_only=True)
     type: Literal["text"] = attrs.field(default="text", init=False)
 
     _dump_first: ClassVar[Tuple[str, ...]] = (
@@ -73,7 +107,7 @@ class ContentText(Serializable):
         "cache_breakpoint",
     )
     _inspect_only: ClassVar[Tuple[str, ...]] = ("internal", "refusal", "cache_breakpoint")
-    _decoders: ClassVar[Dict[str, Decoder]] = {"citations": citations_from_list}
+    _decoders: ClassVar[Dict[str, Decoder]] = {"citations": _citations_from_list}
 
 
 @attrs.define

@@ -145,3 +145,37 @@ def test_an_offline_first_call_imports_nothing_heavy(tmp_path: Path) -> None:
         check=True,
     )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+_FIRST_HTTP_CALL = r"""
+import json, sys
+import modelkit
+model = modelkit.get_model("openai/gpt-4o", base_url=sys.argv[1] + "/v1", api_key="sk-test")
+assert model.generate("hi").completion
+print(json.dumps(sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)))
+"""
+
+DEFERRED = [
+    "modelkit._citation",
+    "modelkit._media",
+    "modelkit._media_guard",
+    "modelkit._retry_decision",
+    "modelkit.providers._counting",
+    "modelkit.tools.builtin._server",
+]
+"""Modules a first plain-text call does not need (issue 24, cold start): loaded on first use."""
+
+
+def test_a_first_http_call_leaves_what_it_does_not_need_unloaded(tmp_path: Path) -> None:
+    from loopback import LoopbackServer
+
+    with LoopbackServer() as server:
+        result = subprocess.run(
+            [sys.executable, "-c", _FIRST_HTTP_CALL, server.url, json.dumps(DEFERRED)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={"HOME": str(tmp_path), "PYTHONPATH": str(Path(modelkit.__file__).parents[1])},
+            check=True,
+        )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Callable, Mapping, Optional
 
 import attrs
 
-from .._retry_decision import RetryDecision, as_decision
 from ..errors import APIError, as_quota_error, is_quota
 
 if TYPE_CHECKING:
+    from .._retry_decision import RetryDecision
     from ..api import ModelAPI
 
 __all__ = [
@@ -102,6 +102,8 @@ def _finite(text: str) -> Optional[float]:
 
 def retry_decision(api: ModelAPI, error: BaseException) -> RetryDecision:
     """``api.should_retry(error)`` as a ``RetryDecision`` (ignoring ``x-should-retry``)."""
+    from .._retry_decision import RetryDecision, as_decision  # after an error only
+
     if is_quota(error):  # waiting never fixes it, whatever a provider says
         return RetryDecision.no()
     return as_decision(api.should_retry(error))

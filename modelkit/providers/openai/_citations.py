@@ -16,17 +16,20 @@ id and index in ``internal``. Other annotation types are skipped.
 from __future__ import annotations
 
 from collections.abc import Mapping  # isinstance() against it: typing.Mapping adds a Python layer
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
-from ..._citation import Citation, DocumentCitation, UrlCitation
+if TYPE_CHECKING:
+    from ..._citation import Citation
 
 __all__ = ["annotations_to_citations"]
 
 
 def annotations_to_citations(annotations: Any) -> Optional[List[Citation]]:
     """The citations among ``annotations`` (``None`` when there are none)."""
-    if not isinstance(annotations, list):
+    if not isinstance(annotations, list) or not annotations:
         return None
+    from ..._citation import DocumentCitation, UrlCitation  # loaded by the first citation
+
     citations: List[Citation] = []
     for annotation in annotations:
         if not isinstance(annotation, Mapping):

@@ -16,7 +16,6 @@ from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import attrs
 
-from ..._media import data_uri, read_media
 from ...config import GenerateConfig, ResponseSchema
 from ...errors import ConfigError
 from ...messages import (
@@ -278,6 +277,8 @@ def _part_to_wire(part: Content) -> Dict[str, Any]:
     if isinstance(part, ContentImage):
         url = part.image
         if not url.startswith(("http://", "https://")):
+            from ..._media import data_uri  # loaded by the first local media
+
             url = data_uri(url, "image", default_mime="image/png")
         return {"type": "image_url", "image_url": {"url": url, "detail": part.detail}}
     if isinstance(part, ContentAudio):
@@ -285,6 +286,8 @@ def _part_to_wire(part: Content) -> Dict[str, Any]:
             raise ConfigError(
                 "audio must be a local file or a base64 data: URI; this API does not fetch URLs"
             )
+        from ..._media import read_media
+
         data = read_media(part.audio, "audio")[1]
         return {"type": "input_audio", "input_audio": {"data": data, "format": part.format}}
     if isinstance(part, ContentVideo):
@@ -310,6 +313,8 @@ def _file_part(part: ContentDocument) -> Dict[str, Any]:
             f"Chat Completions cannot fetch a document from a URL ({part.filename!r}); "
             f"download it and pass a local path or a data: URI"
         )
+    from ..._media import data_uri
+
     file_data = data_uri(part.document, "document", default_mime=part.mime_type)
     return {"type": "file", "file": {"filename": part.filename, "file_data": file_data}}
 

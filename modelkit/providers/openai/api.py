@@ -42,9 +42,7 @@ from ...errors import APIError, ConfigError, MissingAPIKeyError, ResponseFormatE
 from ...messages import ChatMessage
 from ...output import ModelCall, ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
-from ...tools.builtin._server import check_server_tools
 from .._common import env_first
-from .._counting import count_in, prompt_fields
 from .._rest import HttpRequest, RestAPI, json_or_none
 from ._request import WireOptions, build_body
 from ._response import (
@@ -303,6 +301,8 @@ class OpenAIAPI(RestAPI):
             ConfigError: the request cannot be sent as configured.
         """
         if tools:  # (without tools, there is no server-side tool to refuse)
+            from ...tools.builtin._server import check_server_tools
+
             check_server_tools(
                 self.provider,
                 self.server_tool_key(),
@@ -358,6 +358,7 @@ class OpenAIAPI(RestAPI):
         Whichever API the model generates with, the count is the Responses
         API's (the one endpoint OpenAI counts with).
         """
+        from .._counting import prompt_fields
         from ._responses_request import build_responses_body
 
         options = self.wire_options(config)
@@ -369,6 +370,8 @@ class OpenAIAPI(RestAPI):
         return HttpRequest(url=url, headers=headers, body=prompt_fields(body, COUNT_FIELDS))
 
     def parse_count(self, body: Any) -> int:
+        from .._counting import count_in
+
         return count_in(body, "input_tokens")
 
     def parse_error(self, response: HttpResponse) -> APIError:
