@@ -162,8 +162,13 @@ DEFERRED = [
     "modelkit._retry_decision",
     "modelkit.providers._counting",
     "modelkit.tools.builtin._server",
+    "modelkit.hooks._events",
+    "modelkit.hooks.telemetry",
+    "opentelemetry",
 ]
-"""Modules a first plain-text call does not need (issue 24, cold start): loaded on first use."""
+"""Modules a first plain-text call does not need (issue 24, cold start): loaded on first use
+(OpenTelemetry, installed with the dev tools, only once the application has imported its API
+or names a provider in the environment)."""
 
 
 def test_a_first_http_call_leaves_what_it_does_not_need_unloaded(tmp_path: Path) -> None:

@@ -3,14 +3,17 @@
 ``arm()`` (called when ``modelkit.model`` is imported) installs the probe as
 an engine observer. The first call that starts removes it and, unless
 ``MODELKIT_OTEL=0``, looks for ``opentelemetry`` without importing it; only
-if it is installed is ``telemetry`` imported, and only if the application
-has configured a tracer or meter provider does it stay on. So ``import
-modelkit`` never imports OpenTelemetry, and without it nothing changes.
+if it is installed, and the application has imported its ``trace`` or
+``metrics`` API or names a provider in the environment, is ``telemetry``
+imported, and only if the application has configured a tracer or meter
+provider does it stay on. So ``import modelkit`` never imports
+OpenTelemetry, and without it nothing changes.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +27,21 @@ if TYPE_CHECKING:
 __all__ = ["arm"]
 
 OFF = ("0", "false", "no", "off")
+
+
+def _may_be_configured() -> bool:
+    """Whether an OpenTelemetry provider can have been set: not unless the
+    application imported the API's ``trace`` or ``metrics`` (a provider is set
+    through them) or names one in ``OTEL_PYTHON_TRACER_PROVIDER`` /
+    ``OTEL_PYTHON_METER_PROVIDER`` (which the API loads on first use). When
+    neither, ``telemetry.configured()`` is false, so ``telemetry`` and the
+    OpenTelemetry API are not imported to find that out (cold start)."""
+    return (
+        "opentelemetry.trace" in sys.modules
+        or "opentelemetry.metrics" in sys.modules
+        or "OTEL_PYTHON_TRACER_PROVIDER" in os.environ
+        or "OTEL_PYTHON_METER_PROVIDER" in os.environ
+    )
 
 
 class _Probe:
@@ -41,7 +59,7 @@ class _Probe:
         self.decided = True
         if os.environ.get("MODELKIT_OTEL", "").strip().lower() in OFF:
             return None
-        if find_spec("opentelemetry") is None:
+        if not _may_be_configured() or find_spec("opentelemetry") is None:
             return None
         try:
             from . import telemetry
