@@ -45,6 +45,13 @@ if TYPE_CHECKING:
     from ._response_headers import ModelRequestId, record_response_headers
     from ._retry_decision import RetryDecision
     from ._roles import ModelRoles, model_roles
+    from ._stream_events import (
+        StreamHandler,
+        StreamReasoningEvent,
+        StreamRetryEvent,
+        StreamTextEvent,
+        StreamToolCallEvent,
+    )
     from .api import ModelAPI, modelapi
     from .cache import (
         CachePolicy,
@@ -228,6 +235,13 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
     "_response_headers": ("ModelRequestId", "record_response_headers"),
     "_retry_decision": ("RetryDecision",),
     "_roles": ("ModelRoles", "model_roles"),
+    "_stream_events": (
+        "StreamHandler",
+        "StreamReasoningEvent",
+        "StreamRetryEvent",
+        "StreamTextEvent",
+        "StreamToolCallEvent",
+    ),
     "tools._call_tools": ("call_tools",),
     "config": (
         "AdaptiveConcurrency",
@@ -428,6 +442,11 @@ __all__ = [
     "StopReason",
     "StreamEnd",
     "StreamEvent",
+    "StreamHandler",
+    "StreamReasoningEvent",
+    "StreamRetryEvent",
+    "StreamTextEvent",
+    "StreamToolCallEvent",
     "TextDelta",
     "Tool",
     "ToolCall",

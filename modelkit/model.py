@@ -53,6 +53,8 @@ _arm_telemetry()  # OpenTelemetry spans, if configured, decided at the first cal
 
 if TYPE_CHECKING:
     from ._model_stream import AsyncModelStream, ModelStream
+    from ._on_stream import StreamObserver
+    from ._stream_events import StreamHandler
     from .batch import BatchHandle, BatchStatus
     from .tools._loop import GenerateLoopResult
 
@@ -201,6 +203,7 @@ class Model:
         tool_choice: Optional[ToolChoice] = None,
         config: ConfigInput = None,
         cache: Any = None,
+        on_stream: Optional[StreamHandler] = None,
     ) -> ModelOutput:
         """Generate output from the model (synchronously).
 
@@ -213,6 +216,13 @@ class Model:
             config: options layered over the model's own config.
             cache: ``True`` or a ``CachePolicy`` to use the response cache;
                 ``False`` not to; ``None`` (not given): ``config.cache``.
+            on_stream: a function (plain or ``async def``) called with each
+                ``StreamTextEvent``, ``StreamReasoningEvent`` and
+                ``StreamToolCallEvent`` while the answer streams, and a
+                ``StreamRetryEvent`` before a retry that follows streamed
+                events; the call still returns the whole output. A handler
+                that raises is logged and dropped for the rest of the call
+                (see docs/streaming.md).
 
         Returns:
             The model's output, ``time`` and ``usage`` filled in.
@@ -224,21 +234,42 @@ class Model:
         answer = (_call_path or _load_call_path())[0]
         request = self.prepare(input, tools, tool_choice, config)
         policy = _policy(request.config.cache if cache is None else cache)
+        observer = None if on_stream is None else self._observer(on_stream)
 
         def ask(name: str, settings: GenerateConfig) -> ModelOutput:
-            return self._fallback_model(name).generate(input, tools, tool_choice, settings, cache)
+            fallback = self._fallback_model(name)
+            return fallback.generate(input, tools, tool_choice, settings, cache, observer)
 
-        return answer(
-            str(self),
-            self.role,
-            request.config,
-            lambda: self._generate_request(request, policy),
-            ask,
-        )
+        try:
+            return answer(
+                str(self),
+                self.role,
+                request.config,
+                lambda: self._generate_request(request, policy, observer),
+                ask,
+            )
+        finally:
+            if observer is not None and observer is not on_stream:
+                observer.close()
 
-    def _generate_request(self, request: GenerateRequest, policy: Any) -> ModelOutput:
+    def _observer(self, on_stream: Any) -> StreamObserver:
+        """The ``StreamObserver`` of one call (a fallback's call shares its caller's)."""
+        from ._on_stream import StreamObserver
+
+        if isinstance(on_stream, StreamObserver):
+            return on_stream
+        return StreamObserver(on_stream, str(self))
+
+    def _generate_request(
+        self, request: GenerateRequest, policy: Any, observer: Optional[StreamObserver] = None
+    ) -> ModelOutput:
         """One normalised request through the response cache and the engine."""
+        run_request: Callable[..., ModelOutput]
         run_request = (_call_path or _load_call_path())[1]
+        if observer is not None:  # streamed to the handler (without one: no extra call)
+            from ._on_stream import stream_output
+
+            run_request = functools.partial(stream_output, observer=observer)
         if observe.observers:  # hooks see (and may change) the request before the cache does
             observe.before(self.api, request, policy is not None)
         if policy is None:
@@ -250,6 +281,8 @@ class Model:
             key = _lookup.key_for(self.api, request, policy)
             hit = None if key is None else _lookup.fetch_key(self.api, key, claim_miss=True)
             if hit is not None:
+                if observer is not None:  # no events, but a boundary if a model before sent some
+                    observer.begin_attempt()
                 return hit
             try:
                 output = run_request(self.api, request, cache_write=key is not None)
@@ -373,11 +406,23 @@ class Model:
         tool_choice: Optional[ToolChoice] = None,
         config: ConfigInput = None,
         cache: Any = None,
+        on_stream: Optional[StreamHandler] = None,
     ) -> ModelOutput:
-        """``generate`` for asyncio callers: runs it in a worker thread."""
+        """``generate`` for asyncio callers: runs it in a worker thread.
+
+        An ``async def`` ``on_stream`` handler runs on the caller's event
+        loop (a plain one in the worker thread).
+        """
         from ._engine.pool import run_in_thread
 
-        call = functools.partial(self.generate, input, tools, tool_choice, config, cache)
+        observer = None
+        if on_stream is not None:
+            import asyncio
+
+            from ._on_stream import StreamObserver
+
+            observer = StreamObserver(on_stream, str(self), asyncio.get_running_loop())
+        call = functools.partial(self.generate, input, tools, tool_choice, config, cache, observer)
         return await run_in_thread(call)
 
     def generate_many(
@@ -604,6 +649,7 @@ class Model:
         tool_choice: Optional[ToolChoice] = None,
         config: ConfigInput = None,
         cache: Any = None,
+        on_stream: Optional[StreamHandler] = None,
         *,
         max_turns: int = 20,
         tool_timeout: Optional[float] = None,
@@ -621,6 +667,8 @@ class Model:
             config: options layered over the model's own config (also read for
                 ``max_tool_output`` and ``parallel_tool_calls``).
             cache: ``True`` or a ``CachePolicy`` to use the response cache.
+            on_stream: as for ``generate``, for each generation of the loop
+                (a ``StreamRetryEvent``'s attempt counts within one generation).
             max_turns: the most generations to make (the tools of the last
                 one still run; ``limit_reached`` says the loop stopped there).
             tool_timeout: seconds each tool call may take.
@@ -640,7 +688,7 @@ class Model:
         def generate(
             messages: List[ChatMessage], defs: Sequence[Any], choice: Optional[ToolChoice]
         ) -> ModelOutput:
-            return self.generate(messages, defs, choice, config, cache)
+            return self.generate(messages, defs, choice, config, cache, on_stream)
 
         return generate_loop(
             generate,

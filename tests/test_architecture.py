@@ -59,6 +59,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit.config",
         "modelkit.output",
         "modelkit._events",
+        "modelkit._stream_events",
         "modelkit._response_schema",
         "modelkit._wellformed",
         "modelkit._history",
@@ -81,7 +82,13 @@ LAYERS: List[Tuple[str, ...]] = [
     ),
     ("modelkit.batch",),
     ("modelkit.providers", "modelkit.convert"),
-    ("modelkit.model", "modelkit._model_stream", "modelkit._models", "modelkit._roles"),
+    (
+        "modelkit.model",
+        "modelkit._model_stream",
+        "modelkit._on_stream",
+        "modelkit._models",
+        "modelkit._roles",
+    ),
     ("modelkit.cli", "modelkit.__main__", "modelkit.__init__"),
 ]
 

@@ -17,16 +17,22 @@ The slot is held until the stream ends, fails or is closed; ``close()``
 ``Model.stream`` object, or garbage collection) drops the connection and
 frees the slot at once. The last event is ``StreamEnd`` with the complete
 output, its ``time`` and ``call`` filled in.
+
+Given ``on_attempt`` (``generate(..., on_stream=)``, where the stream is a
+means and the output the result), a failure after deltas is retried too,
+the whole attempt again, as ``run_request`` retries a buffered call:
+``on_attempt(n)`` is called before each attempt so the caller can tell
+its consumer that the deltas it had belong to a failed attempt.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Iterator, List, Optional
+from typing import TYPE_CHECKING, Callable, Generator, Iterator, List, Optional
 
 import attrs
 
-from .._events import APIStream, StreamDelta, StreamEnd, StreamEvent
+from .._events import APIStream, ReplayStream, StreamDelta, StreamEnd, StreamEvent
 from ..errors import APIError, APITimeoutError
 from ..info._cost import price_output
 from ..output import ModelOutput
@@ -55,6 +61,8 @@ class StreamRun:
         request: the normalised request.
         retrying: retry policy, sleep and clock (tests inject fakes).
         cache_write: the output will be stored in the response cache (for observers).
+        on_attempt: called with the attempt's number (1, 2, ...) before
+            each attempt; given, a failure after deltas is retried as well.
     """
 
     def __init__(
@@ -63,16 +71,21 @@ class StreamRun:
         request: GenerateRequest,
         retrying: Optional[Retrying] = None,
         cache_write: bool = False,
+        on_attempt: Optional[Callable[[int], None]] = None,
     ) -> None:
         self.api = api
         self.cache_write = cache_write
         self._observed: Optional[observe.Observed] = None
         self.request = request
         self.retrying = retrying or Retrying()
+        self.on_attempt = on_attempt
         self.output: Optional[ModelOutput] = None
         self._stream: Optional[APIStream] = None
         self._limit: Optional[ConnectionLimit] = None
         self._gate: Optional[Gate] = None
+        self._start = 0.0
+        self._deadline: Optional[float] = None
+        self._attempts = 0
         self._started = False
         self._closed = False
 
@@ -92,10 +105,16 @@ class StreamRun:
             self._limit = limit_for(key, size)
             self._limit.acquire(size)
             self._gate = gate_for(key, size, config).__enter__()
-            first = self._open()
-            if first:
-                yield first[0]
-            yield from self._rest()
+            clock = self.retrying.clock
+            self._start = clock()
+            self._deadline = None if config.timeout is None else self._start + config.timeout
+            self._attempts = 0
+            while True:
+                first = self._open()
+                if first:
+                    yield first[0]
+                if (yield from self._rest()):
+                    return
         except BaseException as error:
             if self._observed is not None and not isinstance(error, GeneratorExit):
                 self._observed.fail(self.api, error)
@@ -106,16 +125,22 @@ class StreamRun:
                 self._observed.fail(self.api, GeneratorExit())  # closed before its end
             self.close()
 
+    @property
+    def replayed(self) -> bool:
+        """The provider did not stream: its whole answer is being played back."""
+        return isinstance(self._stream, ReplayStream)
+
     def _open(self) -> List[StreamDelta]:
         """Open the stream and read its first delta, retrying until one arrives."""
         api, retrying = self.api, self.retrying
         config, clock = self.request.config, retrying.clock
         max_retries = DEFAULT_MAX_RETRIES if config.max_retries is None else config.max_retries
-        self._start = start = clock()
-        deadline = None if config.timeout is None else start + config.timeout
-        attempts = 0
+        start, deadline = self._start, self._deadline
         while True:
-            attempts += 1
+            self._attempts += 1
+            attempts = self._attempts
+            if self.on_attempt is not None:
+                self.on_attempt(attempts)
             assert self._gate is not None  # each budget wait ends by the deadline
             left = None if deadline is None else deadline - clock()
             self._gate.before_request(left, config.timeout, (api.provider, api.model_name))
@@ -140,7 +165,6 @@ class StreamRun:
                 )
                 self._stream = stream
                 self._iterator = iter(stream)
-                self._attempts = attempts
                 first = next(self._iterator)
                 if first_wait is not None:
                     stream.extend(None if deadline is None else deadline - clock())
@@ -166,7 +190,8 @@ class StreamRun:
                     self._observed,
                 )
 
-    def _rest(self) -> Iterator[StreamEvent]:
+    def _rest(self) -> Generator[StreamEvent, None, bool]:
+        """The rest of the stream; ``True`` once it ended, ``False`` to try again."""
         stream = self._stream
         assert stream is not None
         try:
@@ -177,6 +202,22 @@ class StreamRun:
             error.output = stream.partial()
             if error.call is None:
                 error.call = stream.call
+            if self.on_attempt is not None:  # the whole attempt again, if the policy says so
+                stream.close()
+                config = self.request.config
+                retries = DEFAULT_MAX_RETRIES if config.max_retries is None else config.max_retries
+                retry_or_raise(
+                    self.api,
+                    error,
+                    error.call,
+                    self._attempts,
+                    retries,
+                    self._deadline,
+                    self._start,
+                    self.retrying,
+                    self._observed,
+                )
+                return False
             _log_call(
                 self.api, stream.call, error, self.retrying.clock() - self._start, self._attempts
             )
@@ -195,6 +236,7 @@ class StreamRun:
                 self.api, output, self.retrying.clock() - self._sent, self._attempts - 1
             )
         yield StreamEnd(output)
+        return True
 
     def close(self) -> None:
         """Drop the connection and free the slot (safe to call twice)."""
