@@ -7,8 +7,8 @@ does not move the target silently. Two sets stand apart, each checked:
 - ``BRIDGE_ONLY``: names that exist only for Inspect's agent bridge (an
   agent running in a sandbox whose model calls Inspect intercepts); modelkit
   has no bridge, and the README lists them with this reason.
-- ``NOT_YET``: names other engineers are building (issue 20 points 7 and 8:
-  stream callbacks, compaction). The test asserts they are *not* importable
+- ``NOT_YET``: names other engineers are building (issue 20 point 8:
+  compaction). The test asserts they are *not* importable
   yet, so whoever adds one must move it out of this set: the set shrinks to
   empty, and the lead tracks it.
 """
@@ -132,12 +132,6 @@ BRIDGE_ONLY: FrozenSet[str] = frozenset({"ModelResolver", "ModelResponseFilter",
 
 NOT_YET: FrozenSet[str] = frozenset(
     {
-        # issue 20 point 7, streaming callbacks (a later engineer):
-        "StreamHandler",
-        "StreamReasoningEvent",
-        "StreamRetryEvent",
-        "StreamTextEvent",
-        "StreamToolCallEvent",
         # issue 20 point 8, compaction (a later engineer):
         "Compact",
         "CompactionAuto",
