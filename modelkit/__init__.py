@@ -29,6 +29,17 @@ if TYPE_CHECKING:
         DocumentRange,
         UrlCitation,
     )
+    from ._compaction import (
+        Compact,
+        CompactionAuto,
+        CompactionEdit,
+        CompactionNative,
+        CompactionResult,
+        CompactionStrategy,
+        CompactionSummary,
+        CompactionTrim,
+        compaction,
+    )
     from ._engine.fleet import LimitsWarning
     from ._events import ReasoningDelta, StreamEnd, StreamEvent, TextDelta, ToolCallDelta
     from ._history import stable_message_ids, trim_messages, user_prompt
@@ -211,6 +222,17 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "cache_prune",
         "cache_size",
     ),
+    "_compaction": (
+        "Compact",
+        "CompactionAuto",
+        "CompactionEdit",
+        "CompactionNative",
+        "CompactionResult",
+        "CompactionStrategy",
+        "CompactionSummary",
+        "CompactionTrim",
+        "compaction",
+    ),
     "convert": (
         "messages_from_anthropic",
         "messages_from_google",
@@ -381,6 +403,14 @@ __all__ = [
     "Citation",
     "CitationBase",
     "CodeExecutionProviders",
+    "Compact",
+    "CompactionAuto",
+    "CompactionEdit",
+    "CompactionNative",
+    "CompactionResult",
+    "CompactionStrategy",
+    "CompactionSummary",
+    "CompactionTrim",
     "ConfigError",
     "ConfigWarning",
     "Content",
@@ -477,6 +507,7 @@ __all__ = [
     "cache_size",
     "call_tools",
     "code_execution",
+    "compaction",
     "compute_model_cost",
     "cost_limit",
     "execute_tools",

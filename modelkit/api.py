@@ -34,14 +34,21 @@ from ._redact import redact_url
 from .config import GenerateConfig
 from .errors import APIError, ConfigError, MissingAPIKeyError, RateLimitError
 from .messages import ChatMessage
-from .output import ModelCall, ModelOutput
+from .output import ModelCall, ModelOutput, ModelUsage
 from .tools._types import ToolChoice, ToolInfo
 
 if TYPE_CHECKING:
     from ._events import APIStream
     from ._retry_decision import RetryDecision
 
-__all__ = ["ENTRY_POINT_GROUP", "ModelAPI", "modelapi", "provider_names", "resolve_provider"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Compacted",
+    "ModelAPI",
+    "modelapi",
+    "provider_names",
+    "resolve_provider",
+]
 
 ENTRY_POINT_GROUP = "modelkit.providers"
 
@@ -71,6 +78,23 @@ BUILTIN_PROVIDERS: Dict[str, str] = {
 
 _registry: Dict[str, Type[ModelAPI]] = {}
 _registry_lock = threading.RLock()
+
+
+class Compacted:
+    """What a provider's native compaction returns: the new messages and the usage.
+
+    ``ModelAPI.compact`` may return ``(messages, usage)`` as Inspect's does,
+    or ``(Compacted or APIError, ModelCall)`` so the call can be recorded.
+    """
+
+    __slots__ = ("messages", "usage")
+
+    def __init__(self, messages: List[ChatMessage], usage: Optional[ModelUsage]) -> None:
+        self.messages = messages
+        self.usage = usage
+
+    def __repr__(self) -> str:
+        return f"Compacted({len(self.messages)} messages, usage={self.usage!r})"
 
 
 class ModelAPI(abc.ABC):
@@ -263,6 +287,27 @@ class ModelAPI(abc.ABC):
     def collapse_assistant_messages(self) -> bool:
         """Merge consecutive assistant messages into one before sending."""
         return False
+
+    def compact_reasoning_history(self) -> bool:
+        """Whether ``CompactionEdit`` may clear old reasoning for this API (Inspect's)."""
+        return True
+
+    def compact(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        config: GenerateConfig,
+        instructions: Optional[str] = None,
+    ) -> Any:
+        """Compact ``input`` with the provider's native compaction (``Model.compact`` calls it).
+
+        Returns:
+            ``(messages, usage)``, or ``(Compacted or APIError, ModelCall)``.
+
+        Raises:
+            NotImplementedError: the provider has no native compaction (the default).
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not support native compaction.")
 
     def tools_required(self) -> bool:
         """A conversation that used tools must be sent with tool definitions."""

@@ -653,6 +653,7 @@ class Model:
         *,
         max_turns: int = 20,
         tool_timeout: Optional[float] = None,
+        compaction: Any = None,
     ) -> GenerateLoopResult:
         """Generate, run the tools the model calls, and repeat until it answers.
 
@@ -672,6 +673,11 @@ class Model:
             max_turns: the most generations to make (the tools of the last
                 one still run; ``limit_reached`` says the loop stopped there).
             tool_timeout: seconds each tool call may take.
+            compaction: a ``Compact`` handler (``compaction(strategy, prefix,
+                tools=, model=self)``): each generation is sent what its
+                ``compact_input`` returns for the conversation so far, a
+                summary it makes joins the conversation, and each output goes
+                to its ``record_output``; the returned messages keep everything.
 
         Returns:
             The messages the loop added (``.messages``: assistant turns and
@@ -699,7 +705,42 @@ class Model:
             max_turns=max_turns,
             tool_choice=tool_choice,
             tool_timeout=tool_timeout,
+            compaction=compaction,
         )
+
+    def compact(
+        self,
+        input: ModelInput,
+        tools: ToolsInput = (),
+        instructions: Optional[str] = None,
+    ) -> Tuple[List[ChatMessage], Optional[ModelUsage]]:
+        """Compact a conversation with the provider's native compaction (Inspect's).
+
+        OpenAI's Responses API (``responses_api=True``) compacts through
+        ``POST /responses/compact``: the returned messages hold an opaque
+        compaction item that later requests send back. Run as a generation
+        is (connection limit, retries, timeout); the usage is added to
+        ``self.usage``.
+
+        Args:
+            input: the conversation (a prompt string, or chat messages).
+            tools: the tools of the conversation.
+            instructions: more instructions for the compaction.
+
+        Returns:
+            The compacted messages and the compaction's usage.
+
+        Raises:
+            NotImplementedError: the provider (or this model) has no native
+                compaction; ``CompactionAuto`` then summarises instead.
+            APIError: the API failed (after retries).
+        """
+        from ._engine.run import run_compact
+
+        request = self.prepare(input, tools, None, None)
+        compacted = run_compact(self.api, request, instructions)
+        self.add_usage(compacted.usage)
+        return list(compacted.messages), compacted.usage
 
     def prepare(
         self,

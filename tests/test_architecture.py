@@ -89,6 +89,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit._models",
         "modelkit._roles",
     ),
+    ("modelkit._compaction",),
     ("modelkit.cli", "modelkit.__main__", "modelkit.__init__"),
 ]
 

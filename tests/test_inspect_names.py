@@ -7,8 +7,8 @@ does not move the target silently. Two sets stand apart, each checked:
 - ``BRIDGE_ONLY``: names that exist only for Inspect's agent bridge (an
   agent running in a sandbox whose model calls Inspect intercepts); modelkit
   has no bridge, and the README lists them with this reason.
-- ``NOT_YET``: names other engineers are building (issue 20 point 8:
-  compaction). The test asserts they are *not* importable
+- ``NOT_YET``: names other engineers are building (none left: stream
+  callbacks and compaction landed). The test asserts they are *not* importable
   yet, so whoever adds one must move it out of this set: the set shrinks to
   empty, and the lead tracks it.
 """
@@ -130,20 +130,7 @@ INSPECT_MODEL_ALL: FrozenSet[str] = frozenset(
 BRIDGE_ONLY: FrozenSet[str] = frozenset({"ModelResolver", "ModelResponseFilter", "GenerateFilter"})
 """Only for Inspect's agent bridge; modelkit has none (see the README's "Coming from Inspect")."""
 
-NOT_YET: FrozenSet[str] = frozenset(
-    {
-        # issue 20 point 8, compaction (a later engineer):
-        "Compact",
-        "CompactionAuto",
-        "CompactionEdit",
-        "CompactionNative",
-        "CompactionResult",
-        "CompactionStrategy",
-        "CompactionSummary",
-        "CompactionTrim",
-        "compaction",
-    }
-)
+NOT_YET: FrozenSet[str] = frozenset()
 """Names still to come. Adding one to modelkit fails this test until it is moved out."""
 
 EXPECTED = sorted(INSPECT_MODEL_ALL - BRIDGE_ONLY - NOT_YET)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple
 import attrs
 
 from .._response_headers import request_ids, retry_headers, track_response_headers
+from ..api import Compacted
 from ..errors import APIError, APITimeoutError
 from ..info._cost import price_output
 from ..output import ModelCall, ModelOutput
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 Operation = Callable[["ModelAPI", "GenerateRequest", "GenerateConfig"], Any]
 """One attempt's call to the provider: ``api.generate`` or ``api.count_tokens``."""
 
-__all__ = ["retry_or_raise", "run_count", "run_request"]
+__all__ = ["retry_or_raise", "run_compact", "run_count", "run_request"]
 
 logger = logging.getLogger("modelkit")
 http_logger = logging.getLogger("modelkit.http")
@@ -83,6 +84,36 @@ def run_count(api: ModelAPI, request: GenerateRequest, retrying: Optional[Retryi
     """
     count: int = _run(api, request, retrying, _count)
     return count
+
+
+def run_compact(
+    api: ModelAPI,
+    request: GenerateRequest,
+    instructions: Optional[str],
+    retrying: Optional[Retrying] = None,
+) -> Compacted:
+    """Compact ``request``'s input with ``api``'s native compaction.
+
+    The same run as ``run_request`` (limit, lease, budget, retries,
+    deadline); ``NotImplementedError`` (no native compaction) goes straight
+    through.
+
+    Raises:
+        APIError: as ``run_request``.
+        NotImplementedError: the provider or model has no native compaction.
+    """
+
+    def compact(api: ModelAPI, request: GenerateRequest, config: GenerateConfig) -> Any:
+        result = resolve(api.compact(request.input, request.tools, config, instructions))
+        if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], ModelCall):
+            return result  # (Compacted or APIError, call)
+        if isinstance(result, Compacted):
+            return result
+        messages, usage = result  # Inspect's (messages, usage)
+        return Compacted(list(messages), usage)
+
+    compacted: Compacted = _run(api, request, retrying, compact)
+    return compacted
 
 
 def _generate(api: ModelAPI, request: GenerateRequest, config: GenerateConfig) -> Any:

@@ -77,6 +77,7 @@ def generate_loop(
     max_turns: int = DEFAULT_MAX_TURNS,
     tool_choice: Optional[ToolChoice] = None,
     tool_timeout: Optional[float] = None,
+    compaction: Any = None,
 ) -> GenerateLoopResult:
     """Call ``generate``, running the tools the model calls, until it answers.
 
@@ -105,6 +106,7 @@ def generate_loop(
             max_turns,
             tool_choice,
             tool_timeout,
+            compaction,
         )
 
 
@@ -117,15 +119,28 @@ def _turns(
     max_turns: int,
     tool_choice: Optional[ToolChoice],
     tool_timeout: Optional[float],
+    compaction: Any = None,
 ) -> GenerateLoopResult:
-    """The loop itself, over tools already resolved (and sources connected)."""
+    """The loop itself, over tools already resolved (and sources connected).
+
+    With ``compaction`` (a ``Compact`` handler) each generation is sent what
+    ``compact_input`` makes of the conversation; a message it returns (a
+    summary) joins the conversation, and each output is recorded with it.
+    """
     from ._execute import execute_tools
 
     added: List[ChatMessage] = []
     usage = ModelUsage()
     choice = tool_choice
     for turn in range(1, max_turns + 1):
-        output = generate(messages + added, defs, choice)
+        if compaction is None:
+            output = generate(messages + added, defs, choice)
+        else:
+            sent, note = compaction.compact_input(messages + added)
+            if note is not None:
+                added.append(note)
+            output = generate(sent, defs, choice)
+            compaction.record_output(sent, output)
         if output.usage is not None:
             usage = usage + output.usage
         if not output.choices:

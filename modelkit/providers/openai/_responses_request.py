@@ -44,6 +44,7 @@ from ...messages import (
 from ...tools._types import ToolChoice, ToolFunction, ToolInfo, internal_tool_type
 from ...tools.builtin._server import server_tool_options
 from .._common import as_parts
+from ._compact import compaction_item
 from ._request import WireOptions, _part_to_wire, _tool_call_to_wire, response_format_to_wire
 from ._responses_tools import replay_item, replay_text
 from ._xai_tools import xai_replay_item, xai_tool_choice, xai_tools
@@ -222,8 +223,7 @@ def input_items(
         if isinstance(message, ChatMessageSystem):
             items.append({"role": system_role, "content": message.text})
         elif isinstance(message, ChatMessageUser):
-            parts = [_user_part(p) for p in as_parts(message.content)]
-            items.append({"role": "user", "content": [p for p in parts if p is not None]})
+            items.extend(_user_items(message))
         elif isinstance(message, ChatMessageAssistant):
             items.extend(_assistant_items(message, server_tools))
         elif isinstance(message, ChatMessageTool):
@@ -238,6 +238,24 @@ def input_items(
             )
         else:
             raise ConfigError(f"cannot send a message of type {type(message).__name__}")
+    return items
+
+
+def _user_items(message: ChatMessageUser) -> List[Dict[str, Any]]:
+    """A user message's items: a ``compaction`` item where it holds one (from
+    ``Model.compact``), a user message for its other parts."""
+    items: List[Dict[str, Any]] = []
+    parts: List[Dict[str, Any]] = []
+    for part in as_parts(message.content):
+        item = compaction_item(part)
+        if item is not None:
+            items.append(item)
+            continue
+        wire = _user_part(part)
+        if wire is not None:
+            parts.append(wire)
+    if parts or not items:
+        items.append({"role": "user", "content": parts})
     return items
 
 

@@ -374,6 +374,45 @@ class OpenAIAPI(RestAPI):
 
         return count_in(body, "input_tokens")
 
+    # --- native compaction: POST {base}/responses/compact ------------------
+
+    def compact(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        config: GenerateConfig,
+        instructions: Optional[str] = None,
+    ) -> Any:
+        """The Responses API's compaction of ``input`` (``(Compacted or error, call)``).
+
+        Raises:
+            NotImplementedError: not the Responses API, or the server has no
+                compaction endpoint (404, or 405 where ``compact`` reads as a
+                response id).
+        """
+        from ._compact import compact_body, parse_compacted
+        from ._responses_request import input_items
+
+        if not self.responses_api:
+            raise NotImplementedError(
+                f"Native compaction requires the Responses API for {self.model_name} "
+                "(get_model(..., responses_api=True))"
+            )
+        url = self.endpoint()
+        path, query = url.split("?", 1) if "?" in url else (url, "")
+        url = f"{path}/compact" + (f"?{query}" if query else "")
+        role = self.wire_options(config).system_role
+        body = compact_body(self.model_name, input_items(input, role), instructions)
+        headers = {"Content-Type": "application/json", **self.auth_headers()}
+        request = HttpRequest(url=url, headers=headers, body=body)
+        model = self.model_name
+        result, call = self.exchange(request, config, lambda body, _: parse_compacted(body, model))
+        if isinstance(result, APIError) and result.status in (404, 405):
+            raise NotImplementedError(
+                f"Native compaction endpoint not available for {self.model_name}"
+            ) from None
+        return result, call
+
     def parse_error(self, response: HttpResponse) -> APIError:
         body = json_or_none(response)
         return error_from_response(
