@@ -34,6 +34,7 @@ from ...tools._types import ToolChoice, ToolFunction, ToolInfo
 from .._common import append_turn, as_parts
 from ._builtin import server_tool_definitions
 from ._citations import citation_to_wire
+from ._compaction import compaction_block
 from ._server_tools import ANTHROPIC_DATA, server_tool_blocks
 from ._sources import IMAGE_MEDIA_TYPES, document_block, image_source
 
@@ -128,6 +129,10 @@ def assistant_blocks(message: ChatMessageAssistant) -> List[Block]:
         elif isinstance(part, ContentData):
             if part.internal == ANTHROPIC_DATA:  # a block of Anthropic's own, kept as it came
                 blocks.append(dict(part.data))
+            else:
+                kept = compaction_block(part)  # a compaction summary, sent back
+                if kept is not None:
+                    blocks.append(kept)
         else:
             raise ConfigError(
                 f"anthropic: an assistant message may hold text, reasoning and tool calls, "

@@ -32,6 +32,7 @@ from .._common import assistant_message, settled_stop_details
 from .._fields import count
 from .._rest import error_from_status, error_message
 from ._citations import citation_from_wire
+from ._compaction import compaction_data
 from ._server_tools import ANTHROPIC_DATA, RESULT_BLOCKS, ServerToolParser
 
 __all__ = ["STOP_REASONS", "error_type", "parse_error_body", "parse_message", "stop_details"]
@@ -86,6 +87,8 @@ def parse_message(body: Mapping[str, Any], model: str = "") -> ModelOutput:
             earlier = server.result(block)
             if earlier is not None:
                 parts.append(earlier)
+        elif kind == "compaction":
+            parts.append(compaction_data(block))
         elif isinstance(kind, str):  # container_upload, blocks added later: kept, sent back
             parts.append(ContentData(data=dict(block), internal=ANTHROPIC_DATA))
     raw_stop = body.get("stop_reason")

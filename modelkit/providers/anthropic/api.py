@@ -36,6 +36,7 @@ from .._counting import count_in, prompt_fields
 from .._forced import answer_from_tool, check_forced
 from .._rest import HttpRequest, RestAPI, json_or_none
 from ._builtin import allow_direct_search, server_tool_betas
+from ._compaction import COMPACT_BETA, has_compact_edit, has_compaction, needs_compact_edit
 from ._messages import (
     add_cache_breakpoints,
     messages_to_wire,
@@ -367,12 +368,32 @@ class AnthropicAPI(RestAPI):
         if config.effort is not None and EFFORT_BETA not in betas:
             betas.append(EFFORT_BETA)
         betas.extend(b for b in server_tool_betas(body.get("tools", ())) if b not in betas)
+        extra = (config.extra_body or {}).get("context_management")
+        if not has_compact_edit(extra) and has_compaction(input):
+            body["context_management"] = needs_compact_edit(betas)
+        compacting = has_compact_edit(extra) or has_compact_edit(body.get("context_management"))
+        if compacting and COMPACT_BETA not in betas:
+            betas.append(COMPACT_BETA)
         if betas:
             headers["anthropic-beta"] = ",".join(betas)
         return HttpRequest(url=self.url, headers=headers, body=body)
 
     def config_fields(self) -> FrozenSet[str]:
         return CONFIG_FIELDS
+
+    # --- native compaction: the compact_20260112 edit, paused after it -------
+
+    def compact(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        config: GenerateConfig,
+        instructions: Optional[str] = None,
+    ) -> Any:
+        """Compaction by the Messages API (see ``_compaction.compact``)."""
+        from ._compaction import compact
+
+        return compact(self, input, tools, config, instructions)
 
     # --- token counting: POST /v1/messages/count_tokens ---------------------
 
