@@ -12,7 +12,9 @@ does: the block is kept as ``ContentData`` (``compaction_metadata`` of type
 ``anthropic_compact``), the new messages are the block's message and "Please
 continue working.", no block or a ``null`` summary is ``NotImplementedError``
 (so ``CompactionAuto`` summarises), and a history holding a block is sent with
-the beta and a compaction edit whose trigger it never reaches.
+the beta and a compaction edit whose trigger it never reaches (Inspect's
+``_add_edit_compaction``: 990,000 for its "frontier" models, Claude 4.6 and
+later, or with the ``context-1m-2025-08-07`` beta; 190,000 otherwise).
 """
 
 from __future__ import annotations
@@ -110,24 +112,35 @@ def test_compact_sends_the_edit_and_keeps_the_block() -> None:
     assert usage is not None and usage.input_tokens == 52000
 
 
-def test_a_history_with_the_block_sends_it_back_with_the_beta() -> None:
+@pytest.mark.parametrize(
+    ("name", "betas", "trigger"),
+    [
+        ("claude-sonnet-4-6", [], 990_000),  # a 1M window of its own (Inspect's "frontier")
+        ("claude-opus-4-7", [], 990_000),
+        ("claude-sonnet-4-5", [], 190_000),  # 200k: above the API's 150k default
+        ("claude-sonnet-4-5", ["context-1m-2025-08-07"], 990_000),
+    ],
+)
+def test_a_history_with_the_block_sends_it_back_with_the_beta(
+    name: str, betas: List[str], trigger: int
+) -> None:
     answer = message([{"type": "text", "text": "Form done."}], stop_reason="end_turn")
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         mock.post(URL, json=COMPACTED)
         mock.post(URL, json=answer)
-        m = model()
+        m = get_model(f"anthropic/{name}", api_key=KEY, betas=betas, memoize=False)
         compacted, _ = m.compact(conversation())
         output = m.generate([*compacted, ChatMessageUser(content="Add validation.")])
         request = mock.calls[1].request
     assert output.completion == "Form done."
-    assert request.headers["anthropic-beta"] == "compact-2026-01-12"
+    assert request.headers["anthropic-beta"] == ",".join([*betas, "compact-2026-01-12"])
     body = json.loads(request.body)
     assert body["messages"][0] == {
         "role": "assistant",
         "content": [{"type": "compaction", "content": SUMMARY, "encrypted_content": OPAQUE}],
     }
     assert body["context_management"] == {
-        "edits": [{"type": "compact_20260112", "trigger": {"type": "input_tokens", "value": 190000}}]
+        "edits": [{"type": "compact_20260112", "trigger": {"type": "input_tokens", "value": trigger}}]
     }
 
 

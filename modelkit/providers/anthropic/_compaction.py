@@ -84,10 +84,16 @@ def has_compact_edit(context_management: Any) -> bool:
     )
 
 
-def needs_compact_edit(betas: List[str]) -> Dict[str, Any]:
+def needs_compact_edit(betas: List[str], window_1m: bool = False) -> Dict[str, Any]:
     """The ``context_management`` a request replaying compaction blocks carries: an edit
-    whose trigger sits above what the window holds, so it never compacts by itself."""
-    trigger = 990_000 if _CONTEXT_1M_BETA in betas else 190_000
+    whose trigger sits above what the window holds, so it never compacts by itself.
+
+    Args:
+        betas: the request's betas (``context-1m-2025-08-07`` opens a 1M window).
+        window_1m: the model has a 1M window of its own (Claude 4.6 and later,
+            as Inspect's ``is_claude_frontier``).
+    """
+    trigger = 990_000 if window_1m or _CONTEXT_1M_BETA in betas else 190_000
     edit = {"type": COMPACT_EDIT, "trigger": {"type": "input_tokens", "value": trigger}}
     return {"edits": [edit]}
 

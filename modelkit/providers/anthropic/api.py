@@ -370,7 +370,8 @@ class AnthropicAPI(RestAPI):
         betas.extend(b for b in server_tool_betas(body.get("tools", ())) if b not in betas)
         extra = (config.extra_body or {}).get("context_management")
         if not has_compact_edit(extra) and has_compaction(input):
-            body["context_management"] = needs_compact_edit(betas)
+            window_1m = thinking_mode(self.model_name) == "adaptive"  # 4.6 and later
+            body["context_management"] = needs_compact_edit(betas, window_1m)
         compacting = has_compact_edit(extra) or has_compact_edit(body.get("context_management"))
         if compacting and COMPACT_BETA not in betas:
             betas.append(COMPACT_BETA)
