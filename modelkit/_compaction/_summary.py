@@ -5,7 +5,8 @@ conversation since the last summary, and the summary prompt; the new
 input is the system messages, the input and one user message holding the
 summary (``metadata={"summary": True}``, which the next summary starts
 from). Tool output too long for the summarising model's window is
-shortened in the middle first (``_fit``), so the summary call itself fits.
+shortened in the middle first, and media in it named instead of sent
+(``_fit``), so the summary call itself fits.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from textwrap import dedent
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .._history import _partition
-from ..messages import ChatMessage, ChatMessageTool, ChatMessageUser, ContentText
+from ..messages import ChatMessage, ChatMessageUser
+from ._fit import fit_summary_input
 from ._memory import has_memory_calls
 from ._types import CompactionStrategy
 
@@ -83,7 +85,7 @@ class CompactionSummary(CompactionStrategy):
             addendums.append(self.MEMORY_SUMMARY_ADDENDUM)
         prompt = self.prompt.format(addendums="\n\n".join(addendums))
         summarizer = self.model or model
-        request = _fit(
+        request = fit_summary_input(
             summarizer, system + inputs + conversation[start:] + [ChatMessageUser(content=prompt)]
         )
         output = summarizer.generate(request)
@@ -174,45 +176,3 @@ def summary_text(completion: str) -> str:
         return completion
     rest = (completion[:opened] + completion[boundary.end() :]).strip()
     return rest or completion
-
-
-_MARKER = "\n\n...[tool output truncated for summarization]...\n\n"
-_MAX_SHRINKS = 12
-_OUTPUT_RESERVE = 4096
-
-
-def _fit(model: Any, messages: List[ChatMessage]) -> List[ChatMessage]:
-    """``messages`` with the longest tool outputs halved until they fit the model's window."""
-    from ..info import get_model_info
-
-    info = get_model_info(model)
-    window = None if info is None else info.context_length
-    if not window:
-        return messages
-    reserve = min(model.config.max_tokens or model.api.max_tokens() or _OUTPUT_RESERVE, window // 2)
-    target = window - reserve
-    tokens = model.count_tokens(messages)
-    messages = list(messages)
-    for _ in range(_MAX_SHRINKS):
-        if tokens <= target:
-            break
-        longest = max(
-            (
-                (len(m.text), i)
-                for i, m in enumerate(messages)
-                if isinstance(m, ChatMessageTool) and len(m.text) // 2 > len(_MARKER)
-            ),
-            default=None,
-        )
-        if longest is None:
-            break
-        index = longest[1]
-        text = messages[index].text
-        keep = len(text) // 2 - len(_MARKER)
-        short = text[: keep // 2] + _MARKER + text[len(text) - (keep - keep // 2) :]
-        messages[index] = messages[index].model_copy(update={"content": [ContentText(text=short)]})
-        shrunk = model.count_tokens(messages)
-        if shrunk >= tokens:
-            break
-        tokens = shrunk
-    return messages

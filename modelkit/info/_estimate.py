@@ -22,7 +22,12 @@ import math
 import re
 from typing import Any, Iterable, List, Sequence
 
-__all__ = ["estimate_text_tokens", "estimate_tokens", "estimate_tool_tokens"]
+__all__ = [
+    "estimate_part_tokens",
+    "estimate_text_tokens",
+    "estimate_tokens",
+    "estimate_tool_tokens",
+]
 
 _PIECES = re.compile(r"\n+[ \t]*|[^\W\d_]+|\d+|_+[^\W\d_]*|[ \t]+|[^\w\s]+")
 
@@ -81,7 +86,8 @@ def _inline_bytes(url: Any) -> int:
     return 0
 
 
-def _part_tokens(part: Any) -> int:
+def estimate_part_tokens(part: Any) -> int:
+    """The tokens one content part (text, image, audio, video, document, reasoning) costs."""
     kind = getattr(part, "type", None)
     if kind == "image":
         return IMAGE_TOKENS_LOW if getattr(part, "detail", None) == "low" else IMAGE_TOKENS
@@ -112,7 +118,7 @@ def estimate_tokens(messages: Iterable[Any]) -> int:
         if isinstance(content, str):
             total += estimate_text_tokens(content)
         else:
-            total += sum(_part_tokens(part) for part in content)
+            total += sum(estimate_part_tokens(part) for part in content)
         for call in getattr(message, "tool_calls", None) or ():
             total += estimate_text_tokens(call.function)
             total += estimate_text_tokens(json.dumps(call.arguments))
