@@ -664,7 +664,9 @@ class Model:
                 start; sources that are context managers, such as MCP
                 servers, stay connected until the loop ends).
             tool_choice: for the first turn; a forced choice (``"any"``, a
-                ``ToolFunction``) becomes ``"auto"`` after it.
+                ``ToolFunction``) becomes ``"auto"`` after it. A config here
+                is Inspect's order, ``(input, tools, config, cache,
+                on_stream)``, and is read as such.
             config: options layered over the model's own config (also read for
                 ``max_tool_output`` and ``parallel_tool_calls``).
             cache: ``True`` or a ``CachePolicy`` to use the response cache.
@@ -689,7 +691,9 @@ class Model:
             ConfigError: bad arguments, or a tool that cannot be run.
             APIError: a generation failed (after retries, where retrying helps).
         """
-        from .tools._loop import generate_loop
+        from .tools._loop import generate_loop, inspect_order
+
+        tool_choice, config, cache, on_stream = inspect_order(tool_choice, config, cache, on_stream)
 
         def generate(
             messages: List[ChatMessage], defs: Sequence[Any], choice: Optional[ToolChoice]

@@ -345,3 +345,28 @@ def test_a_fallback_after_streamed_deltas_is_announced(loopback: LoopbackServer)
         StreamTextEvent(text="from "),
         StreamTextEvent(text="backup"),
     ]
+
+
+@pytest.mark.parametrize("keyword_cache", [False, True])
+def test_generate_loop_takes_inspects_positional_order(
+    loopback: LoopbackServer, keyword_cache: bool
+) -> None:
+    """Inspect's ``generate_loop(input, tools, config, cache, on_stream)`` has no
+    ``tool_choice``: its config third, the cache and the handler after it."""
+    loopback.default = Reply(body=BODY, headers=SSE)
+    model = openai_model(loopback)
+    config = GenerateConfig(max_tokens=77)
+    handler = collector()
+    if keyword_cache:
+        messages, output = model.generate_loop(
+            "capital?", [], config, cache=True, on_stream=handler
+        )
+    else:
+        messages, output = model.generate_loop("capital?", [], config, True, handler)
+    assert output.completion == "Paris is the capital." and len(messages) == 1
+    assert loopback.requests[-1].json()["max_tokens"] == 77
+    assert [e.text for e in handler.events] == WORDS
+    again = model.generate_loop("capital?", [], config, True)  # the cache was on: no request
+    assert again.output.completion == "Paris is the capital." and loopback.count == 1
+    choice = model.generate_loop("capital?", [], "none", config, False, collector())
+    assert choice.output.completion == "Paris is the capital." and loopback.count == 2

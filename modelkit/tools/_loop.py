@@ -16,7 +16,7 @@ servers) stay connected until the loop ends.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 import attrs
 
@@ -28,7 +28,13 @@ from ._types import ToolChoice, ToolFunction
 if TYPE_CHECKING:
     from ..config import GenerateConfig
 
-__all__ = ["DEFAULT_MAX_TURNS", "GenerateFn", "GenerateLoopResult", "generate_loop"]
+__all__ = [
+    "DEFAULT_MAX_TURNS",
+    "GenerateFn",
+    "GenerateLoopResult",
+    "generate_loop",
+    "inspect_order",
+]
 
 GenerateFn = Callable[[List[ChatMessage], Sequence[Any], Optional[ToolChoice]], ModelOutput]
 """One generation: ``generate(messages, tools, tool_choice)`` (``Model.generate``
@@ -65,6 +71,32 @@ class GenerateLoopResult:
     def __iter__(self) -> Iterator[Any]:
         yield self.messages
         yield self.output
+
+
+def inspect_order(
+    tool_choice: Any, config: Any, cache: Any, on_stream: Any
+) -> Tuple[Any, Any, Any, Any]:
+    """``(tool_choice, config, cache, on_stream)`` of a ``Model.generate_loop`` call.
+
+    Inspect's ``generate_loop(input, tools, config, cache, on_stream)`` has
+    no ``tool_choice``, so its positional arguments land one place to the
+    right of modelkit's. A config (``GenerateConfig`` or a dict) where
+    ``tool_choice`` goes can only be such a call: its arguments are moved
+    back (a function in ``cache``'s place is the handler). Any other call
+    comes back as it was.
+    """
+    from ..config import GenerateConfig
+
+    if not isinstance(tool_choice, (GenerateConfig, dict)):
+        return tool_choice, config, cache, on_stream
+    handler = cache if callable(cache) and not isinstance(cache, bool) else None
+    kept_cache = None if handler is not None else cache
+    return (
+        None,
+        tool_choice,
+        config if config is not None else kept_cache,
+        on_stream if on_stream is not None else handler,
+    )
 
 
 def generate_loop(
