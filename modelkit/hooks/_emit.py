@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Coroutine as _Coroutine
-from typing import TYPE_CHECKING, Any, Coroutine, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Coroutine, Dict, Optional, Set, Tuple
 
 from ..errors import LimitExceededError
 from ._events import (
@@ -37,6 +37,15 @@ logger = logging.getLogger("modelkit")
 
 snapshot: Tuple[Tuple[str, Hooks], ...] = ()
 """The registered hooks, in order (read without a lock; ``publish`` replaces it)."""
+_overriding: Dict[str, Tuple[Tuple[str, Hooks], ...]] = {}
+"""For each hook method, the registered hooks that override it (made by ``publish``)."""
+_METHODS = (
+    "on_before_model_generate",
+    "on_model_usage",
+    "on_model_cache_usage",
+    "on_model_retry",
+    "override_api_key",
+)
 _failed: Set[Tuple[str, str]] = set()
 _loop: Optional[Any] = None  # the asyncio loop, made on first use
 _loop_lock = threading.Lock()
@@ -64,9 +73,7 @@ def _call(method: str, data: Any, first: bool = False) -> Any:
         LimitExceededError: a hook raised it (Inspect lets hooks enforce limits).
     """
     result = None
-    for name, hook in snapshot:
-        if not overrides(hook, method):
-            continue
+    for name, hook in _overriding.get(method, ()):
         try:
             if not hook.enabled():
                 continue
@@ -104,7 +111,7 @@ def _model_name(api: ModelAPI) -> str:
 
 
 def _before_generate(api: ModelAPI, request: GenerateRequest, cache_write: bool) -> None:
-    if any(overrides(h, "on_before_model_generate") for _, h in snapshot):
+    if _overriding.get("on_before_model_generate"):
         data = BeforeModelGenerate(
             model_name=_model_name(api),
             input=request.input,
@@ -134,6 +141,8 @@ class _Emitter:
     def retry(
         self, state: Any, api: ModelAPI, error: BaseException, attempt: int, wait: float
     ) -> None:
+        if not _overriding.get("on_model_retry"):
+            return
         status = getattr(error, "status", None)
         data = ModelRetry(
             model_name=_model_name(api),
@@ -146,8 +155,8 @@ class _Emitter:
 
     def finish(self, state: Any, api: ModelAPI, result: Any, duration: float, retries: int) -> None:
         usage = getattr(result, "usage", None)
-        if state is None or usage is None:  # a token count, or no usage reported
-            return
+        if state is None or usage is None or not _overriding.get("on_model_usage"):
+            return  # a token count, no usage reported, or no hook for it
         data = ModelUsageData(
             model_name=_model_name(api), usage=usage, call_duration=duration, retries=retries
         )
@@ -157,7 +166,7 @@ class _Emitter:
         pass
 
     def cache_hit(self, api: ModelAPI, output: ModelOutput) -> None:
-        if output.usage is not None:
+        if output.usage is not None and _overriding.get("on_model_cache_usage"):
             _call("on_model_cache_usage", ModelCacheUsageData(_model_name(api), output.usage))
 
     def settle(self, api: ModelAPI, output: ModelOutput) -> None:
@@ -177,14 +186,15 @@ def override_api_key(env_var_name: str, value: str) -> Optional[str]:
 
 def publish(registered: Tuple[Tuple[str, Hooks], ...]) -> None:
     """Make ``registered`` the hooks calls see; (un)install the observer and key seam."""
-    global snapshot
+    global snapshot, _overriding
     from .. import api
     from .._engine import observe
 
+    _overriding = {m: tuple((n, h) for n, h in registered if overrides(h, m)) for m in _METHODS}
     snapshot = registered
     if registered:
         observe.add_observer(EMITTER)
     else:
         observe.remove_observer(EMITTER)
-    keys = any(overrides(h, "override_api_key") for _, h in registered)
+    keys = bool(_overriding["override_api_key"])
     api.api_key_override = override_api_key if keys else None
