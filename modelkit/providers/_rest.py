@@ -21,9 +21,11 @@ server echoing a key cannot put it into an exception, a log or a record.
 from __future__ import annotations
 
 import abc
+import copy
 import functools
 import json
 import os
+import threading
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -68,6 +70,9 @@ if TYPE_CHECKING:
     from ._streaming import StreamDecoder
 
 T = TypeVar("T")
+A = TypeVar("A", bound="RestAPI")
+
+_twin_lock = threading.Lock()
 
 __all__ = [
     "HttpRequest",
@@ -107,6 +112,25 @@ class RestAPI(ModelAPI):
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
+
+    def twin(self: A, name: str, **changes: Any) -> A:
+        """A copy of this API with ``changes`` set, made once, kept as ``name``.
+
+        The twin speaks another endpoint of the same provider (OpenAI's
+        Responses API, Mistral's Conversations API) and shares this API's
+        HTTP client (made now, so there is one) and settings.
+        """
+        twin: Optional[A] = self.__dict__.get(name)
+        if twin is None:
+            with _twin_lock:
+                twin = self.__dict__.get(name)
+                if twin is None:
+                    self.http  # noqa: B018 - made now, so the twin shares the one client
+                    twin = copy.copy(self)
+                    for field, value in changes.items():
+                        setattr(twin, field, value)
+                    self.__dict__[name] = twin
+        return twin
 
     @abc.abstractmethod
     def build_request(

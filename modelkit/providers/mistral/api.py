@@ -21,7 +21,6 @@ instead, where Mistral runs them; see ``_conversation``.
 
 from __future__ import annotations
 
-import copy
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -301,13 +300,7 @@ class MistralAPI(RestAPI):
             or has_own_tool_use(input)
         ):
             return self
-        twin: Optional[MistralAPI] = self.__dict__.get("_conversation_twin")
-        if twin is None:
-            self.http  # noqa: B018 - made now, so the twin shares the one client
-            twin = copy.copy(self)
-            twin.conversation = True
-            self._conversation_twin = twin
-        return twin
+        return self.twin("_conversation_twin", conversation=True)
 
     def generate(
         self,

@@ -27,7 +27,6 @@ compatible servers (Groq, vLLM, Ollama, ...) are presets in ``compat``.
 
 from __future__ import annotations
 
-import copy
 import functools
 import logging
 import re
@@ -447,14 +446,7 @@ class OpenAIAPI(RestAPI):
         """
         if self.responses_api or not self.needs_responses(input or [], tools or [], config):
             return self
-        with self._warned_lock:
-            twin: Optional[OpenAIAPI] = self.__dict__.get("_responses_twin")
-            if twin is None:
-                self.http  # noqa: B018 - made now, so the twin shares the one client
-                twin = copy.copy(self)
-                twin.responses_api = True
-                self._responses_twin = twin
-        return twin
+        return self.twin("_responses_twin", responses_api=True)
 
     def generate(
         self,
