@@ -55,30 +55,18 @@ def start_modelkit(
 ) -> subprocess.Popen[str]:
     """Start ``python -m modelkit ARGV`` in the background (stdin empty, output piped).
 
-    The command takes Ctrl-C as one started at a terminal does. A suite
-    run in the background (``make test &``, ``nohup``) ignores SIGINT, and
-    a child inherits that: Python then installs no ``KeyboardInterrupt``
-    handler and the command ignores SIGINT, as a Unix program started that
-    way should. So the command starts with SIGINT's default action
-    whatever the suite's (the tests run in the main thread, where
-    ``signal.signal`` may be called).
+    It takes Ctrl-C as a command started at a terminal does: the suite's
+    ``conftest`` handles SIGINT (see there), and the child inherits that.
     """
-    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
-    if ignored:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "modelkit", *argv],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=tmp_path,
-            env={**env, "PYTHONFAULTHANDLER": "1"},
-        )
-    finally:
-        if ignored:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return subprocess.Popen(
+        [sys.executable, "-m", "modelkit", *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "PYTHONFAULTHANDLER": "1"},
+    )
 
 
 def wait_for_exit(process: subprocess.Popen[str], timeout: float) -> Tuple[str, str]:

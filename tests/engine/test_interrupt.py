@@ -32,15 +32,6 @@ pytestmark = pytest.mark.skipif(
 HELD_SECONDS = 10  # how long a worker holds on; the main thread must not wait that out
 
 
-@pytest.fixture(autouse=True)
-def sigint_raises() -> Any:
-    """SIGINT raises ``KeyboardInterrupt``, as at a terminal, even in a suite started in the
-    background (``make test &``, ``nohup``), which inherits SIGINT ignored."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
-
-
 def _main_thread_waits_in(*functions: str) -> None:
     """Return once the main thread's innermost Python frame is one of ``functions``."""
     main = threading.main_thread().ident
