@@ -99,12 +99,14 @@ def tool(
 
 def is_tool_factory(fn: Any) -> bool:
     """Whether ``fn`` is Inspect's factory form: annotated to return a ``Tool``,
-    or, with no return annotation, defining a function of its own (its
+    or, with no return annotation (or ``Any``), defining a function of its own (its
     ``execute``) rather than being the tool itself."""
     annotations = getattr(fn, "__annotations__", None)
     if not isinstance(annotations, dict) or "return" not in annotations:
         return _defines_a_function(fn)
     returned = annotations["return"]
+    if returned is Any or returned in ("Any", "typing.Any"):  # says nothing: as unannotated
+        return _defines_a_function(fn)
     if isinstance(returned, str):
         return returned.rsplit(".", 1)[-1].strip("'\"") in _FACTORY_RETURNS
     if returned is ToolDef or returned == Tool:
