@@ -23,7 +23,7 @@ from ._table import (
     set_model_cost,
     set_model_info,
 )
-from ._types import ModelCost, ModelInfo
+from ._types import ModelCost, ModelInfo, PeakHours
 
 __all__ = [
     "CACHE_WRITE_1H_MULTIPLIER",
@@ -31,6 +31,7 @@ __all__ = [
     "PRICES_DATE",
     "ModelCost",
     "ModelInfo",
+    "PeakHours",
     "clear_model_info_cache",
     "compute_model_cost",
     "get_model_info",

@@ -4,14 +4,16 @@
 per million, a 1-hour prompt-cache write at 2x input rather than the
 5-minute 1.25x that ``ModelCost.input_cache_write`` records. Beyond
 Inspect's, a long-prompt tier (``ModelCost.long_prompt``) bills the whole
-request at the tier's prices once its prompt passes the threshold. Batch
-jobs are billed at the provider's batch discount (``batch_discount``).
-``usage_cost`` is what the engine calls once per finished call: the cost,
-or ``None`` when the model has no price.
+request at the tier's prices once its prompt passes the threshold, and
+off-peak prices (``ModelCost.off_peak``) bill a request sent outside the
+provider's peak hours. Batch jobs are billed at the provider's batch
+discount (``batch_discount``). ``usage_cost`` is what the engine calls once
+per finished call: the cost, or ``None`` when the model has no price.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, Optional
 
 from ..output import ModelOutput, ModelUsage
@@ -28,7 +30,11 @@ _PER_TOKEN = 1.0 / 1_000_000
 
 
 def compute_model_cost(
-    cost_data: ModelCost, usage: ModelUsage, cache_ttl: Optional[str] = None
+    cost_data: ModelCost,
+    usage: ModelUsage,
+    cache_ttl: Optional[str] = None,
+    *,
+    at: Optional[datetime.datetime] = None,
 ) -> float:
     """The dollars ``usage`` costs at ``cost_data``'s prices.
 
@@ -39,6 +45,9 @@ def compute_model_cost(
         cache_ttl: the prompt-cache TTL the call wrote with; ``"1h"`` bills
             cache writes at the 1-hour rate, anything else at
             ``input_cache_write``.
+        at: when the request was sent (naive: UTC), for prices that depend
+            on the hour (``cost_data.off_peak``); ``None`` bills at the peak
+            (full) prices.
 
     Returns:
         The cost in dollars.
@@ -46,10 +55,17 @@ def compute_model_cost(
     read = usage.input_tokens_cache_read or 0
     write = usage.input_tokens_cache_write or 0
     prices = cost_data
-    threshold = cost_data.long_prompt_threshold
-    if cost_data.long_prompt is not None and threshold is not None:
+    if (
+        at is not None
+        and cost_data.off_peak is not None
+        and cost_data.peak_hours is not None
+        and not cost_data.peak_hours.contains(at)
+    ):
+        prices = cost_data.off_peak
+    threshold = prices.long_prompt_threshold
+    if prices.long_prompt is not None and threshold is not None:
         if usage.input_tokens + read + write > threshold:
-            prices = cost_data.long_prompt
+            prices = prices.long_prompt
     write_price = prices.input_cache_write
     if cache_ttl == "1h":
         write_price *= CACHE_WRITE_1H_MULTIPLIER
@@ -69,12 +85,15 @@ def usage_cost(
     *,
     batch: bool = False,
     cache_ttl: Optional[str] = None,
+    elapsed: Optional[float] = None,
 ) -> Optional[float]:
     """What one call of ``provider/model`` that used ``usage`` cost, or ``None``.
 
     ``None`` when there is no usage or no price for the model (the table is
     read on the first call). A batch job's call gets the provider's batch
-    discount; a provider with none known is billed at the full price.
+    discount; a provider with none known is billed at the full price. A
+    price that depends on the hour is the one in force when the request
+    was sent: ``elapsed`` seconds ago (now, when not known).
     """
     if usage is None:
         return None
@@ -83,10 +102,18 @@ def usage_cost(
     cost = cost_for(provider, model)
     if cost is None:
         return None
-    dollars = compute_model_cost(cost, usage, cache_ttl)
+    at = None
+    if cost.peak_hours is not None:
+        at = _utc_now() - datetime.timedelta(seconds=elapsed or 0.0)
+    dollars = compute_model_cost(cost, usage, cache_ttl, at=at)
     if batch:
         dollars *= 1.0 - batch_discount(provider)
     return dollars
+
+
+def _utc_now() -> datetime.datetime:
+    """The current time in UTC (tests move it)."""
+    return datetime.datetime.now(datetime.timezone.utc)
 
 
 def price_output(api: Any, output: ModelOutput, *, batch: bool = False) -> None:
@@ -105,7 +132,12 @@ def price_output(api: Any, output: ModelOutput, *, batch: bool = False) -> None:
         dollars: Optional[float] = usage.total_cost
     else:
         dollars = usage_cost(
-            api.provider, api.model_name, usage, batch=batch, cache_ttl=api.cache_write_ttl()
+            api.provider,
+            api.model_name,
+            usage,
+            batch=batch,
+            cache_ttl=api.cache_write_ttl(),
+            elapsed=None if batch else output.time,
         )
     usage.total_cost = dollars
     if output.call is not None:

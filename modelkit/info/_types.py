@@ -4,20 +4,27 @@ Field for field Inspect's (``inspect_ai.model.ModelInfo`` / ``ModelCost``),
 as attrs classes. Prices are dollars per million tokens. ``ModelCost`` may
 also carry a long-prompt tier (``long_prompt_threshold`` and
 ``long_prompt``): a request whose prompt is longer than the threshold is
-billed entirely at the tier's prices, as Anthropic bills Claude Haiku 5.5.
+billed entirely at the tier's prices, as Anthropic bills Claude Haiku 5.5;
+and off-peak prices (``off_peak`` with ``peak_hours``): a request sent
+outside the provider's peak hours is billed at ``off_peak``'s prices, as
+DeepSeek bills its models.
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar, Dict, Optional
+from typing import Any, ClassVar, Dict, List, Optional, Tuple
 
 import attrs
 
 from .._serde import Decoder, Serializable
 from ..errors import ConfigError
 
-__all__ = ["ModelCost", "ModelInfo"]
+__all__ = ["ModelCost", "ModelInfo", "PeakHours"]
+
+_DERIVED = {"transient": True}  # worked out from the fields; not data
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _price(name: str) -> Any:
@@ -42,6 +49,82 @@ def _as_date(value: Any) -> Optional[datetime.date]:
     raise ConfigError(f"ModelInfo: a date is a datetime.date or 'YYYY-MM-DD', got {value!r}")
 
 
+def _minutes(clock: str) -> int:
+    hours, _, minutes = clock.partition(":")
+    value = int(hours) * 60 + int(minutes)
+    if not 0 <= value <= 24 * 60 or len(minutes) != 2:
+        raise ValueError(clock)
+    return value
+
+
+@attrs.define
+class PeakHours(Serializable):
+    """When a provider's peak (full) prices apply, in the provider's own clock.
+
+    Args:
+        utc_offset: the clock the hours and weekdays are read in
+            (``"+08:00"``: Beijing time).
+        weekdays: the days with peak hours (``"Mon"`` ... ``"Sun"``).
+        hours: the peak windows of those days, ``"HH:MM-HH:MM"`` (start
+            included, end excluded).
+    """
+
+    utc_offset: str
+    weekdays: List[str]
+    hours: List[str]
+    _offset: datetime.timedelta = attrs.field(init=False, repr=False, eq=False, metadata=_DERIVED)
+    _days: Tuple[int, ...] = attrs.field(init=False, repr=False, eq=False, metadata=_DERIVED)
+    _windows: Tuple[Tuple[int, int], ...] = attrs.field(
+        init=False, repr=False, eq=False, metadata=_DERIVED
+    )
+
+    def __attrs_post_init__(self) -> None:
+        where = "PeakHours"
+        offset = str(self.utc_offset)
+        sign, clock = offset[:1], offset[1:]
+        try:
+            if sign not in ("+", "-") or not clock:
+                raise ValueError(self.utc_offset)
+            minutes = _minutes(clock)
+        except ValueError:
+            raise ConfigError(
+                f"{where}.utc_offset: '+HH:MM' or '-HH:MM' is needed, got {self.utc_offset!r}"
+            ) from None
+        self._offset = datetime.timedelta(minutes=minutes if sign == "+" else -minutes)
+        if not self.weekdays or any(day not in _WEEKDAYS for day in self.weekdays):
+            raise ConfigError(
+                f"{where}.weekdays: day names from {', '.join(_WEEKDAYS)} are needed, "
+                f"got {self.weekdays!r}"
+            )
+        self._days = tuple(_WEEKDAYS.index(day) for day in self.weekdays)
+        windows = []
+        for window in self.hours if isinstance(self.hours, list) else [None]:
+            start, _, end = str(window).partition("-")
+            try:
+                span = (_minutes(start), _minutes(end))
+            except ValueError:
+                span = (0, 0)
+            if not span[0] < span[1]:
+                raise ConfigError(
+                    f"{where}.hours: windows 'HH:MM-HH:MM' (start before end) are needed, "
+                    f"got {window!r}"
+                )
+            windows.append(span)
+        if not windows:
+            raise ConfigError(f"{where}.hours: at least one 'HH:MM-HH:MM' window is needed")
+        self._windows = tuple(windows)
+
+    def contains(self, at: datetime.datetime) -> bool:
+        """Whether the moment ``at`` (timezone-aware; naive is taken as UTC) is peak."""
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=datetime.timezone.utc)
+        local = at.astimezone(datetime.timezone.utc) + self._offset
+        if local.weekday() not in self._days:
+            return False
+        minute = local.hour * 60 + local.minute
+        return any(start <= minute < end for start, end in self._windows)
+
+
 @attrs.define
 class ModelCost(Serializable):
     """A model's prices in dollars per million tokens.
@@ -59,6 +142,9 @@ class ModelCost(Serializable):
             billed at ``long_prompt``'s prices.
         long_prompt: the prices of a request whose prompt is longer than
             ``long_prompt_threshold``.
+        off_peak: with ``peak_hours``, the prices of a request sent outside
+            the peak hours (the other prices are the peak ones).
+        peak_hours: with ``off_peak``, when the peak prices apply.
     """
 
     input: float = _price("input")
@@ -67,17 +153,24 @@ class ModelCost(Serializable):
     input_cache_read: float = _price("input_cache_read")
     long_prompt_threshold: Optional[int] = None
     long_prompt: Optional[ModelCost] = None
+    off_peak: Optional[ModelCost] = None
+    peak_hours: Optional[PeakHours] = None
 
-    _decoders: ClassVar[Dict[str, Decoder]] = {}
+    _decoders: ClassVar[Dict[str, Decoder]] = {"peak_hours": PeakHours.from_dict}
 
     def __attrs_post_init__(self) -> None:
         if (self.long_prompt is None) != (self.long_prompt_threshold is None):
             raise ConfigError(
                 "ModelCost: long_prompt and long_prompt_threshold go together (set both or neither)"
             )
+        if (self.off_peak is None) != (self.peak_hours is None):
+            raise ConfigError(
+                "ModelCost: off_peak and peak_hours go together (set both or neither)"
+            )
 
 
 ModelCost._decoders["long_prompt"] = ModelCost.from_dict
+ModelCost._decoders["off_peak"] = ModelCost.from_dict
 
 
 @attrs.define

@@ -17,6 +17,8 @@ https://console.groq.com/docs/prompt-caching); Fireworks' ``prompt_tokens`` and
 OpenRouter's, with ``cost`` (the credits the call was charged) and
 ``prompt_tokens_details.cache_write_tokens``
 (https://openrouter.ai/docs/use-cases/usage-accounting);
+DeepSeek's, OpenAI's plus ``prompt_cache_hit_tokens`` / ``prompt_cache_miss_tokens``
+(https://api-docs.deepseek.com/api/create-chat-completion);
 Gemini ``usageMetadata`` (``promptTokenCount`` includes
 ``cachedContentTokenCount``; ``thoughtsTokenCount``:
 https://ai.google.dev/api/generate-content#UsageMetadata). The expected
@@ -25,12 +27,14 @@ dollars are worked out here from the table's prices, by hand.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, Dict
 
 import pytest
 from loopback import LoopbackServer, Reply, chat_completion
 
-from modelkit import GenerateConfig, ModelCost, get_model, set_model_cost
+from modelkit import GenerateConfig, ModelCost, ModelUsage, get_model, set_model_cost
+from modelkit.info import _cost as cost_module
 
 KEY = "sk-test-cost-key"
 
@@ -295,26 +299,64 @@ def test_openai_responses_usage_over_272k_is_billed_at_the_long_prompt_rates(
     assert output.usage.total_cost == pytest.approx(expected)
 
 
-def test_deepseek_cache_hits_and_misses(loopback: LoopbackServer) -> None:
+DEEPSEEK_USAGE = {
+    "prompt_tokens": 5_000,
+    "completion_tokens": 800,
+    "total_tokens": 5_800,
+    "prompt_tokens_details": {"cached_tokens": 4_096},
+    "prompt_cache_hit_tokens": 4_096,
+    "prompt_cache_miss_tokens": 904,
+}
+
+
+@pytest.mark.parametrize(
+    ("sent", "peak"),
+    [
+        ("2026-12-07T02:00:00+00:00", True),  # Monday 10:00 Beijing time: peak
+        ("2026-12-07T05:00:00+00:00", False),  # Monday 13:00 Beijing: the midday gap
+        ("2026-12-07T09:59:00+00:00", True),  # Monday 17:59 Beijing
+        ("2026-12-07T10:00:30+00:00", False),  # Monday 18:00:30 Beijing: off-peak again
+        ("2026-12-05T02:00:00+00:00", False),  # Saturday: off-peak all day
+    ],
+)
+def test_deepseek_cache_hits_and_misses_at_peak_and_off_peak(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch, sent: str, peak: bool
+) -> None:
     # DeepSeek's usage: prompt_cache_hit_tokens / prompt_cache_miss_tokens beside the
-    # OpenAI fields (tests/fixtures/deepseek/tool_turn.response.json)
-    loopback.default = Reply(
-        body=openai_body(
-            {
-                "prompt_tokens": 5_000,
-                "completion_tokens": 800,
-                "total_tokens": 5_800,
-                "prompt_tokens_details": {"cached_tokens": 4_096},
-                "prompt_cache_hit_tokens": 4_096,
-                "prompt_cache_miss_tokens": 904,
-            }
-        )
+    # OpenAI fields (tests/fixtures/deepseek/tool_turn.response.json); its page bills
+    # off-peak at half the peak rates, peak being 09:00-12:00 and 14:00-18:00 Beijing
+    # time on weekdays (api-docs.deepseek.com/zh-cn/quick_start/pricing)
+    moment = datetime.datetime.fromisoformat(sent)
+    monkeypatch.setattr(cost_module, "_utc_now", lambda: moment)
+    loopback.default = Reply(body=openai_body(DEEPSEEK_USAGE))
+    pro = get_model("deepseek/deepseek-v4-pro", base_url=loopback.url, api_key=KEY)
+    flash = get_model("deepseek/deepseek-v4-flash", base_url=loopback.url, api_key=KEY)
+    pro_cost, flash_cost = pro.generate("hello").usage, flash.generate("hello").usage
+    assert pro_cost is not None and flash_cost is not None
+    # V4 Pro peak: cache hit $0.044, cache miss $1.32, output $3.96; V4.1 Flash (which
+    # the legacy name deepseek-v4-flash is billed as) peak: $0.006, $0.3, $1.2
+    half = 1.0 if peak else 0.5
+    assert pro_cost.total_cost == pytest.approx(
+        half * (904 * 1.32 + 4_096 * 0.044 + 800 * 3.96) / 1e6
     )
-    model = get_model("deepseek/deepseek-v4-pro", base_url=loopback.url, api_key=KEY)
-    output = model.generate("hello")
-    # V4 Pro: cache hit $0.003625, cache miss $0.435, output $0.87
-    expected = (904 * 0.435 + 4_096 * 0.003625 + 800 * 0.87) / 1e6
-    assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
+    assert flash_cost.total_cost == pytest.approx(
+        half * (904 * 0.3 + 4_096 * 0.006 + 800 * 1.2) / 1e6
+    )
+
+
+def test_a_deepseek_call_is_priced_at_the_hour_it_was_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Finished at 04:00:30 UTC (12:00:30 Beijing, off-peak) after 60 s: sent at peak.
+    finished = datetime.datetime(2026, 12, 7, 4, 0, 30, tzinfo=datetime.timezone.utc)
+    monkeypatch.setattr(cost_module, "_utc_now", lambda: finished)
+    usage = ModelUsage(input_tokens=1_000_000)
+    assert cost_module.usage_cost("deepseek", "deepseek-v4-pro", usage, elapsed=60.0) == (
+        pytest.approx(1.32)
+    )
+    assert cost_module.usage_cost("deepseek", "deepseek-v4-pro", usage, elapsed=10.0) == (
+        pytest.approx(0.66)
+    )
 
 
 def test_grok_4_3_below_and_at_its_long_prompt_tier(loopback: LoopbackServer) -> None:
