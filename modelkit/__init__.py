@@ -122,7 +122,7 @@ if TYPE_CHECKING:
         set_model_cost,
         set_model_info,
     )
-    from .limits import cost_limit, token_limit
+    from .limits import TokenLimit, cost_limit, parse_token_limit, token_limit, token_limit_usage
     from .messages import (
         ChatMessage,
         ChatMessageAssistant,
@@ -294,8 +294,11 @@ _EXPORTS: Dict[str, Tuple[str, ...]] = {
         "ResponseFormatError",
     ),
     "limits": (
+        "TokenLimit",
         "cost_limit",
+        "parse_token_limit",
         "token_limit",
+        "token_limit_usage",
     ),
     "info": (
         "ModelCost",
@@ -478,6 +481,7 @@ __all__ = [
     "StreamTextEvent",
     "StreamToolCallEvent",
     "TextDelta",
+    "TokenLimit",
     "Tool",
     "ToolCall",
     "ToolCallContent",
@@ -531,6 +535,7 @@ __all__ = [
     "model_output_from_openai_responses",
     "model_roles",
     "modelapi",
+    "parse_token_limit",
     "record_response_headers",
     "set_media_policy",
     "set_model_cost",
@@ -538,6 +543,7 @@ __all__ = [
     "stable_message_ids",
     "think",
     "token_limit",
+    "token_limit_usage",
     "tool",
     "tool_with",
     "trim_messages",

@@ -1,4 +1,4 @@
-"""``token_limit`` and ``cost_limit``: Inspect's usage limits, as context managers.
+"""``Limit`` and ``cost_limit``: Inspect's usage limits, as context managers.
 
 A limit is a node in a tree held by a ``contextvars.ContextVar``: entering
 one makes it the leaf, its parent the limit that was the leaf before, so
@@ -8,7 +8,8 @@ A call's usage is recorded into the leaf and every ancestor; checks go from
 the root to the leaf, so when several are exceeded at once the outermost
 raises (as Inspect's do).
 
-Each node's count is this process's, or, for a limit given a ``name`` while
+``_token`` holds ``token_limit`` (a ``Limit`` metering tokens). Each
+node's count is this process's, or, for a limit given a ``name`` while
 ``$MODELKIT_LIMITS_URL`` names a Redis server, the fleet's (``_shared``).
 Counts are kept under one lock; the worst case is a check racing a record
 in another thread, which sees the count just before or just after it.
@@ -23,6 +24,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Iterator, List, Optional, Type, cast
 
 from ..errors import ConfigError, LimitExceededError
+from ._formula import MAX_AMOUNT
 from ._trees import Node, Tree, cost_tree, token_suspended, token_tree
 
 if TYPE_CHECKING:
@@ -36,15 +38,11 @@ __all__ = [
     "cost_limit",
     "cost_tree",
     "suspend_token_limit",
-    "token_limit",
     "token_suspended",
     "token_tree",
 ]
 
 _lock = threading.Lock()
-
-MAX_AMOUNT = 1e15
-"""The most one call records (tokens or dollars): past any limit, still a finite number."""
 
 
 class Limit:
@@ -79,7 +77,7 @@ class Limit:
     @property
     def usage(self) -> float:
         """What was used: in this block, or under ``name`` across the fleet when shared."""
-        return self._usage(False)
+        return self._value(False)
 
     def _usage(self, recent: bool) -> float:
         shared = self._shared
@@ -131,22 +129,28 @@ class Limit:
                 "stack-like manner using a `with` statement."
             )
 
-    def add(self, amount: float) -> None:
-        """Record ``amount`` in this limit and every limit around it.
+    def record(self, usage: ModelUsage) -> None:
+        """Record a call's ``usage`` in this limit and every limit around it, each
+        metering what it counts."""
+        node: Optional[Limit] = self
+        while node is not None:
+            node._record_self(usage)
+            node = node.parent
+
+    def _record_self(self, usage: ModelUsage) -> None:
+        """Record what this limit meters of ``usage``.
 
         A count a server made negative or ``nan`` is never a credit (nothing is
         recorded); one past ``MAX_AMOUNT`` is recorded as ``MAX_AMOUNT``.
         """
+        amount = self.metered(usage)
         if not amount > 0:
             return
         amount = min(float(amount), MAX_AMOUNT)
-        node: Optional[Limit] = self
-        while node is not None:
-            with _lock:
-                node._used += amount
-            if node._shared is not None:
-                node._shared.add(amount)
-            node = node.parent
+        with _lock:
+            self._used += amount
+        if self._shared is not None:
+            self._shared.add(amount)
 
     def check(self, raise_for_equal: bool = False, recent: bool = False) -> None:
         """Raise ``LimitExceededError`` if this limit or one around it is exceeded
@@ -167,7 +171,7 @@ class Limit:
         limit = self._limit
         if limit is None:
             return
-        value = self._usage(recent)
+        value = self._value(recent)
         if value > limit or (raise_for_equal and value >= limit):
             status = "reached" if value == limit else "exceeded"
             raise LimitExceededError(
@@ -186,6 +190,10 @@ class Limit:
         """What of ``usage`` this limit counts (a cost limit: its dollars, or 0)."""
         return usage.total_cost or 0.0
 
+    def _value(self, recent: bool) -> float:
+        """The usage compared with the limit."""
+        return self._usage(recent)
+
     def _shown(self, value: float) -> float:
         return value
 
@@ -197,48 +205,6 @@ class Limit:
 
     def _validate(self, value: Optional[float]) -> None:
         raise NotImplementedError
-
-
-class _TokenLimit(Limit):
-    kind = "token"
-
-    def __init__(self, limit: Optional[int], type: str, name: Optional[str]) -> None:
-        if type not in ("all", "output"):
-            raise ConfigError(
-                f"token_limit type must be 'all' (total tokens) or 'output' (output tokens, "
-                f"reasoning included), got {type!r}; modelkit has no token formulas"
-            )
-        self.type = type
-        super().__init__(limit, name)
-
-    @property
-    def usage(self) -> float:
-        return int(super().usage)
-
-    def metered(self, usage: ModelUsage) -> int:
-        """The tokens of ``usage`` this limit counts."""
-        return usage.output_tokens if self.type == "output" else usage.total_tokens
-
-    def kind_key(self) -> str:
-        return f"token:{self.type}"
-
-    def _shown(self, value: float) -> float:
-        return int(value)
-
-    def _message(self, status: str, value: float, limit: float) -> str:
-        what = "Output token limit" if self.type == "output" else "Token limit"
-        return f"{what} {status}. value: {int(value):,}; limit: {int(limit):,}"
-
-    def _tree(self) -> Tree:
-        return token_tree
-
-    def _validate(self, value: Optional[float]) -> None:
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 0
-        ):
-            raise ConfigError(
-                f"Token limit value must be a non-negative integer or None: {value!r}"
-            )
 
 
 class _CostLimit(Limit):
@@ -260,31 +226,6 @@ class _CostLimit(Limit):
             raise ConfigError(
                 f"Cost limit value must be a non-negative number of dollars or None: {value!r}"
             )
-
-
-def token_limit(limit: Optional[int], type: str = "all", *, name: Optional[str] = None) -> Limit:
-    """Limit the tokens that generations inside the block may use.
-
-    Every generation in the block counts — in threads it starts with the
-    context copied (``generate_many``, ``generate_async``), streams,
-    ``generate_loop``, provider batch results when they are read — except
-    response cache hits. A request is not sent once the usage has reached
-    the limit; a response whose usage crosses it raises after it is counted.
-    Limits nest: each counts what happens inside it, and the outermost one
-    exceeded raises.
-
-    Args:
-        limit: the most tokens the block may use (``None``: no limit).
-        type: ``"all"`` (each call's ``total_tokens``) or ``"output"``
-            (``output_tokens``, reasoning included).
-        name: share the count, under this name, with every process and
-            machine using it while ``$MODELKIT_LIMITS_URL`` names a Redis
-            server (modelkit's; Inspect's limits are per process).
-
-    Raises:
-        ConfigError: a negative or non-integer limit, or another ``type``.
-    """
-    return _TokenLimit(limit, type, name)
 
 
 def cost_limit(limit: Optional[float], *, name: Optional[str] = None) -> Limit:

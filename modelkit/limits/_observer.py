@@ -78,10 +78,10 @@ def _count(api: Any, output: ModelOutput, limits: Tuple[Optional[Node], Optional
     if usage is None:
         return
     if tokens is not None:
-        tokens.add(tokens.metered(usage))
+        tokens.record(usage)
     if cost is not None:
         if usage.total_cost is not None:
-            cost.add(usage.total_cost)
+            cost.record(usage)
         else:
             _say_unpriced(api)
 

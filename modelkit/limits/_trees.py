@@ -26,14 +26,11 @@ if TYPE_CHECKING:
         def parent(self) -> Optional[Node]:
             """The limit this one is nested in."""
 
-        def add(self, amount: float) -> None:
-            """Record ``amount`` in this limit and every limit around it."""
+        def record(self, usage: ModelUsage) -> None:
+            """Record a call's ``usage`` in this limit and every limit around it."""
 
         def check(self, raise_for_equal: bool = False, recent: bool = False) -> None:
             """Raise ``LimitExceededError`` when this limit or one around it is exceeded."""
-
-        def metered(self, usage: ModelUsage) -> float:
-            """What of ``usage`` this limit counts."""
 
 else:
     Node = Any

@@ -273,8 +273,8 @@ def test_a_limit_is_used_once_and_validated() -> None:
             token_limit(bad)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="Cost limit value"):
         cost_limit(-0.01)
-    with pytest.raises(ConfigError, match="'all'.*'output'"):
-        token_limit(5, type="input*2")
+    with pytest.raises(ConfigError, match="unknown name 'inputs'.*'all' or 'output'"):
+        token_limit(5, type="inputs*2")
     unlimited = cost_limit(None)
     assert isinstance(unlimited, Limit) and unlimited.remaining is None
 

@@ -15,16 +15,17 @@ from typing import Any, List
 import pytest
 from loopback import LoopbackServer
 
-from modelkit import LimitExceededError, get_model, token_limit
+from modelkit import ConfigError, LimitExceededError, get_model, token_limit
 
 _WORKER = r"""
 import sys
 import modelkit
 url, limit, calls = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+kind = sys.argv[4] if len(sys.argv) > 4 else "all"
 model = modelkit.get_model("openai/gpt-4o", base_url=url, api_key="sk-test-shared")
 made = 0
 try:
-    with modelkit.token_limit(limit, name="nightly") as shared:
+    with modelkit.token_limit(limit, type=kind, name="nightly") as shared:
         for i in range(calls):
             model.generate(f"p{i}")
             made += 1
@@ -35,10 +36,12 @@ else:
 """
 
 
-def _run(loopback: LoopbackServer, env: dict, limit: int, calls: int, count: int) -> List[str]:
+def _run(
+    loopback: LoopbackServer, env: dict, limit: int, calls: int, count: int, kind: str = "all"
+) -> List[str]:
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _WORKER, loopback.url, str(limit), str(calls)],
+            [sys.executable, "-c", _WORKER, loopback.url, str(limit), str(calls), kind],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
@@ -80,6 +83,23 @@ def test_concurrent_processes_stop_together(
     counted = float(client.get("modelkit:limits:usage:token:all:nightly"))
     client.close()
     assert counted == 9 * loopback.count  # every response was counted, the crossing ones too
+
+
+def test_a_formula_shares_its_metered_value(
+    loopback: LoopbackServer, env: dict, redis_server: Any
+) -> None:
+    formula = "(input * 0.1) + output"  # 5 prompt and 4 completion tokens: 4.5 a call
+    (first,) = _run(loopback, env, limit=1000, calls=3, count=1, kind=formula)
+    assert first == "3 none 13"  # 13.5, floored
+    (second,) = _run(loopback, env, limit=27, calls=10, count=1, kind=formula)
+    assert second == "3 token 27"  # 13.5 + 3 * 4.5 reached 27: the next request was refused
+    assert loopback.count == 6
+    client = redis_server.client()
+    counted = client.get("modelkit:limits:usage:token:(input*0.1)+output:nightly")
+    client.close()
+    assert float(counted) == 27.0  # Redis holds the metered value, not raw tokens
+    with pytest.raises(ConfigError, match="cannot be shared by name"):
+        token_limit(10, type="input * output", name="nightly")
 
 
 def test_this_process_reads_the_fleet_count(
