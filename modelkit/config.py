@@ -69,8 +69,8 @@ __all__ = [
     "ResponseSchema",
 ]
 
-ReasoningEffort = Literal["minimal", "low", "medium", "high"]
-REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 
 
 class GenerateConfigArgs(TypedDict, total=False):
@@ -205,7 +205,11 @@ class GenerateConfig(Serializable):
         max_tool_output: most bytes of tool output kept (default 16 KiB).
         cache_prompt: cache the prompt prefix; ``"auto"`` (default) caches
             when tools are present (Anthropic).
-        reasoning_effort: ``"minimal"``, ``"low"``, ``"medium"`` or ``"high"``.
+        reasoning_effort: Inspect's ``"none"``, ``"minimal"``, ``"low"``,
+            ``"medium"``, ``"high"``, ``"xhigh"`` or ``"max"``; each provider
+            sends the nearest value its API documents (see its page in
+            docs/providers/), and warns (``ConfigWarning``) where it can
+            send none.
         reasoning_history: send earlier reasoning back to the model: ``True``
             (or Inspect's ``"all"``/``"auto"``), ``False`` (``"none"``), or
             ``"last"``: only the last assistant message's.

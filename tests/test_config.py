@@ -61,7 +61,7 @@ def test_every_field_defaults_to_none_and_is_a_typed_argument() -> None:
         ("max_retries", -1, "max_retries must be >= 0"),
         ("max_retries", True, "max_retries must be an integer"),
         ("timeout", 0, "timeout must be a number > 0"),
-        ("reasoning_effort", "extreme", "reasoning_effort must be one of 'minimal', 'low'"),
+        ("reasoning_effort", "extreme", "reasoning_effort must be one of 'none', 'minimal', 'low'"),
         ("cache_prompt", "always", "cache_prompt must be one of 'auto', True, False"),
         ("logprobs", "yes", "logprobs must be True or False"),
         ("stop_seqs", "STOP", "stop_seqs must be a list of non-empty strings"),

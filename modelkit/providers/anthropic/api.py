@@ -4,10 +4,11 @@
 ``anthropic-version`` (``2023-06-01``, the version that still takes
 ``temperature``/``top_p``/``top_k``). ``max_tokens`` is always sent (a
 per-model default when the config has none). ``reasoning_effort`` turns on
-extended thinking: models from Claude 4.6 on get ``{"type": "adaptive"}``
-with ``output_config.effort``; older ones get ``{"type": "enabled"}`` with
-a ``budget_tokens`` taken from ``THINKING_BUDGETS``, ``max_tokens`` kept
-above it. ``reasoning_tokens`` sets that budget itself (Claude before 4.7),
+extended thinking (``_thinking``): models from Claude 4.6 on get
+``{"type": "adaptive"}`` with ``output_config.effort``; older ones get
+``{"type": "enabled"}`` with a ``budget_tokens`` taken from
+``THINKING_BUDGETS``, ``max_tokens`` kept above it; ``"none"`` turns
+thinking off where a model thinks by default. ``reasoning_tokens`` sets that budget itself (Claude before 4.7),
 and ``effort`` is sent as ``output_config.effort`` with the effort beta
 flag (``reasoning_effort``'s adaptive effort wins over it). Thinking blocks come back as ``ContentReasoning`` with their
 signatures and are sent back unchanged. ``cache_prompt`` (``"auto"``: when
@@ -20,8 +21,7 @@ are reported beside it; the total is the sum of all four counts.
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, FrozenSet, List, Optional, Sequence
 
 from ..._engine.response import HttpResponse
 from ...api import modelapi
@@ -45,6 +45,14 @@ from ._messages import (
     tools_to_wire,
 )
 from ._response import STOP_REASONS, error_type, parse_error_body, parse_message
+from ._thinking import (
+    ADAPTIVE_EFFORTS,
+    THINKING_BUDGETS,
+    model_version,
+    thinking_budget,
+    thinking_fields,
+    thinking_mode,
+)
 
 if TYPE_CHECKING:
     from .._streaming import StreamDecoder
@@ -79,23 +87,6 @@ COUNT_FIELDS = (
 KEY_VARS = ("ANTHROPIC_API_KEY",)
 BASE_URL_VAR = "ANTHROPIC_BASE_URL"
 
-THINKING_BUDGETS: Dict[str, int] = {"minimal": 1024, "low": 4096, "medium": 8192, "high": 12288}
-"""``budget_tokens`` per ``reasoning_effort`` for manual extended thinking.
-1024 is the API's minimum; with the default answer allowance (8192) added,
-every total stays under the 21,333 ``max_tokens`` past which the official
-SDK refuses non-streaming requests as likely to outlast 10 minutes."""
-
-ADAPTIVE_EFFORTS: Dict[str, str] = {
-    "minimal": "low",
-    "low": "low",
-    "medium": "medium",
-    "high": "high",
-}
-"""``output_config.effort`` per ``reasoning_effort`` for adaptive thinking."""
-
-_NEW_NAME = re.compile(r"^claude-[a-z]+-(\d+)(?:-(\d{1,2}))?(?:-\d{8})?(?:-v\d+(?::\d+)?)?$")
-_OLD_NAME = re.compile(r"^claude-(\d+)(?:-(\d{1,2}))?-[a-z]+")
-
 
 def native_structured_output(model: str) -> bool:
     """Whether ``model`` takes ``output_config.format`` (Claude 4.5 and later).
@@ -107,29 +98,6 @@ def native_structured_output(model: str) -> bool:
     """
     version = model_version(model)
     return version is not None and version >= (4, 5)
-
-
-def model_version(model: str) -> Optional[Tuple[int, int]]:
-    """``(major, minor)`` from a Claude model id, or ``None`` when it has none.
-
-    Handles ``claude-opus-4-1-20250805`` (4, 1), ``claude-sonnet-4-20250514``
-    (4, 0) and the older ``claude-3-7-sonnet-20250219`` (3, 7).
-    """
-    name = model.rsplit("/", 1)[-1].lower()
-    match = _NEW_NAME.match(name) or _OLD_NAME.match(name)
-    if not match:
-        return None
-    return int(match.group(1)), int(match.group(2) or 0)
-
-
-def thinking_mode(model: str) -> str:
-    """``"adaptive"`` (Claude 4.6 and later, or an id with no version) or ``"budget"``.
-
-    Claude Opus 4.7 and later reject ``thinking.type: "enabled"``; 4.6
-    deprecates it; earlier models only have it.
-    """
-    version = model_version(model)
-    return "adaptive" if version is None or version >= (4, 6) else "budget"
 
 
 def default_max_tokens(model: str) -> int:
@@ -191,15 +159,7 @@ def request_body(
         if isinstance(tool_choice, ToolFunction) and tool_choice.name == "web_search":
             allow_direct_search(body["tools"])
         body["tool_choice"] = tool_choice_to_wire(tool_choice, config.parallel_tool_calls)
-    if config.effort is not None:
-        body["output_config"] = {"effort": config.effort}
-    effort = config.reasoning_effort
-    budget = _thinking_budget(model, config, mode)
-    if budget:
-        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
-    elif effort is not None and mode == "adaptive":
-        body["thinking"] = {"type": "adaptive"}
-        body["output_config"] = {"effort": ADAPTIVE_EFFORTS[effort]}  # wins over effort
+    body.update(thinking_fields("anthropic", model, config, mode))
     for field, key in (("temperature", "temperature"), ("top_p", "top_p"), ("top_k", "top_k")):
         value = getattr(config, field)
         if value is not None:
@@ -211,27 +171,8 @@ def request_body(
     return body
 
 
-def _thinking_budget(model: str, config: GenerateConfig, mode: str) -> int:
-    """``budget_tokens`` of manual extended thinking (0: none).
-
-    ``reasoning_tokens`` wins over ``reasoning_effort``'s table; models that
-    only think adaptively (Claude 4.7 and later) refuse a budget.
-    """
-    if config.reasoning_tokens is not None:
-        version = model_version(model)
-        if config.reasoning_tokens and (version is None or version >= (4, 7)):
-            raise ConfigError(
-                f"anthropic: {model} does not take reasoning_tokens (a thinking budget); "
-                "set reasoning_effort (or effort) instead"
-            )
-        return config.reasoning_tokens
-    if mode == "budget" and config.reasoning_effort:
-        return THINKING_BUDGETS[config.reasoning_effort]
-    return 0
-
-
 def _max_tokens(model: str, config: GenerateConfig, mode: str) -> int:
-    budget = _thinking_budget(model, config, mode)
+    budget = thinking_budget(model, config, mode)
     if config.max_tokens is None:
         return default_max_tokens(model) + budget
     if budget and config.max_tokens <= budget:
@@ -353,7 +294,8 @@ class AnthropicAPI(RestAPI):
             output_config = body.setdefault("output_config", {})
             output_config["format"] = {"type": "json_schema", "schema": structured.json_schema}
         elif structured is not None:
-            check_forced(self.provider, structured, bool(tools), "thinking" in body)
+            thinking = body.get("thinking", {}).get("type") in ("enabled", "adaptive")
+            check_forced(self.provider, structured, bool(tools), thinking)
             tool = {"name": structured.name, "input_schema": structured.json_schema}
             if structured.description:
                 tool["description"] = structured.description

@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional
 from ...config import GenerateConfig
 from ...errors import ConfigError
 from ...tools._types import ToolChoice, ToolFunction, ToolInfo
+from ..anthropic._thinking import THINKING_BUDGETS, thinking_fields, thinking_mode
 
 __all__ = [
     "THINKING_ANSWER_TOKENS",
@@ -28,9 +29,6 @@ __all__ = [
 
 logger = logging.getLogger("modelkit")
 
-THINKING_BUDGETS = {"minimal": 1024, "low": 4096, "medium": 8192, "high": 12288}
-"""Claude ``thinking.budget_tokens`` per ``reasoning_effort`` (1024 is
-Anthropic's minimum budget; the same table as the ``anthropic`` provider's)."""
 
 THINKING_ANSWER_TOKENS = 8192
 """With thinking on and no ``max_tokens``, ``maxTokens`` is the budget plus
@@ -107,11 +105,11 @@ def additional_fields(config: GenerateConfig, model_id: str) -> Dict[str, Any]:
     """``additionalModelRequestFields`` for options outside ``inferenceConfig``.
 
     ``top_k``: ``top_k`` for Anthropic and Mistral models, ``inferenceConfig.
-    topK`` for Amazon Nova. ``reasoning_effort``: ``thinking`` with
-    ``budget_tokens`` from ``THINKING_BUDGETS`` for Anthropic Claude;
-    ``reasoning_tokens`` sets that budget itself; ``effort``: Claude's
-    ``output_config.effort``. For other families these options are not sent
-    (logged at WARNING).
+    topK`` for Amazon Nova. ``reasoning_effort``, ``reasoning_tokens`` and
+    ``effort``: Claude's ``thinking`` and ``output_config``, as the
+    ``anthropic`` provider sends them (``anthropic._thinking``: a budget
+    before Claude 4.6, adaptive thinking after). For other families these
+    options are not sent (logged at WARNING).
     """
     family = model_family(model_id)
     out: Dict[str, Any] = {}
@@ -122,24 +120,16 @@ def additional_fields(config: GenerateConfig, model_id: str) -> Dict[str, Any]:
             out["inferenceConfig"] = {"topK": config.top_k}
         else:
             logger.warning("bedrock: top_k is not sent to %s (no known field for it)", model_id)
-    if config.effort is not None:
-        if family == "anthropic":
-            out["output_config"] = {"effort": config.effort}
-        else:
-            logger.warning("bedrock: effort is not sent to %s (Claude only)", model_id)
-    if config.reasoning_tokens is not None:
-        if family == "anthropic" and config.reasoning_tokens:
-            out["thinking"] = {"type": "enabled", "budget_tokens": config.reasoning_tokens}
-        elif family != "anthropic":
-            logger.warning("bedrock: reasoning_tokens is not sent to %s (Claude only)", model_id)
-    elif config.reasoning_effort is not None:
-        if family == "anthropic":
-            budget = THINKING_BUDGETS[config.reasoning_effort]
-            out["thinking"] = {"type": "enabled", "budget_tokens": budget}
-        else:
-            logger.warning(
-                "bedrock: reasoning_effort is not sent to %s; pass the model's own field "
-                "with additional_model_request_fields=",
-                model_id,
-            )
+    if family == "anthropic":
+        out.update(thinking_fields("bedrock", model_id, config, thinking_mode(model_id)))
+        return out
+    for name in ("effort", "reasoning_tokens"):
+        if getattr(config, name) is not None:
+            logger.warning("bedrock: %s is not sent to %s (Claude only)", name, model_id)
+    if config.reasoning_effort is not None:
+        logger.warning(
+            "bedrock: reasoning_effort is not sent to %s; pass the model's own field "
+            "with additional_model_request_fields=",
+            model_id,
+        )
     return out

@@ -19,6 +19,7 @@ from ..._config_fields import image_output
 from ...config import GenerateConfig
 from ...errors import ConfigError
 from ...tools._types import ToolChoice, ToolFunction, ToolInfo
+from .._effort import warn_not_sent
 
 __all__ = [
     "MAX_STOP_SEQUENCES",
@@ -33,10 +34,19 @@ __all__ = [
 MAX_STOP_SEQUENCES = 5
 """Gemini's documented limit on ``stopSequences``."""
 
-THINKING_BUDGETS = {"minimal": 512, "low": 2048, "medium": 8192, "high": 24576}
+THINKING_BUDGETS = {
+    "minimal": 512,
+    "low": 2048,
+    "medium": 8192,
+    "high": 24576,
+    "xhigh": 24576,
+    "max": 24576,
+}
 """``thinkingBudget`` per ``reasoning_effort`` for Gemini 2.5 models (within
 every 2.5 model's documented range: Pro 128-32768, Flash 0-24576, Flash-Lite
-512-24576)."""
+512-24576); ``xhigh`` and ``max`` get a Pro model's top, 32768."""
+
+PRO_TOP_BUDGET = 32768
 
 _SCHEMA_TYPES = {
     "string": "STRING",
@@ -193,10 +203,14 @@ def thinking_config(effort: Optional[str], model: str) -> Optional[Dict[str, Any
 
     Gemini 3 and later (and unversioned aliases such as
     ``gemini-flash-latest``) take ``thinkingLevel`` (the effort in upper
-    case; ``minimal`` becomes ``LOW`` on Pro models, which lack it); Gemini
-    2.5 takes ``thinkingBudget`` from ``THINKING_BUDGETS``; older models and
+    case; ``minimal`` becomes ``LOW`` on Pro models, which lack it, and
+    ``xhigh``/``max`` ``HIGH``, the top level); Gemini 2.5 takes
+    ``thinkingBudget`` from ``THINKING_BUDGETS``; older models and
     non-Gemini names get none. Thought summaries are asked for
     (``includeThoughts``) so they come back as ``ContentReasoning``.
+    ``"none"`` is ``thinkingBudget: 0`` (thinking off), except on Pro
+    models, which cannot stop thinking (a ``ConfigWarning``; as Inspect,
+    https://ai.google.dev/gemini-api/docs/thinking#set-budget).
     """
     if effort is None:
         return None
@@ -206,9 +220,18 @@ def thinking_config(effort: Optional[str], model: str) -> Optional[Dict[str, Any
         return None
     if version is not None and version < (2, 5):
         return None
+    pro = "-pro" in name
+    if effort == "none" and pro:
+        warn_not_sent("google", model, effort, "Pro models always think; thinking stays on")
+        return {"includeThoughts": True}
+    if effort == "none":
+        return {"thinkingBudget": 0, "includeThoughts": False}
     if version is None or version >= (3,):
-        level = effort.upper()
-        if level == "MINIMAL" and "-pro" in name:
+        level = {"xhigh": "HIGH", "max": "HIGH"}.get(effort, effort.upper())
+        if level == "MINIMAL" and pro:
             level = "LOW"
         return {"thinkingLevel": level, "includeThoughts": True}
-    return {"thinkingBudget": THINKING_BUDGETS[effort], "includeThoughts": True}
+    budget = THINKING_BUDGETS[effort]
+    if pro and effort in ("xhigh", "max"):
+        budget = PRO_TOP_BUDGET
+    return {"thinkingBudget": budget, "includeThoughts": True}

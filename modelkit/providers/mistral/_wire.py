@@ -18,14 +18,18 @@ from ...tools._types import ToolCall
 __all__ = ["REASONING_EFFORTS", "parse_tool_call", "response_format"]
 
 REASONING_EFFORTS: Dict[str, str] = {
+    "none": "none",
     "minimal": "none",
     "low": "low",
     "medium": "medium",
     "high": "high",
+    "xhigh": "high",
+    "max": "high",
 }
 """``reasoning_effort`` on the wire. Mistral Small 4 and Medium 3.5 document
-only ``none`` and ``high``; other values are passed through for models that
-take them."""
+only ``none`` and ``high`` (https://docs.mistral.ai/capabilities/reasoning/):
+``xhigh`` and ``max`` are ``high``, their top; ``low`` and ``medium`` are
+passed through for models that take them."""
 
 
 def response_format(config: GenerateConfig) -> Optional[Dict[str, Any]]:

@@ -33,11 +33,13 @@ from ...messages import (
     ContentVideo,
 )
 from ...tools._types import ToolCall, ToolChoice, ToolFunction, ToolInfo
+from .._effort import EffortMap, map_effort
 
 __all__ = [
     "WireOptions",
     "build_body",
     "config_params",
+    "effort_not_sent",
     "messages_to_wire",
     "tool_choice_to_wire",
     "tools_to_wire",
@@ -59,6 +61,10 @@ class WireOptions:
         reasoning_effort: ``"reasoning_effort"`` (a top-level field),
             ``"reasoning"`` (OpenRouter's ``reasoning: {effort}``), or ``None``
             when the server takes no effort setting.
+        efforts: how ``reasoning_effort`` values map onto the server's
+            scale (``modelkit.providers._effort``); unlisted values go as is.
+        thinking_switch: ``reasoning_effort="none"`` is sent as
+            ``thinking: {"type": "disabled"}`` (DeepSeek), not as an effort.
         reasoning_field: the assistant-message field earlier reasoning is
             sent back in (``reasoning_content``, ``reasoning``), or ``None``.
         reasoning_details: also send back OpenRouter ``reasoning_details``
@@ -82,6 +88,8 @@ class WireOptions:
     unsupported: FrozenSet[str] = frozenset()
     extra_fields: Tuple[str, ...] = ()
     reasoning_effort: Optional[str] = "reasoning_effort"
+    efforts: EffortMap = ()
+    thinking_switch: bool = False
     reasoning_field: Optional[str] = None
     reasoning_details: bool = False
     max_stop_seqs: Optional[int] = None
@@ -89,6 +97,16 @@ class WireOptions:
     logprobs_need_top: bool = False
     response_format: Optional[str] = "json_schema"
     server_tools: str = "openai"
+
+
+def effort_not_sent(config: GenerateConfig, options: WireOptions) -> bool:
+    """Whether ``config.reasoning_effort`` has no value on this server's effort scale."""
+    effort = config.reasoning_effort
+    if effort is None or options.reasoning_effort is None:
+        return False
+    if effort == "none" and options.thinking_switch:
+        return False
+    return map_effort(effort, options.efforts) is None
 
 
 def response_format_to_wire(schema: ResponseSchema, kind: str) -> Dict[str, Any]:
@@ -184,13 +202,18 @@ def config_params(
     if has_tools and config.parallel_tool_calls is not None:
         params["parallel_tool_calls"] = config.parallel_tool_calls
     dropped: List[str] = []
-    if config.reasoning_effort is not None:
-        if options.reasoning_effort == "reasoning":
-            params["reasoning"] = {"effort": config.reasoning_effort}
-        elif options.reasoning_effort is not None:
-            params[options.reasoning_effort] = config.reasoning_effort
-        else:
+    effort, field = config.reasoning_effort, options.reasoning_effort
+    if effort == "none" and options.thinking_switch:
+        params["thinking"] = {"type": "disabled"}
+    elif effort is not None and field is None:
+        if effort != "none":  # no effort setting: "none" asks for nothing it could send
             dropped.append("reasoning_effort")
+    elif effort is not None and field is not None:
+        wire = map_effort(effort, options.efforts)  # None: the API warns (effort_not_sent)
+        if wire is not None and field == "reasoning":
+            params["reasoning"] = {"effort": wire}
+        elif wire is not None:
+            params[field] = wire
     for name in options.extra_fields:
         value = getattr(config, name)
         if value is not None:

@@ -44,6 +44,7 @@ from ...messages import (
 from ...tools._types import ToolChoice, ToolFunction, ToolInfo, internal_tool_type
 from ...tools.builtin._server import server_tool_options
 from .._common import as_parts
+from .._effort import map_effort
 from ._compact import compaction_item
 from ._request import WireOptions, _part_to_wire, _tool_call_to_wire, response_format_to_wire
 from ._responses_tools import replay_item, replay_text
@@ -121,11 +122,13 @@ def build_responses_body(
             body[name] = value
     if tools and config.parallel_tool_calls is not None:
         body["parallel_tool_calls"] = config.parallel_tool_calls
-    reasoning = _reasoning(config)
+    reasoning = _reasoning(config, options)
     if reasoning and reasoning_model:
         body["reasoning"] = reasoning
-    elif reasoning:
-        dropped.extend(f"reasoning_{key}" for key in reasoning)
+    elif reasoning:  # a model that does not reason: effort "none" is what it does
+        dropped.extend(
+            f"reasoning_{k}" for k, v in reasoning.items() if (k, v) != ("effort", "none")
+        )
     text: Dict[str, Any] = {}
     if config.verbosity is not None and "verbosity" in options.unsupported:
         dropped.append("verbosity")
@@ -152,10 +155,12 @@ def build_responses_body(
     return body, dropped
 
 
-def _reasoning(config: GenerateConfig) -> Dict[str, Any]:
+def _reasoning(config: GenerateConfig, options: WireOptions) -> Dict[str, Any]:
     reasoning: Dict[str, Any] = {}
-    if config.reasoning_effort is not None:
-        reasoning["effort"] = config.reasoning_effort
+    effort = config.reasoning_effort
+    wire = None if effort is None else map_effort(effort, options.efforts)
+    if wire is not None:  # (None: not on the API's scale, the API warns)
+        reasoning["effort"] = wire
     if config.reasoning_mode is not None:
         reasoning["mode"] = config.reasoning_mode
     if config.reasoning_summary not in (None, "none"):

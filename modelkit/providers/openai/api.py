@@ -42,8 +42,9 @@ from ...messages import ChatMessage
 from ...output import ModelCall, ModelOutput
 from ...tools._types import ToolChoice, ToolInfo
 from .._common import env_first
+from .._effort import openai_effort_map, warn_not_sent
 from .._rest import HttpRequest, RestAPI, json_or_none
-from ._request import WireOptions, build_body
+from ._request import WireOptions, build_body, effort_not_sent
 from ._response import (
     ParseOptions,
     error_from_response,
@@ -109,6 +110,7 @@ def openai_wire_options(model: str) -> WireOptions:
             unsupported=frozenset(unsupported),
             extra_fields=("verbosity",),
             reasoning_effort=None if early else "reasoning_effort",
+            efforts=openai_effort_map(name),
             max_stop_seqs=4,
         )
     non_reasoning_gpt = name.startswith(("gpt-", "chatgpt-"))
@@ -116,6 +118,7 @@ def openai_wire_options(model: str) -> WireOptions:
         unsupported=frozenset({"verbosity"}),
         extra_fields=("verbosity",),
         reasoning_effort=None if non_reasoning_gpt else "reasoning_effort",
+        efforts=openai_effort_map(name),
         max_stop_seqs=4,
     )
 
@@ -327,6 +330,13 @@ class OpenAIAPI(RestAPI):
             )
         if dropped:
             self._warn_dropped(dropped)
+        if effort_not_sent(config, options):
+            warn_not_sent(
+                self.provider,
+                self.model_name,
+                str(config.reasoning_effort),
+                "the API has no such value; the model's default effort applies",
+            )
         return body
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:

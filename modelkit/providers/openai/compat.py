@@ -26,6 +26,7 @@ from ...output import ModelOutput
 from ...tools._types import ToolInfo, internal_tool_type
 from ...tools.builtin._server import SERVER_TOOL_TYPES
 from .._common import env_first
+from .._effort import LOW_TO_HIGH, MAX_AS_XHIGH, EffortMap
 from ._request import WireOptions
 from ._response import ParseOptions, prompt_logprobs
 from .api import OpenAIAPI
@@ -49,6 +50,16 @@ def _grok_rules(model: str) -> FrozenSet[str]:
     return frozenset(rejected)
 
 
+def _gpt_oss_clamp(rest: EffortMap) -> Callable[[str], EffortMap]:
+    """``rest``, or ``low``-to-``high`` only for gpt-oss and MiniMax M2 (as Inspect's clamp)."""
+
+    def efforts(model: str) -> EffortMap:
+        name = model.lower()
+        return LOW_TO_HIGH if "gpt-oss" in name or "minimax-m2" in name else rest
+
+    return efforts
+
+
 def _deepseek_rules(model: str) -> FrozenSet[str]:
     """DeepSeek: the reasoner rejects logprobs."""
     return frozenset({"logprobs", "top_logprobs"}) if "reasoner" in model else frozenset()
@@ -68,6 +79,8 @@ class Preset:
         wire: how requests are shaped.
         think_tags: a leading ``<think>`` block in the content is reasoning.
         model_rules: extra request fields a given model rejects.
+        efforts: the model's ``reasoning_effort`` scale (an effort map),
+            when it is not the preset's ``wire.efforts``.
         reports_cost: each response's ``usage.cost`` is what the call was
             billed, in dollars; it is the call's cost, not the price table.
         summary: one line for ``modelkit providers``.
@@ -82,6 +95,7 @@ class Preset:
     wire: WireOptions = attrs.field(factory=WireOptions)
     think_tags: bool = True
     model_rules: Optional[ModelRules] = None
+    efforts: Optional[Callable[[str], EffortMap]] = None
     reports_cost: bool = False
     summary: str = ""
 
@@ -92,7 +106,10 @@ PRESETS: Tuple[Preset, ...] = (
         "https://api.groq.com/openai/v1",
         ("GROQ_API_KEY",),
         ("GROQ_BASE_URL",),
-        wire=WireOptions(unsupported=frozenset({"logprobs", "top_logprobs", "logit_bias", "n"})),
+        wire=WireOptions(
+            unsupported=frozenset({"logprobs", "top_logprobs", "logit_bias", "n"}),
+            efforts=LOW_TO_HIGH,
+        ),
         summary="Groq (400s on logprobs, logit_bias, n > 1: left off)",
     ),
     Preset(
@@ -101,6 +118,7 @@ PRESETS: Tuple[Preset, ...] = (
         ("TOGETHER_API_KEY",),
         ("TOGETHER_BASE_URL",),
         wire=WireOptions(extra_fields=("top_k",), logprobs_as_count=True),
+        efforts=_gpt_oss_clamp((("none", None), ("minimal", "low"))),
         summary="Together AI",
     ),
     Preset(
@@ -108,7 +126,7 @@ PRESETS: Tuple[Preset, ...] = (
         "https://api.x.ai/v1",
         ("XAI_API_KEY", "GROK_API_KEY"),
         ("XAI_BASE_URL", "GROK_BASE_URL"),
-        wire=WireOptions(server_tools="grok"),
+        wire=WireOptions(server_tools="grok", efforts=LOW_TO_HIGH),
         model_rules=_grok_rules,
         summary="xAI Grok (web_search()/code_execution() through its Responses API)",
     ),
@@ -145,6 +163,7 @@ PRESETS: Tuple[Preset, ...] = (
         ("OLLAMA_BASE_URL",),
         requires_key=False,
         max_connections=4,
+        wire=WireOptions(efforts=(("minimal", "low"), ("xhigh", "high"), ("max", "high"))),
         summary="Ollama's /v1 API",
     ),
     Preset(
@@ -155,6 +174,7 @@ PRESETS: Tuple[Preset, ...] = (
         wire=WireOptions(
             extra_fields=("top_k",),
             reasoning_effort="reasoning",
+            efforts=MAX_AS_XHIGH,
             reasoning_field="reasoning",
             reasoning_details=True,
         ),
@@ -166,7 +186,12 @@ PRESETS: Tuple[Preset, ...] = (
         "https://api.deepseek.com",
         ("DEEPSEEK_API_KEY",),
         ("DEEPSEEK_BASE_URL",),
-        wire=WireOptions(reasoning_field="reasoning_content", response_format="json_object"),
+        wire=WireOptions(
+            reasoning_field="reasoning_content",
+            response_format="json_object",
+            efforts=(("minimal", "low"), ("medium", "high"), ("xhigh", "max")),
+            thinking_switch=True,
+        ),
         model_rules=_deepseek_rules,
         summary="DeepSeek",
     ),
@@ -176,6 +201,7 @@ PRESETS: Tuple[Preset, ...] = (
         ("FIREWORKS_API_KEY",),
         ("FIREWORKS_BASE_URL",),
         wire=WireOptions(extra_fields=("top_k",)),
+        efforts=_gpt_oss_clamp((("minimal", "low"),)),
         summary="Fireworks AI",
     ),
     Preset(
@@ -241,6 +267,8 @@ class OpenAICompatibleAPI(OpenAIAPI):
             extra = self.settings.model_rules(self.model_name)
             if extra:
                 wire = attrs.evolve(wire, unsupported=wire.unsupported | extra)
+        if self.settings.efforts is not None:
+            wire = attrs.evolve(wire, efforts=self.settings.efforts(self.model_name))
         return wire
 
     def parse_options(self) -> ParseOptions:
