@@ -3,7 +3,8 @@
 Anthropic's model pages (e.g.
 https://platform.claude.com/docs/en/models/opus-5/overview): "Batch API: 50%
 discount on input and output"; OpenAI's and Gemini's Batch APIs bill half
-price too (the table's ``batch_discounts``). The fake batch API is ``batch_fakes``
+price too, and Mistral's batch page: "We offer a 50% discount on batch API"
+(https://docs.mistral.ai/studio/batch-processing) (the table's ``batch_discounts``). The fake batch API is ``batch_fakes``
 (shaped as test_batch_providers.py's docstring cites); each answer uses 5
 input and 4 output tokens.
 """
@@ -11,7 +12,7 @@ input and 4 output tokens.
 from __future__ import annotations
 
 import pytest
-from batch_fakes import FakeAnthropic, FakeGemini, FakeOpenAI
+from batch_fakes import FakeAnthropic, FakeGemini, FakeMistral, FakeOpenAI
 from loopback import LoopbackServer
 
 from modelkit import ModelCost, ModelInfo, get_model, set_model_info
@@ -65,3 +66,25 @@ def test_a_gemini_batch_priced_by_the_user_gets_googles_discount() -> None:
         clear_model_info_cache()
     assert output.usage is not None
     assert output.usage.total_cost == pytest.approx((5 * 0.3 + 4 * 2.5) / 1e6 / 2)
+
+
+def test_mistral_batch_results_cost_half() -> None:
+    clear_model_info_cache()
+    fake = FakeMistral()
+    with LoopbackServer(default=fake) as server:
+        model = get_model("mistral/mistral-small-2603", base_url=server.url, api_key=KEY)
+        outputs = model.generate_many(["a", "b"], config=FAST)
+    full = (5 * 0.15 + 4 * 0.6) / 1e6  # Mistral Small 4: $0.15 in, $0.6 out
+    assert [o.usage.total_cost for o in outputs] == [pytest.approx(full / 2)] * 2
+    assert model.usage.total_cost == pytest.approx(full)
+
+
+def test_gpt_6_luna_batch_results_cost_half() -> None:
+    clear_model_info_cache()
+    fake = FakeOpenAI()
+    with LoopbackServer(default=fake) as server:
+        model = get_model("openai/gpt-6-luna", base_url=f"{server.url}/v1", api_key=KEY)
+        [output] = model.generate_many(["a"], config=FAST)
+    # GPT-6 Luna's page: $0.10 in, $0.50 out; 'Batch and Flex' at 50% of Standard
+    assert output.usage is not None
+    assert output.usage.total_cost == pytest.approx((5 * 0.1 + 4 * 0.5) / 1e6 / 2)

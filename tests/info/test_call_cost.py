@@ -14,6 +14,8 @@ OpenAI chat completions ``usage.prompt_tokens_details.cached_tokens`` (and
 Groq's, the same (``prompt_tokens_details.cached_tokens``:
 https://console.groq.com/docs/prompt-caching); Fireworks' ``prompt_tokens`` and
 ``completion_tokens`` (https://docs.fireworks.ai/api-reference/post-chatcompletions);
+Mistral's, OpenAI's chat shape with ``prompt_tokens_details.cached_tokens``
+(https://docs.mistral.ai/studio/conversations/advanced/prompt-caching);
 OpenRouter's, with ``cost`` (the credits the call was charged) and
 ``prompt_tokens_details.cache_write_tokens``
 (https://openrouter.ai/docs/use-cases/usage-accounting);
@@ -299,6 +301,49 @@ def test_openai_responses_usage_over_272k_is_billed_at_the_long_prompt_rates(
     assert output.usage.total_cost == pytest.approx(expected)
 
 
+def responses_body(model: str, usage: Dict[str, Any]) -> Dict[str, Any]:
+    """A Responses API answer carrying ``usage`` (openai-python ``ResponseUsage``)."""
+    return {
+        "id": "resp_1",
+        "object": "response",
+        "status": "completed",
+        "model": model,
+        "output": [
+            {
+                "type": "message",
+                "id": "msg_1",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": "hi", "annotations": []}],
+            }
+        ],
+        "usage": usage,
+    }
+
+
+@pytest.mark.parametrize("prompt", [272_000, 272_001])
+def test_gpt_6_2_sol_cache_reads_writes_and_reasoning_either_side_of_272k(
+    loopback: LoopbackServer, prompt: int
+) -> None:
+    usage = {
+        "input_tokens": prompt,
+        "input_tokens_details": {"cached_tokens": 200_000, "cache_write_tokens": 50_000},
+        "output_tokens": 2_000,
+        "output_tokens_details": {"reasoning_tokens": 1_500},
+        "total_tokens": prompt + 2_000,
+    }
+    loopback.default = Reply(body=responses_body("gpt-6.2-sol", usage))
+    model = get_model("openai/gpt-6.2-sol", base_url=loopback.url, api_key=KEY, responses_api=True)
+    output = model.generate("hello")
+    assert output.usage is not None and output.usage.input_tokens_cache_write == 50_000
+    # GPT-6.2 Sol's page: $2 input, $0.10 cached, $2.50 cache writes, $10 output; over
+    # 272K input tokens input and cache rates double and output is 1.5x, for the request
+    scale, out = (1.0, 10.0) if prompt <= 272_000 else (2.0, 15.0)
+    uncached = prompt - 250_000
+    expected = (scale * (uncached * 2.0 + 200_000 * 0.1 + 50_000 * 2.5) + 2_000 * out) / 1e6
+    assert output.usage.total_cost == pytest.approx(expected)
+
+
 DEEPSEEK_USAGE = {
     "prompt_tokens": 5_000,
     "completion_tokens": 800,
@@ -438,16 +483,37 @@ def test_bedrock_converse_cache_reads_and_writes(
     assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
 
 
-def test_mistral_usage_priced_by_a_registered_price(loopback: LoopbackServer) -> None:
-    # Mistral chat completions ``usage``: prompt_tokens / completion_tokens (mistralai
-    # client-python UsageInfo); the table has no Mistral price.
-    set_model_cost_or_info("mistral/mistral-large-latest", ModelCost(0.5, 1.5, 0.5, 0.05))
-    body = openai_body({"prompt_tokens": 2_000, "completion_tokens": 300, "total_tokens": 2_300})
-    loopback.default = Reply(body=body)
-    model = get_model("mistral/mistral-large-latest", base_url=loopback.url, api_key=KEY)
+def test_mistral_cached_prompt_tokens_at_a_tenth_of_the_input_price(
+    loopback: LoopbackServer,
+) -> None:
+    # Mistral chat completions ``usage``: ``prompt_tokens`` counts every prompt token,
+    # ``prompt_tokens_details.cached_tokens`` the cached ones, billed at 10% of the
+    # input price (docs.mistral.ai prompt-caching page, whose example this is).
+    usage = {
+        "prompt_tokens": 1013,
+        "total_tokens": 1043,
+        "completion_tokens": 30,
+        "prompt_tokens_details": {"cached_tokens": 1008},
+    }
+    loopback.default = Reply(body=openai_body(usage))
+    model = get_model("mistral/mistral-medium-3-5", base_url=loopback.url, api_key=KEY)
     output = model.generate("hello")
     assert output.usage is not None
-    assert output.usage.total_cost == pytest.approx((2_000 * 0.5 + 300 * 1.5) / 1e6)
+    assert output.usage.input_tokens == 5 and output.usage.input_tokens_cache_read == 1008
+    # Medium 3.5 (docs.mistral.ai pricing): input $1.5, output $7.5; cached $0.15
+    expected = (5 * 1.5 + 1008 * 0.15 + 30 * 7.5) / 1e6
+    assert output.usage.total_cost == pytest.approx(expected)
+
+
+def test_mistral_large_4_at_its_listed_cached_price(loopback: LoopbackServer) -> None:
+    usage = {"prompt_tokens": 2_000, "completion_tokens": 300, "total_tokens": 2_300}
+    usage["prompt_tokens_details"] = {"cached_tokens": 1_024}  # type: ignore[assignment]
+    loopback.default = Reply(body=openai_body(usage))
+    model = get_model("mistral/mistral-large-4-0", base_url=loopback.url, api_key=KEY)
+    output = model.generate("hello")
+    # Large 4's model page: input $0.68, cached input $0.07, output $2.09
+    expected = (976 * 0.68 + 1_024 * 0.07 + 300 * 2.09) / 1e6
+    assert output.usage is not None and output.usage.total_cost == pytest.approx(expected)
 
 
 def set_model_cost_or_info(name: str, cost: ModelCost) -> None:

@@ -211,3 +211,24 @@ def test_the_current_models_of_the_priced_providers_read_back() -> None:
     assert _table.batch_discount("fireworks") == 0.5 and _table.batch_discount("groq") == 0.0
     newest = get_model_info("grok/grok-4.7")  # listed with its facts; its page has no cached price
     assert newest is not None and newest.cost is None and newest.context_length == 500_000
+
+
+def test_mistral_and_the_newest_openai_models_read_back_from_their_pages() -> None:
+    # docs.mistral.ai pricing and model pages (read from Mistral's docs repository):
+    # cached prompt tokens at 10% of input; Large 4 lists its cached price itself.
+    medium = get_model_info("mistral/mistral-medium-3")
+    assert medium is get_model_info("mistral/mistral-medium-3-5") and medium is not None
+    assert medium.cost == ModelCost(1.5, 7.5, 1.5, 0.15)
+    large = get_model_info("mistral/mistral-large-4-0")
+    assert large is not None and large.cost == ModelCost(0.68, 2.09, 0.68, 0.07)
+    assert large.context_length == 1_000_000 and large.release_date == datetime.date(2026, 10, 6)
+    # a moving '-latest' name is not priced (the stored page predates Large 4)
+    assert get_model_info("mistral/mistral-large-latest") is None
+    assert _table.batch_discount("mistral") == 0.5
+    sol = get_model_info("openai/gpt-6.2-sol")
+    assert sol is not None and sol.cost is not None
+    assert sol.cost.long_prompt == ModelCost(4.0, 15.0, 5.0, 0.2)
+    assert sol.knowledge_cutoff_date == datetime.date(2026, 6, 1)
+    luna = get_model_info("openai/gpt-6-luna")
+    assert luna is not None and luna.cost is not None
+    assert (luna.cost.input, luna.cost.input_cache_write, luna.cost.output) == (0.1, 0.125, 0.5)

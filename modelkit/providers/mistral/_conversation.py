@@ -39,14 +39,13 @@ from ...messages import (
     ContentText,
     ContentToolUse,
 )
-from ...output import ChatCompletionChoice, ModelOutput, ModelUsage
+from ...output import ChatCompletionChoice, ModelOutput
 from ...tools._types import ToolCall, ToolChoice, ToolFunction, ToolInfo, internal_tool_type
 from ...tools.builtin._server import server_tool_options
 from .._common import as_parts, assistant_message
-from .._fields import count
 from ..openai._request import tools_to_wire
 from ._messages import mistral_tool_call_id, user_content
-from ._wire import REASONING_EFFORTS, parse_tool_call, response_format
+from ._wire import REASONING_EFFORTS, parse_tool_call, parse_usage, response_format
 
 __all__ = ["SERVER_TOOLS", "conversation_body", "has_own_tool_use", "parse_conversation"]
 
@@ -205,9 +204,6 @@ def parse_conversation(body: Mapping[str, Any], model: str) -> ModelOutput:
         elif kind == "function.call":
             wire = {"id": entry.get("tool_call_id"), "function": entry}
             calls.append(parse_tool_call(wire))
-    usage = body.get("usage") or {}
-    prompt = count(usage.get("prompt_tokens"))
-    completion = count(usage.get("completion_tokens"))
     choice = ChatCompletionChoice(
         message=assistant_message(parts, calls, name, join_texts=True),
         stop_reason="tool_calls" if calls else "stop",
@@ -216,11 +212,7 @@ def parse_conversation(body: Mapping[str, Any], model: str) -> ModelOutput:
     return ModelOutput(
         model=name,
         choices=[choice],
-        usage=ModelUsage(
-            input_tokens=prompt,
-            output_tokens=completion,
-            total_tokens=count(usage.get("total_tokens")) or prompt + completion,
-        ),
+        usage=parse_usage(body.get("usage") or {}),
         metadata={"conversation_id": conversation} if conversation else None,
     )
 

@@ -1,8 +1,11 @@
 """Mistral wire pieces shared by chat completions (``api``) and the Conversations API.
 
 The ``reasoning_effort`` values, ``response_schema`` as a ``json_schema``
-response format, and tool calls read from ``{"id", "function": {"name",
-"arguments"}}`` (arguments as JSON text or an object). Pure functions.
+response format, tool calls read from ``{"id", "function": {"name",
+"arguments"}}`` (arguments as JSON text or an object), and ``usage``
+(``prompt_tokens`` includes ``prompt_tokens_details.cached_tokens``, billed
+at 10% of the input price: docs.mistral.ai's prompt-caching page). Pure
+functions.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from typing import Any, Dict, Mapping, Optional
 from ..._json import loads as strict_json
 from ...config import GenerateConfig
 from ...errors import shorten
+from ...output import ModelUsage
 from ...tools._types import ToolCall
+from .._fields import count
 
-__all__ = ["REASONING_EFFORTS", "parse_tool_call", "response_format"]
+__all__ = ["REASONING_EFFORTS", "parse_tool_call", "parse_usage", "response_format"]
 
 REASONING_EFFORTS: Dict[str, str] = {
     "none": "none",
@@ -70,3 +75,24 @@ def parse_tool_call(call: Mapping[str, Any]) -> ToolCall:
             raw_arguments=text,
         )
     return ToolCall(id=call_id, function=name, arguments=parsed)
+
+
+def parse_usage(usage: Mapping[str, Any]) -> ModelUsage:
+    """``ModelUsage`` in modelkit's convention from a Mistral ``usage`` object.
+
+    ``prompt_tokens`` counts every prompt token; the cached ones
+    (``prompt_tokens_details.cached_tokens``) move to
+    ``input_tokens_cache_read``, as Mistral bills them apart.
+    """
+    prompt = count(usage.get("prompt_tokens"))
+    completion = count(usage.get("completion_tokens"))
+    details = usage.get("prompt_tokens_details")
+    cached: Optional[int] = None
+    if isinstance(details, Mapping) and details.get("cached_tokens") is not None:
+        cached = min(count(details["cached_tokens"]), prompt)
+    return ModelUsage(
+        input_tokens=prompt - (cached or 0),
+        output_tokens=completion,
+        total_tokens=count(usage.get("total_tokens")) or prompt + completion,
+        input_tokens_cache_read=cached,
+    )

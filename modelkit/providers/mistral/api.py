@@ -40,16 +40,16 @@ from ...api import modelapi
 from ...config import GenerateConfig
 from ...errors import ConfigError, shorten
 from ...messages import ChatMessage, Content, ContentReasoning, ContentText
-from ...output import ChatCompletionChoice, ModelCall, ModelOutput, ModelUsage, StopReason
+from ...output import ChatCompletionChoice, ModelCall, ModelOutput, StopReason
 from ...tools._types import ToolChoice, ToolFunction, ToolInfo, internal_tool_type
 from ...tools.builtin._server import SERVER_TOOL_TYPES, check_server_tools
 from .._common import assistant_message, env_first, versioned_url
-from .._fields import content_of, count
+from .._fields import content_of
 from .._rest import HttpRequest, RestAPI
 from ..openai._request import tools_to_wire
 from ..openai._response import parse_logprobs
 from ._messages import messages_to_wire, mistral_tool_call_id
-from ._wire import REASONING_EFFORTS, parse_tool_call, response_format
+from ._wire import REASONING_EFFORTS, parse_tool_call, parse_usage, response_format
 
 if TYPE_CHECKING:
     from ..._events import APIStream
@@ -135,18 +135,7 @@ def parse_completion(body: Mapping[str, Any], model: str = "") -> ModelOutput:
     """A ``ModelOutput`` from a chat completions response body."""
     name = body.get("model") or model
     choices = [_choice(choice, name) for choice in body["choices"]]  # none: not an answer
-    usage = body.get("usage") or {}
-    prompt = count(usage.get("prompt_tokens"))
-    completion = count(usage.get("completion_tokens"))
-    return ModelOutput(
-        model=name,
-        choices=choices,
-        usage=ModelUsage(
-            input_tokens=prompt,
-            output_tokens=completion,
-            total_tokens=count(usage.get("total_tokens")) or prompt + completion,
-        ),
-    )
+    return ModelOutput(model=name, choices=choices, usage=parse_usage(body.get("usage") or {}))
 
 
 def _choice(choice: Mapping[str, Any], model: str) -> ChatCompletionChoice:
