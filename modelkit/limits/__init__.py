@@ -5,9 +5,11 @@
 ``TokenLimit`` and its helpers, metering through ``_formula`` (``type=``
 keywords and safely parsed arithmetic formulas); ``_observer`` the engine
 observer that refuses a request once a limit is reached and counts each
-response (installed only while a limit is entered); ``_shared`` the counts
-a named limit shares, in this process or in Redis
-(``$MODELKIT_LIMITS_URL``). This package imports the engine's ``observe``
+response (installed only while a limit is entered); ``_threads`` the
+wrapping of ``Thread.start`` and ``ThreadPoolExecutor.submit`` that
+carries a block's limits into the threads it starts (installed when the
+first limit is entered); ``_shared`` the counts a named limit shares, in
+this process or in Redis (``$MODELKIT_LIMITS_URL``). This package imports the engine's ``observe``
 seam, ``errors`` and ``output``; the engine never imports it. Nothing here
 is imported by ``import modelkit`` until a limit is used.
 """

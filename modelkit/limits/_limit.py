@@ -3,7 +3,9 @@
 A limit is a node in a tree held by a ``contextvars.ContextVar``: entering
 one makes it the leaf, its parent the limit that was the leaf before, so
 limits nest and a thread started in a copy of the context (``generate_many``,
-``generate_async``, the tool and stream threads) counts into the same nodes.
+``generate_async``, the tool and stream threads, and, through ``_threads``,
+any ``Thread`` or ``ThreadPoolExecutor`` work started inside a block)
+counts into the same nodes.
 A call's usage is recorded into the leaf and every ancestor; checks go from
 the root to the leaf, so when several are exceeded at once the outermost
 raises (as Inspect's do).
@@ -104,8 +106,9 @@ class Limit:
             from ._shared import shared_count
 
             self._shared = shared_count(self.kind_key(), self.name)
-        from . import _observer
+        from . import _observer, _threads
 
+        _threads.install()
         _observer.entered()
         self.parent = cast(Optional[Limit], self._tree().push(self))
         return self
