@@ -144,6 +144,53 @@ def test_a_request_goes_straight_to_the_pool(loopback: LoopbackServer) -> None:
     channel.close()
 
 
+def test_head_and_a_small_body_go_in_one_write(
+    loopback: LoopbackServer, client: HttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bytes body up to ``_MERGE_MAX`` leaves in the same write as the request
+    head (``http.client`` makes two); a larger one, or a streamed body, in
+    writes of its own. The server receives the same request either way."""
+    import http.client
+
+    from modelkit._engine import channel
+
+    writes: List[bytes] = []
+    real_send = http.client.HTTPConnection.send
+
+    def send(self: http.client.HTTPConnection, data: bytes) -> None:
+        writes.append(bytes(data))
+        real_send(self, data)
+
+    monkeypatch.setattr(http.client.HTTPConnection, "send", send)
+    small = b'{"q": "' + b"x" * 1000 + b'"}'
+    client.post(f"{loopback.url}/v1/x", small, HEADERS, timeout=5)
+    assert len(writes) == 1 and writes[0].startswith(b"POST /v1/x HTTP/1.1\r\n")
+    assert writes[0].endswith(b"\r\n\r\n" + small)
+    assert loopback.requests[-1].body == small
+
+    large = b"y" * (channel._MERGE_MAX + 1)
+    for body, sent in ((large, large), (_Pieces([b"ab", b"cd"]), b"abcd")):
+        writes.clear()
+        client.post(f"{loopback.url}/v1/x", body, HEADERS, timeout=5)
+        assert len(writes) >= 2 and writes[0].endswith(b"\r\n\r\n")
+        assert b"".join(writes[1:]) == sent
+    assert loopback.requests[-2].body == large
+    assert loopback.requests[-1].body == b"abcd"
+
+
+class _Pieces:
+    """A streamed body: ``len`` and bytes pieces (as ``HttpClient.request`` takes)."""
+
+    def __init__(self, pieces: List[bytes]) -> None:
+        self.pieces = pieces
+
+    def __len__(self) -> int:
+        return sum(map(len, self.pieces))
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.pieces)
+
+
 def test_a_mocked_adapter_send_still_answers(client: HttpClient) -> None:
     """While ``HTTPAdapter.send`` is replaced (the ``responses`` library), requests
     go through it: tests mocking HTTP that way keep working."""
