@@ -63,9 +63,10 @@ class ResponseHeaders:
     status: Optional[int] = None
 
 
-_active: ContextVar[Optional[ResponseHeaders]] = ContextVar(
+active: ContextVar[Optional[ResponseHeaders]] = ContextVar(
     "modelkit_response_headers", default=None
 )
+"""The attempt in progress's ``ResponseHeaders`` (the engine sets it for each attempt)."""
 
 
 class track_response_headers:  # lower-case: called as a function, ``with track_response_headers()``
@@ -82,11 +83,11 @@ class track_response_headers:  # lower-case: called as a function, ``with track_
         self._token: Any = None
 
     def __enter__(self) -> ResponseHeaders:
-        self._token = _active.set(self.tracked)
+        self._token = active.set(self.tracked)
         return self.tracked
 
     def __exit__(self, *exc: Any) -> None:
-        _active.reset(self._token)
+        active.reset(self._token)
 
 
 def record_response_headers(headers: Mapping[str, str], status: Optional[int] = None) -> None:
@@ -99,19 +100,19 @@ def record_response_headers(headers: Mapping[str, str], status: Optional[int] = 
         headers: the response's headers.
         status: the response's HTTP status, when known (a modelkit addition).
     """
-    active = _active.get()
-    if active is not None:
-        active.latest = {str(name).lower(): str(value) for name, value in headers.items()}
-        active.status = status
+    tracked = active.get()
+    if tracked is not None:
+        tracked.latest = {str(name).lower(): str(value) for name, value in headers.items()}
+        tracked.status = status
 
 
 def record_lowered_headers(headers: Dict[str, str], status: int) -> None:
     """``record_response_headers`` for headers already lower-cased ``str`` to ``str``
     (modelkit's HTTP client's): copied as they are, not rebuilt name by name."""
-    active = _active.get()
-    if active is not None:
-        active.latest = dict(headers)
-        active.status = status
+    tracked = active.get()
+    if tracked is not None:
+        tracked.latest = dict(headers)
+        tracked.status = status
 
 
 def request_ids(

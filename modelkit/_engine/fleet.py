@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from ..config import GenerateConfig
     from ..output import ModelOutput
 
-__all__ = ["LEASE_SECONDS", "LIMITS_URL_VAR", "Gate", "LimitsWarning", "gate_for"]
+__all__ = ["LEASE_SECONDS", "LIMITS_URL_VAR", "OPEN", "Gate", "LimitsWarning", "gate_for"]
 
 LIMITS_URL_VAR = "MODELKIT_LIMITS_URL"
 """The environment variable naming the Redis server that holds fleet-wide limits."""
@@ -288,8 +288,8 @@ def _bucket(link: Optional[RedisLink], key: str, kind: str) -> Any:
     return found
 
 
-_OPEN = Gate(None, "", 0, None, None)
-"""The gate when nothing is configured: every step does nothing."""
+OPEN = Gate(None, "", 0, None, None)
+"""The gate when nothing is configured: every step does nothing (the engine skips it)."""
 
 
 def gate_for(key: str, size: int, config: GenerateConfig) -> Gate:
@@ -302,7 +302,7 @@ def gate_for(key: str, size: int, config: GenerateConfig) -> Gate:
     url = os.environ.get(LIMITS_URL_VAR, "").strip()
     rpm, tpm = config.requests_per_minute, config.tokens_per_minute
     if not url and not rpm and not tpm:
-        return _OPEN
+        return OPEN
     link = None
     if url:
         if not is_redis_url(url):

@@ -89,25 +89,26 @@ class ConnectionLimit:
                 self._cond.notify()
 
 
-_limits: Dict[str, ConnectionLimit] = {}
+registry: Dict[str, ConnectionLimit] = {}
+"""Each connection key's limit (the engine reads it directly: ``registry.get(key)``)."""
 _limits_lock = threading.Lock()
 
 
 def limit_for(key: str, size: int) -> ConnectionLimit:
     """The shared ``ConnectionLimit`` of ``key`` (made with ``size`` on first use)."""
-    limit = _limits.get(key)
+    limit = registry.get(key)
     if limit is None:
         with _limits_lock:
-            limit = _limits.get(key)
+            limit = registry.get(key)
             if limit is None:
-                limit = _limits[key] = ConnectionLimit(key, size)
+                limit = registry[key] = ConnectionLimit(key, size)
     return limit
 
 
 def _after_fork_in_child() -> None:
     """A forked child starts with no slot taken: its parent's threads are not in it."""
-    global _limits, _limits_lock
-    _limits = {}
+    global registry, _limits_lock
+    registry = {}
     _limits_lock = threading.Lock()
 
 

@@ -16,22 +16,24 @@ go to ``modelkit.http`` only when that logger itself is set to DEBUG.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 import attrs
 
-from .._response_headers import request_ids, retry_headers, track_response_headers
+from .. import _response_headers as seen_headers
+from .._response_headers import ResponseHeaders, request_ids, retry_headers
 from ..api import Compacted
 from ..errors import APIError, APITimeoutError
 from ..info._cost import price_output
 from ..output import ModelCall, ModelOutput
-from . import observe
+from . import limits, observe
 from .adaptive import AdaptiveLimit, adaptive_for, adaptive_settings
-from .fleet import Gate, gate_for
+from .fleet import OPEN, Gate, gate_for
 from .limits import limit_for
-from .pool import resolve
+from .pool import is_awaitable, resolve
 from .retry import DEFAULT_MAX_RETRIES, Retrying, as_quota_error, is_quota, retry_decision
 from .tap import replaying_instantly
 
@@ -139,12 +141,13 @@ def _run(
     config = request.config
     size = config.max_connections or api.max_connections()
     key = api.connection_key()
-    limit = limit_for(key, size)
+    limit = limits.registry.get(key) or limit_for(key, size)
     adaptive = None
-    settings = adaptive_settings(config.adaptive_connections, size)
-    if settings is not None:
-        adaptive = adaptive_for(key, limit, settings)
-        size = adaptive.size
+    if config.adaptive_connections is not None and config.adaptive_connections is not False:
+        settings = adaptive_settings(config.adaptive_connections, size)
+        if settings is not None:
+            adaptive = adaptive_for(key, limit, settings)
+            size = adaptive.size
     try:
         limit.acquire(size)
     except BaseException as error:
@@ -152,7 +155,10 @@ def _run(
             observed.fail(api, error)
         raise
     try:
-        with gate_for(key, size, config) as gate:
+        gate = gate_for(key, size, config)
+        if gate is OPEN:  # no fleet limit, no budget: nothing to enter, wait for or charge
+            return _attempts(api, request, retrying, None, adaptive, operation, observed)
+        with gate:
             return _attempts(api, request, retrying, gate, adaptive, operation, observed)
     except BaseException as error:
         if observed is not None:
@@ -166,7 +172,7 @@ def _attempts(
     api: ModelAPI,
     request: GenerateRequest,
     retrying: Retrying,
-    gate: Gate,
+    gate: Optional[Gate],
     adaptive: Optional[AdaptiveLimit] = None,
     operation: Optional[Operation] = None,
     observed: Optional[observe.Observed] = None,
@@ -180,9 +186,9 @@ def _attempts(
     attempts = 0
     while True:
         attempts += 1
-        # Every budget wait (the first request's and each retry's) ends by the deadline.
-        left = None if deadline is None else deadline - clock()
-        gate.before_request(left, config.timeout, where)
+        if gate is not None:  # every budget wait (each attempt's) ends by the deadline
+            left = None if deadline is None else deadline - clock()
+            gate.before_request(left, config.timeout, where)
         remaining = None if deadline is None else deadline - clock()
         if config.attempt_timeout is not None:  # each attempt gets at most this, within timeout
             limit = config.attempt_timeout
@@ -207,7 +213,8 @@ def _attempts(
         if call is not None and http_logger.level and http_logger.level <= logging.DEBUG:
             http_logger.debug("%s %s", api.provider, json.dumps(call.to_dict(), default=repr))
         if isinstance(output, ModelOutput):
-            gate.after_response(output)
+            if gate is not None:
+                gate.after_response(output)
             done = clock()
             elapsed = done - start
             output.time = elapsed
@@ -286,13 +293,25 @@ def _attempt(
     api: ModelAPI, request: GenerateRequest, config: Any, operation: Operation
 ) -> Tuple[Any, Optional[ModelCall]]:
     """One call to the provider: its result or API error, and its call record
-    (with the request ids of the last response the attempt saw)."""
-    with track_response_headers() as seen:
-        try:
-            result = resolve(operation(api, request, config))
-        except APIError as error:
-            _note_response(api, error, error.call, seen.latest, seen.status)
-            return error, error.call
+    (with the request ids of the last response the attempt saw).
+
+    The response headers are tracked as ``track_response_headers`` does,
+    without its context manager's calls.
+    """
+    seen = ResponseHeaders()
+    token = seen_headers.active.set(seen)
+    try:
+        if operation is _generate:
+            result = api.generate(request.input, request.tools, request.tool_choice, config)
+        else:
+            result = operation(api, request, config)
+        if type(result) is not tuple and is_awaitable(result):
+            result = resolve(result)
+    except APIError as error:
+        _note_response(api, error, error.call, seen.latest, seen.status)
+        return error, error.call
+    finally:
+        seen_headers.active.reset(token)
     if isinstance(result, tuple):
         output, call = result
     else:
@@ -320,9 +339,28 @@ def _note_response(
     if error is not None and not error.headers:
         error.headers = retry_headers(headers)
     if call is not None and call.request_ids is None:
-        fallback = 200 if error is None else (error.status or 0)
-        secrets = getattr(api, "secrets", lambda: [api.api_key])()
-        call.request_ids = request_ids(headers, status or fallback, secrets) or None
+        status = status or (200 if error is None else (error.status or 0))
+        secrets = api.secrets() if hasattr(api, "secrets") else [api.api_key]
+        pending = call._pending
+        if pending is not None:  # a deferred record: the ids are read when the rest is
+            object.__setattr__(
+                call, "_pending", functools.partial(_with_ids, pending, headers, status, secrets)
+            )
+            object.__delattr__(call, "request_ids")
+        else:
+            call.request_ids = request_ids(headers, status, secrets) or None
+
+
+def _with_ids(
+    pending: Callable[[], Dict[str, Any]],
+    headers: Dict[str, str],
+    status: int,
+    secrets: List[Optional[str]],
+) -> Dict[str, Any]:
+    """A deferred record's fields (``pending()``) with the request ids of ``headers``."""
+    fields = pending()
+    fields["request_ids"] = request_ids(headers, status, secrets) or None
+    return fields
 
 
 def _final_error(

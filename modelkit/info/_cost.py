@@ -128,17 +128,19 @@ def price_output(api: Any, output: ModelOutput, *, batch: bool = False) -> None:
     usage = output.usage
     if usage is None:
         return
-    if usage.total_cost is not None:
-        dollars: Optional[float] = usage.total_cost
-    else:
-        dollars = usage_cost(
-            api.provider,
-            api.model_name,
-            usage,
-            batch=batch,
-            cache_ttl=api.cache_write_ttl(),
-            elapsed=None if batch else output.time,
-        )
+    dollars: Optional[float] = usage.total_cost
+    if dollars is None:
+        from ._table import cost_for
+
+        if cost_for(api.provider, api.model_name) is not None:  # the TTL asked only if priced
+            dollars = usage_cost(
+                api.provider,
+                api.model_name,
+                usage,
+                batch=batch,
+                cache_ttl=api.cache_write_ttl(),
+                elapsed=None if batch else output.time,
+            )
     usage.total_cost = dollars
     if output.call is not None:
         output.call.total_cost = dollars

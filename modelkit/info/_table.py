@@ -46,6 +46,7 @@ _lock = threading.RLock()
 _table: Optional[_Table] = None
 _custom: Dict[str, ModelInfo] = {}
 _memo: Dict[str, Optional[ModelInfo]] = {}
+_UNKNOWN: Any = object()  # not in _memo yet
 
 
 class _Table:
@@ -194,8 +195,11 @@ def get_model_info(model: Any) -> Optional[ModelInfo]:
 
 
 def cost_for(provider: str, model: str) -> Optional[ModelCost]:
-    """The prices of ``provider/model``, or ``None`` when unknown."""
-    info = get_model_info(f"{provider}/{model}")
+    """The prices of ``provider/model``, or ``None`` when unknown (memoised: every call asks)."""
+    name = f"{provider}/{model}"
+    info = _memo.get(name, _UNKNOWN)
+    if info is _UNKNOWN:
+        info = get_model_info(name)
     return None if info is None else info.cost
 
 
