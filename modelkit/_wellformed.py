@@ -38,7 +38,8 @@ PARSE_ERRORS = (
 ``ResponseFormatError`` (or a cache miss), never the caller's problem."""
 
 Checker = Callable[[Any], None]
-_plans: Dict[type, List[Tuple[str, FrozenSet[type], Checker]]] = {}
+Plan = List[Tuple[str, FrozenSet[type], Checker, Any]]  # field, fast types, checker, hint
+_plans: Dict[type, Plan] = {}
 _checkers: Dict[type, Checker] = {}
 _callers: Dict[type, List[Tuple[Dict[str, Any], str]]] = {}  # globals calling a stub
 _lock = threading.Lock()
@@ -65,7 +66,7 @@ def check_value(value: Any, name: str) -> None:
         name: what to call it in the message (``output``).
     """
     try:
-        _attrs_checker(type(value))(value)
+        (_checkers.get(type(value)) or _attrs_checker(type(value)))(value)
     except _Mismatch as exc:
         where = name + "".join(reversed(exc.where))
         raise ValueError(f"{where} {exc}") from None
@@ -109,7 +110,7 @@ def _check_fields(value: Any) -> None:
     plan = _plans.get(type(value))
     if plan is None:
         plan = _plans[type(value)] = _plan(type(value))
-    for name, fast, checker in plan:
+    for name, fast, checker, _hint in plan:
         item = getattr(value, name)
         kind = type(item)
         if kind in fast and (kind is not float or item - item == 0):  # nan, inf: not 0
@@ -124,35 +125,36 @@ def _check_fields(value: Any) -> None:
 def _generated(cls: type, stub: Checker) -> Checker:
     """One function checking an instance of ``cls``: the plan's loop unrolled.
 
-    A field whose value's type passes at once (``_fast_types``) costs a set
-    lookup and no call; a value not exactly of ``cls`` goes to ``stub``. The
-    function replaces the stub in ``_checkers`` and in the functions already
-    generated that call it (their globals), so a nested check is one call.
+    A field whose value passes at once costs no call: its type is one of
+    ``_fast_types``, or it is one of a ``Literal``'s values, or a ``dict``
+    where any values are accepted. A field holding an attrs class (or a
+    list of them) calls that class's generated function directly. Anything
+    else, and any value that fails, goes to the field's full checker, which
+    raises with the path to the offending value. A value not exactly of
+    ``cls`` goes to ``stub``. The function replaces the stub in
+    ``_checkers`` and in the functions already generated that call it (their
+    globals), so a nested check is one call.
     """
     plan = _plans.get(cls)
     if plan is None:
         plan = _plans[cls] = _plan(cls)
     namespace: Dict[str, Any] = {"_Mismatch": _Mismatch, "_cls": cls, "_stub": stub}
     lines = ["def check(value):", "    if type(value) is not _cls:", "        return _stub(value)"]
-    for index, (name, fast, checker) in enumerate(plan):
+    for index, (name, fast, checker, hint) in enumerate(plan):
         namespace[f"_fast{index}"], namespace[f"_check{index}"] = fast, checker
-        inner = getattr(checker, "stub_of", None)
-        if inner is not None:  # inner's function, or patched with it once it is made
-            with _lock:
-                current = _checkers.get(inner)
-                if current is not None and not hasattr(current, "stub_of"):
-                    namespace[f"_check{index}"] = current
-                else:
-                    _callers.setdefault(inner, []).append((namespace, f"_check{index}"))
+        _link(namespace, f"_check{index}", checker)
         lines += [
             f"    item = value.{name}",
             "    kind = type(item)",
             f"    if kind not in _fast{index} or (kind is float and item - item != 0):",
-            "        try:",
-            f"            _check{index}(item)",
-            "        except _Mismatch as exc:",
-            f"            exc.where.append({'.' + name!r})",
-            "            raise",
+        ]
+        lines += ["        " + line for line in _quick(hint, index, namespace)]
+        lines += [
+            "            try:",
+            f"                _check{index}(item)",
+            "            except _Mismatch as exc:",
+            f"                exc.where.append({'.' + name!r})",
+            "                raise",
         ]
     lines.append("    return None")
     where = f"<modelkit output check of {cls.__module__}.{cls.__qualname__}>"
@@ -165,7 +167,77 @@ def _generated(cls: type, stub: Checker) -> Checker:
     return made
 
 
-def _plan(cls: type) -> List[Tuple[str, FrozenSet[type], Checker]]:
+def _link(namespace: Dict[str, Any], name: str, checker: Checker) -> None:
+    """Make ``namespace[name]`` a stub's generated function, now or once it is made."""
+    inner = getattr(checker, "stub_of", None)
+    if inner is not None:
+        with _lock:
+            current = _checkers.get(inner)
+            if current is not None and not hasattr(current, "stub_of"):
+                namespace[name] = current
+            else:
+                _callers.setdefault(inner, []).append((namespace, name))
+
+
+def _quick(hint: Any, index: int, namespace: Dict[str, Any]) -> List[str]:
+    """Lines setting ``ok`` when a common value of ``hint`` passes without the
+    field's full checker; they end in ``if not ok:``, under which it goes."""
+    import typing
+
+    options = typing.get_args(hint) if typing.get_origin(hint) is Union else (hint,)
+    literals = [a for o in options if typing.get_origin(o) is typing.Literal for a in o.__args__]
+    classes = [o for o in options if isinstance(o, type) and attrs.has(o)]
+    lists = [
+        typing.get_args(o)[0]
+        for o in options
+        if typing.get_origin(o) in (list, List)
+        and typing.get_args(o)
+        and isinstance(typing.get_args(o)[0], type)
+        and attrs.has(typing.get_args(o)[0])
+    ]
+    free_dict = any(
+        typing.get_origin(o) in (dict, Dict) and typing.get_args(o)[1:] in ((), (Any,))
+        for o in options
+    )
+    lines = ["ok = False"]
+    if literals:
+        namespace[f"_lit{index}"] = frozenset(literals)
+        namespace[f"_littypes{index}"] = frozenset(type(a) for a in literals)
+        lines += [f"if kind in _littypes{index} and item in _lit{index}:", "    ok = True"]
+    if free_dict:
+        lines += ["if kind is dict:", "    ok = True"]
+    if len(classes) == 1:
+        namespace[f"_cls{index}"] = classes[0]
+        namespace[f"_inner{index}"] = _attrs_checker(classes[0])
+        _link(namespace, f"_inner{index}", namespace[f"_inner{index}"])
+        lines += [
+            f"if kind is _cls{index}:",
+            "    try:",
+            f"        _inner{index}(item)",
+            "        ok = True",
+            "    except _Mismatch:",
+            "        pass",
+        ]
+    if len(lists) == 1:
+        namespace[f"_item{index}"] = lists[0]
+        namespace[f"_each{index}"] = _attrs_checker(lists[0])
+        _link(namespace, f"_each{index}", namespace[f"_each{index}"])
+        lines += [
+            "if kind is list:",
+            "    ok = True",
+            "    try:",
+            "        for element in item:",
+            f"            if type(element) is not _item{index}:",
+            "                ok = False",
+            "                break",
+            f"            _each{index}(element)",
+            "    except _Mismatch:",
+            "        ok = False",
+        ]
+    return [*lines, "if not ok:"]
+
+
+def _plan(cls: type) -> Plan:
     import typing
 
     hints = typing.get_type_hints(cls)  # each base's hints in its own module
@@ -173,7 +245,7 @@ def _plan(cls: type) -> List[Tuple[str, FrozenSet[type], Checker]]:
     for field in attrs.fields(cls):
         if not field.metadata.get("transient"):
             hint = hints.get(field.name, Any)
-            plan.append((field.name, _fast_types(hint), _compile(hint)))
+            plan.append((field.name, _fast_types(hint), _compile(hint), hint))
     return plan
 
 

@@ -73,3 +73,46 @@ def test_a_malformed_output_is_a_value_error_naming_the_field(changes: Any, wher
     with pytest.raises(ValueError) as info:
         check_output(_output(**changes))
     assert str(info.value).startswith(where), str(info.value)
+
+
+def test_values_the_generated_check_passes_without_a_call_are_still_checked() -> None:
+    """The generated check skips the full checker for a Literal's value, a free
+    dict, an attrs instance and a list of them (issue 24: fewer calls per
+    output); anything else on those fields still fails, naming the field."""
+    good = _output()
+    cases = [
+        ({"choices": [{"message": "hi"}]}, "output.choices[0] is {'message': 'hi'}"),
+        ({"choices": [good.choices[0], 7]}, "output.choices[1] is 7"),
+        ({"choices": "hi"}, "output.choices is 'hi', not a list"),
+        ({"usage": "12"}, "output.usage is '12'"),
+        ({"metadata": ["x"]}, "output.metadata is ['x']"),
+    ]
+    for changes, where in cases:
+        bad = _output()
+        for name, value in changes.items():
+            setattr(bad, name, value)
+        with pytest.raises(ValueError) as info:
+            check_output(bad)
+        assert str(info.value).startswith(where), str(info.value)
+    bad = _output()
+    bad.choices[0].message.source = "elsewhere"  # type: ignore[assignment]
+    with pytest.raises(ValueError, match=r"output.choices\[0\].message.source is 'elsewhere'"):
+        check_output(bad)
+    bad.choices[0].message.source = 1  # type: ignore[assignment]
+    with pytest.raises(ValueError, match=r"message.source is 1"):
+        check_output(bad)
+
+
+def test_a_subclass_in_a_list_is_checked_with_its_own_fields() -> None:
+    import attrs
+
+    @attrs.define
+    class Choice(ChatCompletionChoice):
+        extra: int = 0
+
+    output = _output()
+    output.choices = [Choice(message=output.choices[0].message, extra=1)]
+    check_output(output)
+    output.choices[0].extra = "1"  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match=r"output.choices\[0\].extra is '1'"):
+        check_output(output)
