@@ -44,6 +44,7 @@ import attrs
 from .._engine.failures import scrub_error
 from .._engine.http import HttpClient
 from .._engine.response import HttpResponse
+from .._json import loads as strict_loads
 from .._redact import Scrubber, redact_headers, request_secrets, shorten_media
 from .._wellformed import PARSE_ERRORS, check_output
 from ..api import ModelAPI
@@ -192,10 +193,10 @@ class RestAPI(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
-        request = with_extras(self.build_request(input, tools, tool_choice, config), config)
-        return self.exchange(
-            request, config, lambda body, response: self.output_of(body, response, config)
-        )
+        request = self.build_request(input, tools, tool_choice, config)
+        if config.extra_headers or config.extra_body:
+            request = with_extras(request, config)
+        return self.exchange(request, config, functools.partial(self.output_of, config=config))
 
     def exchange(
         self, request: HttpRequest, config: GenerateConfig, parse: Callable[[Any, HttpResponse], T]
@@ -209,8 +210,12 @@ class RestAPI(ModelAPI):
         headers = self.sign(request, data)
         secrets = self.secrets()
         # Errors (status >= 300) come back with every credential already scrubbed.
-        response = self.http.post(request.url, data, headers, config.timeout, secrets=secrets)
-        body = json_or_none(response)
+        http = self._http or self.http
+        response = http.post(request.url, data, headers, config.timeout, secrets=secrets)
+        try:  # json_or_none(response), without its two calls
+            body = strict_loads(response.content)
+        except ValueError:
+            body = None
         call = ModelCall.deferred(
             functools.partial(_record, request, headers, secrets, response, body),
             time=response.elapsed,

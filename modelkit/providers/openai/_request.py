@@ -196,7 +196,8 @@ def config_params(
         params["stop"] = list(config.stop_seqs)
     if config.num_choices is not None:
         params["n"] = config.num_choices
-    params.update(_logprob_params(config, options))
+    if config.logprobs is not None or config.top_logprobs is not None:
+        params.update(_logprob_params(config, options))
     if config.logit_bias is not None:
         params["logit_bias"] = {str(token): bias for token, bias in config.logit_bias.items()}
     if has_tools and config.parallel_tool_calls is not None:
@@ -218,7 +219,7 @@ def config_params(
         value = getattr(config, name)
         if value is not None:
             params[name] = value
-    for name in sorted(options.unsupported & set(params)):
+    for name in sorted(options.unsupported & params.keys()) if options.unsupported else ():
         if name == "n" and params[name] == 1:
             continue
         del params[name]
@@ -264,7 +265,13 @@ def tool_choice_to_wire(choice: ToolChoice) -> Any:
 
 def messages_to_wire(messages: List[ChatMessage], options: WireOptions) -> List[Dict[str, Any]]:
     """Chat messages as OpenAI ``messages``."""
-    return [_message_to_wire(message, options) for message in messages]
+    wire = []
+    for message in messages:
+        if type(message) is ChatMessageUser and type(message.content) is str:
+            wire.append({"role": "user", "content": message.content})  # a prompt: no call
+        else:
+            wire.append(_message_to_wire(message, options))
+    return wire
 
 
 def _message_to_wire(message: ChatMessage, options: WireOptions) -> Dict[str, Any]:

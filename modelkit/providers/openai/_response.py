@@ -102,12 +102,17 @@ def parse_completion(body: Mapping[str, Any], model: str, options: ParseOptions)
     model = body.get("model") or model
     choices: List[ChatCompletionChoice] = []
     refusals: List[str] = []
-    for choice in sorted(body["choices"], key=lambda c: c.get("index") or 0):
+    wire = body["choices"]
+    if len(wire) > 1:
+        wire = sorted(wire, key=_index)
+    for choice in wire:
         parsed, refusal = _parse_choice(choice, model, options)
         choices.append(parsed)
         if refusal:
             refusals.append(refusal)
-    metadata = {key: body[key] for key in ("id", "system_fingerprint") if body.get(key)}
+    metadata = None
+    if body.get("id") or body.get("system_fingerprint"):
+        metadata = {key: body[key] for key in ("id", "system_fingerprint") if body.get(key)}
     return ModelOutput(
         model=model,
         choices=choices,
@@ -117,17 +122,27 @@ def parse_completion(body: Mapping[str, Any], model: str, options: ParseOptions)
     )
 
 
+def _index(choice: Mapping[str, Any]) -> Any:
+    return choice.get("index") or 0
+
+
 def _parse_choice(
     choice: Mapping[str, Any], model: str, options: ParseOptions
 ) -> Tuple[ChatCompletionChoice, Optional[str]]:
     assistant, refusal = assistant_from_wire(choice.get("message") or {}, model, options)
     stop = FINISH_REASONS.get(choice.get("finish_reason") or "", "unknown")
+    logprobs = choice.get("logprobs")  # (the readers below are called only when there is
+    # something to read: each call costs every answer)
     return (
         ChatCompletionChoice(
             message=assistant,
             stop_reason=stop,
-            logprobs=parse_logprobs(choice.get("logprobs")),
-            stop_details=stop_details(choice, refusal),
+            logprobs=None if logprobs is None else parse_logprobs(logprobs),
+            stop_details=(
+                stop_details(choice, refusal)
+                if refusal or choice.get("content_filter_results")
+                else None
+            ),
         ),
         refusal,
     )
@@ -140,14 +155,23 @@ def assistant_from_wire(
 
     A refusal is the message's content (as Inspect does).
     """
-    refusal = message.get("refusal") if isinstance(message.get("refusal"), str) else None
-    text = refusal or _text(content_of(message.get("content")))
-    reasoning, details = _reasoning(message)
+    refusal = message.get("refusal")
+    if not isinstance(refusal, str):
+        refusal = None
+    text = refusal
+    if not text:
+        text = message.get("content")
+        if type(text) is not str:
+            text = _text(content_of(text))
+    reasoning = details = None
+    if "reasoning_content" in message or "reasoning" in message or "reasoning_details" in message:
+        reasoning, details = _reasoning(message)
     if reasoning is None and options.think_tags:
         match = THINK.match(text)
         if match:
             reasoning, text = match.group(1).strip(), text[match.end() :]
-    citations = annotations_to_citations(message.get("annotations"))
+    annotations = message.get("annotations")
+    citations = annotations_to_citations(annotations) if annotations else None
     content: Any = [ContentText(text=text, citations=citations)] if citations else text
     if reasoning is not None and options.reasoning_parts:
         part = ContentReasoning(reasoning=reasoning, data=json.dumps(details) if details else None)
@@ -155,7 +179,8 @@ def assistant_from_wire(
         if text:
             parts.append(ContentText(text=text, citations=citations))
         content = parts
-    calls = [parse_tool_call(call, i) for i, call in enumerate(message.get("tool_calls") or [])]
+    wire_calls = message.get("tool_calls")
+    calls = [parse_tool_call(call, i) for i, call in enumerate(wire_calls)] if wire_calls else None
     assistant = ChatMessageAssistant(
         content=content,
         tool_calls=calls or None,
@@ -289,26 +314,34 @@ def parse_usage(data: Any, reported_cost: bool = False) -> Optional[ModelUsage]:
     added to ``output_tokens`` so it always includes them. With
     ``reported_cost``, a number in ``cost`` is the call's ``total_cost``.
     """
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         return None
-    prompt = count(data.get("prompt_tokens"))
-    completion = count(data.get("completion_tokens"))
+    # count() reads what is not a plain int (a float, None, or a wrong type that it refuses)
+    prompt = data.get("prompt_tokens")
+    if type(prompt) is not int:
+        prompt = count(prompt)
+    completion = data.get("completion_tokens")
+    if type(completion) is not int:
+        completion = count(completion)
     prompt_details = data.get("prompt_tokens_details")
     completion_details = data.get("completion_tokens_details")
     cached: Optional[int] = None
     written: Optional[int] = None
-    if isinstance(prompt_details, Mapping) and prompt_details.get("cached_tokens") is not None:
-        cached = count(prompt_details["cached_tokens"])
-    if isinstance(prompt_details, Mapping) and prompt_details.get("cache_write_tokens"):
-        written = count(prompt_details["cache_write_tokens"])
+    if prompt_details and (type(prompt_details) is dict or isinstance(prompt_details, Mapping)):
+        if prompt_details.get("cached_tokens") is not None:
+            cached = count(prompt_details["cached_tokens"])
+        if prompt_details.get("cache_write_tokens"):
+            written = count(prompt_details["cache_write_tokens"])
     reasoning: Optional[int] = None
     if (
-        isinstance(completion_details, Mapping)
+        completion_details
+        and (type(completion_details) is dict or isinstance(completion_details, Mapping))
         and completion_details.get("reasoning_tokens") is not None
     ):
         reasoning = count(completion_details["reasoning_tokens"])
     total = data.get("total_tokens")
-    total = count(total) if total is not None else prompt + completion
+    if type(total) is not int:
+        total = count(total) if total is not None else prompt + completion
     if reasoning and total == prompt + completion + reasoning:
         completion += reasoning
     cost = data.get("cost") if reported_cost else None

@@ -123,6 +123,9 @@ def openai_wire_options(model: str) -> WireOptions:
     )
 
 
+_PLAIN = ParseOptions()
+"""OpenAI's own responses: no think tags, no reasoning parts, no reported cost."""
+
 _RESPONSES_ONLY = re.compile(
     r"(codex|deep-research|computer-use|^o\d+(-\w+)?-pro\b|^gpt-5(\.\d+)?-pro\b)"
 )
@@ -223,7 +226,7 @@ class OpenAIAPI(RestAPI):
 
     def parse_options(self) -> ParseOptions:
         """How to read this server's responses."""
-        return ParseOptions()
+        return _PLAIN
 
     def request_model(self) -> Optional[str]:
         """The ``model`` field of the body (``None``: the URL names it)."""
@@ -282,8 +285,33 @@ class OpenAIAPI(RestAPI):
         config: GenerateConfig,
     ) -> HttpRequest:
         body = self.request_body(input, tools, tool_choice, config)
-        headers = {"Content-Type": "application/json", **self.auth_headers()}
-        return HttpRequest(url=self.endpoint(), headers=headers, body=body)
+        return HttpRequest(self._where(), self._headers(), body)
+
+    def _where(self) -> str:
+        """``endpoint()``, worked out once while its inputs stay the same (OpenAI's own)."""
+        if type(self).endpoint is not OpenAIAPI.endpoint or type(self).path is not OpenAIAPI.path:
+            return self.endpoint()  # a subclass's own: asked every time
+        basis = (self.base_url, self.responses_api)
+        known = self.__dict__.get("_endpoint_memo")
+        if known is None or known[0] != basis:
+            known = self.__dict__["_endpoint_memo"] = (basis, self.endpoint())
+        return str(known[1])
+
+    def _headers(self) -> Dict[str, str]:
+        """The request headers: ``Content-Type`` and ``auth_headers()``, a fresh dict.
+
+        OpenAI's own ``auth_headers`` is worked out once while the key,
+        organization and project stay the same; a subclass's is asked every
+        time (Azure's Entra token may change).
+        """
+        if type(self).auth_headers is not OpenAIAPI.auth_headers:
+            return {"Content-Type": "application/json", **self.auth_headers()}
+        basis = (self.api_key, self.organization, self.project)
+        known = self.__dict__.get("_headers_memo")
+        if known is None or known[0] != basis:
+            made = {"Content-Type": "application/json", **self.auth_headers()}
+            known = self.__dict__["_headers_memo"] = (basis, made)
+        return dict(known[1])
 
     def request_body(
         self,
@@ -465,9 +493,14 @@ class OpenAIAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> Tuple[Union[ModelOutput, Exception], ModelCall]:
-        api = self.per_call(config, input, tools)
-        if api is not self:
-            return api.generate(input, tools, tool_choice, config)
+        # (OpenAI's own needs_responses asks for the twin only for image output)
+        if (
+            config.modalities is not None
+            or type(self).needs_responses is not OpenAIAPI.needs_responses
+        ):
+            api = self.per_call(config, input, tools)
+            if api is not self:
+                return api.generate(input, tools, tool_choice, config)
         result, call = super().generate(input, tools, tool_choice, config)
         if isinstance(result, APIError):
             answer = output_for_error(result, self.model_name)
