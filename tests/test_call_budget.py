@@ -38,9 +38,9 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "engine.md"
 # Measured after the fixes of issue 24 (docs/engine.md, "Call budgets"),
 # plus a margin of about 5 %.
 BUDGETS: Dict[str, int] = {
-    "mockllm call, uncached": 84,
-    "mockllm call, cache hit": 87,
-    "HTTP call (openai, loopback)": 176,
+    "mockllm call, uncached": 68,
+    "mockllm call, cache hit": 78,
+    "HTTP call (openai, loopback)": 120,
     "streamed event (openai, loopback)": 10,
 }
 
