@@ -2,12 +2,14 @@
 
 ``POST https://bedrock-runtime.{region}.amazonaws.com/model/{modelId}/converse``
 with the model id (or inference profile, or ARN) percent-encoded in the path.
-Credentials are found at construction, the way the AWS CLI finds static ones
+Credentials are found at the first call, the way the AWS CLI finds static ones
 (``_credentials.load_credentials``: ``$AWS_ACCESS_KEY_ID``/
 ``$AWS_SECRET_ACCESS_KEY``/``$AWS_SESSION_TOKEN``, then the ``$AWS_PROFILE``
 profile of ``~/.aws/credentials`` and ``~/.aws/config``), as is the region
 (``region=``, ``$AWS_REGION``, ``$AWS_DEFAULT_REGION``, the profile's
-``region``). Each request is signed just before it is sent (``sign``), over
+``region``); credentials given as Inspect's model arguments
+(``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``)
+win over both, as botocore's client arguments do. Each request is signed just before it is sent (``sign``), over
 the exact body bytes. A Bedrock API key (``api_key=`` or
 ``$AWS_BEARER_TOKEN_BEDROCK``) is sent as ``Authorization: Bearer`` instead.
 The converters live in ``_request`` and ``_response``.
@@ -19,7 +21,7 @@ import hashlib
 import os
 import threading
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, FrozenSet, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, FrozenSet, List, Optional, Tuple
 
 from ..._engine.response import HttpResponse
 from ..._redact import redact_url
@@ -42,7 +44,7 @@ from ._response import bedrock_error, output_from
 if TYPE_CHECKING:
     from .._streaming import StreamDecoder
 
-__all__ = ["CREDENTIAL_VARS", "SIGNING_NAME", "BedrockAPI"]
+__all__ = ["CREDENTIAL_ARGS", "CREDENTIAL_VARS", "SIGNING_NAME", "BedrockAPI"]
 
 SIGNING_NAME = "bedrock"
 COUNT_FIELDS = ("messages", "system", "toolConfig", "additionalModelRequestFields")
@@ -50,6 +52,8 @@ COUNT_FIELDS = ("messages", "system", "toolConfig", "additionalModelRequestField
 """The SigV4 service name for Bedrock Runtime (its endpoint prefix differs)."""
 
 CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE")
+CREDENTIAL_ARGS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+"""Inspect's Bedrock model arguments that carry AWS credentials (botocore's client arguments)."""
 BEARER_VAR = "AWS_BEARER_TOKEN_BEDROCK"
 ENDPOINT_VARS = ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL")
 
@@ -75,7 +79,11 @@ class BedrockAPI(RestAPI):
             ``additionalModelRequestFields`` with every request.
         clock: returns the signing time (tests pin it).
         **model_args: Inspect's Bedrock arguments: ``region_name`` (as
-            ``region``); the generation settings Inspect leaves out of its
+            ``region``); ``aws_access_key_id`` with ``aws_secret_access_key``
+            (and ``aws_session_token``), the AWS credentials to sign with
+            (they win over the environment and ~/.aws; never logged,
+            recorded or cached; a pickled model keeps them, as it keeps an
+            ``api_key=``); the generation settings Inspect leaves out of its
             client (``max_tokens``, ``temperature``, ``top_p``, ``top_k``,
             ``stop_seqs``, ``reasoning_tokens``, ``reasoning_effort``) and
             ``read_timeout`` / ``connect_timeout`` are accepted and unused,
@@ -92,8 +100,8 @@ class BedrockAPI(RestAPI):
             unreadable ~/.aws file.
     """
 
-    cache_ignores = frozenset(  # one model answers alike everywhere, whatever the wait
-        {"region", "region_name", "clock", "read_timeout", "connect_timeout"}
+    cache_ignores = frozenset(  # one model answers alike everywhere, whatever the wait or key
+        {"region", "region_name", "clock", "read_timeout", "connect_timeout", *CREDENTIAL_ARGS}
     )
     env_vars: ClassVar[Dict[str, str]] = {
         "AWS_ACCESS_KEY_ID": "AWS access key id (with AWS_SECRET_ACCESS_KEY)",
@@ -117,16 +125,22 @@ class BedrockAPI(RestAPI):
         clock: Optional[Callable[[], datetime]] = None,
         **model_args: Any,
     ) -> None:
-        region = _client_args(model_args, region)
+        region, given = _client_args(model_args, region)
+        if given is not None and api_key is not None:
+            raise ConfigError(
+                "bedrock: pass either api_key= (a Bedrock API key) or AWS credentials "
+                "(aws_access_key_id=, aws_secret_access_key=), not both"
+            )
         endpoint = base_url or env_first(*ENDPOINT_VARS)
         super().__init__(
             model_name,
             base_url=endpoint,
             api_key=api_key,
-            api_key_vars=[BEARER_VAR],
+            api_key_vars=[] if given is not None else [BEARER_VAR],
             config=config,
         )
         self._region = region
+        self._given = given
         self._credentials: Optional[Credentials] = None
         self._resolved = False
         self._resolve_lock = threading.Lock()
@@ -164,7 +178,9 @@ class BedrockAPI(RestAPI):
                 return
             home = os.path.expanduser("~")
             try:
-                credentials = None if self.api_key else load_credentials(os.environ, home)
+                credentials = (
+                    None if self.api_key else self._given or load_credentials(os.environ, home)
+                )
                 region = self._region or resolve_region(os.environ, home)
             except ValueError as exc:
                 raise ConfigError(f"bedrock: {exc}") from None
@@ -339,19 +355,27 @@ _UNUSED_ARGS = {
 }
 
 
-def _client_args(model_args: Dict[str, Any], region: Optional[str]) -> Optional[str]:
-    """The region, after Inspect's Bedrock model arguments are read (see ``BedrockAPI``).
+def _client_args(
+    model_args: Dict[str, Any], region: Optional[str]
+) -> Tuple[Optional[str], Optional[Credentials]]:
+    """The region and the credentials given, from Inspect's Bedrock model arguments.
 
     Raises:
-        ConfigError: an argument neither Inspect nor modelkit takes.
+        ConfigError: an argument neither Inspect nor modelkit takes, or
+            credentials without their key id or secret (never quoted).
     """
     import warnings
 
     from ...errors import ConfigWarning
 
+    given: Dict[str, str] = {}
     for name, value in model_args.items():
         if name == "region_name":
             region = region or value
+        elif name in CREDENTIAL_ARGS and value is not None:
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"bedrock: model argument {name} must be a non-empty string")
+            given[name] = value.strip()
         elif name in _UNUSED_ARGS:
             warnings.warn(
                 f"bedrock: model argument {name!r} is not used (nor by Inspect's Bedrock "
@@ -362,7 +386,22 @@ def _client_args(model_args: Dict[str, Any], region: Optional[str]) -> Optional[
         else:
             raise ConfigError(
                 f"bedrock: unknown model argument {name!r}; bedrock takes region (or "
-                "region_name) and additional_model_request_fields; AWS credentials come "
-                "from the environment or ~/.aws"
+                "region_name), additional_model_request_fields and AWS credentials "
+                "(aws_access_key_id, aws_secret_access_key, aws_session_token; else they "
+                "come from the environment or ~/.aws)"
             )
-    return region
+    if not given:
+        return region, None
+    for needed in CREDENTIAL_ARGS[:2]:
+        if needed not in given:
+            raise ConfigError(
+                f"bedrock: model argument {needed} is missing: AWS credentials given to "
+                "get_model need aws_access_key_id and aws_secret_access_key (with "
+                "aws_session_token for temporary ones)"
+            )
+    credentials = Credentials(
+        given["aws_access_key_id"],
+        given["aws_secret_access_key"],
+        given.get("aws_session_token"),
+    )
+    return region, credentials
