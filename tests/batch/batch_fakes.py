@@ -185,7 +185,7 @@ class FakeOpenAI(FakeBatchAPI):
         good, bad = [], []
         for cid, ok, prompt in self.outcomes(requests, state):
             if ok:
-                body = chat_completion(f"echo: {prompt}")
+                body = self.answer(batch, prompt)
                 good.append(
                     {
                         "id": f"batch_req_{cid}",
@@ -221,6 +221,10 @@ class FakeOpenAI(FakeBatchAPI):
             "completed": len(good),
             "failed": len(bad),
         }
+
+    def answer(self, batch: Dict[str, Any], prompt: str) -> Dict[str, Any]:
+        """The body of a successful line's response (a subclass may answer otherwise)."""
+        return chat_completion(f"echo: {prompt}")
 
     def cancel(self, received: Received, batch_id: str) -> Reply:
         batch = self.batches[batch_id]

@@ -20,13 +20,13 @@ body's ``endpoint: /chat/completions``).
 from __future__ import annotations
 
 import json
-from typing import Any, List
+from typing import Any, Dict, List
 
 import pytest
 from batch_fakes import FakeOpenAI
 from loopback import LoopbackServer
 
-from modelkit import GenerateConfig, get_model
+from modelkit import ContentImage, GenerateConfig, get_model
 from modelkit.batch import BatchHandle
 from modelkit.config import BatchConfig
 from modelkit.errors import (
@@ -272,3 +272,68 @@ def test_malformed_result_lines_fail_their_input_alone() -> None:
     assert _texts(outputs) == ["echo: a", "ResponseFormatError", "echo: c", "ResponseFormatError"]
     assert "token count" in str(outputs[1])
     assert "without a result" in str(outputs[3])
+
+
+PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+DRAWN: Dict[str, Any] = {  # a Responses body with the image tool's output item (image guide)
+    "object": "response",
+    "status": "completed",
+    "model": "gpt-4o-2024-08-06",
+    "output": [
+        {"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": PIXEL},
+        {
+            "type": "message",
+            "id": "msg_1",
+            "status": "completed",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": "Here is your cat.", "annotations": []}],
+        },
+    ],
+    "usage": {"input_tokens": 12, "output_tokens": 30, "total_tokens": 42},
+}
+
+
+class _DrawingOpenAI(FakeOpenAI):
+    """The fake, answering Responses lines with a drawing
+    (https://platform.openai.com/docs/guides/tools-image-generation)."""
+
+    def answer(self, batch: Dict[str, Any], prompt: str) -> Dict[str, Any]:
+        if batch["endpoint"] != "/v1/responses":
+            return super().answer(batch, prompt)
+        return {**DRAWN, "id": f"resp_{prompt}"}
+
+
+def test_image_output_from_a_chat_model_is_batched_through_the_responses_api() -> None:
+    # Inspect 0.3.285 _providers/openai.py: uses_responses_api() is true for image
+    # output, and _resolve_batcher then batches through "/v1/responses".
+    fake = _DrawingOpenAI()
+    ask = {"batch": FAST, "modalities": ["image"]}
+    with LoopbackServer(default=fake) as server:
+        model = _model(server)  # gpt-4o: chat completions otherwise
+        drawn = model.generate_many(["Draw a cat", "Draw a dog"], config=ask)
+        plain = model.generate_many(["a"], config={"batch": FAST})
+    first, second = _uploaded(fake)
+    assert {line["url"] for line in first} == {"/v1/responses"}
+    assert first[0]["body"]["tools"] == [{"type": "image_generation"}]
+    assert [b["endpoint"] for b in fake.batches.values()] == [
+        "/v1/responses",
+        "/v1/chat/completions",
+    ]
+    assert second[0]["url"] == "/v1/chat/completions"
+    for output in drawn:
+        assert output.message.content[0] == ContentImage(image=f"data:image/png;base64,{PIXEL}")
+        assert output.completion == "Here is your cat."
+    assert _texts(plain) == ["echo: a"]
+
+
+def test_a_job_mixing_drawings_and_text_is_refused_before_anything_is_sent() -> None:
+    fake = _DrawingOpenAI()
+    with LoopbackServer(default=fake) as server:
+        model = _model(server)
+        client = model.api.batch_client()  # type: ignore[attr-defined]
+        draw = model.prepare("Draw", config=GenerateConfig(modalities=["image"]))
+        text = model.prepare("Say hi")
+        client.encode("0", draw)
+        with pytest.raises(ConfigError, match="separate batches"):
+            client.encode("1", text)
+    assert not fake.batches

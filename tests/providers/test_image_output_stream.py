@@ -109,7 +109,7 @@ def test_a_chat_model_draws_per_call_through_responses() -> None:
     assert drawn.message.content[0] == ContentImage(image=f"data:image/png;base64,{PIXEL}")
     assert plain.completion == "Hi."  # the model itself stays on chat completions
     assert model.api.responses_api is False  # type: ignore[attr-defined]
-    with pytest.raises(ConfigError, match="to build or batch it, pass responses_api=True"):
+    with pytest.raises(ConfigError, match="to build it for chat completions, pass responses_api=True"):
         model.api.build_request([ChatMessageUser(content="Draw")], [], "none", ASK)  # type: ignore[attr-defined]
 
 

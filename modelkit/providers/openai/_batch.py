@@ -7,7 +7,11 @@ Status comes from ``GET /batches/{id}``; when it has ended, the results
 are lines of ``{custom_id, response: {status_code, body}, error}`` in the
 output file and the error file (``GET /files/{id}/content``), in any
 order. The bodies are the chat-completions or Responses bodies the model
-uses for ``generate``, so both APIs batch. Limits: 50,000 requests and
+uses for ``generate``, so both APIs batch; as in Inspect (whose OpenAI
+provider keeps a Responses batcher beside the chat one), requests asking
+for image output go to ``/v1/responses`` from a chat-completions model too,
+and a Responses body in the results is read as one. One batch file holds
+lines for one endpoint (the Batch API's rule), so a job cannot mix the two. Limits: 50,000 requests and
 200 MB per file on OpenAI; 100,000 requests and 200 MB on Azure. Azure's
 dated API puts ``api-version`` on every URL and the deployment name in each
 line's ``model``; its v1 API (``/openai/v1/...``) takes lines whose ``url``
@@ -24,6 +28,7 @@ from typing import Any, Dict, Iterator, Sequence
 from ..._prepare import GenerateRequest
 from ...batch import BatchJob, JobStatus
 from ...batch._client import BatchClient, BatchResult, SubmittedJob, compact_json
+from ...errors import ConfigError
 from ._request import config_params
 from ._response import error_from_response, output_for_error
 from ._responses_response import failed_response_error
@@ -56,9 +61,11 @@ class OpenAIBatchClient(BatchClient):
             self.max_requests = 100_000
         # Lines' ``url``: Azure's dated API names the endpoint without /v1; OpenAI and
         # Azure v1 with it. The create body's ``endpoint``: /v1 on OpenAI only.
-        prefix = "" if self.azure and not api._v1 else "/v1"
-        self.endpoint = f"{prefix}/{api.path()}"
-        self.job_endpoint = f"/{api.path()}" if self.azure else self.endpoint
+        self._prefix = "" if self.azure and not api._v1 else "/v1"
+        self._set_endpoint(api)
+        self._route_config: Any = None
+        self._line_api = api
+        self.encoded = False
         # A line needs only the body (request_body); a subclass that overrides
         # build_request alone is batched through its build_request.
         builder = next((c for c in type(api).__mro__ if "build_request" in vars(c)), None)
@@ -67,6 +74,31 @@ class OpenAIBatchClient(BatchClient):
         self._config: Any = None
         self._has_tools = False
         self._part: Any = None
+
+    def _set_endpoint(self, api: Any) -> None:
+        self.endpoint = f"{self._prefix}/{api.path()}"
+        self.job_endpoint = f"/{api.path()}" if self.azure else self.endpoint
+
+    def _route(self, request: GenerateRequest) -> None:
+        """Which API builds the lines of ``request.config``: the model's, or its Responses twin.
+
+        Worked out once per config of the job (see ``_config_part``).
+
+        Raises:
+            ConfigError: the job mixes requests for the two endpoints.
+        """
+        self._route_config = request.config
+        api = self.api.per_call(request.config, request.input, request.tools)
+        if api is not self._line_api:
+            if self.encoded:
+                raise ConfigError(
+                    f"{self.api.provider}/{self.api.model_name}: a batch holds requests for "
+                    "one endpoint; requests asking for image output go to the Responses API "
+                    "and the others to chat completions: submit them as separate batches "
+                    "(or pass responses_api=True to get_model)"
+                )
+            self._line_api = api
+            self._set_endpoint(api)
 
     def _config_part(self, request: GenerateRequest) -> Any:
         """The body fields of the request's config, worked out once per config of the job.
@@ -93,7 +125,14 @@ class OpenAIBatchClient(BatchClient):
         return f"{api._root}/openai/{path}?api-version={api.api_version}"
 
     def encode(self, custom_id: str, request: GenerateRequest) -> bytes:
-        if self._body is not None:
+        if request.config is not self._route_config:
+            self._route(request)
+        self.encoded = True
+        if self._line_api is not self.api:  # image output, through the Responses API
+            body = self._line_api.request_body(
+                request.input, request.tools, request.tool_choice, request.config
+            )
+        elif self._body is not None:
             config = request.config
             part = (
                 self._part
@@ -155,7 +194,10 @@ class OpenAIBatchClient(BatchClient):
             return failed_response_error(
                 body, provider=self.api.provider, model=self.api.model_name
             )
-        return self.api.parse_body(body)
+        api = self.api
+        if body.get("object") == "response" and not api.responses_api:  # image output
+            api = api.twin("_responses_twin", responses_api=True)
+        return api.parse_body(body)
 
     def _error(self, status: int, body: Any) -> Any:
         api = self.api

@@ -349,9 +349,9 @@ class OpenAIAPI(RestAPI):
             if config.modalities is not None and image_output(config.modalities) is not None:
                 raise ConfigError(
                     f"{self.provider}/{self.model_name}: image output comes through the "
-                    "Responses API's image_generation tool (generate() and stream() send "
-                    "such a call there themselves); to build or batch it, pass "
-                    "responses_api=True to get_model"
+                    "Responses API's image_generation tool (generate(), stream() and batches "
+                    "send such a call there themselves); to build it for chat completions, "
+                    "pass responses_api=True to get_model"
                 )
             body, dropped = build_body(
                 model, input, tools, tool_choice, config, options, config_part
