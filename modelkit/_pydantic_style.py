@@ -184,6 +184,7 @@ class PydanticStyle:
         by_alias: Optional[bool] = None,
         exclude_defaults: bool = False,
         exclude_none: bool = False,
+        exclude_unset: bool = False,
         round_trip: bool = False,
         warnings: Any = True,
     ) -> Dict[str, Any]:
@@ -199,12 +200,19 @@ class PydanticStyle:
             by_alias: accepted for compatibility; modelkit fields have no aliases.
             exclude_defaults: leave out fields equal to their default.
             exclude_none: leave out fields that are ``None`` (at every depth).
+            exclude_unset: only ``False``: modelkit does not record which
+                fields were set (``exclude_none``/``exclude_defaults`` instead).
             round_trip: accepted for compatibility (dumps always round-trip).
             warnings: accepted for compatibility.
 
         Raises:
-            ConfigError: an unknown ``mode``.
+            ConfigError: an unknown ``mode``, or ``exclude_unset=True``.
         """
+        if exclude_unset:
+            raise ConfigError(
+                "model_dump(exclude_unset=True): modelkit does not record which fields were "
+                "set; use exclude_none=True or exclude_defaults=True"
+            )
         options = _Options(mode, exclude_none, exclude_defaults)
         data: Dict[str, Any] = _dump_attrs(self, options, include, exclude)
         return data
@@ -218,6 +226,7 @@ class PydanticStyle:
         by_alias: Optional[bool] = None,
         exclude_defaults: bool = False,
         exclude_none: bool = False,
+        exclude_unset: bool = False,
         round_trip: bool = False,
         warnings: Any = True,
     ) -> str:
@@ -228,6 +237,7 @@ class PydanticStyle:
             exclude=exclude,
             exclude_defaults=exclude_defaults,
             exclude_none=exclude_none,
+            exclude_unset=exclude_unset,
         )
         separators = (",", ":") if indent is None else (",", ": ")
         return json.dumps(data, indent=indent, separators=separators, ensure_ascii=False)

@@ -42,6 +42,7 @@ def compaction(
     prefix: List[ChatMessage],
     tools: Any = None,
     model: Any = None,
+    checkpointer: Any = None,
 ) -> Compact:
     """A compaction handler for a conversation (Inspect's ``compaction``).
 
@@ -58,12 +59,22 @@ def compaction(
         tools: the tools of the conversation (their definitions use tokens too).
         model: the model the input is for: a ``Model`` or a name (default:
             ``get_model()``'s).
+        checkpointer: Inspect's agent-session checkpoints; only ``None``
+            (its no-op default) is taken: modelkit has no agent session.
+
+    Raises:
+        ConfigError: a strategy that is not one, or a ``checkpointer``.
     """
+    from ..errors import ConfigError
     from ..model import get_model
 
+    if checkpointer is not None:
+        raise ConfigError(
+            "compaction(checkpointer=) saves an Inspect agent session's checkpoints, which "
+            "modelkit does not have; keep one compaction() handler for the whole conversation "
+            "(it carries the compacted history from call to call)"
+        )
     if not isinstance(strategy, CompactionStrategy):
-        from ..errors import ConfigError
-
         raise ConfigError(
             "compaction() takes a CompactionStrategy (CompactionTrim(), CompactionEdit(), "
             f"CompactionSummary(), CompactionNative(), CompactionAuto()); got {type(strategy).__name__}"
