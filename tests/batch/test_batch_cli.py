@@ -15,6 +15,7 @@ from batch_fakes import FakeOpenAI
 from loopback import LoopbackServer
 
 from modelkit.cli import main
+from modelkit.info import clear_model_info_cache
 
 KEY = "sk-test-cli-batch-key"
 
@@ -147,3 +148,22 @@ def test_status_of_a_failed_batch_says_why(
         captured = capsys.readouterr()
     assert json.loads(captured.out)["state"] == "failed"
     assert captured.err == "modelkit batch: batch batch_1 failed: Line 1 is not valid JSON.\n"
+
+
+def test_a_provider_batch_summary_adds_up_the_discounted_cost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the fake OpenAI Batch API (tests/batch/batch_fakes.py) answers each line
+    # with 5 prompt and 4 completion tokens; OpenAI's Batch API bills half
+    clear_model_info_cache()
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    source = tmp_path / "in.jsonl"
+    source.write_text('"one"\n"two"\n')
+    with LoopbackServer(default=FakeOpenAI()) as server:
+        argv = ["batch", "-m", "openai/gpt-5.1", "--base-url", f"{server.url}/v1"]
+        assert main([*argv, "--provider-batch", "--poll", "0.001", str(source)]) == 0
+    captured = capsys.readouterr()
+    half = (5 * 1.25 + 4 * 10.0) / 1e6 / 2
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert [line["output"]["usage"]["total_cost"] for line in lines] == [pytest.approx(half)] * 2
+    assert f"18 tokens, ${2 * half:.6f}, " in captured.err

@@ -1,5 +1,7 @@
 """The CLI shows what a call cost: ``--json``, ``--usage``, ``modelkit batch``'s summary.
 
+A cache hit costs 0 in each of them.
+
 OpenAI chat completions usage shape as
 https://platform.openai.com/docs/api-reference/chat/object documents it;
 prices from the bundled table (gpt-5.1: $1.25 in, $0.125 cached, $10 out).
@@ -62,3 +64,35 @@ def test_batch_summary_adds_up_the_cost(
     lines = [json.loads(line) for line in captured.out.splitlines()]
     assert [line["output"]["usage"]["total_cost"] for line in lines] == [pytest.approx(ONE)] * 3
     assert f"45 tokens, ${3 * ONE:.6f}, " in captured.err
+
+
+def test_a_cache_hit_costs_nothing_in_json_and_the_usage_line(
+    priced: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["generate", "-m", "openai/gpt-5.1", "--base-url", priced.url, "--cache", "--json"]
+    assert main([*argv, "--usage", "hi"]) == 0
+    first = capsys.readouterr()
+    assert json.loads(first.out)["usage"]["total_cost"] == pytest.approx(ONE)
+    assert main([*argv, "--usage", "hi"]) == 0
+    second = capsys.readouterr()
+    assert priced.count == 1  # the second answer came from the cache
+    hit = json.loads(second.out)
+    assert hit["cached"] is True and hit["usage"]["total_cost"] == 0.0
+    usage = "usage: 6 input, 5 output, 4 cache read tokens; $0.000000 (from the cache)\n"
+    assert second.err == usage
+
+
+def test_a_batch_answered_from_the_cache_costs_nothing(
+    priced: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"input": f"q{i}"}) + "\n" for i in range(2)))
+    argv = ["batch", "-m", "openai/gpt-5.1", "--base-url", priced.url, "--cache", str(source)]
+    assert main(argv) == 0
+    assert f"30 tokens, ${2 * ONE:.6f}, " in capsys.readouterr().err
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert priced.count == 2
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert [line["output"]["usage"]["total_cost"] for line in lines] == [0.0, 0.0]
+    assert "2 done, 0 failed, 2 cached, 0 tokens, $0.000000, " in captured.err
