@@ -135,6 +135,33 @@ def test_stream_and_count_have_spans(loopback: LoopbackServer, otel: Any) -> Non
     assert count_span.attributes["gen_ai.usage.input_tokens"] == 12
 
 
+def test_a_failed_stream_and_a_failed_count_have_error_type(
+    loopback: LoopbackServer, otel: Any
+) -> None:
+    exporter, _ = otel
+    loopback.default = Reply(400, {"error": {"message": "bad request", "type": "invalid"}})
+    model = get_model("openai/gpt-4o", base_url=loopback.url, api_key=KEY)
+    with pytest.raises(APIError) as streamed:
+        with model.stream("secret prompt") as stream:
+            list(stream)
+    # Anthropic's error body (https://docs.anthropic.com/en/api/errors)
+    loopback.default = Reply(
+        400, {"type": "error", "error": {"type": "invalid_request_error", "message": "bad"}}
+    )
+    claude = get_model("anthropic/claude-opus-5", base_url=loopback.url, api_key=KEY)
+    with pytest.raises(APIError) as counted:
+        claude.count_tokens("secret prompt", config={"max_retries": 0})
+    stream_span, count_span = exporter.get_finished_spans()
+    assert stream_span.name == "chat gpt-4o"
+    assert stream_span.attributes["error.type"] == type(streamed.value).__name__
+    assert count_span.name == "count_tokens claude-opus-5"
+    assert count_span.attributes["error.type"] == type(counted.value).__name__
+    for span in (stream_span, count_span):
+        assert span.status.status_code == StatusCode.ERROR
+        assert not any("secret prompt" in str(v) for v in span.attributes.values())
+        assert KEY not in str(span.attributes)
+
+
 def test_retries_are_span_events(loopback: LoopbackServer, otel: Any) -> None:
     exporter, _ = otel
     loopback.script(Reply(503, {"error": {"message": "busy"}}, headers={"retry-after-ms": "10"}))
