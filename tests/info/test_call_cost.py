@@ -404,6 +404,27 @@ def test_a_deepseek_call_is_priced_at_the_hour_it_was_sent(
     )
 
 
+def test_grok_reasoning_tokens_outside_completion_tokens_cost_the_output_price(
+    loopback: LoopbackServer,
+) -> None:
+    # xAI counts reasoning apart from completion_tokens (total = prompt +
+    # completion + reasoning) and bills it at the completion price
+    # (https://docs.x.ai/developers/rate-limits: "Reasoning tokens - Charged at
+    # completion token price").
+    usage = {
+        "prompt_tokens": 1_000,
+        "completion_tokens": 100,
+        "total_tokens": 1_000 + 100 + 400,
+        "prompt_tokens_details": {"cached_tokens": 200},
+        "completion_tokens_details": {"reasoning_tokens": 400},
+    }
+    loopback.default = Reply(body=openai_body(usage))
+    output = get_model("grok/grok-4.20", base_url=loopback.url, api_key=KEY).generate("hi")
+    assert output.usage is not None and output.usage.output_tokens == 500
+    expected = (800 * 1.25 + 200 * 0.2 + 500 * 2.5) / 1e6  # the table's grok-4.20 prices
+    assert output.usage.total_cost == pytest.approx(expected)
+
+
 def test_grok_4_3_below_and_at_its_long_prompt_tier(loopback: LoopbackServer) -> None:
     def usage(prompt: int, cached: int) -> Dict[str, Any]:
         return {
