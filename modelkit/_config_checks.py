@@ -139,3 +139,10 @@ def logit_bias_keys(value: Any) -> Any:
             for k, v in value.items()
         }
     return value
+
+
+def positive_int(name: str, value: Any) -> int:
+    """``value`` when it is an integer >= 1 (not a bool), else a ``ConfigError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} must be an integer >= 1, got {value!r}")
+    return value

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import functools
 from typing import (
+    TYPE_CHECKING,
     Any,
     ClassVar,
     Dict,
@@ -22,8 +23,6 @@ from typing import (
     Literal,
     Mapping,
     Optional,
-    Tuple,
-    TypedDict,
     Union,
 )
 
@@ -42,9 +41,6 @@ from ._config_checks import (
     one_of,
 )
 from ._config_fields import (
-    AdaptiveConcurrency,
-    ImageOutput,
-    OutputModality,
     adaptive_value,
     check_adaptive,
     check_extra_body,
@@ -54,9 +50,21 @@ from ._config_fields import (
     modalities_value,
 )
 from ._copy import shallow_copy
-from ._response_schema import ResponseSchema
+from ._lazy import LazyModule, lazy_exports
 from ._serde import Serializable
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from . import _config_types, _response_schema
+    from ._config_args import GenerateConfigArgs
+    from ._config_types import AdaptiveConcurrency, BatchConfig, ImageOutput, OutputModality
+    from ._response_schema import ResponseSchema
+else:
+    # The field types below resolve (typing.get_type_hints) through these
+    # stand-ins, which import the module on first use: a config that leaves
+    # those fields None never builds their classes (issue 24, cold start).
+    _config_types = LazyModule("modelkit._config_types")
+    _response_schema = LazyModule("modelkit._response_schema")
 
 __all__ = [
     "AdaptiveConcurrency",
@@ -73,85 +81,13 @@ ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 
 
-class GenerateConfigArgs(TypedDict, total=False):
-    """Keyword arguments that selectively override ``GenerateConfig``."""
-
-    max_retries: Optional[int]
-    timeout: Optional[float]
-    max_connections: Optional[int]
-    requests_per_minute: Optional[int]
-    tokens_per_minute: Optional[int]
-    system_message: Optional[str]
-    max_tokens: Optional[int]
-    top_p: Optional[float]
-    temperature: Optional[float]
-    stop_seqs: Optional[List[str]]
-    best_of: Optional[int]
-    frequency_penalty: Optional[float]
-    presence_penalty: Optional[float]
-    logit_bias: Optional[Dict[int, float]]
-    seed: Optional[int]
-    top_k: Optional[int]
-    num_choices: Optional[int]
-    logprobs: Optional[bool]
-    top_logprobs: Optional[int]
-    parallel_tool_calls: Optional[bool]
-    internal_tools: Optional[bool]
-    max_tool_output: Optional[int]
-    cache_prompt: Union[Literal["auto"], bool, None]
-    reasoning_effort: Optional[ReasoningEffort]
-    reasoning_history: Union[bool, Literal["none", "all", "last", "auto"], None]
-    cache: Any
-    batch: Union[bool, int, BatchConfig, None]
-    attempt_timeout: Optional[float]
-    adaptive_connections: Union[bool, int, str, AdaptiveConcurrency, None]
-    prompt_logprobs: Optional[int]
-    fallback_models: Optional[List[str]]
-    fail_on_refusal: Optional[bool]
-    verbosity: Optional[Literal["low", "medium", "high"]]
-    effort: Optional[Literal["low", "medium", "high", "xhigh", "max"]]
-    reasoning_mode: Optional[Literal["standard", "pro"]]
-    reasoning_tokens: Optional[int]
-    reasoning_summary: Optional[Literal["none", "concise", "detailed", "auto"]]
-    extra_headers: Optional[Dict[str, str]]
-    extra_body: Optional[Dict[str, Any]]
-    modalities: Optional[List[OutputModality]]
-    stream_idle_timeout: Optional[float]
-    response_schema: Optional[ResponseSchema]
-
-
-@attrs.define(kw_only=True)
-class BatchConfig(Serializable):
-    """How ``generate_many`` uses a provider's batch API (``GenerateConfig.batch``).
-
-    Args:
-        size: the most requests in one provider batch (default: the API's
-            own limit); larger jobs are split into several batches.
-        tick: seconds between the first status checks (default 15); the
-            interval grows by half each check, up to ``max_tick``.
-        max_tick: the longest wait between status checks (default 300).
-        deadline: seconds to wait for the batches to finish (default: the
-            config's ``timeout``, else no limit); when it passes,
-            ``generate_many`` raises ``BatchTimeoutError`` carrying the handle.
-        max_consecutive_check_failures: status checks in a row that may fail
-            (connection errors, 5xx, 429) before waiting gives up (default 10).
-    """
-
-    size: Optional[int] = attrs.field(default=None, validator=number_in(1, None, integer=True))
-    tick: Optional[float] = attrs.field(default=None, validator=check_positive)
-    max_tick: Optional[float] = attrs.field(default=None, validator=check_positive)
-    deadline: Optional[float] = attrs.field(default=None, validator=check_positive)
-    max_consecutive_check_failures: Optional[int] = attrs.field(
-        default=None, validator=number_in(1, None, integer=True)
-    )
-
-    _inspect_only: ClassVar[Tuple[str, ...]] = ("max_size", "send_delay", "max_batches")
-    _modelkit_only: ClassVar[FrozenSet[str]] = frozenset({"max_tick", "deadline"})
-
-
 def _batch(value: Any) -> Any:
     """``True``, a batch size, a dict or a ``BatchConfig`` -> ``BatchConfig``; ``False`` stays."""
-    if value is None or value is False or isinstance(value, BatchConfig):
+    if value is None or value is False:
+        return value
+    from ._config_types import BatchConfig
+
+    if isinstance(value, BatchConfig):
         return value
     if value is True:
         return BatchConfig()
@@ -162,8 +98,12 @@ def _batch(value: Any) -> Any:
     raise ConfigError(f"batch must be True, False, a batch size or a BatchConfig, got {value!r}")
 
 
-def _response_schema(value: Any) -> Any:
-    if value is None or isinstance(value, ResponseSchema):
+def _schema_value(value: Any) -> Any:
+    if value is None:
+        return value
+    from ._response_schema import ResponseSchema
+
+    if isinstance(value, ResponseSchema):
         return value
     if isinstance(value, Mapping):
         return ResponseSchema.from_dict(value)
@@ -298,9 +238,11 @@ class GenerateConfig(Serializable):
         default=None, validator=check_reasoning_history
     )
     cache: Any = attrs.field(default=None, validator=check_cache_policy)
-    batch: Union[bool, BatchConfig, None] = attrs.field(default=None, converter=_batch)
+    batch: Union[bool, _config_types.BatchConfig, None] = attrs.field(
+        default=None, converter=_batch
+    )
     attempt_timeout: Optional[float] = attrs.field(default=None, validator=check_positive)
-    adaptive_connections: Union[bool, int, AdaptiveConcurrency, None] = attrs.field(
+    adaptive_connections: Union[bool, int, _config_types.AdaptiveConcurrency, None] = attrs.field(
         default=None, converter=adaptive_value, validator=check_adaptive
     )
     prompt_logprobs: Optional[int] = attrs.field(
@@ -327,12 +269,12 @@ class GenerateConfig(Serializable):
         default=None, validator=check_extra_headers
     )
     extra_body: Optional[Dict[str, Any]] = attrs.field(default=None, validator=check_extra_body)
-    modalities: Optional[List[OutputModality]] = attrs.field(
+    modalities: Optional[List[_config_types.OutputModality]] = attrs.field(
         default=None, converter=modalities_value, validator=check_modalities
     )
     stream_idle_timeout: Optional[float] = attrs.field(default=None, validator=check_positive)
-    response_schema: Optional[ResponseSchema] = attrs.field(
-        default=None, converter=_response_schema
+    response_schema: Optional[_response_schema.ResponseSchema] = attrs.field(
+        default=None, converter=_schema_value
     )
 
     _modelkit_only: ClassVar[FrozenSet[str]] = frozenset(
@@ -437,3 +379,19 @@ def _checked_init(self: GenerateConfig, *args: Any, **kwargs: Any) -> None:
 # Wrapped after the class is built, so that type checkers still see attrs'
 # typed signature (a hand-written ``__init__(**kwargs)`` would hide it).
 setattr(GenerateConfig, "__init__", _checked_init)  # noqa: B010 - mypy refuses method assignment
+
+
+# GenerateConfigArgs is for type checkers: building the TypedDict (42
+# annotations, each compiled into a ForwardRef) and the classes of fields
+# most configs leave None wait until asked for (PEP 562).
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "GenerateConfigArgs": "._config_args",
+        "AdaptiveConcurrency": "._config_types",
+        "BatchConfig": "._config_types",
+        "ImageOutput": "._config_types",
+        "OutputModality": "._config_types",
+        "ResponseSchema": "._response_schema",
+    },
+)

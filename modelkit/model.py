@@ -42,7 +42,7 @@ from ._models import (
 )
 from ._prepare import GenerateRequest, ModelInput, ToolsInput, prepare_request
 from .api import ModelAPI, resolve_provider
-from .config import GenerateConfig, GenerateConfigArgs
+from .config import GenerateConfig
 from .errors import ConfigError
 from .hooks._probe import arm as _arm_telemetry
 from .messages import ChatMessage
@@ -52,6 +52,7 @@ from .tools._types import ToolChoice
 _arm_telemetry()  # OpenTelemetry spans, if configured, decided at the first call (hooks/_probe)
 
 if TYPE_CHECKING:
+    from ._config_args import GenerateConfigArgs
     from ._model_stream import AsyncModelStream, ModelStream
     from ._on_stream import StreamObserver
     from ._stream_events import StreamHandler
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GenerateRequest", "Model", "ModelInput", "ModelRecipe", "ToolsInput", "get_model"]
 
-ConfigInput = Union[GenerateConfig, GenerateConfigArgs, None]
+ConfigInput = Union[GenerateConfig, "GenerateConfigArgs", None]  # the TypedDict: for type checkers
 HandleInput = Union["BatchHandle", str, Dict[str, Any]]
 
 

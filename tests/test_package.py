@@ -157,6 +157,9 @@ print(json.dumps(sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules))
 
 DEFERRED = [
     "modelkit._citation",
+    "modelkit._config_args",
+    "modelkit._config_types",
+    "modelkit._response_schema",
     "modelkit._media",
     "modelkit._media_guard",
     "modelkit._retry_decision",
@@ -184,3 +187,94 @@ def test_a_first_http_call_leaves_what_it_does_not_need_unloaded(tmp_path: Path)
             check=True,
         )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+_FIRST_CALL_CLASSES = r"""
+import json, sys
+import attrs
+import modelkit
+model = modelkit.get_model("openai/gpt-4o", base_url=sys.argv[1] + "/v1", api_key="sk-test")
+assert model.generate("hi").completion
+built = set()
+for name, module in list(sys.modules.items()):
+    if name.startswith("modelkit"):
+        for value in list(vars(module).values()):
+            if isinstance(value, type) and attrs.has(value) and value.__module__ == name:
+                built.add(f"{name}.{value.__qualname__}")
+typed = [m for m in ("modelkit.config", "modelkit.model") if "GenerateConfigArgs" in vars(sys.modules[m])]
+print(json.dumps({"built": sorted(built), "typed_dicts": typed}))
+"""
+
+FIRST_CALL_NEEDS = {
+    "modelkit.config.GenerateConfig",
+    "modelkit.messages.ChatMessageBase",
+    "modelkit.messages.ChatMessageUser",
+    "modelkit.messages.ChatMessageAssistant",
+    "modelkit.output.ModelUsage",
+    "modelkit.output.ChatCompletionChoice",
+    "modelkit.output.ModelOutput",
+    "modelkit.output.ModelCall",
+    "modelkit.info._types.ModelCost",
+    "modelkit.info._types.ModelInfo",
+    "modelkit._response_headers.ResponseHeaders",
+    "modelkit._prepare.GenerateRequest",
+    "modelkit._engine.response.HttpResponse",
+    "modelkit.providers._rest.HttpRequest",
+    "modelkit.providers.openai._request.WireOptions",
+    "modelkit.providers.openai._response.ParseOptions",
+    "modelkit._engine.retry.Backoff",
+    "modelkit._engine.retry.RetryPolicy",
+    "modelkit._engine.retry.Retrying",
+}
+"""The attrs classes a first plain-text OpenAI call makes an instance of (and
+``ChatMessageBase``, their base): ``benchmarks/cold_floor.py`` defines the same
+ones to measure the design's own floor (docs/engine.md, cold start)."""
+
+FIRST_CALL_STILL_BUILDS = {
+    "modelkit._content.ContentData",
+    "modelkit._content.ContentDocument",
+    "modelkit._content.ContentToolUse",
+    "modelkit._engine.retry.Decision",
+    "modelkit._response_headers.ModelRequestId",
+    "modelkit.messages.ChatMessageSystem",
+    "modelkit.messages.ChatMessageTool",
+    "modelkit.messages.ContentAudio",
+    "modelkit.messages.ContentImage",
+    "modelkit.messages.ContentReasoning",
+    "modelkit.messages.ContentText",
+    "modelkit.messages.ContentVideo",
+    "modelkit.output.Logprob",
+    "modelkit.output.Logprobs",
+    "modelkit.output.ModelFallback",
+    "modelkit.output.StopCategory",
+    "modelkit.output.StopDetails",
+    "modelkit.output.TopLogprob",
+    "modelkit.tools._types.ToolCall",
+    "modelkit.tools._types.ToolCallError",
+    "modelkit.tools._types.ToolFunction",
+    "modelkit.tools._types.ToolInfo",
+    "modelkit.tools._types.ToolParam",
+    "modelkit.tools._types.ToolParams",
+}
+"""Classes a first call does not use but still builds: defined in modules it
+imports for their other names (docs/engine.md says what deferring them would take)."""
+
+
+def test_a_first_http_call_builds_only_the_attrs_classes_listed(tmp_path: Path) -> None:
+    """Each attrs class costs its construction at a cold start (issue 24): a first
+    call builds only the ones listed, and not the GenerateConfigArgs TypedDict."""
+    from loopback import LoopbackServer
+
+    with LoopbackServer() as server:
+        result = subprocess.run(
+            [sys.executable, "-c", _FIRST_CALL_CLASSES, server.url],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={"HOME": str(tmp_path), "PYTHONPATH": str(Path(modelkit.__file__).parents[1])},
+            check=True,
+        )
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert FIRST_CALL_NEEDS <= set(found["built"])
+    assert set(found["built"]) - FIRST_CALL_NEEDS <= FIRST_CALL_STILL_BUILDS
+    assert found["typed_dicts"] == []

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
-from ..config import AdaptiveConcurrency
 from .limits import ConnectionLimit
+
+if TYPE_CHECKING:
+    from .._config_types import AdaptiveConcurrency
 
 __all__ = ["AdaptiveLimit", "adaptive_for", "adaptive_settings"]
 
@@ -111,6 +113,8 @@ def adaptive_settings(value: Any, max_connections: int) -> Optional[AdaptiveConc
     """
     if value is None or value is False:
         return None
+    from .._config_types import AdaptiveConcurrency  # built only once a config asks for it
+
     if isinstance(value, AdaptiveConcurrency):
         return value
     high = max_connections if value is True else int(value)

@@ -12,11 +12,11 @@ input (through ``modelkit._media``).
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import attrs
 
-from ...config import GenerateConfig, ResponseSchema
+from ...config import GenerateConfig
 from ...errors import ConfigError
 from ...messages import (
     ChatMessage,
@@ -34,6 +34,9 @@ from ...messages import (
 )
 from ...tools._types import ToolCall, ToolChoice, ToolFunction, ToolInfo
 from .._effort import EffortMap, map_effort
+
+if TYPE_CHECKING:
+    from ..._response_schema import ResponseSchema
 
 __all__ = [
     "WireOptions",
