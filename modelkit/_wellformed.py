@@ -38,7 +38,7 @@ PARSE_ERRORS = (
 ``ResponseFormatError`` (or a cache miss), never the caller's problem."""
 
 Checker = Callable[[Any], None]
-Plan = List[Tuple[str, FrozenSet[type], Checker, Any]]  # field, fast types, checker, hint
+Plan = List[Tuple[str, FrozenSet[type], Checker, Any]]  # field, fast types, checker, (hint)
 _plans: Dict[type, Plan] = {}
 _checkers: Dict[type, Checker] = {}
 _callers: Dict[type, List[Tuple[Dict[str, Any], str]]] = {}  # globals calling a stub
@@ -88,7 +88,11 @@ def _attrs_checker(cls: type) -> Checker:
 
 def _stub(cls: type) -> Checker:
     """Checks a value that is not exactly a ``cls`` (a subclass, or a mismatch); for
-    exactly a ``cls``, generates its checker, which replaces the stub everywhere."""
+    exactly a ``cls``, the first time by the plan's loop, then by the checker it
+    generates, which replaces the stub everywhere (a process that checks one
+    output, a serverless cold start, compiles nothing and resolves only the
+    hints of fields whose values are not of a type read from the annotation)."""
+    checked_once: List[bool] = []
 
     def check(value: Any) -> None:
         if not isinstance(value, cls):
@@ -98,6 +102,10 @@ def _stub(cls: type) -> Checker:
             return
         generated = _checkers.get(cls)
         if generated is check or generated is None:
+            if not checked_once:
+                checked_once.append(True)
+                _check_fields(value)
+                return
             generated = _generated(cls, check)
         generated(value)
 
@@ -140,7 +148,8 @@ def _generated(cls: type, stub: Checker) -> Checker:
         plan = _plans[cls] = _plan(cls)
     namespace: Dict[str, Any] = {"_Mismatch": _Mismatch, "_cls": cls, "_stub": stub}
     lines = ["def check(value):", "    if type(value) is not _cls:", "        return _stub(value)"]
-    for index, (name, fast, checker, hint) in enumerate(plan):
+    for index, (name, fast, resolver, _unresolved) in enumerate(plan):
+        checker, hint = resolver.resolve()  # type: ignore[attr-defined]  # every hint, now
         namespace[f"_fast{index}"], namespace[f"_check{index}"] = fast, checker
         _link(namespace, f"_check{index}", checker)
         lines += [
@@ -238,15 +247,112 @@ def _quick(hint: Any, index: int, namespace: Dict[str, Any]) -> List[str]:
 
 
 def _plan(cls: type) -> Plan:
-    import typing
+    """Per field: its name, the types that pass at once, and its checker.
 
-    hints = typing.get_type_hints(cls)  # each base's hints in its own module
-    plan = []
+    The types that pass at once are read from the annotation's text (``str``,
+    ``int``, ``float``, ``bool``, ``None`` at its top level); the hint itself is
+    resolved only when a value of another type reaches the field or the
+    class's checker is generated, so that a first check of a field left
+    ``None`` never imports or builds the classes its hint names (issue 24,
+    cold start: ``Optional[Logprobs]``).
+    """
+    plan: Plan = []
     for field in attrs.fields(cls):
         if not field.metadata.get("transient"):
-            hint = hints.get(field.name, Any)
-            plan.append((field.name, _fast_types(hint), _compile(hint), hint))
+            annotation = field.type
+            fast = (
+                _fast_names(annotation) if isinstance(annotation, str) else _fast_types(annotation)
+            )
+            plan.append((field.name, fast, _resolver(cls, field.name), None))
     return plan
+
+
+def _resolver(cls: type, name: str) -> Checker:
+    """The checker of field ``name`` of ``cls``, resolving its hint on first use;
+    ``resolve()`` gives the hint's checker and the hint (for generated code)."""
+    resolved: List[Tuple[Checker, Any]] = []
+
+    def resolve() -> Tuple[Checker, Any]:
+        if not resolved:
+            hint = _field_hint(cls, name)
+            checker = _compile(hint)
+            with _lock:
+                if not resolved:
+                    resolved.append((checker, hint))
+        return resolved[0]
+
+    def check(value: Any) -> None:
+        resolve()[0](value)
+
+    check.__dict__["resolve"] = resolve
+    return check
+
+
+def _field_hint(cls: type, name: str) -> Any:
+    """The type hint of field ``name``, resolved in the module of the class declaring it."""
+    import sys
+    import typing
+
+    for declaring in cls.__mro__:
+        annotations = vars(declaring).get("__annotations__") or {}  # 3.8: no get_annotations
+        if name in annotations:
+
+            def holder() -> None: ...
+
+            holder.__annotations__ = {name: annotations[name]}
+            module = sys.modules[declaring.__module__]
+            return typing.get_type_hints(holder, vars(module))[name]
+    return Any
+
+
+_SIMPLE_NAMES: Dict[str, Tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "bool": (bool,),
+    "float": (float, int),
+    "None": (type(None),),
+}
+
+
+def _fast_names(annotation: str) -> FrozenSet[type]:
+    """``_fast_types`` of an annotation given as text, without resolving it.
+
+    ``"Optional[List[Logprob]]"`` gives ``{NoneType}``. Only the names of
+    ``_SIMPLE_NAMES`` at the top level, within ``Optional[...]`` and
+    ``Union[...]``, count: anything else is left to the resolved checker.
+    """
+    return frozenset(t for option in _options(annotation) for t in _SIMPLE_NAMES.get(option, ()))
+
+
+def _options(text: str) -> List[str]:
+    text = text.strip()
+    for prefix in ("Optional[", "Union["):
+        if text.startswith(prefix) and text.endswith("]"):
+            parts = _split(text[len(prefix) : -1])
+            if parts is None or (prefix == "Optional[" and len(parts) != 1):
+                return [text]
+            options = [option for part in parts for option in _options(part)]
+            return [*options, "None"] if prefix == "Optional[" else options
+    return [text]
+
+
+def _split(inner: str) -> Any:
+    """``inner`` cut at its top-level commas (``None`` when brackets do not match)."""
+    parts, depth, start = [], 0, 0
+    for at, char in enumerate(inner):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif char == "," and depth == 0:
+            parts.append(inner[start:at])
+            start = at + 1
+    if depth != 0:
+        return None
+    parts.append(inner[start:])
+    return parts
 
 
 def _fast_types(hint: Any) -> FrozenSet[type]:

@@ -7,8 +7,9 @@ usage is a string must never reach the caller.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
+import attrs
 import pytest
 
 from modelkit import (
@@ -116,3 +117,59 @@ def test_a_subclass_in_a_list_is_checked_with_its_own_fields() -> None:
     output.choices[0].extra = "1"  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match=r"output.choices\[0\].extra is '1'"):
         check_output(output)
+
+
+def test_fast_types_read_from_annotation_text_match_the_resolved_hints() -> None:
+    """The types a field lets pass without a call are read from its annotation's
+    text (no import, issue 24); for every field of every exported attrs class
+    they are the ones the resolved hint gives: never more (a wrong type would
+    pass unchecked), never fewer (a slower check)."""
+    import typing
+
+    import attrs
+
+    import modelkit
+    from modelkit._wellformed import _fast_names, _fast_types
+
+    compared = 0
+    for name in modelkit.__all__:
+        cls = getattr(modelkit, name)
+        if isinstance(cls, type) and attrs.has(cls):
+            hints = typing.get_type_hints(cls)
+            for field in attrs.fields(cls):
+                if isinstance(field.type, str):
+                    assert _fast_names(field.type) == _fast_types(hints[field.name]), (
+                        f"{name}.{field.name}: {field.type}"
+                    )
+                    compared += 1
+    assert compared > 300
+    assert _fast_names("Optional[Union[int, float]]") == {int, float, type(None)}
+    assert _fast_names("Union[str, List[Content]]") == {str}
+    assert _fast_names("Optional[Dict[str, int]]") == {type(None)}
+    assert _fast_names("StopReason") == frozenset()
+
+
+@attrs.define
+class _Later:
+    """A field whose hint names a class that does not exist (yet)."""
+
+    text: str
+    later: Optional[NotDefinedAnywhere] = None  # type: ignore[name-defined]  # noqa: F821
+
+
+@attrs.define
+class _LaterSet:
+    text: str
+    later: Optional[NotDefinedAnywhere] = None  # type: ignore[name-defined]  # noqa: F821
+
+
+def test_a_field_left_none_is_not_resolved_by_a_first_check() -> None:
+    """A first check (a process checking one output) resolves no hint of a field
+    holding ``None`` (a type read from the annotation): an output that leaves
+    ``logprobs`` unset imports no logprob class. A value of another type is
+    checked against the resolved hint."""
+    from modelkit._wellformed import check_value
+
+    check_value(_Later(text="a"), "value")
+    with pytest.raises(NameError, match="NotDefinedAnywhere"):
+        check_value(_LaterSet(text="a", later=1), "value")
