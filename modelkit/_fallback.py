@@ -22,7 +22,7 @@ import attrs
 
 from .config import GenerateConfig
 from .errors import APIError, ModelRefusalError
-from .output import ModelFallback, ModelOutput
+from .output import ModelOutput
 
 __all__ = ["answer", "check_refusal", "refused", "run_fallbacks"]
 
@@ -98,6 +98,8 @@ def run_fallbacks(
         except APIError as error:
             last = error
             continue
+        from ._output_parts import ModelFallback  # built by the first fallback answer
+
         output.fallback = ModelFallback(model=primary, fallback_model=name)
         if not refused(output):
             return output

@@ -12,15 +12,44 @@ mutable: ``output.completion = "..."`` sets the first choice's text.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Literal, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    FrozenSet,
+    List,
+    Literal,
+    Optional,
+    Tuple,
+    Union,
+)
 
 import attrs
 
+from ._lazy import LazyModule, lazy_exports
 from ._response_headers import ModelRequestId
 from ._serde import Decoder, Serializable, list_of
 from .errors import ResponseFormatError
 from .messages import ChatMessageAssistant, Content
 from .tools._types import ToolCall
+
+if TYPE_CHECKING:
+    from . import _output_parts
+    from ._output_parts import (
+        Logprob,
+        Logprobs,
+        ModelFallback,
+        StopCategory,
+        StopDetails,
+        TopLogprob,
+    )
+else:
+    # The fields below name these classes through a stand-in that imports
+    # _output_parts when a hint is resolved or a value decoded: an answer
+    # without logprobs, stop details or a fallback never builds them.
+    _output_parts = LazyModule("modelkit._output_parts")
 
 __all__ = [
     "ChatCompletionChoice",
@@ -41,74 +70,6 @@ StopReason = Literal[
 ]
 """Why the model stopped: it finished (``stop``), hit ``max_tokens``, ran out
 of context (``model_length``), called tools, was filtered, or ``unknown``."""
-
-
-@attrs.define(kw_only=True)
-class StopCategory(Serializable):
-    """One refusal or safety category a provider reported for a stop.
-
-    Args:
-        category: the category's name (e.g. ``cyber``,
-            ``HARM_CATEGORY_DANGEROUS_CONTENT``, ``hate``).
-        level: the severity or probability reported with it, if any.
-    """
-
-    category: str
-    level: Optional[str] = None
-
-
-@attrs.define(kw_only=True)
-class StopDetails(Serializable):
-    """More about why a model stopped (a refusal, a content filter), as Inspect has it.
-
-    ``categories`` is the full list (empty for a refusal given only as
-    text); ``category`` is the first of them and ``explanation`` reads as a
-    sentence (made from the categories when the provider gave no text).
-
-    Args:
-        type: the kind of stop (``"refusal"``, ``"content_filter"``, or the
-            provider's own stop or block reason).
-        category: the main category, when there is one.
-        explanation: a human-readable account; not stable, do not parse it.
-        categories: every category that caused the stop.
-    """
-
-    type: Optional[str] = None
-    category: Optional[str] = None
-    explanation: Optional[str] = None
-    categories: List[StopCategory] = attrs.field(factory=list)
-
-    _decoders: ClassVar[Dict[str, Decoder]] = {"categories": list_of(StopCategory.from_dict)}
-
-
-@attrs.define
-class TopLogprob(Serializable):
-    """One of the most likely tokens at a position, with its log probability."""
-
-    token: str
-    logprob: float
-    bytes: Optional[List[int]] = None
-
-
-@attrs.define
-class Logprob(Serializable):
-    """The log probability of one generated token, and its best rivals."""
-
-    token: str
-    logprob: float
-    bytes: Optional[List[int]] = None
-    top_logprobs: Optional[List[TopLogprob]] = None
-
-    _decoders: ClassVar[Dict[str, Decoder]] = {"top_logprobs": list_of(TopLogprob.from_dict)}
-
-
-@attrs.define
-class Logprobs(Serializable):
-    """Log probabilities for every generated token of a choice."""
-
-    content: List[Logprob]
-
-    _decoders: ClassVar[Dict[str, Decoder]] = {"content": list_of(Logprob.from_dict)}
 
 
 @attrs.define
@@ -166,34 +127,17 @@ class ChatCompletionChoice(Serializable):
 
     message: ChatMessageAssistant
     stop_reason: StopReason = "unknown"
-    logprobs: Optional[Logprobs] = None
-    prompt_logprobs: Optional[Logprobs] = None
-    stop_details: Optional[StopDetails] = attrs.field(default=None, kw_only=True)
+    logprobs: Optional[_output_parts.Logprobs] = None
+    prompt_logprobs: Optional[_output_parts.Logprobs] = None
+    stop_details: Optional[_output_parts.StopDetails] = attrs.field(default=None, kw_only=True)
 
     _dump_first: ClassVar[Tuple[str, ...]] = ("message", "stop_reason", "stop_details")
     _decoders: ClassVar[Dict[str, Decoder]] = {
         "message": ChatMessageAssistant.from_dict,
-        "stop_details": StopDetails.from_dict,
-        "logprobs": Logprobs.from_dict,
-        "prompt_logprobs": Logprobs.from_dict,
+        "stop_details": lambda data: _output_parts.StopDetails.from_dict(data),
+        "logprobs": lambda data: _output_parts.Logprobs.from_dict(data),
+        "prompt_logprobs": lambda data: _output_parts.Logprobs.from_dict(data),
     }
-
-
-@attrs.define
-class ModelFallback(Serializable):
-    """Which model answered when the requested one failed (``GenerateConfig.fallback_models``).
-
-    Args:
-        model: the model that was asked (``provider/model``).
-        fallback_model: the model that answered instead.
-        count: requests served by the fallback (1 for one output).
-        metadata: provider-specific detail.
-    """
-
-    model: str
-    fallback_model: str
-    count: int = 1
-    metadata: Optional[Dict[str, Any]] = None
 
 
 @attrs.define
@@ -220,7 +164,7 @@ class ModelOutput(Serializable):
     metadata: Optional[Dict[str, Any]] = None
     error: Optional[str] = None
     cached: Optional[bool] = None
-    fallback: Optional[ModelFallback] = None
+    fallback: Optional[_output_parts.ModelFallback] = None
     call: Optional[ModelCall] = attrs.field(
         default=None, eq=False, repr=False, metadata={"transient": True}
     )
@@ -240,7 +184,7 @@ class ModelOutput(Serializable):
     _decoders: ClassVar[Dict[str, Decoder]] = {
         "choices": list_of(ChatCompletionChoice.from_dict),
         "usage": ModelUsage.from_dict,
-        "fallback": ModelFallback.from_dict,
+        "fallback": lambda data: _output_parts.ModelFallback.from_dict(data),
     }
 
     @property
@@ -429,3 +373,19 @@ class ModelCall(Serializable):
             object.__setattr__(self, key, value)
         object.__setattr__(self, "_pending", None)
         return object.__getattribute__(self, name)
+
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        name: "._output_parts"
+        for name in (
+            "Logprob",
+            "Logprobs",
+            "ModelFallback",
+            "StopCategory",
+            "StopDetails",
+            "TopLogprob",
+        )
+    },
+)

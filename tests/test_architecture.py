@@ -61,6 +61,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit.config",
         "modelkit._config_args",
         "modelkit.output",
+        "modelkit._output_parts",
         "modelkit._events",
         "modelkit._stream_events",
         "modelkit._response_schema",

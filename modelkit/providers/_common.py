@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 from .._redact import redact_text
 from ..api import env_first
 from ..messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
-from ..output import StopCategory, StopDetails
 from ..tools._types import ToolCall
+
+if TYPE_CHECKING:
+    from .._output_parts import StopCategory, StopDetails
 
 __all__ = [
     "append_turn",

@@ -18,30 +18,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping  # isinstance() against it: typing.Mapping adds a Python layer
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 import attrs
 
 from ..._json import loads as strict_json
 from ...errors import APIError, BadRequestError, QuotaExceededError
 from ...messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
-from ...output import (
-    ChatCompletionChoice,
-    Logprob,
-    Logprobs,
-    ModelOutput,
-    ModelUsage,
-    StopCategory,
-    StopDetails,
-    StopReason,
-    TopLogprob,
-)
+from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ...tools._types import ToolCall
 from .._common import settled_stop_details
 from .._fields import content_of, count
 from .._rest import error_from_status
 from .._think import THINK
 from ._citations import annotations_to_citations
+
+if TYPE_CHECKING:
+    from ..._output_parts import Logprob, Logprobs, StopCategory, StopDetails
 
 __all__ = [
     "FINISH_REASONS",
@@ -202,6 +195,8 @@ def stop_details(choice: Mapping[str, Any], refusal: Optional[str]) -> Optional[
     if not categories and not refusal:
         return None
     kind = "content_filter" if choice.get("finish_reason") == "content_filter" else "refusal"
+    from ..._output_parts import StopDetails  # built by the first refusal or filter
+
     return settled_stop_details(StopDetails(type=kind, explanation=refusal, categories=categories))
 
 
@@ -211,6 +206,8 @@ def _filtered(results: Any) -> List[StopCategory]:
     if isinstance(results, Mapping):
         for name, info in results.items():
             if isinstance(info, Mapping) and info.get("filtered"):
+                from ..._output_parts import StopCategory
+
                 level = info.get("severity")
                 categories.append(
                     StopCategory(category=str(name), level=None if level is None else str(level))
@@ -267,6 +264,8 @@ def parse_logprobs(data: Any) -> Optional[Logprobs]:
     """Logprobs from the chat shape (``content: [...]``) or the legacy one."""
     if not isinstance(data, Mapping):
         return None
+    from ..._output_parts import Logprob, Logprobs, TopLogprob  # built by the first logprobs
+
     if isinstance(data.get("content"), list):
         return Logprobs(content=[_logprob(entry) for entry in data["content"]])
     tokens, values = data.get("tokens"), data.get("token_logprobs")
@@ -289,6 +288,8 @@ def parse_logprobs(data: Any) -> Optional[Logprobs]:
 
 
 def _logprob(entry: Mapping[str, Any]) -> Logprob:
+    from ..._output_parts import Logprob, TopLogprob
+
     tops = entry.get("top_logprobs")
     return Logprob(
         token=entry["token"],
@@ -453,6 +454,8 @@ def refusal_output(
     ``openai_refusal_model_output`` does: ``cyber_policy`` has category
     ``cyber``, any other code the ``categories`` given (Azure's filters).
     """
+    from ..._output_parts import StopCategory, StopDetails
+
     details = StopDetails(type="refusal", explanation=text)
     if code == "cyber_policy":
         details.categories = [StopCategory(category="cyber")]
@@ -474,6 +477,8 @@ def prompt_logprobs(raw: List[Any]) -> Optional[Logprobs]:
     token id to ``{"logprob", "rank", "decoded_token"}`` whose first entry is
     the prompt's own token and the rest its top alternatives.
     """
+    from ..._output_parts import Logprob, Logprobs, TopLogprob
+
     tokens: List[Logprob] = []
     for position in raw:
         if not isinstance(position, dict) or not position:
