@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, TypedDict, Union
 
 if TYPE_CHECKING:
+    from ._config_checks import ReasoningEffort
     from ._config_types import AdaptiveConcurrency, BatchConfig, OutputModality
     from ._response_schema import ResponseSchema
 
@@ -43,7 +44,7 @@ class GenerateConfigArgs(TypedDict, total=False):
     internal_tools: Optional[bool]
     max_tool_output: Optional[int]
     cache_prompt: Union[Literal["auto"], bool, None]
-    reasoning_effort: Optional[Literal["minimal", "low", "medium", "high"]]
+    reasoning_effort: Optional[ReasoningEffort]
     reasoning_history: Union[bool, Literal["none", "all", "last", "auto"], None]
     cache: Any
     batch: Union[bool, int, BatchConfig, None]

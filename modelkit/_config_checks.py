@@ -11,11 +11,13 @@ fields Inspect added later are checked in ``_config_fields``.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Optional
+from typing import Any, Literal, Mapping, Optional
 
 from .errors import ConfigError
 
 __all__ = [
+    "REASONING_EFFORTS",
+    "ReasoningEffort",
     "check_cache_policy",
     "check_finite",
     "check_logit_bias",
@@ -27,6 +29,11 @@ __all__ = [
     "number_in",
     "one_of",
 ]
+
+
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
+"""``GenerateConfig.reasoning_effort``'s values (Inspect's), exported by ``modelkit.config``."""
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 
 
 def check_finite(name: str, value: Any) -> None:

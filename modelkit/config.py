@@ -29,6 +29,8 @@ from typing import (
 import attrs
 
 from ._config_checks import (
+    REASONING_EFFORTS,
+    ReasoningEffort,
     check_cache_policy,
     check_finite,
     check_logit_bias,
@@ -76,9 +78,6 @@ __all__ = [
     "ReasoningEffort",
     "ResponseSchema",
 ]
-
-ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
-REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 
 
 def _batch(value: Any) -> Any:

@@ -239,6 +239,7 @@ FIRST_CALL_STILL_BUILDS = {
     "modelkit._response_headers.ModelRequestId",
     "modelkit.messages.ChatMessageSystem",
     "modelkit.messages.ChatMessageTool",
+    "modelkit.info._types.PeakHours",
     "modelkit.messages.ContentAudio",
     "modelkit.messages.ContentImage",
     "modelkit.messages.ContentReasoning",
