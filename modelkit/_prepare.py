@@ -11,7 +11,7 @@ result is a ``GenerateRequest``: what the cache keys on and the engine sends.
 from __future__ import annotations
 
 import typing
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import attrs
 
@@ -25,13 +25,12 @@ from .messages import (
     ChatMessageSystem,
     ChatMessageTool,
     ChatMessageUser,
-    Content,
-    ContentReasoning,
-    ContentText,
-    content_from_dict,
     message_from_dict,
 )
 from .tools._types import ToolChoice, ToolFunction, ToolInfo, ToolSource
+
+if TYPE_CHECKING:
+    from ._content import Content
 
 __all__ = ["GenerateRequest", "ModelInput", "ToolsInput", "input_messages", "prepare_request"]
 
@@ -129,7 +128,6 @@ def input_messages(input: ModelInput) -> List[ChatMessage]:
     return messages
 
 
-_CONTENT = tuple(typing.get_args(Content))  # every content type, those added later too
 _STRING_FIELDS = ("text", "image", "audio", "video", "reasoning", "document")
 
 
@@ -156,6 +154,9 @@ def _checked(message: ChatMessage) -> ChatMessage:
 
 
 def _part(role: str, part: Any) -> Content:
+    from ._content import CONTENT_CLASSES as _CONTENT  # with the first parts
+    from ._content import content_from_dict
+
     if isinstance(part, Mapping):
         try:
             part = content_from_dict(part)
@@ -166,7 +167,7 @@ def _part(role: str, part: Any) -> Content:
         raise ConfigError(
             f"{role} message content holds {part!r}, which is not a content part ({names})"
         )
-    checked: Content = typing.cast(Content, part)
+    checked: Content = typing.cast("Content", part)
     kind = checked.type
     if kind not in _STRING_FIELDS:
         return checked
@@ -266,15 +267,24 @@ def _merge_pair(first: Any, second: Any) -> Any:
 
 
 def _parts(content: Any) -> List[Any]:
-    return [ContentText(text=content)] if isinstance(content, str) else list(content)
+    if not isinstance(content, str):
+        return list(content)
+    from ._content import ContentText
+
+    return [ContentText(text=content)]
 
 
 def _without_reasoning(message: ChatMessage) -> ChatMessage:
     if not isinstance(message, ChatMessageAssistant):
         return message
     content = message.content
-    if not isinstance(content, str) and any(isinstance(p, ContentReasoning) for p in content):
-        content = [p for p in content if not isinstance(p, ContentReasoning)]
+    if not isinstance(content, str):
+        from ._content import ContentReasoning
+
+        if any(isinstance(p, ContentReasoning) for p in content):
+            content = [p for p in content if not isinstance(p, ContentReasoning)]
+        elif message.reasoning is None:
+            return message
     elif message.reasoning is None:
         return message
     return attrs.evolve(message, content=content, reasoning=None)

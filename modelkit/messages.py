@@ -4,7 +4,8 @@ Content is text (with the citations the model gave for it), an image,
 audio, video, a document (``ContentDocument``), or (assistant side)
 reasoning that a provider may need back verbatim with its signature, a
 server-side tool call (``ContentToolUse``) or provider data
-(``ContentData``); the last three live in ``_content``. A message's
+(``ContentData``); the parts live in ``_content``, which this module
+exports on first use (a plain-text call builds none of them). A message's
 ``content`` is a plain string or a list of those parts; ``.text`` gives the
 text either way. Unions are told apart by ``type`` (content) and ``role``
 (messages), which ``content_from_dict`` and ``message_from_dict`` read.
@@ -35,26 +36,30 @@ from typing import (
 
 import attrs
 
-from ._content import ContentData, ContentDocument, ContentToolUse
+from ._lazy import LazyModule, lazy_exports
 from ._serde import Decoder, Serializable, list_of
 from .errors import ConfigError, shorten
 from .tools._types import ToolCall, ToolCallError
 
 if TYPE_CHECKING:
-    from . import _citation
+    from . import _content
+    from ._content import (
+        Content,
+        ContentAudio,
+        ContentData,
+        ContentDocument,
+        ContentImage,
+        ContentReasoning,
+        ContentText,
+        ContentToolUse,
+        ContentVideo,
+        content_from_dict,
+    )
 else:
-
-    class _LazyCitations:
-        """``_citation`` for ``ContentText``'s annotation: the citation classes load
-        when something resolves the hint (``typing.get_type_hints``) or decodes
-        a citation, not with this module (a first call needs none of them)."""
-
-        def __getattr__(self, name: str) -> Any:
-            from . import _citation
-
-            return getattr(_citation, name)
-
-    _citation = _LazyCitations()
+    # Content parts live in _content, imported by the first list of parts
+    # (or a name asked of this module): a plain-text first call builds none
+    # of their classes (issue 24, cold start). Hints resolve through this.
+    _content = LazyModule("modelkit._content")
 
 __all__ = [
     "ChatMessage",
@@ -77,138 +82,12 @@ __all__ = [
 ]
 
 
-def _citations_from_list(items: List[Any]) -> List[_citation.Citation]:
-    """Decoder of ``ContentText.citations`` (the citation classes load with the first)."""
-    from ._citation import citations_from_list
-
-    return citations_from_list(items)
-
-
-@attrs.define
-class ContentText(Serializable):
-    """Text content.
-
-    Args:
-        text: the text.
-        citations: the sources the model cited for this text (as Inspect:
-            ``UrlCitation``, ``DocumentCitation``, ``ContentCitation``).
-    """
-
-    text: str
-    citations: Optional[List[_citation.Citation]] = attrs.field(default=None, kw_only=True)
-    type: Literal["text"] = attrs.field(default="text", init=False)
-
-    _dump_first: ClassVar[Tuple[str, ...]] = (
-        "internal",
-        "type",
-        "text",
-        "refusal",
-        "citations",
-        "cache_breakpoint",
-    )
-    _inspect_only: ClassVar[Tuple[str, ...]] = ("internal", "refusal", "cache_breakpoint")
-    _decoders: ClassVar[Dict[str, Decoder]] = {"citations": _citations_from_list}
-
-
-@attrs.define
-class ContentImage(Serializable):
-    """An image: an http(s) URL, a ``data:`` URI, or a local file path.
-
-    Args:
-        image: where the image is, or its base64 ``data:`` URI.
-        detail: ``"auto"``, ``"low"`` or ``"high"`` (OpenAI only).
-    """
-
-    image: str
-    detail: Literal["auto", "low", "high"] = "auto"
-    type: Literal["image"] = attrs.field(default="image", init=False)
-
-    _dump_first: ClassVar[Tuple[str, ...]] = ("internal", "type")
-    _inspect_only: ClassVar[Tuple[str, ...]] = ("internal",)
-
-
-@attrs.define
-class ContentAudio(Serializable):
-    """Audio: a local file path or a base64 ``data:`` URI, in ``format``."""
-
-    audio: str
-    format: Literal["wav", "mp3"]
-    type: Literal["audio"] = attrs.field(default="audio", init=False)
-
-    _dump_first: ClassVar[Tuple[str, ...]] = ("internal", "type")
-    _inspect_only: ClassVar[Tuple[str, ...]] = ("internal",)
-
-
-@attrs.define
-class ContentVideo(Serializable):
-    """Video: a local file path, URL or base64 ``data:`` URI, in ``format``."""
-
-    video: str
-    format: Literal["mp4", "mpeg", "mov"]
-    type: Literal["video"] = attrs.field(default="video", init=False)
-
-    _dump_first: ClassVar[Tuple[str, ...]] = ("internal", "type")
-    _inspect_only: ClassVar[Tuple[str, ...]] = ("internal",)
-
-
-@attrs.define
-class ContentReasoning(Serializable):
-    """A model's reasoning, kept so it can be sent back unchanged.
-
-    Args:
-        reasoning: the reasoning text (empty when redacted).
-        signature: the provider's signature over it, needed to send it back.
-        redacted: the provider returned it encrypted; ``data`` holds it.
-        data: the opaque, encrypted reasoning of a redacted block.
-    """
-
-    reasoning: str
-    signature: Optional[str] = None
-    redacted: bool = False
-    data: Optional[str] = None
-    type: Literal["reasoning"] = attrs.field(default="reasoning", init=False)
-
-    _dump_first: ClassVar[Tuple[str, ...]] = ("internal", "type", "reasoning", "summary")
-    _inspect_only: ClassVar[Tuple[str, ...]] = ("internal", "summary")
-    _modelkit_only: ClassVar[FrozenSet[str]] = frozenset({"data"})
-
-
-Content = Union[
-    ContentText,
-    ContentReasoning,
-    ContentImage,
-    ContentAudio,
-    ContentVideo,
-    ContentData,
-    ContentToolUse,
-    ContentDocument,
-]
-
-_CONTENT_TYPES: Dict[str, Any] = {
-    "text": ContentText,
-    "image": ContentImage,
-    "audio": ContentAudio,
-    "video": ContentVideo,
-    "reasoning": ContentReasoning,
-    "data": ContentData,
-    "tool_use": ContentToolUse,
-    "document": ContentDocument,
-}
-
-
-def content_from_dict(data: Mapping[str, Any]) -> Content:
-    """Build the content part whose ``type`` the dict names."""
-    cls = _CONTENT_TYPES.get(data.get("type", ""))
-    if cls is None:
-        raise ConfigError(
-            f"unknown content type {data.get('type')!r}; expected one of {sorted(_CONTENT_TYPES)}"
-        )
-    part: Content = cls.from_dict(data)
-    return part
-
-
 def _decode_content(value: Any) -> Any:
-    return value if isinstance(value, str) else [content_from_dict(part) for part in value]
+    if isinstance(value, str):
+        return value
+    from ._content import content_from_dict
+
+    return [content_from_dict(part) for part in value]
 
 
 def message_id() -> str:
@@ -228,7 +107,7 @@ class ChatMessageBase(Serializable):
         metadata: your own data about the message (never sent to the model).
     """
 
-    content: Union[str, List[Content]]
+    content: Union[str, List[_content.Content]]
     source: Optional[Literal["input", "generate", "operator"]] = attrs.field(
         default=None, kw_only=True
     )
@@ -248,6 +127,8 @@ class ChatMessageBase(Serializable):
         """The text of the message: the string, or its text parts joined by newlines."""
         if isinstance(self.content, str):
             return self.content
+        from ._content import ContentText
+
         return "\n".join(part.text for part in self.content if isinstance(part, ContentText))
 
     @text.setter
@@ -258,6 +139,8 @@ class ChatMessageBase(Serializable):
         if isinstance(self.content, str):
             self.content = text
             return
+        from ._content import ContentText
+
         parts: List[Content] = []
         placed = False
         for part in self.content:
@@ -274,6 +157,8 @@ class ChatMessageBase(Serializable):
     def content_list(self) -> List[Content]:
         """The content as a list of parts (a string is one text part)."""
         if isinstance(self.content, str):
+            from ._content import ContentText
+
             return [ContentText(text=self.content)]
         return self.content
 
@@ -373,3 +258,23 @@ def message_from_dict(data: Mapping[str, Any]) -> ChatMessage:
         )
     message: ChatMessage = cls.from_dict(data)
     return message
+
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        name: "._content"
+        for name in (
+            "Content",
+            "ContentAudio",
+            "ContentData",
+            "ContentDocument",
+            "ContentImage",
+            "ContentReasoning",
+            "ContentText",
+            "ContentToolUse",
+            "ContentVideo",
+            "content_from_dict",
+        )
+    },
+)

@@ -32,11 +32,12 @@ from ._lazy import LazyModule, lazy_exports
 from ._response_headers import ModelRequestId
 from ._serde import Decoder, Serializable, list_of
 from .errors import ResponseFormatError
-from .messages import ChatMessageAssistant, Content
+from .messages import ChatMessageAssistant
 from .tools._types import ToolCall
 
 if TYPE_CHECKING:
     from . import _output_parts
+    from ._content import Content
     from ._output_parts import (
         Logprob,
         Logprobs,

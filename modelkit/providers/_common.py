@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 from .._redact import redact_text
 from ..api import env_first
-from ..messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
+from ..messages import ChatMessageAssistant
 from ..tools._types import ToolCall
 
 if TYPE_CHECKING:
+    from .._content import Content
     from .._output_parts import StopCategory, StopDetails
 
 __all__ = [
@@ -58,7 +59,11 @@ def versioned_url(root: str, version: str, path: str, *, any_version: bool = Fal
 
 def as_parts(content: Union[str, Sequence[Content]]) -> List[Content]:
     """A message's content as a list of parts (a string is one text part)."""
-    return [ContentText(text=content)] if isinstance(content, str) else list(content)
+    if not isinstance(content, str):
+        return list(content)
+    from .._content import ContentText
+
+    return [ContentText(text=content)]
 
 
 def append_turn(
@@ -104,6 +109,8 @@ def assistant_message(
         model: the model that answered.
         join_texts: concatenate several text parts into one string.
     """
+    from .._content import ContentReasoning, ContentText
+
     content: Union[str, List[Content]] = list(parts)
     plain = all(isinstance(p, ContentText) and not p.citations for p in parts)
     if plain and (join_texts or len(parts) <= 1):

@@ -24,18 +24,12 @@ from ...messages import (
     ChatMessageSystem,
     ChatMessageTool,
     ChatMessageUser,
-    Content,
-    ContentAudio,
-    ContentDocument,
-    ContentImage,
-    ContentReasoning,
-    ContentText,
-    ContentVideo,
 )
 from ...tools._types import ToolCall, ToolChoice, ToolFunction, ToolInfo
 from .._effort import EffortMap, map_effort
 
 if TYPE_CHECKING:
+    from ..._content import Content, ContentDocument, ContentReasoning
     from ..._response_schema import ResponseSchema
 
 __all__ = [
@@ -298,6 +292,8 @@ def _message_to_wire(message: ChatMessage, options: WireOptions) -> Dict[str, An
 def _user_content(content: Any) -> Any:
     if isinstance(content, str):
         return content
+    from ..._content import ContentReasoning, ContentText  # loaded by the first parts
+
     if all(isinstance(part, (ContentText, ContentReasoning)) for part in content):
         # Plain text is sent as a string: some compatible servers only take strings.
         return "\n".join(part.text for part in content if isinstance(part, ContentText))
@@ -305,6 +301,8 @@ def _user_content(content: Any) -> Any:
 
 
 def _part_to_wire(part: Content) -> Dict[str, Any]:
+    from ..._content import ContentAudio, ContentDocument, ContentImage, ContentText, ContentVideo
+
     if isinstance(part, ContentText):
         return {"type": "text", "text": part.text}
     if isinstance(part, ContentImage):
@@ -357,6 +355,8 @@ def _assistant_to_wire(message: ChatMessageAssistant, options: WireOptions) -> D
     if isinstance(content, str):
         text, reasoning_parts = content, []
     else:
+        from ..._content import ContentReasoning, ContentText
+
         text = "\n".join(part.text for part in content if isinstance(part, ContentText))
         reasoning_parts = [part for part in content if isinstance(part, ContentReasoning)]
     wire: Dict[str, Any] = {"role": "assistant", "content": text}

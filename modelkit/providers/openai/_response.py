@@ -24,7 +24,7 @@ import attrs
 
 from ..._json import loads as strict_json
 from ...errors import APIError, BadRequestError, QuotaExceededError
-from ...messages import ChatMessageAssistant, Content, ContentReasoning, ContentText
+from ...messages import ChatMessageAssistant
 from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from ...tools._types import ToolCall
 from .._common import settled_stop_details
@@ -34,6 +34,7 @@ from .._think import THINK
 from ._citations import annotations_to_citations
 
 if TYPE_CHECKING:
+    from ..._content import Content
     from ..._output_parts import Logprob, Logprobs, StopCategory, StopDetails
 
 __all__ = [
@@ -165,13 +166,19 @@ def assistant_from_wire(
             reasoning, text = match.group(1).strip(), text[match.end() :]
     annotations = message.get("annotations")
     citations = annotations_to_citations(annotations) if annotations else None
-    content: Any = [ContentText(text=text, citations=citations)] if citations else text
-    if reasoning is not None and options.reasoning_parts:
-        part = ContentReasoning(reasoning=reasoning, data=json.dumps(details) if details else None)
-        parts: List[Content] = [part]
-        if text:
-            parts.append(ContentText(text=text, citations=citations))
-        content = parts
+    content: Any = text
+    with_reasoning = reasoning is not None and options.reasoning_parts
+    if citations or with_reasoning:  # content parts: their classes load with the first
+        from ..._content import ContentReasoning, ContentText
+
+        if citations:
+            content = [ContentText(text=text, citations=citations)]
+        if with_reasoning:
+            data = json.dumps(details) if details else None
+            parts: List[Content] = [ContentReasoning(reasoning=reasoning or "", data=data)]
+            if text:
+                parts.append(ContentText(text=text, citations=citations))
+            content = parts
     wire_calls = message.get("tool_calls")
     calls = [parse_tool_call(call, i) for i, call in enumerate(wire_calls)] if wire_calls else None
     assistant = ChatMessageAssistant(
