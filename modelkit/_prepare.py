@@ -27,10 +27,11 @@ from .messages import (
     ChatMessageUser,
     message_from_dict,
 )
-from .tools._types import ToolChoice, ToolFunction, ToolInfo, ToolSource
+from .tools._types import ToolChoice, ToolFunction, ToolSource
 
 if TYPE_CHECKING:
     from ._content import Content
+    from .tools._records import ToolInfo
 
 __all__ = ["GenerateRequest", "ModelInput", "ToolsInput", "input_messages", "prepare_request"]
 
@@ -228,6 +229,8 @@ def _tools_named_in(messages: List[ChatMessage]) -> List[ToolInfo]:
         if isinstance(message, ChatMessageAssistant):
             for call in message.tool_calls or []:
                 names.setdefault(call.function)
+    from .tools._records import ToolInfo
+
     return [ToolInfo(name=name, description=name) for name in names]
 
 

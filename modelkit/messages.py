@@ -37,9 +37,8 @@ from typing import (
 import attrs
 
 from ._lazy import LazyModule, lazy_exports
-from ._serde import Decoder, Serializable, list_of
+from ._serde import Decoder, Serializable
 from .errors import ConfigError, shorten
-from .tools._types import ToolCall, ToolCallError
 
 if TYPE_CHECKING:
     from . import _content
@@ -55,11 +54,14 @@ if TYPE_CHECKING:
         ContentVideo,
         content_from_dict,
     )
+    from .tools import _records as _tool_records
+    from .tools._records import ToolCall, ToolCallError
 else:
     # Content parts live in _content, imported by the first list of parts
     # (or a name asked of this module): a plain-text first call builds none
     # of their classes (issue 24, cold start). Hints resolve through this.
     _content = LazyModule("modelkit._content")
+    _tool_records = LazyModule("modelkit.tools._records")
 
 __all__ = [
     "ChatMessage",
@@ -88,6 +90,18 @@ def _decode_content(value: Any) -> Any:
     from ._content import content_from_dict
 
     return [content_from_dict(part) for part in value]
+
+
+def _tool_calls_from_list(items: List[Any]) -> List[ToolCall]:
+    from .tools._records import ToolCall  # with the first tool call
+
+    return [ToolCall.from_dict(item) for item in items]
+
+
+def _tool_call_error(data: Any) -> ToolCallError:
+    from .tools._records import ToolCallError
+
+    return ToolCallError.from_dict(data)
 
 
 def message_id() -> str:
@@ -192,7 +206,7 @@ class ChatMessageAssistant(ChatMessageBase):
         model: the model that wrote it.
     """
 
-    tool_calls: Optional[List[ToolCall]] = attrs.field(default=None, kw_only=True)
+    tool_calls: Optional[List[_tool_records.ToolCall]] = attrs.field(default=None, kw_only=True)
     reasoning: Optional[str] = attrs.field(default=None, kw_only=True)
     model: Optional[str] = attrs.field(default=None, kw_only=True)
     role: Literal["assistant"] = attrs.field(default="assistant", init=False)
@@ -201,7 +215,7 @@ class ChatMessageAssistant(ChatMessageBase):
 
     _decoders: ClassVar[Dict[str, Decoder]] = {
         "content": _decode_content,
-        "tool_calls": list_of(ToolCall.from_dict),
+        "tool_calls": _tool_calls_from_list,
     }
 
 
@@ -217,12 +231,12 @@ class ChatMessageTool(ChatMessageBase):
 
     tool_call_id: Optional[str] = attrs.field(default=None, kw_only=True)
     function: Optional[str] = attrs.field(default=None, kw_only=True)
-    error: Optional[ToolCallError] = attrs.field(default=None, kw_only=True)
+    error: Optional[_tool_records.ToolCallError] = attrs.field(default=None, kw_only=True)
     role: Literal["tool"] = attrs.field(default="tool", init=False)
 
     _decoders: ClassVar[Dict[str, Decoder]] = {
         "content": _decode_content,
-        "error": ToolCallError.from_dict,
+        "error": _tool_call_error,
     }
 
 

@@ -33,7 +33,6 @@ from ._response_headers import ModelRequestId
 from ._serde import Decoder, Serializable, list_of
 from .errors import ResponseFormatError
 from .messages import ChatMessageAssistant
-from .tools._types import ToolCall
 
 if TYPE_CHECKING:
     from . import _output_parts
@@ -290,6 +289,8 @@ class ModelOutput(Serializable):
     ) -> ModelOutput:
         """An output whose one choice calls ``tool_name`` with ``tool_arguments``."""
         import uuid
+
+        from .tools._records import ToolCall
 
         call = ToolCall(
             id=tool_call_id or str(uuid.uuid4()),

@@ -41,6 +41,7 @@ LAYERS: List[Tuple[str, ...]] = [
     ),
     (
         "modelkit.tools._types",
+        "modelkit.tools._records",
         "modelkit.tools._hints",
         "modelkit.tools._docstrings",
         "modelkit.tools._schema",

@@ -162,6 +162,7 @@ DEFERRED = [
     "modelkit._config_types",
     "modelkit._output_parts",
     "modelkit._response_schema",
+    "modelkit.tools._records",
     "modelkit._media",
     "modelkit._media_guard",
     "modelkit._retry_decision",
@@ -238,12 +239,7 @@ FIRST_CALL_STILL_BUILDS = {
     "modelkit.messages.ChatMessageSystem",
     "modelkit.messages.ChatMessageTool",
     "modelkit.info._types.PeakHours",
-    "modelkit.tools._types.ToolCall",
-    "modelkit.tools._types.ToolCallError",
     "modelkit.tools._types.ToolFunction",
-    "modelkit.tools._types.ToolInfo",
-    "modelkit.tools._types.ToolParam",
-    "modelkit.tools._types.ToolParams",
 }
 """Classes a first call does not use but still builds: defined in modules it
 imports for their other names (docs/engine.md says what deferring them would take)."""

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 from .._redact import redact_text
 from ..api import env_first
 from ..messages import ChatMessageAssistant
-from ..tools._types import ToolCall
 
 if TYPE_CHECKING:
     from .._content import Content
     from .._output_parts import StopCategory, StopDetails
+    from ..tools._records import ToolCall
 
 __all__ = [
     "append_turn",

@@ -63,11 +63,12 @@ from ..errors import (
 )
 from ..messages import ChatMessage
 from ..output import ModelCall, ModelOutput
-from ..tools._types import ToolChoice, ToolInfo
+from ..tools._types import ToolChoice
 from ._extras import with_extras  # config.extra_headers / extra_body
 
 if TYPE_CHECKING:
     from .._events import APIStream
+    from ..tools._records import ToolInfo
     from ._streaming import StreamDecoder
 
 T = TypeVar("T")

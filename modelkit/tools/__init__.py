@@ -21,14 +21,9 @@ from typing import TYPE_CHECKING, Any
 from ._types import (
     INTERNAL_TOOL_TYPE,
     Tool,
-    ToolCall,
-    ToolCallError,
     ToolChoice,
     ToolError,
     ToolFunction,
-    ToolInfo,
-    ToolParam,
-    ToolParams,
     ToolResult,
     ToolSource,
     internal_tool_type,
@@ -37,6 +32,7 @@ from ._types import (
 if TYPE_CHECKING:
     from ._decorator import tool
     from ._function import ToolDef
+    from ._records import ToolCall, ToolCallError, ToolInfo, ToolParam, ToolParams
 
 __all__ = [
     "INTERNAL_TOOL_TYPE",
@@ -57,6 +53,9 @@ __all__ = [
 ]
 
 
+_RECORDS = frozenset({"ToolCall", "ToolCallError", "ToolInfo", "ToolParam", "ToolParams"})
+
+
 def __getattr__(name: str) -> Any:
     # ``tool`` and ``ToolDef`` (schemas, docstrings, hints: ~4 ms) load on
     # first use, so a provider importing a tool type does not pay for them.
@@ -68,4 +67,8 @@ def __getattr__(name: str) -> Any:
         from ._function import ToolDef
 
         return ToolDef
+    if name in _RECORDS:  # a call without tools builds none of them (issue 24)
+        from . import _records
+
+        return getattr(_records, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

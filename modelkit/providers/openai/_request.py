@@ -25,12 +25,13 @@ from ...messages import (
     ChatMessageTool,
     ChatMessageUser,
 )
-from ...tools._types import ToolCall, ToolChoice, ToolFunction, ToolInfo
+from ...tools._types import ToolChoice, ToolFunction
 from .._effort import EffortMap, map_effort
 
 if TYPE_CHECKING:
     from ..._content import Content, ContentDocument, ContentReasoning
     from ..._response_schema import ResponseSchema
+    from ...tools._records import ToolCall, ToolInfo
 
 __all__ = [
     "WireOptions",

@@ -26,7 +26,6 @@ from ..._json import loads as strict_json
 from ...errors import APIError, BadRequestError, QuotaExceededError
 from ...messages import ChatMessageAssistant
 from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
-from ...tools._types import ToolCall
 from .._common import settled_stop_details
 from .._fields import content_of, count
 from .._rest import error_from_status
@@ -36,6 +35,7 @@ from ._citations import annotations_to_citations
 if TYPE_CHECKING:
     from ..._content import Content
     from ..._output_parts import Logprob, Logprobs, StopCategory, StopDetails
+    from ...tools._records import ToolCall
 
 __all__ = [
     "FINISH_REASONS",
@@ -248,6 +248,8 @@ def _reasoning(message: Mapping[str, Any]) -> Tuple[Optional[str], Optional[List
 
 def parse_tool_call(call: Mapping[str, Any], index: int = 0) -> ToolCall:
     """A ``ToolCall``; arguments that are not a JSON object are kept and reported."""
+    from ...tools._records import ToolCall  # built by the first tool call
+
     function = call.get("function") or {}
     raw = function.get("arguments")
     call_id = call.get("id") or f"call_{index}"
