@@ -31,8 +31,9 @@ SECRET_HEADERS = frozenset(
 )
 REDACTED = "[redacted]"
 
-_DATA_URI = re.compile(r"^data:([\w/+.-]+);base64,(.*)$", re.DOTALL)
-_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+# Patterns as text: compiled (and cached by re) by the first long string, not at import.
+_DATA_URI = r"^data:([\w/+.-]+);base64,(.*)$"
+_BASE64 = r"^[A-Za-z0-9+/]+={0,2}$"
 _LONG_BASE64 = 512
 
 
@@ -263,9 +264,9 @@ def shorten_media(value: Any) -> Any:
 def _shorten_string(text: str) -> str:
     if len(text) < _LONG_BASE64:
         return text
-    match = _DATA_URI.match(text)
+    match = re.match(_DATA_URI, text, re.DOTALL)
     if match:
         return f"data:{match.group(1)};base64,[{len(match.group(2))} base64 characters]"
-    if _BASE64.match(text):
+    if re.match(_BASE64, text):
         return f"[{len(text)} base64 characters]"
     return text

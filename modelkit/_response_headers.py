@@ -134,8 +134,9 @@ def request_ids(
     ]
 
 
-_SECONDS = re.compile(r"\d{1,10}(\.\d{1,6})?")
-_HTTP_DATE = re.compile(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT")
+# Compiled (and cached by re) by the first error carrying retry headers, not at import.
+_SECONDS = r"\d{1,10}(\.\d{1,6})?"
+_HTTP_DATE = r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT"
 
 
 def retry_headers(headers: Mapping[str, str]) -> Dict[str, str]:
@@ -145,7 +146,9 @@ def retry_headers(headers: Mapping[str, str]) -> Dict[str, str]:
     out: Dict[str, str] = {}
     for name in ("retry-after", "retry-after-ms"):
         value = headers.get(name, "")
-        if _SECONDS.fullmatch(value) or (name == "retry-after" and _HTTP_DATE.fullmatch(value)):
+        if re.fullmatch(_SECONDS, value) or (
+            name == "retry-after" and re.fullmatch(_HTTP_DATE, value)
+        ):
             out[name] = value
     if headers.get("x-should-retry") in ("true", "false"):
         out["x-should-retry"] = headers["x-should-retry"]

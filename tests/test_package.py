@@ -167,6 +167,7 @@ DEFERRED = [
     "modelkit._media_guard",
     "modelkit._retry_decision",
     "modelkit.providers._counting",
+    "modelkit.providers._think",
     "modelkit.tools.builtin._server",
     "modelkit.hooks._events",
     "modelkit.hooks.telemetry",

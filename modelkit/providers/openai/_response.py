@@ -29,7 +29,6 @@ from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from .._common import settled_stop_details
 from .._fields import content_of, count
 from .._rest import error_from_status
-from .._think import THINK
 from ._citations import annotations_to_citations
 
 if TYPE_CHECKING:
@@ -161,6 +160,8 @@ def assistant_from_wire(
     if "reasoning_content" in message or "reasoning" in message or "reasoning_details" in message:
         reasoning, details = _reasoning(message)
     if reasoning is None and options.think_tags:
+        from .._think import THINK  # servers that put reasoning in <think> tags only
+
         match = THINK.match(text)
         if match:
             reasoning, text = match.group(1).strip(), text[match.end() :]
