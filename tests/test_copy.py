@@ -65,3 +65,25 @@ def test_any_slotted_attrs_class() -> None:
     copied = shallow_copy(value)
     assert copied == value and copied is not value and copied.b is inner  # shallow, as copy.copy
     assert copy.copy(value) == copied
+
+
+@attrs.define
+class _Fresh:
+    a: int
+    b: Optional[Dict[str, Any]] = None
+
+
+def test_the_first_copy_of_a_class_compiles_nothing_the_second_generates_the_copier() -> None:
+    """A process making one call (a serverless cold start, issue 24) copies its
+    config once: that copy goes through ``copy.copy``; the copier is generated
+    on the second. Both copy the same."""
+    from modelkit import _copy
+
+    source = _Fresh(a=1, b={"x": [1]})
+    first = shallow_copy(source, ("b",))
+    assert (_Fresh, ("b",)) not in _copy._copiers
+    second = shallow_copy(source, ("b",))
+    assert (_Fresh, ("b",)) in _copy._copiers
+    for copied in (first, second):
+        assert copied == source and copied is not source
+        assert copied.b is not source.b and copied.b["x"] is not source.b["x"]

@@ -173,3 +173,37 @@ def test_a_field_left_none_is_not_resolved_by_a_first_check() -> None:
     check_value(_Later(text="a"), "value")
     with pytest.raises(NameError, match="NotDefinedAnywhere"):
         check_value(_LaterSet(text="a", later=1), "value")
+
+        check_value(_Later(text="a", later=1), "value")
+
+
+@attrs.define
+class _Checked:
+    text: str
+    count: int = 0
+
+
+def test_the_first_check_of_a_class_runs_its_plan_the_second_generates_its_checker() -> None:
+    """A process that checks one output (a serverless cold start, issue 24)
+    compiles no checker; the second instance gets the generated one. Both
+    find the same mismatch."""
+    from modelkit import _wellformed
+    from modelkit._wellformed import check_value
+
+    check_value(_Checked(text="a"), "value")
+    assert hasattr(_wellformed._checkers[_Checked], "stub_of")  # still the stub: nothing compiled
+    check_value(_Checked(text="b"), "value")
+    assert not hasattr(_wellformed._checkers[_Checked], "stub_of")  # generated
+    with pytest.raises(ValueError, match=r"value\.count is '1', not an integer"):
+        check_value(_Checked(text="c", count="1"), "value")  # type: ignore[arg-type]
+
+
+def test_a_first_check_by_the_plan_finds_what_the_generated_checker_finds() -> None:
+    from modelkit._wellformed import check_value
+
+    @attrs.define
+    class Once:
+        text: str
+
+    with pytest.raises(ValueError, match=r"value\.text is 1, not a string"):
+        check_value(Once(text=1), "value")  # type: ignore[arg-type]
