@@ -50,20 +50,29 @@ _UNKNOWN: Any = object()  # not in _memo yet
 
 
 class _Table:
-    """The parsed files: models by key, aliases, batch discounts, the date."""
+    """The parsed files: models by key, aliases, batch discounts, the date.
+
+    The bundled file's entries become ``ModelInfo`` when first looked up
+    (``pending`` until then: a first call prices one model, not all of them;
+    ``tests/info/test_model_table.py`` parses every one); a user file's are
+    parsed when it is read, so that a malformed entry is reported at once.
+    """
 
     def __init__(self) -> None:
         self.date = ""
         self.models: Dict[str, ModelInfo] = {}
+        self.pending: Dict[str, Tuple[Any, str]] = {}
         self.aliases: Dict[str, str] = {}
         self.discounts: Dict[str, float] = {}
         self.lower: Dict[str, str] = {}
 
-    def add_file(self, path: Path) -> None:
+    def add_file(self, path: Path, lazily: bool = False) -> None:
+        import json
+
         from .._json import loads
 
-        try:
-            data = loads(path.read_bytes())
+        try:  # the bundled file is ours: plain json (no depth walk over its 44 KB)
+            data = json.loads(path.read_bytes()) if lazily else loads(path.read_bytes())
         except (OSError, ValueError) as exc:
             raise ConfigError(f"model info file {str(path)!r} cannot be read: {exc}") from exc
         if not isinstance(data, dict) or not isinstance(data.get("models", {}), dict):
@@ -72,21 +81,40 @@ class _Table:
             )
         self.date = str(data.get("date") or self.date)
         for key, entry in data.get("models", {}).items():
-            info, aliases = parse_entry(key, entry, str(path))
-            self.models[key] = info
+            if lazily:
+                aliases = entry_aliases(key, entry, str(path))
+                self.pending[key] = (entry, str(path))
+                self.models.pop(key, None)
+            else:
+                info, aliases = parse_entry(key, entry, str(path))
+                self.models[key] = info
+                self.pending.pop(key, None)
             for alias in aliases:
                 self.aliases[alias] = key
         for provider, entry in (data.get("batch_discounts") or {}).items():
             self.discounts[provider] = parse_discount(provider, entry, str(path))
-        self.lower = {key.lower(): key for key in list(self.models) + list(self.aliases)}
+        self.lower = {key.lower(): key for key in [*self.keys(), *self.aliases]}
+
+    def keys(self) -> List[str]:
+        """Every model key, parsed or not."""
+        return [*self.models, *self.pending]
+
+    def get(self, key: str) -> Optional[ModelInfo]:
+        """The ``ModelInfo`` of ``key``, parsing its entry on first use (under ``_lock``)."""
+        info = self.models.get(key)
+        if info is None and key in self.pending:
+            entry, where = self.pending.pop(key)
+            info = self.models[key] = parse_entry(key, entry, where)[0]
+        return info
 
     def find(self, name: str) -> Optional[ModelInfo]:
         key = self.aliases.get(name, name)
-        if key in self.models:
-            return self.models[key]
+        found = self.get(key)
+        if found is not None:
+            return found
         lowered = self.lower.get(name.lower())
         if lowered is not None:
-            return self.models[self.aliases.get(lowered, lowered)]
+            return self.get(self.aliases.get(lowered, lowered))
         return None
 
 
@@ -108,10 +136,19 @@ def parse_entry(key: str, entry: Any, where: str) -> Tuple[ModelInfo, List[str]]
         info = ModelInfo.from_dict(fields)
     except (ConfigError, TypeError) as exc:
         raise ConfigError(f"{where}: models[{key!r}]: {exc}") from exc
+    return info, entry_aliases(key, entry, where)
+
+
+def entry_aliases(key: str, entry: Any, where: str) -> List[str]:
+    """The ``aliases`` of a ``models`` entry (checked: a list of names)."""
+    if "/" not in key or not isinstance(entry, dict):
+        raise ConfigError(
+            f"{where}: models[{key!r}]: keys are 'provider/model' and values JSON objects"
+        )
     aliases = entry.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise ConfigError(f"{where}: models[{key!r}].aliases: a list of names is needed")
-    return info, aliases
+    return list(aliases)
 
 
 def strip_provenance(cost: Mapping[str, Any]) -> Dict[str, Any]:
@@ -139,7 +176,7 @@ def _loaded() -> _Table:
         with _lock:
             if _table is None:
                 fresh = _Table()
-                fresh.add_file(BUNDLED)
+                fresh.add_file(BUNDLED, lazily=True)
                 user = os.environ.get(ENV_VAR)
                 if user:
                     fresh.add_file(Path(user).expanduser())
@@ -167,9 +204,9 @@ def _resolve(name: str) -> Optional[ModelInfo]:
         if undated != name:
             found = _custom.get(undated) or table.find(undated)
     if found is None and "/" not in name:
-        matches = [k for k in table.models if k.split("/", 1)[1].lower() == name.lower()]
+        matches = [k for k in table.keys() if k.split("/", 1)[1].lower() == name.lower()]
         if len(matches) == 1:
-            found = table.models[matches[0]]
+            found = table.get(matches[0])
     return found
 
 

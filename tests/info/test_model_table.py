@@ -232,3 +232,18 @@ def test_mistral_and_the_newest_openai_models_read_back_from_their_pages() -> No
     luna = get_model_info("openai/gpt-6-luna")
     assert luna is not None and luna.cost is not None
     assert (luna.cost.input, luna.cost.input_cache_write, luna.cost.output) == (0.1, 0.125, 0.5)
+
+
+def test_every_bundled_entry_parses_and_a_lookup_parses_only_its_own() -> None:
+    """The bundled entries become ``ModelInfo`` on first lookup (a first call
+    prices one model, issue 24): each must parse, and a lookup parses one."""
+    for key, entry in BUNDLED["models"].items():
+        info, aliases = _table.parse_entry(key, entry, "bundled")
+        assert isinstance(info, ModelInfo) and isinstance(aliases, list)
+    modelkit.info.clear_model_info_cache()
+    table = _table._loaded()
+    assert table.models == {} and len(table.pending) == len(BUNDLED["models"])
+    key = "anthropic/claude-opus-5"
+    assert get_model_info(key) is not None
+    assert list(table.models) == [key]
+    assert get_model_info("claude-opus-5") is get_model_info(key)  # the bare name too
