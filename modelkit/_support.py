@@ -1,6 +1,8 @@
 """Config fields a provider cannot honour: never dropped silently.
 
-``OPTIONAL_FIELDS`` are the ``GenerateConfig`` fields only some APIs have.
+``OPTIONAL_FIELDS`` are the ``GenerateConfig`` fields only some APIs have
+(sampling settings such as ``seed``, ``logit_bias`` or ``top_k`` among
+them: Anthropic has no ``seed``, OpenAI no ``top_k``).
 Each built-in provider lists those it honours (``ModelAPI.config_fields``);
 ``check_supported`` runs on every prepared request and, for a field that is
 set but not honoured, warns once per provider and field (``ConfigWarning``)
@@ -23,6 +25,14 @@ from .errors import ConfigError, ConfigWarning
 __all__ = ["ANSWER_CHANGING", "OPTIONAL_FIELDS", "check_supported"]
 
 OPTIONAL_FIELDS: Tuple[str, ...] = (
+    "seed",
+    "frequency_penalty",
+    "presence_penalty",
+    "logit_bias",
+    "best_of",
+    "logprobs",
+    "top_logprobs",
+    "top_k",
     "verbosity",
     "effort",
     "reasoning_mode",
@@ -53,7 +63,8 @@ def check_supported(api: ModelAPI, config: GenerateConfig) -> None:
         return
     provider = api.provider or type(api).__name__
     for name in OPTIONAL_FIELDS:
-        if getattr(config, name) is None or name in honoured:
+        value = getattr(config, name)
+        if value is None or value is False or name in honoured:  # (False asks for nothing)
             continue
         if name in ANSWER_CHANGING:
             raise ConfigError(

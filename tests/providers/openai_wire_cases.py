@@ -23,6 +23,8 @@ appears in none of the output, the error or the recorded ``ModelCall``.
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
@@ -33,7 +35,7 @@ from responses import matchers
 from wire import without_message_ids
 
 import modelkit.errors
-from modelkit import get_model
+from modelkit import _support, get_model
 from modelkit.messages import message_from_dict
 from modelkit.model import Model
 from modelkit.tools import ToolFunction, ToolInfo
@@ -114,8 +116,14 @@ def run_case(provider: str, case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     model = make_model(spec, monkeypatch)
     messages, tools, choice, config = case_request(spec)
 
-    # 1. The request modelkit builds is the documented body, byte for byte in JSON terms.
-    request = model.prepare(messages, tools, choice, config)
+    # 1. The request modelkit builds is the documented body, byte for byte in JSON terms;
+    # the config fields the API has no parameter for are each named in a ConfigWarning.
+    monkeypatch.setattr(_support, "_warned", set())
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        request = model.prepare(messages, tools, choice, config)
+    named = re.findall(r"GenerateConfig\.(\w+)", " ".join(str(w.message) for w in said))
+    assert sorted(named) == sorted(spec.get("warns", []))
     built = model.api.build_request(  # type: ignore[attr-defined]
         request.input, request.tools, request.tool_choice, request.config
     )

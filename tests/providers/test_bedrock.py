@@ -21,6 +21,8 @@ check that neither the secret nor the token appears in an error or call record.
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Type
@@ -29,7 +31,7 @@ import pytest
 import responses
 from wire import expect_post, load_fixture
 
-from modelkit import GenerateConfig, get_model
+from modelkit import GenerateConfig, _support, get_model
 from modelkit.errors import (
     APIError,
     APITimeoutError,
@@ -245,8 +247,8 @@ def chat_case() -> Dict[str, Any]:
             top_p=0.9,
             stop_seqs=["END"],
             top_k=50,
-            seed=3,  # not a Converse option: not sent
-            presence_penalty=0.5,  # not a Converse option: not sent
+            seed=3,  # not a Converse option: not sent, a ConfigWarning
+            presence_penalty=0.5,  # not a Converse option: not sent, a ConfigWarning
         ),
     )
 
@@ -330,12 +332,22 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_request_body_matches_the_documented_shape(case: str, mock: responses.RequestsMock) -> None:
+def test_request_body_matches_the_documented_shape(
+    case: str, mock: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spec = CASES[case]()
     expect(mock, spec["model"], load(f"{case}.request"), load("chat.response"))
-    output = bedrock(spec["model"]).generate(
-        spec["input"], tools=spec["tools"], tool_choice=spec["tool_choice"], config=spec["config"]
-    )
+    monkeypatch.setattr(_support, "_warned", set())
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        output = bedrock(spec["model"]).generate(
+            spec["input"],
+            tools=spec["tools"],
+            tool_choice=spec["tool_choice"],
+            config=spec["config"],
+        )
+    named = re.findall(r"GenerateConfig\.(\w+)", " ".join(str(w.message) for w in said))
+    assert sorted(named) == (["presence_penalty", "seed"] if case == "chat" else [])
     assert output.completion == "One white dot,\na tiny star."
     assert_credentials_kept_secret(output)
 

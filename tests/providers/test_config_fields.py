@@ -287,3 +287,62 @@ def test_extra_body_and_headers_are_validated() -> None:
             GenerateConfig(**{field: bad})
     with pytest.raises(ConfigError, match="prompt_logprobs"):
         GenerateConfig(prompt_logprobs=21)
+
+
+SILENT_BEFORE = [
+    # (spec, field, value): set sampling fields the API has no parameter for (found by
+    # comparing request bodies: each left the body as it was, with no word said)
+    ("anthropic/claude-sonnet-4-5", "seed", 3),
+    ("anthropic/claude-sonnet-4-5", "presence_penalty", 0.5),
+    ("anthropic/claude-sonnet-4-5", "logit_bias", {42: 1.0}),
+    ("anthropic/claude-sonnet-4-5", "logprobs", True),
+    ("bedrock/anthropic.claude-3-5-haiku-20241022-v1:0", "frequency_penalty", 0.5),
+    ("bedrock/anthropic.claude-3-5-haiku-20241022-v1:0", "top_logprobs", 2),
+    ("google/gemini-2.5-flash", "logit_bias", {42: 1.0}),
+    ("mistral/mistral-large-latest", "top_k", 3),
+    ("mistral/mistral-large-latest", "logit_bias", {42: 1.0}),
+    ("openai/gpt-4o", "top_k", 3),
+    ("openai/gpt-4o", "best_of", 2),
+    ("groq/llama-3.3-70b-versatile", "top_k", 3),
+]
+ANSWER_OF = {
+    "anthropic": ("anthropic", "text"),
+    "bedrock": ("bedrock", "chat"),
+    "google": ("google", "chat"),
+    "mistral": ("mistral", "text"),
+}
+
+
+@pytest.mark.parametrize(("spec", "field", "value"), SILENT_BEFORE)
+def test_a_sampling_field_the_api_lacks_is_warned_about(spec: str, field: str, value: Any) -> None:
+    provider = spec.split("/", 1)[0]
+    answer = fixture(*ANSWER_OF.get(provider, ("openai", "reasoning_model")))
+    with pytest.warns(ConfigWarning, match=rf"{provider} does not support GenerateConfig.{field}"):
+        body, _, _ = send(spec, {field: value}, answer)
+    assert field not in json.dumps(body)
+
+
+@pytest.mark.parametrize(
+    ("spec", "config"),
+    [
+        ("anthropic/claude-sonnet-4-5", {"top_k": 3, "logprobs": False}),
+        ("google/gemini-2.5-flash", {"seed": 3, "top_k": 3, "presence_penalty": 0.5}),
+        ("mistral/mistral-large-latest", {"seed": 3, "presence_penalty": 0.5}),
+        ("openai/gpt-4o", {"seed": 3, "logit_bias": {42: 1.0}, "logprobs": True}),
+        ("together/meta-llama/Llama-3-8b", {"top_k": 3}),
+    ],
+)
+def test_sampling_fields_the_api_takes_are_not_warned_about(
+    spec: str, config: Dict[str, Any]
+) -> None:
+    provider = spec.split("/", 1)[0]
+    answer = fixture(*ANSWER_OF.get(provider, ("openai", "reasoning_model")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        send(spec, config, answer)
+
+
+def test_bedrock_refuses_several_choices_as_anthropic_does() -> None:
+    model = get_model("bedrock/anthropic.claude-3-5-haiku-20241022-v1:0", memoize=False)
+    with pytest.raises(ConfigError, match="num_choices=2 is not supported"):
+        model.generate("hi", config=GenerateConfig(num_choices=2))

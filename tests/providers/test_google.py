@@ -19,13 +19,15 @@ and every test that sends it checks that it appears only in the
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from typing import Any, Dict, Iterator, List, Optional, Type
 
 import pytest
 import responses
 from wire import expect_post, load_fixture
 
-from modelkit import GenerateConfig, get_model
+from modelkit import GenerateConfig, _support, get_model
 from modelkit.errors import (
     APIError,
     AuthenticationError,
@@ -141,7 +143,7 @@ def chat_case() -> Dict[str, Any]:
             logprobs=True,
             top_logprobs=3,
             reasoning_effort="medium",
-            logit_bias={42: 5.0},  # not a Gemini option: not sent
+            logit_bias={42: 5.0},  # not a Gemini option: not sent, a ConfigWarning
             parallel_tool_calls=False,  # not a Gemini option: not sent
         ),
     )
@@ -219,12 +221,22 @@ CASES = {"chat": chat_case, "media": media_case, "tools": tools_case, "roundtrip
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_request_body_matches_the_documented_shape(case: str, mock: responses.RequestsMock) -> None:
+def test_request_body_matches_the_documented_shape(
+    case: str, mock: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spec = CASES[case]()
     expect(mock, spec["model"], load(f"{case}.request"), load("tools.response"))
-    output = gemini(spec["model"]).generate(
-        spec["input"], tools=spec["tools"], tool_choice=spec["tool_choice"], config=spec["config"]
-    )
+    monkeypatch.setattr(_support, "_warned", set())
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        output = gemini(spec["model"]).generate(
+            spec["input"],
+            tools=spec["tools"],
+            tool_choice=spec["tool_choice"],
+            config=spec["config"],
+        )
+    named = re.findall(r"GenerateConfig\.(\w+)", " ".join(str(w.message) for w in said))
+    assert named == (["logit_bias"] if case == "chat" else [])
     assert_key_kept_secret(output)
 
 

@@ -76,7 +76,7 @@ API_VERSION = "2023-06-01"
 EFFORT_BETA = "effort-2025-11-24"
 """The ``anthropic-beta`` flag sent with ``output_config.effort`` (as Inspect does)."""
 CONFIG_FIELDS = frozenset(
-    {"effort", "reasoning_tokens", "extra_headers", "extra_body", "response_schema"}
+    {"top_k", "effort", "reasoning_tokens", "extra_headers", "extra_body", "response_schema"}
 )
 """The optional ``GenerateConfig`` fields this provider honours."""
 COUNT_FIELDS = (

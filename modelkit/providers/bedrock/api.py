@@ -222,6 +222,11 @@ class BedrockAPI(RestAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> HttpRequest:
+        if config.num_choices is not None and config.num_choices > 1:
+            raise ConfigError(
+                f"bedrock: Converse returns one completion per request; "
+                f"num_choices={config.num_choices} is not supported (make several calls)"
+            )
         check_server_tools(
             self.provider,
             None,
@@ -334,7 +339,14 @@ class BedrockAPI(RestAPI):
 
     def config_fields(self) -> FrozenSet[str]:
         return frozenset(
-            {"effort", "reasoning_tokens", "extra_headers", "extra_body", "response_schema"}
+            {
+                "top_k",
+                "effort",
+                "reasoning_tokens",
+                "extra_headers",
+                "extra_body",
+                "response_schema",
+            }
         )
 
     def has_reasoning_history(self) -> bool:

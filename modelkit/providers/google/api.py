@@ -40,6 +40,15 @@ COUNT_FIELDS = ("contents", "systemInstruction", "tools", "toolConfig")
 """The ``GenerateContentRequest`` fields a count sends (its prompt; no generation settings)."""
 API_KEY_VARS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
 BASE_URL_VAR = "GOOGLE_BASE_URL"
+SAMPLING_FIELDS = (
+    "seed",
+    "frequency_penalty",
+    "presence_penalty",
+    "logprobs",
+    "top_logprobs",
+    "top_k",
+)
+"""The sampling settings ``generationConfig`` takes (``logit_bias`` and ``best_of`` it has not)."""
 
 
 @modelapi("google")
@@ -142,7 +151,14 @@ class GoogleAPI(RestAPI):
 
     def config_fields(self) -> FrozenSet[str]:
         return frozenset(
-            {"reasoning_tokens", "modalities", "extra_headers", "extra_body", "response_schema"}
+            {
+                *SAMPLING_FIELDS,
+                "reasoning_tokens",
+                "modalities",
+                "extra_headers",
+                "extra_body",
+                "response_schema",
+            }
         )
 
     def has_reasoning_history(self) -> bool:

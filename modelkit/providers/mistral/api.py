@@ -237,7 +237,16 @@ class MistralAPI(RestAPI):
 
     def config_fields(self) -> FrozenSet[str]:
         return frozenset(
-            {"extra_headers", "extra_body", "response_schema", "logprobs", "top_logprobs"}
+            {
+                "seed",
+                "frequency_penalty",
+                "presence_penalty",
+                "logprobs",
+                "top_logprobs",
+                "extra_headers",
+                "extra_body",
+                "response_schema",
+            }
         )
 
     def has_reasoning_history(self) -> bool:

@@ -61,6 +61,17 @@ __all__ = ["AzureOpenAIAPI", "OpenAIAPI", "openai_wire_options", "responses_only
 
 logger = logging.getLogger("modelkit")
 
+OPENAI_SAMPLING = (
+    "seed",
+    "frequency_penalty",
+    "presence_penalty",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+)
+"""The sampling settings chat completions takes (``top_k`` and ``best_of`` it has not;
+a server that takes ``top_k`` lists it in its preset's ``extra_fields``)."""
+
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 COUNT_FIELDS = (
     "model", "input", "instructions", "tools", "tool_choice", "parallel_tool_calls",
@@ -269,7 +280,7 @@ class OpenAIAPI(RestAPI):
         return "pass responses_api=True to get_model(): OpenAI runs them on the Responses API"
 
     def config_fields(self) -> FrozenSet[str]:
-        fields = {"extra_headers", "extra_body", "verbosity", "response_schema"}
+        fields = {*OPENAI_SAMPLING, "extra_headers", "extra_body", "verbosity", "response_schema"}
         if self.responses_api:
             fields |= {"reasoning_summary", "reasoning_mode"}
         if self.provider in ("openai", "azure"):  # build_request says when it needs Responses

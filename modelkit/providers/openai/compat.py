@@ -29,7 +29,7 @@ from .._common import env_first
 from .._effort import LOW_TO_HIGH, MAX_AS_XHIGH, EffortMap
 from ._request import WireOptions
 from ._response import ParseOptions, prompt_logprobs
-from .api import OpenAIAPI
+from .api import OPENAI_SAMPLING, OpenAIAPI
 
 __all__ = ["PRESETS", "GenericOpenAIAPI", "OpenAICompatibleAPI", "Preset"]
 
@@ -314,7 +314,7 @@ class OpenAICompatibleAPI(OpenAIAPI):
         return None  # OpenAI's batch API is OpenAI's (and Azure's) alone
 
     def config_fields(self) -> FrozenSet[str]:
-        fields = {"extra_headers", "extra_body", *self.settings.wire.extra_fields}
+        fields = {*OPENAI_SAMPLING, "extra_headers", "extra_body", *self.settings.wire.extra_fields}
         if self.settings.wire.response_format is not None:
             fields.add("response_schema")
         return frozenset(fields)
