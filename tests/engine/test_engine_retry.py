@@ -173,3 +173,17 @@ def test_decide_x_should_retry_overrides_status() -> None:
 def test_decide_quota_is_final_even_when_told_to_retry() -> None:
     body = {"error": {"type": "insufficient_quota"}}
     assert _decide(_error(429, body, {"x-should-retry": "true"})).wait is None
+
+
+def test_without_a_timeout_a_call_is_bounded_as_the_readme_says() -> None:
+    # README ("Limits, retries, timeouts") and docs/engine.md: each attempt at most
+    # 600 s, each wait at most 120 s, so (max_retries + 1) * 600 + max_retries * 120.
+    from modelkit._engine.http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
+    from modelkit._engine.retry import DEFAULT_MAX_RETRIES
+
+    assert DEFAULT_READ_TIMEOUT == 600 and DEFAULT_CONNECT_TIMEOUT <= DEFAULT_READ_TIMEOUT
+    policy = RetryPolicy()
+    assert policy.backoff(10_000, lambda: 0.999) <= 120  # the longest backoff wait
+    assert _decide(_error(429, headers={"retry-after": "120"})).wait == 120.0
+    assert _decide(_error(429, headers={"retry-after": "121"})).wait is None  # gives up
+    assert (DEFAULT_MAX_RETRIES + 1) * 600 + DEFAULT_MAX_RETRIES * 120 == 4200  # docs' figure
