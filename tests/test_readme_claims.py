@@ -195,3 +195,34 @@ def test_every_provider_streams(provider: str) -> None:
     spec = "openai-api/acme/m" if provider == "openai-api" else f"{provider}/some-model"
     model = get_model(spec, api_key="k", base_url="http://127.0.0.1:9/v1", memoize=False)
     assert model.api.stream_decoder(GenerateConfig()) is not None  # type: ignore[attr-defined]
+
+
+def test_plain_tools_run_in_parallel_unless_told_and_factories_stay_serial() -> None:
+    # row: "ToolDef(fn) and plain tools default to parallel=False" -> ToolDef(fn, parallel=False)
+    from modelkit import ToolDef, tool
+
+    def add(a: int, b: int) -> int:
+        """Add two integers.
+
+        Args:
+            a: The first.
+            b: The second.
+        """
+        return a + b
+
+    @tool
+    def multiply() -> Any:
+        async def execute(a: int, b: int) -> int:
+            """Multiply two integers.
+
+            Args:
+                a: The first.
+                b: The second.
+            """
+            return a * b
+
+        return execute
+
+    assert ToolDef(add).parallel is True
+    assert ToolDef(add, parallel=False).parallel is False
+    assert ToolDef(multiply()).parallel is False  # as in Inspect
