@@ -11,7 +11,8 @@ documentation of its OpenAI-compatible API:
   ``token_logprobs`` in the answer; ``eos``)
 - grok: https://docs.x.ai/docs/guides/reasoning (``reasoning_content`` from
   grok-3-mini only; ``stop`` and penalties rejected by reasoning models;
-  ``reasoning_effort`` only on grok-3-mini) and xAI's usage example
+  ``reasoning_effort`` on grok-3-mini, and in its 2026 revision on grok-4.3,
+  ``none`` included, and grok-4.20's multi-agent model) and xAI's usage example
   (reasoning tokens outside ``completion_tokens``)
 - vllm: https://docs.vllm.ai/en/stable/features/reasoning_outputs/ and
   https://docs.vllm.ai/en/stable/serving/openai_compatible_server.html (extra
@@ -124,6 +125,16 @@ def test_generic_names_its_variables(monkeypatch: pytest.MonkeyPatch) -> None:
         ("grok-3-mini", {"stop", "frequency_penalty", "presence_penalty"}),
         ("grok-4", {"stop", "frequency_penalty", "presence_penalty", "reasoning_effort"}),
         ("grok-4-fast-non-reasoning", {"reasoning_effort"}),
+        (
+            "grok-4-1-fast-reasoning",
+            {"stop", "frequency_penalty", "presence_penalty", "reasoning_effort"},
+        ),
+        (
+            "grok-4.20-0309-reasoning",
+            {"stop", "frequency_penalty", "presence_penalty", "reasoning_effort"},
+        ),
+        ("grok-4.3", {"stop", "frequency_penalty", "presence_penalty"}),
+        ("grok-4.20-multi-agent-0309", {"stop", "frequency_penalty", "presence_penalty"}),
         ("grok-2-1212", {"reasoning_effort"}),
     ],
 )

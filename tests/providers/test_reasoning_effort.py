@@ -27,7 +27,8 @@ bodies are the ones generate() posts (caught with ``responses``). Sources:
   https://api-docs.deepseek.com/guides/thinking_mode), OpenRouter
   (``reasoning.effort`` up to ``xhigh``:
   https://openrouter.ai/docs/guides/best-practices/reasoning-tokens), each as
-  Inspect 0.3.285's provider maps them.
+  Inspect 0.3.285's provider maps them; xAI (https://docs.x.ai/docs/guides/reasoning:
+  grok-3-mini ``low``/``high``; grok-4.3 ``none`` to ``high``).
 """
 
 from __future__ import annotations
@@ -162,6 +163,9 @@ CASES = [
     ("deepseek/deepseek-v4", {}, "none", "thinking", {"type": "disabled"}),
     ("deepseek/deepseek-v4", {}, "xhigh", "reasoning_effort", "max"),
     ("deepseek/deepseek-v4", {}, "medium", "reasoning_effort", "high"),
+    ("grok/grok-4.3", {}, "none", "reasoning_effort", "none"),
+    ("grok/grok-4.3", {}, "max", "reasoning_effort", "high"),
+    ("grok/grok-3-mini", {}, "minimal", "reasoning_effort", "low"),
     ("openrouter/openai/gpt-5", {}, "max", "reasoning", {"effort": "xhigh"}),
     ("openrouter/openai/gpt-5", {}, "none", "reasoning", {"effort": "none"}),
     ("together/openai/gpt-oss-20b", {}, "max", "reasoning_effort", "high"),

@@ -13,6 +13,7 @@ as ``_``), and needs the base URL.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Optional, Tuple
 
 import attrs
@@ -36,8 +37,15 @@ __all__ = ["PRESETS", "GenericOpenAIAPI", "OpenAICompatibleAPI", "Preset"]
 ModelRules = Callable[[str], FrozenSet[str]]
 
 
+_GROK_EFFORT = re.compile(r"^grok-(?:3-mini|4\.[3-9](?!\d)|4\.20-multi-agent|[5-9])")
+"""The Grok models that take ``reasoning_effort``: grok-3-mini (``low``/``high``),
+grok-4.3 and later (``none`` to ``high``), grok-4.20's multi-agent model; grok-3,
+grok-4, grok-4-fast, grok-4-1-fast, grok-4.20 and grok-code-fast reject it (xAI's
+reasoning guide, https://docs.x.ai/docs/guides/reasoning and its 2026 revision)."""
+
+
 def _grok_rules(model: str) -> FrozenSet[str]:
-    """xAI: reasoning models reject ``stop`` and penalties; only grok-3-mini takes an effort."""
+    """xAI: reasoning models reject ``stop`` and penalties; few take an effort (``_GROK_EFFORT``)."""
     name = model.lower()
     rejected = set()
     reasoning = ("grok-3-mini" in name or name.startswith(("grok-4", "grok-code"))) and (
@@ -45,9 +53,16 @@ def _grok_rules(model: str) -> FrozenSet[str]:
     )
     if reasoning:
         rejected.update({"stop", "frequency_penalty", "presence_penalty"})
-    if "grok-3-mini" not in name:
+    if not _GROK_EFFORT.match(name):
         rejected.add("reasoning_effort")
     return frozenset(rejected)
+
+
+def _grok_efforts(model: str) -> EffortMap:
+    """grok-3-mini: ``low``/``medium``/``high`` (Inspect's clamp); later: ``none`` too."""
+    if model.lower().startswith("grok-3-mini"):
+        return LOW_TO_HIGH
+    return (("minimal", "low"), ("xhigh", "high"), ("max", "high"))
 
 
 def _gpt_oss_clamp(rest: EffortMap) -> Callable[[str], EffortMap]:
@@ -126,7 +141,8 @@ PRESETS: Tuple[Preset, ...] = (
         "https://api.x.ai/v1",
         ("XAI_API_KEY", "GROK_API_KEY"),
         ("XAI_BASE_URL", "GROK_BASE_URL"),
-        wire=WireOptions(server_tools="grok", efforts=LOW_TO_HIGH),
+        wire=WireOptions(server_tools="grok"),
+        efforts=_grok_efforts,
         model_rules=_grok_rules,
         summary="xAI Grok (web_search()/code_execution() through its Responses API)",
     ),
