@@ -239,3 +239,28 @@ def test_every_inspect_value_is_accepted_and_others_are_refused() -> None:
         assert GenerateConfig(reasoning_effort=effort).reasoning_effort == effort  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="reasoning_effort must be one of 'none'"):
         GenerateConfig(reasoning_effort="ultra")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("spec", "effort", "sent"),
+    [
+        ("anthropic/claude-opus-4-5", "max", "high"),  # max from Claude 4.6
+        ("anthropic/claude-opus-4-6", "max", "max"),
+        ("anthropic/claude-opus-4-6", "xhigh", "high"),  # xhigh from Claude 4.7
+        ("anthropic/claude-opus-4-7", "xhigh", "xhigh"),
+        ("bedrock/anthropic.claude-opus-4-5-20251101-v1:0", "max", "high"),
+    ],
+)
+def test_anthropic_effort_is_lowered_where_the_model_lacks_it(
+    spec: str, effort: str, sent: str
+) -> None:
+    # Inspect 0.3.285 anthropic.py/bedrock.py: "max" -> "high" before 4.6, "xhigh" -> "high"
+    # before 4.7 (the effort page lists max for Opus 4.6 and xhigh from Opus 4.7)
+    model = get_model(spec, api_key="sk-test", memoize=False)
+    answer = ANSWERS["bedrock" if spec.startswith("bedrock") else "anthropic"]
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        mock.add(responses.POST, re.compile(r"https?://.*"), json=answer)
+        model.generate("Hello", config=GenerateConfig(effort=effort))  # type: ignore[arg-type]
+        body = json.loads(mock.calls[0].request.body)
+    config = body.get("additionalModelRequestFields", body)["output_config"]
+    assert config == {"effort": sent}

@@ -125,8 +125,9 @@ def thinking_budget(model: str, config: GenerateConfig, mode: str) -> int:
 def thinking_fields(provider: str, model: str, config: GenerateConfig, mode: str) -> Dict[str, Any]:
     """``thinking`` and ``output_config`` for the config's reasoning settings.
 
-    ``effort`` goes to ``output_config.effort`` as given; an adaptive
-    ``reasoning_effort`` replaces it (as in Inspect).
+    ``effort`` goes to ``output_config.effort`` (``max`` as ``high`` before
+    Claude 4.6, ``xhigh`` as ``high`` before 4.7, which lack them: Inspect's
+    clamp); an adaptive ``reasoning_effort`` replaces it (as in Inspect).
 
     Args:
         provider: the provider name, for the warning.
@@ -135,8 +136,14 @@ def thinking_fields(provider: str, model: str, config: GenerateConfig, mode: str
         mode: ``"adaptive"`` or ``"budget"``.
     """
     fields: Dict[str, Any] = {}
+    version = model_version(model)
     if config.effort is not None:
-        fields["output_config"] = {"effort": config.effort}
+        level = config.effort
+        if version is not None and (
+            (level == "max" and version < (4, 6)) or (level == "xhigh" and version < (4, 7))
+        ):
+            level = "high"
+        fields["output_config"] = {"effort": level}
     effort = config.reasoning_effort
     budget = thinking_budget(model, config, mode)
     if budget:
@@ -147,7 +154,6 @@ def thinking_fields(provider: str, model: str, config: GenerateConfig, mode: str
             fields["thinking"] = {"type": off}
     elif effort is not None and mode == "adaptive":
         wire = ADAPTIVE_EFFORTS[effort]
-        version = model_version(model)
         if wire == "xhigh" and version is not None and version < (4, 7):
             wire = "high"
         fields["thinking"] = {"type": "adaptive"}
