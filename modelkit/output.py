@@ -97,21 +97,24 @@ class ModelUsage(Serializable):
     total_cost: Optional[float] = None
 
     def __add__(self, other: ModelUsage) -> ModelUsage:
-        def both(a: Any, b: Any) -> Any:
-            return None if a is None and b is None else (a or 0) + (b or 0)
-
+        # Each optional field: None when both are None, else the sum (None as 0);
+        # written out, not through a helper: every call adds its usage to the model's.
+        a, b = self.input_tokens_cache_write, other.input_tokens_cache_write
+        write = None if a is None and b is None else (a or 0) + (b or 0)
+        a, b = self.input_tokens_cache_read, other.input_tokens_cache_read
+        read = None if a is None and b is None else (a or 0) + (b or 0)
+        a, b = self.reasoning_tokens, other.reasoning_tokens
+        reasoning = None if a is None and b is None else (a or 0) + (b or 0)
+        c, d = self.total_cost, other.total_cost
+        cost = None if c is None and d is None else (c or 0) + (d or 0)
         return ModelUsage(
             input_tokens=self.input_tokens + other.input_tokens,
             output_tokens=self.output_tokens + other.output_tokens,
             total_tokens=self.total_tokens + other.total_tokens,
-            input_tokens_cache_write=both(
-                self.input_tokens_cache_write, other.input_tokens_cache_write
-            ),
-            input_tokens_cache_read=both(
-                self.input_tokens_cache_read, other.input_tokens_cache_read
-            ),
-            reasoning_tokens=both(self.reasoning_tokens, other.reasoning_tokens),
-            total_cost=both(self.total_cost, other.total_cost),
+            input_tokens_cache_write=write,
+            input_tokens_cache_read=read,
+            reasoning_tokens=reasoning,
+            total_cost=cost,
         )
 
 

@@ -272,7 +272,9 @@ class _OneWrite:
     _body: Optional[bytes] = None
 
     def request(self, method: str, url: str, body: Any = None, *args: Any, **kwargs: Any) -> Any:
-        _register(self)
+        cutoff = getattr(current, "cutoff", None)  # _register(self), without its call
+        if cutoff is not None:
+            cutoff.watch(self)
         if type(body) is bytes and 0 < len(body) <= _MERGE_MAX and not kwargs.get("chunked"):
             self._body = body
         try:
@@ -295,12 +297,6 @@ class _OneWrite:
             else:  # not the body after all: the head first, as it would have gone
                 super().send(head)  # type: ignore[misc]
         super().send(data)  # type: ignore[misc]
-
-
-def _register(connection: Any) -> None:
-    cutoff = getattr(current, "cutoff", None)
-    if cutoff is not None:
-        cutoff.watch(connection)
 
 
 def _define_adapter() -> Any:
@@ -374,7 +370,7 @@ def _with_defaults(
         )
         _BASE_NAMES.update({name.lower(): name for name in _BASE_HEADERS})
     sent = dict(headers)
-    given = {name.lower() for name in sent}
+    given = set(map(str.lower, sent))
     for lowered, name in _BASE_NAMES.items():
         if lowered not in given:
             sent[name] = _BASE_HEADERS[name]

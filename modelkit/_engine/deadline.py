@@ -149,25 +149,26 @@ class Watchdog:
                 return alarm
 
 
-_shared: Optional[Watchdog] = None
+shared: Optional[Watchdog] = None
+"""The process-wide watchdog once made (``watchdog()`` makes it)."""
 _shared_lock = threading.Lock()
 
 
 def watchdog() -> Watchdog:
     """The process-wide watchdog."""
-    global _shared
-    if _shared is None:
+    global shared
+    if shared is None:
         with _shared_lock:
-            if _shared is None:
-                _shared = Watchdog()
-    return _shared
+            if shared is None:
+                shared = Watchdog()
+    return shared
 
 
 def _after_fork_in_child() -> None:
     global _shared_lock
     _shared_lock = threading.Lock()
-    if _shared is not None:
-        _shared._reset()
+    if shared is not None:
+        shared._reset()
 
 
 if hasattr(os, "register_at_fork"):

@@ -150,7 +150,9 @@ class HttpClient:
             ResponseFormatError: the body is larger than ``max_bytes``.
             APIError: the server answered with a redirect (never followed).
         """
-        budget = clamp_budget(timeout, DEFAULT_READ_TIMEOUT)
+        budget = (
+            DEFAULT_READ_TIMEOUT if timeout is None else clamp_budget(timeout, DEFAULT_READ_TIMEOUT)
+        )
         exchange = Exchange(self._idle, self.pool_size, budget)
         cutoff = exchange.cutoff
         raw = None

@@ -25,6 +25,7 @@ import time
 from typing import Any, List, Mapping, Optional, Tuple
 
 from . import channel as channels
+from . import deadline
 from . import tap as taps
 from .channel import Channel
 from .deadline import MAX_DELAY, watchdog
@@ -60,7 +61,7 @@ class Exchange:
         self.channel = idle.pop() if idle else Channel(pool_size)
         self.cutoff = _Cutoff()
         self.start = time.monotonic()
-        self.alarm = watchdog().schedule(budget, self.cutoff.fire)
+        self.alarm = (deadline.shared or watchdog()).schedule(budget, self.cutoff.fire)
 
     def send(
         self,
@@ -76,7 +77,12 @@ class Exchange:
         tap = taps.current
         if tap is not None:
             return tap.send(self, method, url, data, headers, timeout, verify, proxies)
-        return self.send_live(method, url, data, headers, timeout, verify, proxies)
+        current = channels.current  # send_live's work, without its call
+        current.cutoff = self.cutoff
+        try:
+            return self.channel.send(method, url, data, headers, timeout, verify, proxies)
+        finally:
+            current.cutoff = None
 
     def send_live(
         self,

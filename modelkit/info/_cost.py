@@ -14,7 +14,7 @@ per finished call: the cost, or ``None`` when the model has no price.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ..output import ModelOutput, ModelUsage
 from ._types import ModelCost
@@ -116,6 +116,9 @@ def _utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
+_cost_for: Optional[Callable[[str, str], Optional[ModelCost]]] = None
+
+
 def price_output(api: Any, output: ModelOutput, *, batch: bool = False) -> None:
     """Set what the call that produced ``output`` cost, once, where it finished.
 
@@ -130,9 +133,12 @@ def price_output(api: Any, output: ModelOutput, *, batch: bool = False) -> None:
         return
     dollars: Optional[float] = usage.total_cost
     if dollars is None:
-        from ._table import cost_for
+        global _cost_for
+        if _cost_for is None:  # (imported once, not by every call: the table loads lazily)
+            from ._table import cost_for
 
-        if cost_for(api.provider, api.model_name) is not None:  # the TTL asked only if priced
+            _cost_for = cost_for
+        if _cost_for(api.provider, api.model_name) is not None:  # the TTL asked only if priced
             dollars = usage_cost(
                 api.provider,
                 api.model_name,

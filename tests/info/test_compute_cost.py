@@ -82,6 +82,18 @@ def test_usage_adds_its_cost_and_unknown_stays_unknown() -> None:
     assert ModelUsage.from_dict(ModelUsage(total_cost=0.125).to_dict()).total_cost == 0.125
 
 
+def test_usage_adds_each_optional_count_and_none_stays_none() -> None:
+    one = ModelUsage(1, 2, 3, input_tokens_cache_write=4, input_tokens_cache_read=None)
+    two = ModelUsage(10, 20, 30, input_tokens_cache_read=5, reasoning_tokens=None)
+    total = one + two
+    assert (total.input_tokens, total.output_tokens, total.total_tokens) == (11, 22, 33)
+    assert (total.input_tokens_cache_write, total.input_tokens_cache_read) == (4, 5)
+    assert total.reasoning_tokens is None and total.total_cost is None
+    three = ModelUsage(reasoning_tokens=0, input_tokens_cache_write=2)
+    assert (total + three).reasoning_tokens == 0
+    assert (total + three).input_tokens_cache_write == 6
+
+
 BEIJING_WEEKDAYS = PeakHours(
     utc_offset="+08:00",
     weekdays=["Mon", "Tue", "Wed", "Thu", "Fri"],
