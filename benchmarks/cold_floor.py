@@ -155,6 +155,8 @@ class ModelCost:
     input_cache_read: Any = attrs.field(validator=_check)
     long_prompt_threshold: Any = None
     long_prompt: Any = None
+    off_peak: Any = None
+    peak_hours: Any = None
 
 
 @attrs.define
@@ -208,6 +210,8 @@ class WireOptions:
     unsupported: Any = None
     extra_fields: Any = None
     reasoning_effort: Any = None
+    efforts: Any = None
+    thinking_switch: Any = None
     reasoning_field: Any = None
     reasoning_details: Any = None
     max_stop_seqs: Any = None

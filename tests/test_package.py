@@ -264,3 +264,35 @@ def test_a_first_http_call_builds_only_the_attrs_classes_listed(tmp_path: Path) 
     assert FIRST_CALL_NEEDS <= set(found["built"])
     assert set(found["built"]) - FIRST_CALL_NEEDS <= FIRST_CALL_STILL_BUILDS
     assert found["typed_dicts"] == []
+
+
+def test_the_design_floor_defines_the_classes_a_first_call_needs_with_their_fields() -> None:
+    """``benchmarks/cold_floor.py`` (the design's own cold-start floor) defines
+    each class of ``FIRST_CALL_NEEDS`` with modelkit's own fields (names,
+    order) and the same validators and converters, so the floor it measures
+    stays the one modelkit's design cannot go below."""
+    import ast
+    import importlib
+
+    import attrs
+
+    source = (Path(__file__).resolve().parents[1] / "benchmarks" / "cold_floor.py").read_text()
+    floor = {node.name: node for node in ast.parse(source).body if isinstance(node, ast.ClassDef)}
+    assert set(floor) == {name.rsplit(".", 1)[1] for name in FIRST_CALL_NEEDS}
+    for name in FIRST_CALL_NEEDS:
+        module, _, short = name.rpartition(".")
+        cls = getattr(importlib.import_module(module), short)
+        own = [field for field in attrs.fields(cls) if not field.inherited]
+        mirrored = [
+            statement for statement in floor[short].body if isinstance(statement, ast.AnnAssign)
+        ]
+        assert [getattr(s.target, "id", None) for s in mirrored] == [f.name for f in own], name
+        for field, statement in zip(own, mirrored):
+            keywords = {
+                keyword.arg
+                for node in ast.walk(statement)
+                if isinstance(node, ast.Call)
+                for keyword in node.keywords
+            }
+            assert ("validator" in keywords) == (field.validator is not None), (name, field.name)
+            assert ("converter" in keywords) == (field.converter is not None), (name, field.name)
