@@ -370,3 +370,24 @@ def test_generate_loop_takes_inspects_positional_order(
     assert again.output.completion == "Paris is the capital." and loopback.count == 1
     choice = model.generate_loop("capital?", [], "none", config, False, collector())
     assert choice.output.completion == "Paris is the capital." and loopback.count == 2
+
+
+def test_with_several_choices_the_handler_gets_the_first_ones_events(
+    loopback: LoopbackServer,
+) -> None:
+    # docs/streaming.md, "First choice only": Inspect's events carry no choice index.
+    # Two choices interleaved, as the chat-streaming reference's `choices[].index` allows.
+    chunks = [
+        {"id": "c", "model": "m", "choices": [{"index": i, "delta": {"content": text}}]}
+        for i, text in [(0, "Paris "), (1, "Lyon "), (1, "no."), (0, "yes.")]
+    ]
+    chunks += [
+        {"id": "c", "model": "m", "choices": [{"index": i, "delta": {}, "finish_reason": "stop"}]}
+        for i in (0, 1)
+    ]
+    body = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+    loopback.default = Reply(body=body.encode(), headers=SSE)
+    handler = collector()
+    output = openai_model(loopback, num_choices=2).generate("capital?", on_stream=handler)
+    assert handler.events == [StreamTextEvent(text="Paris "), StreamTextEvent(text="yes.")]
+    assert [c.message.text for c in output.choices] == ["Paris yes.", "Lyon no."]
