@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import List
 
 import pytest
 
@@ -27,3 +28,40 @@ def test_every_provider_has_a_row_naming_its_variables(provider: str) -> None:
 
 def test_the_two_fresh_machine_commands_are_shown() -> None:
     assert "make demo" in README and "make test" in README
+
+
+def _cells(provider: str) -> List[str]:
+    return [cell.strip() for cell in _row(provider).strip("|").split("|")]
+
+
+@pytest.mark.parametrize("provider", [p for p in sorted(BUILTIN_PROVIDERS) if p != "mockllm"])
+def test_a_video_no_in_the_table_is_a_config_error_before_sending(
+    provider: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the table's video column: "no" means modelkit refuses it before any request
+    from modelkit import ChatMessageUser, ConfigError, ContentVideo, get_model
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    video_cell = _cells(provider)[5]
+    spec = "openai-api/acme/m" if provider == "openai-api" else f"{provider}/some-model"
+    model = get_model(spec, api_key="k", base_url="http://127.0.0.1:9/v1", memoize=False)
+    clip = ChatMessageUser(content=[ContentVideo(video="data:video/mp4;base64,AAAA", format="mp4")])
+    if video_cell.startswith("no"):
+        with pytest.raises(ConfigError, match="video"):
+            model.api.build_request([clip], [], "none", model.config)  # type: ignore[attr-defined]
+    else:
+        model.api.build_request([clip], [], "none", model.config)  # type: ignore[attr-defined]
+
+
+def test_anthropic_audio_no_is_a_config_error_before_sending() -> None:
+    from modelkit import ChatMessageUser, ConfigError, ContentAudio, get_model
+
+    assert _cells("anthropic")[4] == "no"
+    model = get_model("anthropic/claude-sonnet-4-5", api_key="k", memoize=False)
+    clip = ChatMessageUser(
+        content=[ContentAudio(audio="data:audio/wav;base64,UklGRg==", format="wav")]
+    )
+    with pytest.raises(ConfigError, match="audio"):
+        model.api.build_request([clip], [], "none", model.config)  # type: ignore[attr-defined]
