@@ -11,6 +11,9 @@ input and 4 output tokens.
 
 from __future__ import annotations
 
+from typing import Any, Dict
+
+import batch_fakes
 import pytest
 from batch_fakes import FakeAnthropic, FakeGemini, FakeMistral, FakeOpenAI
 from loopback import LoopbackServer
@@ -88,3 +91,33 @@ def test_gpt_6_luna_batch_results_cost_half() -> None:
     # GPT-6 Luna's page: $0.10 in, $0.50 out; 'Batch and Flex' at 50% of Standard
     assert output.usage is not None
     assert output.usage.total_cost == pytest.approx((5 * 0.1 + 4 * 0.5) / 1e6 / 2)
+
+
+def test_anthropic_batch_cache_reads_and_writes_get_the_batch_discount_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Anthropic's batch-processing page
+    # (https://platform.claude.com/docs/en/build-with-claude/batch-processing):
+    # "The pricing discounts from prompt caching and Message Batches can stack".
+    # Usage fields as the Messages API documents them.
+    def cached_message(text: str) -> Dict[str, Any]:
+        message = plain_message(text)
+        message["usage"] = {
+            "input_tokens": 5,
+            "output_tokens": 4,
+            "cache_creation_input_tokens": 1000,
+            "cache_read_input_tokens": 2000,
+        }
+        return message
+
+    plain_message = batch_fakes.anthropic_message
+    monkeypatch.setattr(batch_fakes, "anthropic_message", cached_message)
+    clear_model_info_cache()
+    fake = FakeAnthropic()
+    with LoopbackServer(default=fake) as server:
+        fake.url = server.url
+        model = get_model("anthropic/claude-sonnet-4-5", base_url=server.url, api_key=KEY)
+        (output,) = model.generate_many(["a"], config=FAST)
+    assert output.usage is not None and output.usage.input_tokens_cache_read == 2000
+    full = (5 * 3.0 + 4 * 15.0 + 1000 * 3.75 + 2000 * 0.3) / 1e6
+    assert output.usage.total_cost == pytest.approx(full / 2)
