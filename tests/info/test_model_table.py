@@ -247,3 +247,34 @@ def test_every_bundled_entry_parses_and_a_lookup_parses_only_its_own() -> None:
     assert get_model_info(key) is not None
     assert list(table.models) == [key]
     assert get_model_info("claude-opus-5") is get_model_info(key)  # the bare name too
+
+
+NO_NETWORK = """
+import socket, sys
+
+def refuse(*args, **kwargs):
+    raise AssertionError("a price lookup used the network")
+
+socket.socket.connect = socket.socket.connect_ex = refuse
+socket.create_connection = socket.getaddrinfo = refuse
+import modelkit
+from modelkit import ModelCost, ModelInfo, ModelUsage, compute_model_cost, get_model_info
+
+info = get_model_info("openai/gpt-5.1")
+assert info is not None and info.cost is not None and info.cost.input > 0
+usage = ModelUsage(input_tokens=1_000_000, output_tokens=0, total_tokens=1_000_000)
+assert compute_model_cost(info.cost, usage) == info.cost.input
+modelkit.set_model_info("mockllm/priced", ModelInfo(cost=ModelCost(1.0, 2.0, 1.0, 0.1)))
+output = modelkit.get_model("mockllm/priced").generate("hi")
+assert output.usage is not None and output.usage.total_cost, output.usage
+fetchers = {"requests", "urllib.request", "http.client", "ssl"}
+print(sorted(fetchers & set(sys.modules)))
+"""
+
+
+def test_prices_are_looked_up_and_applied_with_no_network() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", NO_NETWORK], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
