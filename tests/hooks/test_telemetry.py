@@ -7,6 +7,7 @@ is a loopback OpenAI chat-completions one
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -133,6 +134,48 @@ def test_stream_and_count_have_spans(loopback: LoopbackServer, otel: Any) -> Non
     assert count_span.name == "count_tokens claude-opus-5"
     assert count_span.attributes["gen_ai.provider.name"] == "anthropic"
     assert count_span.attributes["gen_ai.usage.input_tokens"] == 12
+
+
+def test_a_stream_span_has_the_response_attributes_and_metrics(
+    loopback: LoopbackServer, otel: Any
+) -> None:
+    # chat completions streaming chunks, usage in the last one
+    # (https://platform.openai.com/docs/api-reference/chat-streaming/streaming)
+    def chunk(**fields: Any) -> str:
+        body = {"id": "chatcmpl-s1", "object": "chat.completion.chunk", "model": "gpt-4o-0513"}
+        return f"data: {json.dumps({**body, **fields})}\n\n"
+
+    text = {"index": 0, "delta": {"role": "assistant", "content": "hi"}, "finish_reason": None}
+    sse = (
+        chunk(choices=[text])
+        + chunk(choices=[{"index": 0, "delta": {}, "finish_reason": "stop"}])
+        + chunk(choices=[], usage={"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10})
+        + "data: [DONE]\n\n"
+    )
+    loopback.default = Reply(body=sse, headers={"Content-Type": "text/event-stream"})
+    exporter, reader = otel
+    model = get_model("openai/gpt-4o", base_url=loopback.url, api_key=KEY)
+    with model.stream("secret prompt", config={"temperature": 0.5, "max_tokens": 20}) as stream:
+        list(stream)
+    (span,) = exporter.get_finished_spans()
+    assert span.name == "chat gpt-4o" and span.kind == SpanKind.CLIENT
+    attributes: Dict[str, Any] = dict(span.attributes or {})
+    assert attributes["gen_ai.request.model"] == "gpt-4o"
+    assert attributes["gen_ai.response.model"] == "gpt-4o-0513"
+    assert attributes["gen_ai.response.id"] == "chatcmpl-s1"
+    assert list(attributes["gen_ai.response.finish_reasons"]) == ["stop"]
+    assert attributes["gen_ai.usage.input_tokens"] == 7
+    assert attributes["gen_ai.usage.output_tokens"] == 3
+    assert attributes["gen_ai.request.temperature"] == 0.5
+    assert attributes["gen_ai.request.max_tokens"] == 20
+    assert not any("secret prompt" in str(v) for v in attributes.values())
+    tokens = points(reader, "gen_ai.client.token.usage")
+    assert {(p.attributes["gen_ai.token.type"], p.sum) for _, p in tokens} == {
+        ("input", 7),
+        ("output", 3),
+    }
+    ((_, duration),) = points(reader, "gen_ai.client.operation.duration")
+    assert duration.count == 1
 
 
 def test_a_failed_stream_and_a_failed_count_have_error_type(
