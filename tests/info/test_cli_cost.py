@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from loopback import LoopbackServer, Reply, chat_completion
 
-from modelkit.cli import main
+from modelkit.cli import generate, main
 
 KEY = "sk-test-cli-cost"
 ONE = (6 * 1.25 + 4 * 0.125 + 5 * 10.0) / 1e6  # 10 prompt tokens, 4 of them cached
@@ -96,3 +96,35 @@ def test_a_batch_answered_from_the_cache_costs_nothing(
     lines = [json.loads(line) for line in captured.out.splitlines()]
     assert [line["output"]["usage"]["total_cost"] for line in lines] == [0.0, 0.0]
     assert "2 done, 0 failed, 2 cached, 0 tokens, $0.000000, " in captured.err
+
+
+def test_a_streamed_answer_shows_its_cost_and_a_cached_one_costs_nothing(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # chat completions streaming chunks, usage in the last one
+    # (https://platform.openai.com/docs/api-reference/chat-streaming/streaming)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setattr(generate, "_isatty", lambda stream: True)  # stdout "is a terminal"
+    usage = {
+        "prompt_tokens": 10,
+        "completion_tokens": 5,
+        "total_tokens": 15,
+        "prompt_tokens_details": {"cached_tokens": 4},
+    }
+    chunks = [
+        {"choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        {"choices": [], "usage": usage},
+    ]
+    head = {"id": "c1", "object": "chat.completion.chunk", "model": "gpt-5.1"}
+    sse = "".join(f"data: {json.dumps({**head, **c})}\n\n" for c in chunks) + "data: [DONE]\n\n"
+    loopback.default = Reply(body=sse, headers={"Content-Type": "text/event-stream"})
+    argv = ["generate", "-m", "openai/gpt-5.1", "--base-url", loopback.url, "--cache", "--usage"]
+    assert main([*argv, "hi"]) == 0
+    first = capsys.readouterr()
+    assert loopback.requests[-1].json()["stream"] is True
+    assert first.err == f"usage: 6 input, 5 output, 4 cache read tokens; ${ONE:.6f}\n"
+    assert main([*argv, "hi"]) == 0
+    second = capsys.readouterr()
+    assert loopback.count == 1
+    assert second.err.endswith("; $0.000000 (from the cache)\n")
