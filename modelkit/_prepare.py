@@ -87,6 +87,10 @@ def prepare_request(
     if not infos and api.tools_required():
         infos = _tools_named_in(messages)
         choice = "none"
+    if type(input) is str:
+        # One user message, perhaps after the system message: no run to collapse,
+        # no assistant message to strip of its reasoning.
+        return GenerateRequest(input=messages, tools=infos, tool_choice=choice, config=config)
     if api.collapse_user_messages():
         messages = _collapse(messages, "user")
     if api.collapse_assistant_messages():

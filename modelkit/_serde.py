@@ -4,10 +4,20 @@
 out fields that are ``None``; ``from_dict`` builds one back, decoding nested
 fields through the class's ``_decoders`` map. Kept apart from the domain
 classes so that they stay plain value types.
+
+``from_dict`` runs one function generated per class on its first use
+(``_generate``): for a plain ``dict`` holding only keys the class knows, it
+copies the dict, drops the keys that are no ``__init__`` argument, decodes
+the nested fields (calling the nested classes' own generated functions, not
+their ``from_dict``) and calls the class. Anything else (an instance, a
+non-dict mapping, an unknown key, an Inspect-only key with a value) takes
+the general path, ``structure``, which accepts or refuses it as before.
+A cache hit rebuilds its output this way (issue 24).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Type, TypeVar
 
 import attrs
@@ -121,7 +131,9 @@ _plans: Dict[type, _Plan] = {}
 
 def list_of(decode: Decoder) -> Decoder:
     """A decoder for a list whose items go through ``decode``."""
-    return lambda items: [decode(item) for item in items]
+    decoder = lambda items: [decode(item) for item in items]  # noqa: E731 - marked below
+    decoder.__dict__["each"] = decode  # a generated builder loops over the items itself
+    return decoder
 
 
 def dict_of(decode: Decoder) -> Decoder:
@@ -143,8 +155,102 @@ class Serializable(PydanticStyle):
     @classmethod
     def from_dict(cls: Type[T], data: Mapping[str, Any]) -> T:
         """Build a value from the data :meth:`to_dict` made."""
-        return structure(cls, data)
+        build = _builders.get(cls)
+        if build is None:
+            build = _current(cls)
+        built: T = build(data)
+        return built
 
     @classmethod
     def _structure(cls, data: Mapping[str, Any]) -> Any:
         return cls.from_dict(data)
+
+
+_builders: Dict[type, Callable[[Any], Any]] = {}
+_generating = threading.Lock()
+
+
+def _current(cls: type) -> Callable[[Any], Any]:
+    """``cls``'s builder, generated again if its class gained decoders since."""
+    build = _builders.get(cls)
+    if build is None or build.__dict__["decoders"] != len(getattr(cls, "_decoders", {})):
+        build = _generate(cls)
+    return build
+
+
+def _generate(cls: type) -> Callable[[Any], Any]:
+    """Generate ``cls``'s builder: ``structure`` unrolled for a plain dict.
+
+    It drops the keys that are fields but no ``__init__`` argument (or
+    computed), decodes the nested values present and calls the class with
+    the rest; a dict the class cannot take that way (an unknown key, an
+    Inspect-only key, a missing argument: ``TypeError`` from ``__init__``)
+    goes to ``structure``, which accepts it or raises as it always did. The
+    builder notes how many decoders the class had; one added to its
+    ``_decoders`` map later makes it generate the class's builder again.
+    """
+    with _generating:
+        plan = _Plan(cls)
+        decoders = dict(plan.decoders)
+        namespace: Dict[str, Any] = {
+            "_cls": cls,
+            "_general": structure,
+            "_current": _current,
+            "_decoders": plan.decoders,
+        }
+        dropped = sorted(set(plan.fields) - plan.init)
+        dropped += [name for name in plan.computed if name not in plan.fields]
+        decoded = [(name, decode) for name, decode in decoders.items() if name in plan.init]
+        lines = [
+            "def build(data):",
+            f"    if len(_decoders) != {len(decoders)}:",
+            "        return _current(_cls)(data)",
+            "    if type(data) is not dict:",
+            "        return _general(_cls, data)",
+            "    kwargs = data.copy()" if dropped or decoded else "    kwargs = data",
+        ]
+        lines += [f"    kwargs.pop({name!r}, None)" for name in dropped]
+        for index, (name, decode) in enumerate(decoded):
+            slot = f"_decode{index}"
+            each = getattr(decode, "each", None)
+            namespace[slot] = _nested(each if each is not None else decode, namespace, slot)
+            call = f"[{slot}(item) for item in value]" if each is not None else f"{slot}(value)"
+            lines += [
+                f"    value = kwargs.get({name!r})",
+                "    if value is not None:",
+                f"        kwargs[{name!r}] = {call}",
+            ]
+        lines += [
+            "    try:",
+            "        return _cls(**kwargs)",
+            "    except TypeError:  # not an argument, or one missing: as structure says",
+            "        return _general(_cls, data)",
+        ]
+        where = f"<modelkit from_dict of {cls.__module__}.{cls.__qualname__}>"
+        exec(compile("\n".join(lines), where, "exec"), namespace)
+        made: Callable[[Any], Any] = namespace["build"]
+        made.__dict__["decoders"] = len(decoders)
+        _builders[cls] = made
+        return made
+
+
+def _nested(decode: Decoder, namespace: Dict[str, Any], slot: str) -> Decoder:
+    """``decode``; for a ``Serializable``'s own ``from_dict``, a stand-in that puts the
+    builder it runs in ``namespace[slot]`` on first use (then a nested value is one call)."""
+    owner = getattr(decode, "__self__", None)
+    if not (
+        isinstance(owner, type)
+        and getattr(decode, "__func__", None) is _FROM_DICT
+        and issubclass(owner, Serializable)
+    ):
+        return decode
+
+    def first(data: Any) -> Any:
+        build = _current(owner)
+        namespace[slot] = build
+        return build(data)
+
+    return first
+
+
+_FROM_DICT = Serializable.__dict__["from_dict"].__func__

@@ -325,6 +325,14 @@ _CONTAINERS = tuple(  # fields that may hold a dict or a list
 )
 
 
+def holds_no_containers(config: GenerateConfig) -> bool:
+    """No field of ``config`` holds a dict or a list (``merge`` would copy none)."""
+    for name in _CONTAINERS:
+        if getattr(config, name) is not None:
+            return False
+    return True
+
+
 def _unshared(config: GenerateConfig) -> GenerateConfig:
     """``config`` with its dicts and lists copied (set in place: it is a fresh copy)."""
     for name in _CONTAINERS:

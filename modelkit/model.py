@@ -30,6 +30,8 @@ from typing import (
     Union,
 )
 
+import attrs
+
 from ._engine import observe
 from ._models import (
     forget,
@@ -42,7 +44,7 @@ from ._models import (
 )
 from ._prepare import GenerateRequest, ModelInput, ToolsInput, prepare_request
 from .api import ModelAPI, resolve_provider
-from .config import GenerateConfig
+from .config import GenerateConfig, holds_no_containers
 from .errors import ConfigError
 from .hooks._probe import arm as _arm_telemetry
 from .messages import ChatMessage
@@ -71,6 +73,7 @@ HandleInput = Union["BatchHandle", str, Dict[str, Any]]
 _CallPath = Tuple[Callable[..., ModelOutput], Callable[..., ModelOutput]]
 _call_path: Optional[_CallPath] = None
 _policy_for: Optional[Callable[[Any], Any]] = None
+_cache_lookup: Any = None  # modelkit.cache._lookup, with the first cached call
 
 
 def _load_call_path() -> _CallPath:
@@ -233,8 +236,11 @@ class Model:
             APIError: the API failed (after retries, where retrying helps).
         """
         answer = (_call_path or _load_call_path())[0]
-        request = self.prepare(input, tools, tool_choice, config)
-        policy = _policy(request.config.cache if cache is None else cache)
+        request = self._prepare_call(input, tools, tool_choice, config)
+        settings = request.config
+        policy = _policy(settings.cache if cache is None else cache)
+        if on_stream is None and not settings.fallback_models and not settings.fail_on_refusal:
+            return self._generate_request(request, policy)  # what answer() would do alone
         observer = None if on_stream is None else self._observer(on_stream)
 
         def ask(name: str, settings: GenerateConfig) -> ModelOutput:
@@ -261,10 +267,44 @@ class Model:
             return on_stream
         return StreamObserver(on_stream, str(self))
 
+    def _prepare_call(
+        self,
+        input: ModelInput,
+        tools: ToolsInput,
+        tool_choice: Optional[ToolChoice],
+        config: ConfigInput,
+    ) -> GenerateRequest:
+        """``prepare`` for a call of this model's own: the request may hold the model's
+        config itself rather than a copy.
+
+        It does when the call adds no config, no hooks are registered (they
+        may change the request's config in place), the API is one of
+        modelkit's own (they never change the config they are given) and
+        the config holds no dict or list (nothing the call could change
+        inside it). Then nothing reached through the request can change the
+        model's config, and the copy (42 fields, the largest part of
+        preparing a call) is saved; ``prepare`` itself always copies.
+        """
+        own = self.config
+        if (
+            config is None
+            and not observe.observers
+            and type(own) is GenerateConfig
+            and type(self.api).__module__.startswith("modelkit.")
+            and holds_no_containers(own)
+        ):
+            if tools:
+                from .tools._sources import expand_tools
+
+                tools = expand_tools(tools)
+            return prepare_request(self.api, own, input, tools, tool_choice)
+        return self.prepare(input, tools, tool_choice, config)
+
     def _generate_request(
         self, request: GenerateRequest, policy: Any, observer: Optional[StreamObserver] = None
     ) -> ModelOutput:
         """One normalised request through the response cache and the engine."""
+        global _cache_lookup
         run_request: Callable[..., ModelOutput]
         run_request = (_call_path or _load_call_path())[1]
         if observer is not None:  # streamed to the handler (without one: no extra call)
@@ -272,15 +312,22 @@ class Model:
 
             run_request = functools.partial(stream_output, observer=observer)
         if observe.observers:  # hooks see (and may change) the request before the cache does
+            if request.config is self.config:  # a hook registered since _prepare_call
+                request = attrs.evolve(request, config=self.config.merge(None))
             observe.before(self.api, request, policy is not None)
         if policy is None:
             output = run_request(self.api, request)
             self.add_usage(output.usage)
         else:
-            from .cache import _lookup
+            lookup = _cache_lookup
+            if lookup is None:
+                from .cache import _lookup as lookup
 
-            key = _lookup.key_for(self.api, request, policy)
-            hit = None if key is None else _lookup.fetch_key(self.api, key, claim_miss=True)
+                _cache_lookup = lookup
+            key = lookup.locate(self.api, request, policy)
+            hit: Optional[ModelOutput] = (
+                None if key is None else lookup.fetch(self.api, key, claim_miss=True)
+            )
             if hit is not None:
                 if observer is not None:  # no events, but a boundary if a model before sent some
                     observer.begin_attempt()
@@ -289,11 +336,17 @@ class Model:
                 output = run_request(self.api, request, cache_write=key is not None)
             except BaseException:
                 if key is not None:
-                    _lookup.abandon_key(self.api, key)
+                    lookup.abandon(self.api, key)
                 raise
             self.add_usage(output.usage)
+            if key is not None and request.config is self.config:
+                # The model's own config, read in place: another thread changing it
+                # during the call would leave an answer under another config's key.
+                if lookup.locate(self.api, request, policy) != key:
+                    lookup.abandon(self.api, key)
+                    key = None
             if key is not None:
-                _lookup.store_key(self.api, key, policy.expiry_seconds, output)
+                lookup.store(self.api, key, policy.expiry_seconds, output)
         if observe.observers:  # counted: a usage limit it crossed raises now
             observe.settle(self.api, output)
         return output

@@ -11,13 +11,13 @@ policies and the same ``cache_*`` functions serve both.
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import TYPE_CHECKING, Dict, Optional
 
 from .._redact import redact_url
 from .._redis import is_redis_url
 from ..errors import ConfigError
+from ._key import env_value
 
 if TYPE_CHECKING:
     from ._redis import RedisCache
@@ -39,7 +39,9 @@ def shared(url: Optional[str] = None) -> Optional[RedisCache]:
             ``redis`` package is missing.
     """
     if url is None:
-        url = os.environ.get(CACHE_URL_VAR, "")
+        url = env_value(CACHE_URL_VAR)
+        if not url:
+            return None
     url = url.strip()
     if not url:
         return None

@@ -102,7 +102,7 @@ def run(db: Path, op: Callable[[sqlite3.Connection], T], create: bool) -> Option
         return None
     for attempt in (1, 2):
         try:
-            conn = _connection(db, create)
+            conn = _connection(db, name, create)
             return None if conn is None else op(conn)
         except _Unusable as exc:
             _disable(db, str(exc))
@@ -123,11 +123,11 @@ def run(db: Path, op: Callable[[sqlite3.Connection], T], create: bool) -> Option
     return None  # pragma: no cover - the loop always returns or raises
 
 
-def _connection(db: Path, create: bool) -> Optional[sqlite3.Connection]:
+def _connection(db: Path, name: str, create: bool) -> Optional[sqlite3.Connection]:
+    """This thread's connection to ``db`` (``name``: ``str(db)``), opened if need be."""
     conns: Optional[Dict[str, _Conn]] = getattr(_local, "conns", None)
     if conns is None:
         conns = _local.conns = {}
-    name = str(db)
     generation = _generations.get(name, 0)
     held = conns.get(name)
     if held is not None:

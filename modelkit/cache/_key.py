@@ -19,8 +19,9 @@ import json
 import os
 import string
 import sys
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from .._serde import unstructure
 from ..tools._types import tool_choice_to_dict
@@ -78,38 +79,58 @@ def key_document(
         scopes: the policy's extra key values.
         model_args: the provider arguments that change the answer.
     """
-    config = _config_part(request.config)
     return {
         "v": KEY_VERSION,
         "provider": provider,
         "model": model,
         "base_url": base_url,
-        "input": [_message(m.to_dict()) for m in request.input],
+        "input": [_message(m) for m in request.input],
         "tools": [tool.to_dict() for tool in request.tools],
         "tool_choice": tool_choice_to_dict(request.tool_choice),
-        "config": config,
+        "config": _config_part(request.config),
         "epoch": epoch,
-        "scopes": dict(scopes),
-        "args": dict(model_args or {}),
+        "scopes": scopes if type(scopes) is dict else dict(scopes),  # read, never changed
+        "args": {} if model_args is None else _plain_dict(model_args),
     }
 
 
+def _plain_dict(mapping: Mapping[str, Any]) -> Dict[str, Any]:
+    return mapping if type(mapping) is dict else dict(mapping)
+
+
 def _config_part(config: Any) -> Dict[str, Any]:
-    """The config's fields that change the answer, as ``to_dict`` writes them (set ones)."""
-    global _KEYED
-    if _KEYED is None:
-        import attrs
+    """The config's fields that change the answer, as ``to_dict`` writes them (set ones).
 
-        _KEYED = tuple(f.name for f in attrs.fields(type(config)) if f.name not in IGNORED_CONFIG)
-    part: Dict[str, Any] = {}
-    for name in _KEYED:
-        value = getattr(config, name)
-        if value is not None:
-            part[name] = value if type(value) in _PLAIN else unstructure(value)
-    return part
+    One function per config class, generated on first use: the loop over
+    its keyed fields unrolled (a config has 42 fields, almost all unset).
+    """
+    part = _config_parts.get(type(config))
+    if part is None:
+        part = _config_parts[type(config)] = _generate_config_part(type(config))
+    return part(config)
 
 
-_KEYED: Optional[Tuple[str, ...]] = None
+def _generate_config_part(cls: type) -> Callable[[Any], Dict[str, Any]]:
+    import attrs
+
+    lines = ["def part(config):", "    out = {}"]
+    for field in attrs.fields(cls):
+        if field.name not in IGNORED_CONFIG:
+            lines += [
+                f"    value = config.{field.name}",
+                "    if value is not None:",
+                f"        out[{field.name!r}] = "
+                "value if type(value) in _PLAIN else _unstructure(value)",
+            ]
+    lines.append("    return out")
+    namespace: Dict[str, Any] = {"_PLAIN": _PLAIN, "_unstructure": unstructure}
+    where = f"<modelkit cache key part of {cls.__module__}.{cls.__qualname__}>"
+    exec(compile("\n".join(lines), where, "exec"), namespace)
+    made: Callable[[Any], Dict[str, Any]] = namespace["part"]
+    return made
+
+
+_config_parts: Dict[type, Callable[[Any], Dict[str, Any]]] = {}
 _PLAIN = frozenset({str, int, float, bool})
 
 
@@ -118,16 +139,43 @@ def request_key(document: Mapping[str, Any]) -> bytes:
 
     Raises:
         TypeError: the document holds a value JSON cannot order (mixed key types).
+        ValueError: it nests too deeply to encode (a structure holding itself).
     """
-    return hashlib.sha256(_CANONICAL.encode(document).encode("utf-8")).digest()
+    try:
+        text = "".join(_canonical(document, 0))
+    except RecursionError:
+        raise ValueError("the request nests too deeply to key (does it hold itself?)") from None
+    return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-def _message(data: Dict[str, Any]) -> Dict[str, Any]:
-    # ``source``, ``id`` and ``metadata`` describe a message for its owner;
-    # none is ever sent to an API, so none changes the answer.
-    for key in ("source", "id", "metadata"):
-        data.pop(key, None)
+def _message(message: Any) -> Dict[str, Any]:
+    """``message.to_dict()`` without ``source``, ``id`` and ``metadata``: they describe
+    a message for its owner, are never sent to an API, so never change the answer."""
+    kind = type(message)
+    names = _message_names.get(kind)
+    if names is None:
+        names = _message_names[kind] = _keyed_names(kind)
+    data: Dict[str, Any] = {}
+    for name in names:
+        value = getattr(message, name)
+        if value is not None:
+            data[name] = value if type(value) in _SCALARS else unstructure(value)
     return data
+
+
+def _keyed_names(kind: type) -> Tuple[str, ...]:
+    import attrs
+
+    return tuple(
+        field.name
+        for field in attrs.fields(kind)
+        if field.name not in _UNKEYED_MESSAGE_FIELDS and not field.metadata.get("transient")
+    )
+
+
+_UNKEYED_MESSAGE_FIELDS = frozenset({"source", "id", "metadata"})
+_message_names: Dict[type, Tuple[str, ...]] = {}
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def _fallback(value: Any) -> Any:
@@ -135,9 +183,26 @@ def _fallback(value: Any) -> Any:
     return {"__repr__": f"{type(value).__module__}.{type(value).__qualname__}:{value!r}"}
 
 
-_CANONICAL = json.JSONEncoder(  # made once: json.dumps with options builds one per call
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_fallback
-)
+def _make_canonical() -> Callable[[Any, int], Any]:
+    """The canonical encoder: sorted keys, no spaces, UTF-8 kept, ``_fallback``.
+
+    Made once and called directly (``json.dumps`` with options builds an
+    encoder per call, ``JSONEncoder.encode`` a C encoder per call). It keeps
+    no marks of the containers it is in (a structure holding itself fails
+    as too deep instead), so one encoder serves every thread at once.
+    """
+    if c_make_encoder is not None:
+        made: Callable[[Any, int], Any] = c_make_encoder(
+            None, _fallback, encode_basestring, None, ":", ",", True, False, True
+        )
+        return made
+    encoder = json.JSONEncoder(  # pragma: no cover - Pythons without the C accelerator
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_fallback
+    )
+    return lambda document, level: encoder.iterencode(document)
+
+
+_canonical = _make_canonical()
 
 
 @functools.lru_cache(maxsize=1024)  # a pure function of the name, asked on every lookup
@@ -179,20 +244,8 @@ def cache_path(model: str = "") -> Path:
     directory level, other unsafe characters are ``%XX``-escaped. Nothing
     is created.
     """
-    environ = os.environ
-    configured = environ.get("MODELKIT_CACHE_DIR")
-    memo_key: Tuple[Optional[str], ...] = (
-        (model, configured)
-        if configured
-        else (
-            model,
-            None,
-            environ.get("XDG_CACHE_HOME"),
-            environ.get("HOME"),
-            environ.get("LOCALAPPDATA"),
-            environ.get("USERPROFILE"),
-        )
-    )
+    configured = env_value("MODELKIT_CACHE_DIR")
+    memo_key = (model, configured) if configured else (model, None, *env_values(_HOME_VARIABLES))
     found = _paths.get(memo_key)
     if found is not None:
         return found
@@ -224,6 +277,53 @@ def db_path(model: str) -> Path:
 
 
 _databases: Dict[Path, Path] = {}
+
+
+def env_value(name: str) -> Optional[str]:
+    """``os.environ.get(name)``, read at every call, without its Python layers.
+
+    ``os.environ`` answers ``get`` through four Python functions and, for an
+    unset variable, a ``KeyError`` raised and caught; a cache lookup reads
+    two to six variables. This reads the mapping ``os.environ`` keeps (and
+    updates on every change made through it) directly, with the key encoded
+    once and the value decoded as ``os.environ`` decodes it; anything else
+    in ``os.environ``'s place is asked with ``get``.
+    """
+    environ = os.environ
+    data = getattr(environ, "_data", None)
+    if type(data) is not dict or type(environ) is not _Environ:
+        return environ.get(name)
+    encoded = _encoded_names.get(name)
+    if encoded is None:
+        encoded = _encoded_names[name] = environ.encodekey(name)
+    raw = data.get(encoded)
+    return None if raw is None else environ.decodevalue(raw)
+
+
+def env_values(names: Tuple[str, ...]) -> Tuple[Optional[str], ...]:
+    """:func:`env_value` of each of ``names``, in one call."""
+    environ = os.environ
+    data = getattr(environ, "_data", None)
+    values: List[Optional[str]] = []
+    if type(data) is not dict or type(environ) is not _Environ:
+        for name in names:
+            values.append(environ.get(name))
+        return tuple(values)
+    encoded_names = _encoded_names
+    for name in names:
+        encoded = encoded_names.get(name)
+        if encoded is None:
+            encoded = encoded_names[name] = environ.encodekey(name)
+        raw = data.get(encoded)
+        values.append(None if raw is None else environ.decodevalue(raw))
+    return tuple(values)
+
+
+_Environ = type(os.environ)
+_encoded_names: Dict[str, Any] = {}
+_HOME_VARIABLES = ("XDG_CACHE_HOME", "HOME", "LOCALAPPDATA", "USERPROFILE")
+"""What ``cache_path``'s root depends on without ``$MODELKIT_CACHE_DIR`` (``_root``;
+``~`` is ``HOME``, or ``USERPROFILE``)."""
 
 
 def _root() -> str:

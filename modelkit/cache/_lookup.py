@@ -1,9 +1,10 @@
 """Looking a request up in the response cache, and storing its answer.
 
 ``key_for`` computes a request's key once; ``fetch_key``, ``store_key`` and
-``abandon_key`` then use it: ``Model.generate`` and ``Model.stream`` within
-one call, provider batches from submit to collect (their handle carries the
-keys). The key is a sha256 over a canonical JSON of everything that changes
+``abandon_key`` then use it: ``Model.stream`` within one call, provider
+batches from submit to collect (their handle carries the keys, as hex).
+``Model.generate`` uses the same steps on the key's bytes (``locate``,
+``fetch``, ``store``, ``abandon``). The key is a sha256 over a canonical JSON of everything that changes
 the answer (``_key``); entries live in one sqlite3 database per model under
 ``cache_path`` (``_store``), or on the Redis server named by
 ``$MODELKIT_CACHE_URL`` (``_backend``). ``abandon_key`` gives up a Redis
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from .._engine import observe
@@ -31,14 +31,23 @@ if TYPE_CHECKING:
     from .._prepare import GenerateRequest
     from ..api import ModelAPI
 
-__all__ = ["abandon_key", "fetch_key", "key_for", "store_key"]
+__all__ = [
+    "abandon",
+    "abandon_key",
+    "fetch",
+    "fetch_key",
+    "key_for",
+    "locate",
+    "store",
+    "store_key",
+]
 
 logger = logging.getLogger("modelkit")
 
 
 def key_for(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> Optional[str]:
     """The cache key of ``request`` as hex text (``None``: not cacheable)."""
-    key = _locate(api, request, policy)
+    key = locate(api, request, policy)
     return None if key is None else key.hex()
 
 
@@ -51,26 +60,28 @@ def fetch_key(api: ModelAPI, key: str, claim_miss: bool = False) -> Optional[Mod
         claim_miss: the lookup starts a call: on a Redis miss, claim the key
             (or wait for whoever has, see ``_redis``); ``False`` is a mere look.
     """
-    return _fetch(api, db_path(_model(api)), bytes.fromhex(key), claim_miss)
+    return fetch(api, bytes.fromhex(key), claim_miss)
 
 
 def store_key(api: ModelAPI, key: str, expiry_seconds: Optional[int], output: ModelOutput) -> None:
     """Keep ``output`` under ``key`` (from :func:`key_for`) for ``expiry_seconds``."""
-    _store_at(api, db_path(_model(api)), bytes.fromhex(key), expiry_seconds, output)
+    store(api, bytes.fromhex(key), expiry_seconds, output)
 
 
-def _fetch(api: ModelAPI, db: Path, key: bytes, claim_miss: bool) -> Optional[ModelOutput]:
+def fetch(api: ModelAPI, key: bytes, claim_miss: bool = False) -> Optional[ModelOutput]:
+    """:func:`fetch_key` of the key's bytes (from :func:`locate`)."""
     shared = _backend.shared()
     try:
         if shared is None:
-            data = _store.get(db, key)
+            data = _store.get(db_path(_model(api)), key)
         else:
             data = shared.get(_model(api), key, claim_miss)
     except CacheError as exc:
         logger.warning("response cache lookup failed, calling the API: %s", exc)
         return None
     if data is None:
-        logger.debug("cache miss: %s/%s key=%s", api.provider, api.model_name, key.hex()[:16])
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("cache miss: %s/%s key=%s", api.provider, api.model_name, key.hex()[:16])
         return None
     try:  # a corrupt, tampered or hostile entry is a miss, never a failed call
         output = ModelOutput.from_dict(strict_json(data))
@@ -83,14 +94,13 @@ def _fetch(api: ModelAPI, db: Path, key: bytes, claim_miss: bool) -> Optional[Mo
         output.usage.total_cost = 0.0  # answered from the cache: nothing was billed
     if claim_miss and observe.observers:  # a call answered from the cache: hooks, limits
         observe.cache_hit(api, output)
-    logger.debug("cache hit: %s/%s key=%s", api.provider, api.model_name, key.hex()[:16])
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("cache hit: %s/%s key=%s", api.provider, api.model_name, key.hex()[:16])
     return output
 
 
-def _store_at(
-    api: ModelAPI, db: Path, key: bytes, expiry_seconds: Optional[int], output: ModelOutput
-) -> None:
-    """Keep ``output`` under ``key``; a refusal or an error is never kept.
+def store(api: ModelAPI, key: bytes, expiry_seconds: Optional[int], output: ModelOutput) -> None:
+    """Keep ``output`` under ``key`` (from :func:`locate`); a refusal or an error is never kept.
 
     A refusal (a choice stopped by ``content_filter``) or an output carrying
     an ``error`` is not stored, as in Inspect: asking again may well succeed.
@@ -115,23 +125,29 @@ def _store_at(
         shared.put(_model(api), key, data.encode("utf-8"), expiry_seconds)
         return
     try:
-        _store.put(db, key, data.encode("utf-8"), expiry_seconds)
+        _store.put(db_path(_model(api)), key, data.encode("utf-8"), expiry_seconds)
     except CacheError as exc:
         logger.warning("output not cached: %s", exc)
 
 
 def abandon_key(api: ModelAPI, key: str) -> None:
     """The call for ``key`` failed: let others waiting on its entry call the API."""
+    abandon(api, bytes.fromhex(key))
+
+
+def abandon(api: ModelAPI, key: bytes) -> None:
+    """:func:`abandon_key` of the key's bytes (from :func:`locate`)."""
     shared = _backend.shared()
     if shared is not None:
-        shared.release(_model(api), bytes.fromhex(key))
+        shared.release(_model(api), key)
 
 
 def _model(api: ModelAPI) -> str:
     return f"{api.provider}/{api.model_name}"
 
 
-def _locate(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> Optional[bytes]:
+def locate(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> Optional[bytes]:
+    """The cache key of ``request`` (``None``: not cacheable, logged)."""
     epoch = current_epoch() if policy.per_epoch else None
     document = key_document(
         api.provider, api.model_name, api.base_url, request, epoch, policy.scopes, api.cache_args()
