@@ -73,6 +73,7 @@ HandleInput = Union["BatchHandle", str, Dict[str, Any]]
 _CallPath = Tuple[Callable[..., ModelOutput], Callable[..., ModelOutput]]
 _call_path: Optional[_CallPath] = None
 _policy_for: Optional[Callable[[Any], Any]] = None
+_default_policy: Any = None
 _cache_lookup: Any = None  # modelkit.cache._lookup, with the first cached call
 
 
@@ -88,14 +89,19 @@ def _load_call_path() -> _CallPath:
 
 def _policy(setting: Any) -> Any:
     """The cache policy a call's ``cache`` setting asks for (``None``: no cache)."""
-    global _policy_for
+    global _policy_for, _default_policy
     if setting is None or setting is False:
         return None
+    if setting is True and _default_policy is not None:
+        return _default_policy
     if _policy_for is None:
         from .cache._policy import policy_for
 
         _policy_for = policy_for
-    return _policy_for(setting)
+    policy = _policy_for(setting)
+    if setting is True:
+        _default_policy = policy  # policy_for(True)'s, made once (frozen)
+    return policy
 
 
 class ModelRecipe:

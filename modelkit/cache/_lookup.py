@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING, Optional
 from .._engine import observe
 from .._json import loads as strict_json
 from .._wellformed import PARSE_ERRORS, check_output
+from ..api import ModelAPI
 from ..errors import CacheError
 from ..output import ModelOutput
 from . import _backend, _store
 from ._key import db_path, key_document, request_key
-from ._policy import CachePolicy, current_epoch
+from ._policy import CachePolicy, _epoch
 
 if TYPE_CHECKING:
     from .._prepare import GenerateRequest
-    from ..api import ModelAPI
 
 __all__ = [
     "abandon",
@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger("modelkit")
+_CACHE_ARGS = ModelAPI.cache_args
 
 
 def key_for(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> Optional[str]:
@@ -72,10 +73,11 @@ def fetch(api: ModelAPI, key: bytes, claim_miss: bool = False) -> Optional[Model
     """:func:`fetch_key` of the key's bytes (from :func:`locate`)."""
     shared = _backend.shared()
     try:
+        model = f"{api.provider}/{api.model_name}"  # _model(api)
         if shared is None:
-            data = _store.get(db_path(_model(api)), key)
+            data = _store.get(db_path(model), key)
         else:
-            data = shared.get(_model(api), key, claim_miss)
+            data = shared.get(model, key, claim_miss)
     except CacheError as exc:
         logger.warning("response cache lookup failed, calling the API: %s", exc)
         return None
@@ -148,9 +150,12 @@ def _model(api: ModelAPI) -> str:
 
 def locate(api: ModelAPI, request: GenerateRequest, policy: CachePolicy) -> Optional[bytes]:
     """The cache key of ``request`` (``None``: not cacheable, logged)."""
-    epoch = current_epoch() if policy.per_epoch else None
+    epoch = _epoch.get() if policy.per_epoch else None  # current_epoch(), without the call
+    arguments = api.model_args
+    if arguments or type(api).cache_args is not _CACHE_ARGS:
+        arguments = api.cache_args()
     document = key_document(
-        api.provider, api.model_name, api.base_url, request, epoch, policy.scopes, api.cache_args()
+        api.provider, api.model_name, api.base_url, request, epoch, policy.scopes, arguments
     )
     try:
         key = request_key(document)

@@ -38,11 +38,13 @@ clock: Callable[[], float] = time.time
 def get(db: Path, key: bytes) -> Optional[bytes]:
     """The stored output for ``key`` if present and not expired, else ``None``."""
 
+    row_id = int.from_bytes(key[:8], "big", signed=True)  # _id(key)
+
     def op(conn: sqlite3.Connection) -> Optional[bytes]:
         row = conn.execute(
             "SELECT key, output FROM entries WHERE id = ? "
             "AND (expires_at IS NULL OR expires_at > ?)",
-            (_id(key), clock()),
+            (row_id, clock()),
         ).fetchone()
         return bytes(row[1]) if row is not None and bytes(row[0]) == key else None
 
