@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import threading
 from typing import Any, Iterator, List
@@ -76,6 +77,10 @@ def test_usage_with_cost_and_duration(loopback: LoopbackServer) -> None:
     assert 0 < usage.call_duration <= output.time
     assert usage.retries == 0
     assert registered_hooks() == {"recorder": "records"}
+    # Inspect's eval, run, task and sample fields exist and are None (no evals here)
+    for data in (before, usage):
+        assert (data.eval_set_id, data.run_id, data.eval_id, data.task_name) == (None,) * 4
+    assert before.sample_id is None
 
 
 def test_retry_then_usage(loopback: LoopbackServer) -> None:
@@ -212,6 +217,8 @@ def test_override_api_key(loopback: LoopbackServer, monkeypatch: pytest.MonkeyPa
     assert offered[0].value == "sk-from-the-environment"
     assert "sk-from-the-environment" not in repr(offered[0])
     assert loopback.requests[-1].headers["authorization"] == "Bearer sk-from-the-vault"
+    # docs/observability.md: unlike Inspect, the overriding key is not written to os.environ
+    assert os.environ["OPENAI_API_KEY"] == "sk-from-the-environment"
     monkeypatch.delenv("OPENAI_API_KEY")
     get_model("openai/gpt-5.1", base_url=loopback.url + "/").generate("no key set")
     assert offered[-1].value == ""
@@ -312,3 +319,16 @@ def test_no_hooks_no_observer(loopback: LoopbackServer) -> None:
     import modelkit.api
 
     assert modelkit.api.api_key_override is None
+
+
+def test_count_tokens_calls_no_hook(loopback: LoopbackServer) -> None:
+    # docs/observability.md, "Differences from Inspect": Model.count_tokens calls no hook
+    # (OpenAI's POST /responses/input_tokens answers {"object": "response.input_tokens",
+    # "input_tokens": n}: https://platform.openai.com/docs/api-reference/responses/input-tokens)
+    events: List[Any] = []
+    hooks("recorder", "records")(record(events))
+    loopback.default = Reply(200, {"object": "response.input_tokens", "input_tokens": 7})
+    model = get_model("openai/gpt-5.1", base_url=loopback.url, api_key=KEY, memoize=False)
+    assert model.count_tokens("hello there") == 7
+    assert loopback.requests[-1].path.endswith("/responses/input_tokens")
+    assert events == []
