@@ -1,5 +1,5 @@
-"""Usage limits shared by name across processes through a real redis-server
-(``$MODELKIT_LIMITS_URL``; Redis commands as documented at
+"""Usage limits (token_limit, cost_limit) shared by name across processes
+through a real redis-server (``$MODELKIT_LIMITS_URL``; Redis commands as documented at
 https://redis.io/docs/latest/commands/: ``INCRBYFLOAT``, ``GET``,
 ``EXPIRE``). Each worker is a separate interpreter calling a loopback
 OpenAI chat-completions server (9 tokens a call:
@@ -135,3 +135,44 @@ def test_an_unreachable_server_counts_per_process(
     said = [str(w.message) for w in caught]
     assert any("unreachable" in text for text in said), said
     assert not any("hunter2" in text for text in said)
+
+
+_COST_WORKER = r"""
+import sys
+import modelkit
+url, dollars, calls = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+model = modelkit.get_model("openai/gpt-5.1", base_url=url, api_key="sk-test-shared")
+made = 0
+try:
+    with modelkit.cost_limit(dollars, name="spend") as shared:
+        for i in range(calls):
+            model.generate(f"p{i}")
+            made += 1
+except modelkit.LimitExceededError as error:
+    print(made, error.type, flush=True)
+else:
+    print(made, "none", flush=True)
+"""
+
+
+def test_processes_share_a_named_cost_limit(
+    loopback: LoopbackServer, env: dict, redis_server: Any
+) -> None:
+    # gpt-5.1 from the bundled table: $1.25 in, $10 out; 5 + 4 tokens a call
+    call = (5 * 1.25 + 4 * 10.0) / 1e6
+    env = {k: v for k, v in env.items() if k != "MODELKIT_MODEL_INFO"}  # the bundled prices
+
+    def run(calls: int) -> str:
+        argv = [sys.executable, "-c", _COST_WORKER, loopback.url, repr(4.5 * call), str(calls)]
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert run(3) == "3 none"
+    assert run(10) == "1 cost"  # the 4th call fits; the 5th crosses: sent, counted, raised
+    assert run(10) == "0 cost"  # reached in another process: refused before it is sent
+    assert loopback.count == 5
+    client = redis_server.client()
+    counted = float(client.get("modelkit:limits:usage:cost:spend"))
+    client.close()
+    assert counted == pytest.approx(5 * call)
