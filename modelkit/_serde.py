@@ -215,9 +215,14 @@ def _generate(cls: type) -> Callable[[Any], Any]:
             each = getattr(decode, "each", None)
             namespace[slot] = _nested(each if each is not None else decode, namespace, slot)
             call = f"[{slot}(item) for item in value]" if each is not None else f"{slot}(value)"
+            test = "value is not None"
+            kept = getattr(decode, "keeps", None)  # a type the decoder returns as it is
+            if kept is not None:
+                namespace[f"_keeps{index}"] = kept
+                test += f" and type(value) is not _keeps{index}"
             lines += [
                 f"    value = kwargs.get({name!r})",
-                "    if value is not None:",
+                f"    if {test}:",
                 f"        kwargs[{name!r}] = {call}",
             ]
         lines += [

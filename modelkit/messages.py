@@ -92,6 +92,9 @@ def _decode_content(value: Any) -> Any:
     return [content_from_dict(part) for part in value]
 
 
+_decode_content.__dict__["keeps"] = str  # from_dict's builders skip the call for a string
+
+
 def _tool_calls_from_list(items: List[Any]) -> List[ToolCall]:
     from .tools._records import ToolCall  # with the first tool call
 

@@ -39,7 +39,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "engine.md"
 # plus a margin of about 5 %.
 BUDGETS: Dict[str, int] = {
     "mockllm call, uncached": 53,
-    "mockllm call, cache hit": 54,
+    "mockllm call, cache hit": 49,
     "HTTP call (openai, loopback)": 97,
     "streamed event (openai, loopback)": 10,
 }

@@ -84,13 +84,13 @@ def key_document(
         "provider": provider,
         "model": model,
         "base_url": base_url,
-        "input": [_message(m) for m in request.input],
-        "tools": [tool.to_dict() for tool in request.tools],
+        "input": list(map(_message, request.input)),
+        "tools": [tool.to_dict() for tool in request.tools] if request.tools else [],
         "tool_choice": tool_choice_to_dict(request.tool_choice),
         "config": _config_part(request.config),
         "epoch": epoch,
         "scopes": scopes if type(scopes) is dict else dict(scopes),  # read, never changed
-        "args": {} if model_args is None else _plain_dict(model_args),
+        "args": _plain_dict(model_args) if model_args else {},
     }
 
 

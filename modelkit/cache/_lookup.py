@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Optional
 
 from .._engine import observe
 from .._json import loads as strict_json
+from .._serde import _builders, _current  # ModelOutput.from_dict's builder, called directly
 from .._wellformed import PARSE_ERRORS, check_output
 from ..api import ModelAPI
 from ..errors import CacheError
@@ -86,7 +87,9 @@ def fetch(api: ModelAPI, key: bytes, claim_miss: bool = False) -> Optional[Model
             logger.debug("cache miss: %s/%s key=%s", api.provider, api.model_name, key.hex()[:16])
         return None
     try:  # a corrupt, tampered or hostile entry is a miss, never a failed call
-        output = ModelOutput.from_dict(strict_json(data))
+        output: ModelOutput = (_builders.get(ModelOutput) or _current(ModelOutput))(
+            strict_json(data)
+        )
         check_output(output)
     except PARSE_ERRORS as exc:
         logger.warning("response cache entry %s unreadable, calling the API: %s", key.hex(), exc)

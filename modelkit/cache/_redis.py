@@ -102,7 +102,13 @@ class RedisCache:
         With ``claim_miss=False`` a miss is just a miss (a look, not a call).
         """
         entry = self._entry(model, key)
-        found = self._run(lambda c: c.get(entry))
+        client = self.link.client()  # self._run(lambda c: c.get(entry)), without its calls
+        found = None
+        if client is not None:
+            try:
+                found = client.get(entry)
+            except self.link.errors as exc:
+                self.link.failed(exc)
         if found is not None or not claim_miss:  # a hit (the common case) needs no more
             return None if found is None else bytes(found)
         claim = self._claim_key(model, key)
