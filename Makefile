@@ -68,18 +68,21 @@ test-all:
 	  $(MAKE) --no-print-directory test-py PY=$$v || exit 1; \
 	done
 
-# The suite on the oldest requests/attrs/urllib3 that setup.cfg allows.
+# The suite on the oldest requests/attrs/urllib3 that setup.cfg allows
+# (PYTHON picks the interpreter: .ci/run also runs it on Python 3.8 with
+# MIN_VENV=.venv-min-3.8, the oldest of everything).
 # mcp 2.x needs idna>=3 and requests 2.25 needs idna<3, so here the MCP
 # servers come from folders of their own (the last 1.x, given to the server
 # subprocess as PYTHONPATH) and the client runs on the old requests.
+MIN_VENV ?= .venv-min
 test-min:
-	$(PYTHON) -m venv .venv-min
-	.venv-min/bin/python -m pip install -q --upgrade pip
-	grep -v '^mcp' requirements-dev.txt > .venv-min/requirements-dev-nomcp.txt
-	.venv-min/bin/python -m pip install -q -e . -r .venv-min/requirements-dev-nomcp.txt -r requirements-min.txt
-	@if .venv-min/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then \
-	  .venv-min/bin/python -m pip install -q --upgrade --target .venv-min/mcp1 "mcp==$(MCP1_VERSION)"; fi
-	MODELKIT_TEST_MCP1=$(abspath .venv-min/mcp1) .venv-min/bin/python -m pytest $(PYTEST_ARGS)
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install -q --upgrade pip
+	grep -v '^mcp' requirements-dev.txt > $(MIN_VENV)/requirements-dev-nomcp.txt
+	$(MIN_VENV)/bin/python -m pip install -q -e . -r $(MIN_VENV)/requirements-dev-nomcp.txt -r requirements-min.txt
+	@if $(MIN_VENV)/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then \
+	  $(MIN_VENV)/bin/python -m pip install -q --upgrade --target $(MIN_VENV)/mcp1 "mcp==$(MCP1_VERSION)"; fi
+	MODELKIT_TEST_MCP1=$(abspath $(MIN_VENV)/mcp1) $(MIN_VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # Every benchmark, then one table (job, floor, modelkit, ratio, target, SDK
 # where installed), also written to benchmarks/RESULTS.md.

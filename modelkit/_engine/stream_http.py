@@ -205,13 +205,21 @@ class HttpStream:
 
     def _error(self, exc: BaseException, url: Optional[str] = None) -> Any:
         """The modelkit error for a failure of ``requests``, urllib3 or the socket."""
+        import socket
+
         import requests
         import urllib3
 
         if self._cutoff.fired:
             return self._timeout()
         provider, model = self._client.provider, self._client.model
-        timeouts = (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
+        # socket.timeout is TimeoutError only from Python 3.10; urllib3 1.26's raw reads raise it
+        timeouts = (
+            requests.exceptions.Timeout,
+            urllib3.exceptions.TimeoutError,
+            socket.timeout,
+            TimeoutError,
+        )
         if isinstance(exc, timeouts):
             if self._idle is not None:
                 return APITimeoutError(
