@@ -45,7 +45,7 @@ from ...tools.builtin._server import server_tool_options
 from .._common import as_parts, assistant_message
 from ..openai._request import tools_to_wire
 from ._messages import mistral_tool_call_id, user_content
-from ._wire import REASONING_EFFORTS, parse_tool_call, parse_usage, response_format
+from ._wire import parse_tool_call, parse_usage, sampling
 
 __all__ = ["SERVER_TOOLS", "conversation_body", "has_own_tool_use", "parse_conversation"]
 
@@ -96,18 +96,7 @@ def _tool(tool: ToolInfo) -> Dict[str, Any]:
 
 
 def _completion_args(config: GenerateConfig, choice: Optional[ToolChoice]) -> Dict[str, Any]:
-    settings = (
-        ("temperature", config.temperature),
-        ("top_p", config.top_p),
-        ("max_tokens", config.max_tokens),
-        ("stop", list(config.stop_seqs) if config.stop_seqs else None),
-        ("random_seed", config.seed),
-        ("presence_penalty", config.presence_penalty),
-        ("frequency_penalty", config.frequency_penalty),
-        ("reasoning_effort", REASONING_EFFORTS.get(config.reasoning_effort or "")),
-        ("response_format", response_format(config)),
-    )
-    args = {key: value for key, value in settings if value is not None}
+    args = sampling(config)
     if isinstance(choice, ToolFunction):  # no choice names one tool here (as Inspect)
         args["tool_choice"] = "any"
     elif choice is not None:

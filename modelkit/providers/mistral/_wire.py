@@ -1,6 +1,6 @@
 """Mistral wire pieces shared by chat completions (``api``) and the Conversations API.
 
-The ``reasoning_effort`` values, ``response_schema`` as a ``json_schema``
+The sampling settings (``sampling``), the ``reasoning_effort`` values, ``response_schema`` as a ``json_schema``
 response format, tool calls read from ``{"id", "function": {"name",
 "arguments"}}`` (arguments as JSON text or an object), and ``usage``
 (``prompt_tokens`` includes ``prompt_tokens_details.cached_tokens``, billed
@@ -20,7 +20,13 @@ from ...output import ModelUsage
 from ...tools._types import ToolCall
 from .._fields import count
 
-__all__ = ["REASONING_EFFORTS", "parse_tool_call", "parse_usage", "response_format"]
+__all__ = [
+    "REASONING_EFFORTS",
+    "parse_tool_call",
+    "parse_usage",
+    "response_format",
+    "sampling",
+]
 
 REASONING_EFFORTS: Dict[str, str] = {
     "none": "none",
@@ -48,6 +54,22 @@ def response_format(config: GenerateConfig) -> Optional[Dict[str, Any]]:
     if schema.strict is not None:
         inner["strict"] = schema.strict
     return {"type": "json_schema", "json_schema": inner}
+
+
+def sampling(config: GenerateConfig) -> Dict[str, Any]:
+    """The sampling settings and response format both APIs take, those set only."""
+    settings = (
+        ("temperature", config.temperature),
+        ("top_p", config.top_p),
+        ("max_tokens", config.max_tokens),
+        ("stop", list(config.stop_seqs) if config.stop_seqs else None),
+        ("random_seed", config.seed),
+        ("presence_penalty", config.presence_penalty),
+        ("frequency_penalty", config.frequency_penalty),
+        ("reasoning_effort", REASONING_EFFORTS.get(config.reasoning_effort or "")),
+        ("response_format", response_format(config)),
+    )
+    return {key: value for key, value in settings if value is not None}
 
 
 def parse_tool_call(call: Mapping[str, Any]) -> ToolCall:

@@ -49,7 +49,7 @@ from .._rest import HttpRequest, RestAPI
 from ..openai._request import tools_to_wire
 from ..openai._response import parse_logprobs
 from ._messages import messages_to_wire, mistral_tool_call_id
-from ._wire import REASONING_EFFORTS, parse_tool_call, parse_usage, response_format
+from ._wire import REASONING_EFFORTS, parse_tool_call, parse_usage, response_format, sampling
 
 if TYPE_CHECKING:
     from ..._events import APIStream
@@ -102,26 +102,14 @@ def request_body(
         body["tool_choice"] = _tool_choice(tool_choice)
         if config.parallel_tool_calls is not None:
             body["parallel_tool_calls"] = config.parallel_tool_calls
-    settings = (
-        ("temperature", config.temperature),
-        ("top_p", config.top_p),
-        ("max_tokens", config.max_tokens),
-        ("stop", list(config.stop_seqs) if config.stop_seqs else None),
-        ("random_seed", config.seed),
-        ("presence_penalty", config.presence_penalty),
-        ("frequency_penalty", config.frequency_penalty),
-        ("n", config.num_choices),
-        ("reasoning_effort", REASONING_EFFORTS.get(config.reasoning_effort or "")),
-    )
-    body.update((key, value) for key, value in settings if value is not None)
+    body.update(sampling(config))
+    if config.num_choices is not None:
+        body["n"] = config.num_choices
     if config.logprobs is not None or config.top_logprobs is not None:
         wanted = config.logprobs if config.logprobs is not None else True
         body["logprobs"] = wanted
         if wanted and config.top_logprobs is not None:
             body["top_logprobs"] = config.top_logprobs
-    wire_format = response_format(config)
-    if wire_format is not None:
-        body["response_format"] = wire_format
     return body
 
 
