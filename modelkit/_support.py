@@ -22,7 +22,7 @@ from .api import ModelAPI
 from .config import GenerateConfig
 from .errors import ConfigError, ConfigWarning
 
-__all__ = ["ANSWER_CHANGING", "OPTIONAL_FIELDS", "check_supported"]
+__all__ = ["ANSWER_CHANGING", "OPTIONAL_FIELDS", "check_supported", "warn_once"]
 
 OPTIONAL_FIELDS: Tuple[str, ...] = (
     "seed",
@@ -48,8 +48,23 @@ OPTIONAL_FIELDS: Tuple[str, ...] = (
 ANSWER_CHANGING: FrozenSet[str] = frozenset({"modalities", "response_schema"})
 """Fields whose absence changes the answer's content: a ``ConfigError``, not a warning."""
 
-_warned: Set[Tuple[str, str]] = set()
+_warned: Set[Tuple[str, ...]] = set()
 _warned_lock = threading.Lock()
+
+
+def warn_once(key: Tuple[str, ...], message: str, stacklevel: int) -> None:
+    """A ``ConfigWarning`` with ``message``, the first time ``key`` is seen in this process.
+
+    Args:
+        key: what makes a warning the same one (e.g. provider and field).
+        message: the warning's text.
+        stacklevel: as ``warnings.warn``'s, counted from the caller of this function.
+    """
+    with _warned_lock:
+        if key in _warned:
+            return
+        _warned.add(key)
+    warnings.warn(message, ConfigWarning, stacklevel=stacklevel + 1)
 
 
 def check_supported(api: ModelAPI, config: GenerateConfig) -> None:
@@ -71,12 +86,8 @@ def check_supported(api: ModelAPI, config: GenerateConfig) -> None:
                 f"{provider}/{api.model_name} cannot honour {name}={getattr(config, name)!r}; "
                 "use a provider that can (see the provider docs) or leave it unset"
             )
-        with _warned_lock:
-            if (provider, name) in _warned:
-                continue
-            _warned.add((provider, name))
-        warnings.warn(
+        warn_once(
+            (provider, name),
             f"{provider} does not support GenerateConfig.{name}; it is ignored",
-            ConfigWarning,
             stacklevel=4,
         )

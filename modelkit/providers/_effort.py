@@ -13,11 +13,9 @@ provider and value. Pure functions; the maps are tuples so the frozen
 from __future__ import annotations
 
 import re
-import threading
-import warnings
-from typing import Optional, Set, Tuple
+from typing import Optional, Tuple
 
-from ..errors import ConfigWarning
+from .._support import warn_once
 
 __all__ = [
     "LOW_TO_HIGH",
@@ -64,10 +62,6 @@ def map_effort(effort: str, effort_map: EffortMap) -> Optional[str]:
     return effort
 
 
-_warned: Set[Tuple[str, str]] = set()
-_warned_lock = threading.Lock()
-
-
 def warn_not_sent(provider: str, model: str, effort: str, why: str) -> None:
     """A ``ConfigWarning`` (once per provider and value) that ``effort`` was not sent.
 
@@ -77,12 +71,8 @@ def warn_not_sent(provider: str, model: str, effort: str, why: str) -> None:
         effort: the ``reasoning_effort`` value.
         why: what the API lacks and what happens instead.
     """
-    with _warned_lock:
-        if (provider, effort) in _warned:
-            return
-        _warned.add((provider, effort))
-    warnings.warn(
+    warn_once(
+        ("reasoning_effort", provider, effort),
         f"{provider}/{model}: reasoning_effort={effort!r} is not sent ({why})",
-        ConfigWarning,
         stacklevel=3,
     )

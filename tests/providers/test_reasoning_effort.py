@@ -42,8 +42,7 @@ import pytest
 import responses
 from wire import load_fixture
 
-from modelkit import ConfigWarning, GenerateConfig, get_model
-from modelkit.providers import _effort
+from modelkit import ConfigWarning, GenerateConfig, _support, get_model
 
 CHAT = load_fixture("openai", "reasoning_model.response.json")
 ANSWERS = {
@@ -60,7 +59,7 @@ def _setup(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
-    monkeypatch.setattr(_effort, "_warned", set())
+    monkeypatch.setattr(_support, "_warned", set())
 
 
 def sent(spec: str, effort: str, **model_args: Any) -> Dict[str, Any]:
