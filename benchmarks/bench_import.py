@@ -14,7 +14,9 @@
    (``cold_floor.py``): ``import requests`` + ``import attrs`` + the attrs
    classes a first call needs, defined with modelkit's fields and options,
    + the same post: what modelkit cannot go below while its types are
-   attrs classes.
+   attrs classes. Beside them, when the official ``openai`` SDK is installed
+   (``make bench`` installs ``requirements-bench.txt``): ``import openai`` +
+   a client + one ``create`` of the same prompt.
 
 Before timing, every package either side imports is byte-compiled
 (``compileall``, as ``pip install`` does): with ``PYTHONDONTWRITEBYTECODE``
@@ -51,6 +53,17 @@ OPTIONAL = {"openai SDK (if installed)": "import openai"}
 
 
 PACKAGES = ("modelkit", "attr", "attrs", "requests", "urllib3", "charset_normalizer", "idna")
+SDK_PACKAGES = (
+    "openai",
+    "httpx",
+    "httpcore",
+    "h11",
+    "anyio",
+    "sniffio",
+    "pydantic",
+    "distro",
+    "jiter",
+)
 
 
 def compile_packages() -> None:
@@ -59,7 +72,7 @@ def compile_packages() -> None:
     import importlib.util
 
     compileall.compile_file(str(Path(__file__).with_name("cold_floor.py")), quiet=1)
-    for name in PACKAGES:
+    for name in PACKAGES + SDK_PACKAGES:
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.submodule_search_locations:
             for folder in spec.submodule_search_locations:
@@ -108,6 +121,12 @@ FIRST_CALL = {
         "api_key='sk-bench').generate('Summarise the plot of Hamlet in two sentences.')"
     ),
 }
+SDK_FIRST_CALL = (
+    "import sys, openai; openai.OpenAI(base_url=sys.argv[1] + '/v1', api_key='sk-bench')"
+    ".chat.completions.create(model='gpt-4o', messages=[{'role': 'user', "
+    "'content': 'Summarise the plot of Hamlet in two sentences.'}])"
+)
+SDK_NAME = "import openai + OpenAI() + one create (official SDK)"
 
 
 def first_call() -> None:
@@ -127,15 +146,19 @@ def first_call() -> None:
             ],
         }
     )
-    samples: Dict[str, List[float]] = {name: [] for name in FIRST_CALL}
+    commands = dict(FIRST_CALL)
+    if _available("import openai"):
+        commands[SDK_NAME] = SDK_FIRST_CALL
+    samples: Dict[str, List[float]] = {name: [] for name in commands}
     with bench_engine.server(0.0) as url:
         for _ in range(RUNS):
-            for name, code in FIRST_CALL.items():
+            for name, code in commands.items():
                 start = time.perf_counter()
                 subprocess.run([sys.executable, "-c", code, url, body], check=True)
                 samples[name].append(time.perf_counter() - start)
     medians = {name: statistics.median(times) for name, times in samples.items()}
     bare, floor, design, ours = (medians[name] for name in FIRST_CALL)
+    sdk = medians.get(SDK_NAME)
     print(f"\n{'first call in a fresh process':<53} {'median ms':>10} {'over bare ms':>13}")
     for name, median in medians.items():
         print(f"{name:<53} {median * 1000:>10.1f} {(median - bare) * 1000:>13.1f}")
@@ -154,6 +177,8 @@ def first_call() -> None:
         ours * 1000,
         1.25,
         unit="ms",
+        sdk=None if sdk is None else sdk * 1000,
+        sdk_name="openai",
     )
 
 

@@ -9,6 +9,8 @@ to the end with every line decoded (per event). modelkit is
 folding, delta events, connection slot, retry loop and deadline alarm.
 The two take turns round by round; the floor's session has
 ``trust_env=False`` (modelkit reads the environment once, not per request).
+The official ``openai`` SDK (``stream=True``), when it is installed
+(``make bench`` installs ``requirements-bench.txt``), takes the same turns.
 Prints medians and the ratios (targets: <= 1.1x to the first event,
 <= 1.3x per event over 200-event answers).
 """
@@ -20,7 +22,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Callable, List
+from typing import Any, Callable, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -93,16 +95,48 @@ def modelkit_all(model: object) -> float:
     return time.perf_counter() - start
 
 
-def medians(first: Callable[[], float], second: Callable[[], float], rounds: int) -> List[float]:
-    """Medians of ``first`` and ``second``, run in turns (the load changes both alike)."""
+def medians(*calls: Callable[[], float], rounds: int) -> List[float]:
+    """Medians of each of ``calls``, run in turns (the load changes all alike)."""
     for _ in range(5):  # warm up: connections, imports, caches
-        first(), second()
-    a: List[float] = []
-    b: List[float] = []
+        for call in calls:
+            call()
+    samples: List[List[float]] = [[] for _ in calls]
     for _ in range(rounds):
-        a.append(first())
-        b.append(second())
-    return [statistics.median(a), statistics.median(b)]
+        for call, times in zip(calls, samples):
+            times.append(call())
+    return [statistics.median(times) for times in samples]
+
+
+def openai_sdk(base_url: str) -> Optional[Any]:
+    """The official ``openai`` client on the loopback server, if it is installed."""
+    try:
+        import openai
+    except ImportError:
+        return None
+    return openai.OpenAI(base_url=base_url, api_key="sk-bench", max_retries=0)
+
+
+def sdk_first(client: Any) -> float:
+    start = time.perf_counter()
+    chunks = client.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    events = iter(chunks)
+    first = next(events)
+    elapsed = time.perf_counter() - start
+    assert first.choices[0].delta.content
+    for _ in events:
+        pass
+    return elapsed
+
+
+def sdk_all(client: Any) -> float:
+    start = time.perf_counter()
+    for _ in client.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+    ):
+        pass
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -111,6 +145,7 @@ def main() -> None:
         model = get_model("openai/m", base_url=server.url, api_key="sk-bench")
         session = requests.Session()
         session.trust_env = False  # modelkit reads the environment once, not per request
+        sdk = openai_sdk(server.url)
         request = json.dumps(
             {
                 "model": "m",
@@ -118,18 +153,18 @@ def main() -> None:
                 "stream": True,
             }
         ).encode()
-        raw_ttfe, mk_ttfe = medians(
-            lambda: raw_first(session, url, request),
-            lambda: modelkit_first(model),
-            ROUNDS,
-        )
+        firsts = [lambda: raw_first(session, url, request), lambda: modelkit_first(model)]
+        if sdk is not None:
+            firsts.append(lambda: sdk_first(sdk))
+        raw_ttfe, mk_ttfe, *sdk_ttfe = medians(*firsts, rounds=ROUNDS)
         server.default = Reply(body=sse(LONG), headers=HEADERS)
-        raw_total, mk_total = medians(
-            lambda: raw_all(session, url, request),
-            lambda: modelkit_all(model),
-            LONG_ROUNDS,
-        )
+        alls = [lambda: raw_all(session, url, request), lambda: modelkit_all(model)]
+        if sdk is not None:
+            alls.append(lambda: sdk_all(sdk))
+        raw_total, mk_total, *sdk_total = medians(*alls, rounds=LONG_ROUNDS)
     per_raw, per_mk = raw_total / LONG * 1e6, mk_total / LONG * 1e6
+    per_sdk = sdk_total[0] / LONG * 1e6 if sdk_total else None
+    first_sdk = sdk_ttfe[0] * 1e6 if sdk_ttfe else None
     floor_name = "Session(trust_env=False) iter_lines + json.loads"
     print(f"time to first event ({SHORT}-event answers, median of {ROUNDS}, in turns):")
     print(f"  raw requests iter_lines  {raw_ttfe * 1e3:8.3f} ms   (floor)")
@@ -137,14 +172,38 @@ def main() -> None:
         f"  modelkit Model.stream    {mk_ttfe * 1e3:8.3f} ms   {mk_ttfe / raw_ttfe:5.2f}x, "
         f"+{(mk_ttfe - raw_ttfe) * 1e3:.3f} ms (target <= 1.1x)"
     )
+    if first_sdk is not None:
+        print(
+            f"  openai SDK stream=True   {first_sdk / 1e3:8.3f} ms   {first_sdk / 1e6 / raw_ttfe:5.2f}x"
+        )
     print(f"per event ({LONG}-event answers, median of {LONG_ROUNDS}, in turns):")
     print(f"  raw requests iter_lines  {per_raw:8.2f} us   (floor)")
     print(
         f"  modelkit Model.stream    {per_mk:8.2f} us   {per_mk / per_raw:5.2f}x, "
         f"+{per_mk - per_raw:.2f} us (target <= 1.3x)"
     )
-    report("a stream, first event", floor_name, raw_ttfe * 1e6, mk_ttfe * 1e6, 1.1)
-    report("a stream, per event (200)", floor_name, per_raw, per_mk, 1.3)
+    if per_sdk is not None:
+        print(f"  openai SDK stream=True   {per_sdk:8.2f} us   {per_sdk / per_raw:5.2f}x")
+    else:
+        print("(openai SDK not installed here: left out)")
+    report(
+        "a stream, first event",
+        floor_name,
+        raw_ttfe * 1e6,
+        mk_ttfe * 1e6,
+        1.1,
+        sdk=first_sdk,
+        sdk_name="openai",
+    )
+    report(
+        "a stream, per event (200)",
+        floor_name,
+        per_raw,
+        per_mk,
+        1.3,
+        sdk=per_sdk,
+        sdk_name="openai",
+    )
 
 
 # --- Linear streams (issue 19, point 10): 40,000 deltas of 100 characters ---
