@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from typing import FrozenSet, Set, Tuple
+from typing import Dict, FrozenSet, Set, Tuple
 
 from .api import ModelAPI
 from .config import GenerateConfig
@@ -76,11 +76,16 @@ def check_supported(api: ModelAPI, config: GenerateConfig) -> None:
     honoured = api.config_fields()
     if honoured is None:
         return
-    provider = api.provider or type(api).__name__
-    for name in OPTIONAL_FIELDS:
+    if type(honoured) is not frozenset:  # (a third-party provider's set or list)
+        honoured = frozenset(honoured)
+    names = _unhonoured.get(honoured)
+    if names is None:
+        names = _unhonoured_fields(honoured)
+    for name in names:
         value = getattr(config, name)
-        if value is None or value is False or name in honoured:  # (False asks for nothing)
+        if value is None or value is False:  # (False asks for nothing)
             continue
+        provider = api.provider or type(api).__name__
         if name in ANSWER_CHANGING:
             raise ConfigError(
                 f"{provider}/{api.model_name} cannot honour {name}={getattr(config, name)!r}; "
@@ -91,3 +96,16 @@ def check_supported(api: ModelAPI, config: GenerateConfig) -> None:
             f"{provider} does not support GenerateConfig.{name}; it is ignored",
             stacklevel=4,
         )
+
+
+_unhonoured: Dict[FrozenSet[str], Tuple[str, ...]] = {}
+"""``OPTIONAL_FIELDS`` outside each set of honoured fields seen: what a call checks."""
+
+
+def _unhonoured_fields(honoured: FrozenSet[str]) -> Tuple[str, ...]:
+    """The fields of ``OPTIONAL_FIELDS`` not in ``honoured``, in order (remembered)."""
+    names = tuple(name for name in OPTIONAL_FIELDS if name not in honoured)
+    if len(_unhonoured) >= 64:  # (a provider whose fields keep changing: a bounded memo)
+        _unhonoured.clear()
+    _unhonoured[honoured] = names
+    return names

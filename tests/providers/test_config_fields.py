@@ -346,3 +346,38 @@ def test_bedrock_refuses_several_choices_as_anthropic_does() -> None:
     model = get_model("bedrock/anthropic.claude-3-5-haiku-20241022-v1:0", memoize=False)
     with pytest.raises(ConfigError, match="num_choices=2 is not supported"):
         model.generate("hi", config=GenerateConfig(num_choices=2))
+
+
+def test_the_fields_checked_follow_what_the_api_honours_now() -> None:
+    """check_supported remembers the unhonoured fields per honoured set, not per API:
+    an API whose fields change (chat completions -> Responses) is checked anew."""
+    model = get_model("openai/gpt-5", api_key="sk-test", memoize=False)
+    api: Any = model.api
+    config = GenerateConfig(reasoning_summary="auto")
+    with pytest.warns(
+        ConfigWarning, match="openai does not support GenerateConfig.reasoning_summary"
+    ):
+        _support.check_supported(api, config)
+    api.responses_api = True  # Responses honours reasoning_summary
+    assert "reasoning_summary" in api.config_fields()
+    _support._warned.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _support.check_supported(api, config)
+    api.responses_api = False
+    with pytest.warns(ConfigWarning, match="reasoning_summary"):
+        _support.check_supported(api, config)
+
+
+def test_a_third_party_api_may_list_its_fields_in_a_plain_set() -> None:
+    class Fields:
+        provider, model_name = "mine", "m"
+
+        def config_fields(self) -> Any:
+            return {"seed"}
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _support.check_supported(Fields(), GenerateConfig(seed=3))  # type: ignore[arg-type]
+    with pytest.warns(ConfigWarning, match="mine does not support GenerateConfig.top_k"):
+        _support.check_supported(Fields(), GenerateConfig(top_k=3))  # type: ignore[arg-type]

@@ -280,6 +280,14 @@ class OpenAIAPI(RestAPI):
         return "pass responses_api=True to get_model(): OpenAI runs them on the Responses API"
 
     def config_fields(self) -> FrozenSet[str]:
+        basis = (self.provider, self.responses_api)  # (every call asks: worked out once)
+        known = self.__dict__.get("_fields_memo")
+        if known is None or known[0] != basis:
+            known = self.__dict__["_fields_memo"] = (basis, self._config_fields())
+        fields: FrozenSet[str] = known[1]
+        return fields
+
+    def _config_fields(self) -> FrozenSet[str]:
         fields = {*OPENAI_SAMPLING, "extra_headers", "extra_body", "verbosity", "response_schema"}
         if self.responses_api:
             fields |= {"reasoning_summary", "reasoning_mode"}
