@@ -6,6 +6,7 @@ hand, so every field of every type survives serialisation.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -32,7 +33,7 @@ from modelkit import (
     ToolCallError,
     TopLogprob,
 )
-from modelkit.messages import content_from_dict, message_from_dict
+from modelkit.messages import content_from_dict, message_from_dict, message_id
 
 text = st.text(max_size=20)
 maybe = lambda s: st.none() | s  # noqa: E731 - a tiny strategy helper
@@ -219,3 +220,28 @@ def test_usage_adds_and_keeps_unknown_cache_fields_unknown() -> None:
         input_tokens=11, output_tokens=22, total_tokens=38, input_tokens_cache_read=5
     )
     assert total.input_tokens_cache_write is None
+
+
+def test_message_ids_are_random_hex_and_never_repeat() -> None:
+    ids = [ChatMessageUser(content="hi").id for _ in range(1000)]  # several stocks of ids
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_never_makes_its_parents_next_message_ids() -> None:
+    """Ids are read from os.urandom a stock at a time; a child must not reuse the stock."""
+    ChatMessageUser(content="fill the stock")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next ids, to the parent
+        try:
+            os.write(write, ",".join(message_id() for _ in range(10)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        child = set(pipe.read().split(","))
+    os.waitpid(pid, 0)
+    parent = {message_id() for _ in range(10)}
+    assert len(child) == 10 and not child & parent
