@@ -38,6 +38,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit._lazy",
         "modelkit._json",
         "modelkit._copy",
+        "modelkit._env",
     ),
     (
         "modelkit.tools._types",

@@ -32,6 +32,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Dict, Optional, Set, Tuple
 
+from .._env import env_value
 from .._redis import is_redis_url, link_for
 from ..errors import APITimeoutError, ConfigError
 from .budget import LocalBucket, RedisBucket, charge_for
@@ -299,7 +300,9 @@ def gate_for(key: str, size: int, config: GenerateConfig) -> Gate:
         ConfigError: ``$MODELKIT_LIMITS_URL`` is set but not a Redis URL, or
             the ``redis`` package is missing.
     """
-    url = os.environ.get(LIMITS_URL_VAR, "").strip()
+    url = env_value(LIMITS_URL_VAR) or ""  # (every call reads it: without os.environ's layers)
+    if url:
+        url = url.strip()
     rpm, tpm = config.requests_per_minute, config.tokens_per_minute
     if not url and not rpm and not tpm:
         return OPEN

@@ -14,10 +14,10 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Dict, Optional
 
+from .._env import env_value
 from .._redact import redact_url
 from .._redis import is_redis_url
 from ..errors import ConfigError
-from ._key import env_value
 
 if TYPE_CHECKING:
     from ._redis import RedisCache

@@ -23,6 +23,7 @@ from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
+from .._env import env_value, env_values
 from .._serde import unstructure
 from ..tools._types import tool_choice_to_dict
 
@@ -279,48 +280,6 @@ def db_path(model: str) -> Path:
 _databases: Dict[Path, Path] = {}
 
 
-def env_value(name: str) -> Optional[str]:
-    """``os.environ.get(name)``, read at every call, without its Python layers.
-
-    ``os.environ`` answers ``get`` through four Python functions and, for an
-    unset variable, a ``KeyError`` raised and caught; a cache lookup reads
-    two to six variables. This reads the mapping ``os.environ`` keeps (and
-    updates on every change made through it) directly, with the key encoded
-    once and the value decoded as ``os.environ`` decodes it; anything else
-    in ``os.environ``'s place is asked with ``get``.
-    """
-    environ = os.environ
-    data = getattr(environ, "_data", None)
-    if type(data) is not dict or type(environ) is not _Environ:
-        return environ.get(name)
-    encoded = _encoded_names.get(name)
-    if encoded is None:
-        encoded = _encoded_names[name] = environ.encodekey(name)
-    raw = data.get(encoded)
-    return None if raw is None else environ.decodevalue(raw)
-
-
-def env_values(names: Tuple[str, ...]) -> Tuple[Optional[str], ...]:
-    """:func:`env_value` of each of ``names``, in one call."""
-    environ = os.environ
-    data = getattr(environ, "_data", None)
-    values: List[Optional[str]] = []
-    if type(data) is not dict or type(environ) is not _Environ:
-        for name in names:
-            values.append(environ.get(name))
-        return tuple(values)
-    encoded_names = _encoded_names
-    for name in names:
-        encoded = encoded_names.get(name)
-        if encoded is None:
-            encoded = encoded_names[name] = environ.encodekey(name)
-        raw = data.get(encoded)
-        values.append(None if raw is None else environ.decodevalue(raw))
-    return tuple(values)
-
-
-_Environ = type(os.environ)
-_encoded_names: Dict[str, Any] = {}
 _HOME_VARIABLES = ("XDG_CACHE_HOME", "HOME", "LOCALAPPDATA", "USERPROFILE")
 """What ``cache_path``'s root depends on without ``$MODELKIT_CACHE_DIR`` (``_root``;
 ``~`` is ``HOME``, or ``USERPROFILE``)."""
