@@ -15,14 +15,20 @@ objects) only for a body with more brackets than ``MAX_DEPTH``.
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Union
+from json.encoder import (  # type: ignore[attr-defined]
+    c_make_encoder,
+    encode_basestring_ascii,
+)
+from typing import Any, Callable, Iterable, Optional, Union
 
-__all__ = ["MAX_DEPTH", "loads"]
+__all__ = ["MAX_DEPTH", "dumps_bytes", "loads"]
 
 MAX_DEPTH = 128
 """The deepest nesting of arrays and objects accepted (real API bodies nest < 20)."""
 
 _decoder: Optional[json.JSONDecoder] = None
+_WHITESPACE = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
+_SPACES = ("", " ", "\t", "\n", "\r")
 
 
 def loads(data: Union[str, bytes]) -> Any:
@@ -36,10 +42,19 @@ def loads(data: Union[str, bytes]) -> Any:
     text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
     if _decoder is None:
         _decoder = json.JSONDecoder(parse_constant=_no_constant)
+    # _decoder.decode(text), without its two Python layers and, where there is
+    # no whitespace around the document, its two regular-expression matches.
+    start = _WHITESPACE(text, 0).end() if text[:1] in _SPACES else 0
     try:
-        value = _decoder.decode(text)
+        value, end = _decoder.scan_once(text, start)  # type: ignore[attr-defined]
+    except StopIteration as err:
+        raise json.JSONDecodeError("Expecting value", text, err.value) from None
     except RecursionError:
         raise ValueError(f"JSON nested too deeply (more than {MAX_DEPTH} levels)") from None
+    if end != len(text):
+        end = _WHITESPACE(text, end).end()
+        if end != len(text):
+            raise json.JSONDecodeError("Extra data", text, end)
     if (
         isinstance(value, (dict, list))
         and text.count("[") + text.count("{") > MAX_DEPTH
@@ -65,3 +80,29 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
                     return True
                 stack.append((child, depth + 1))
     return False
+
+
+def _not_serializable(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _make_encoder() -> Callable[[Any, int], Iterable[str]]:
+    """``json.dumps``' encoder with its defaults, made once: ``encode(value, 0)`` -> pieces."""
+    if c_make_encoder is None:  # pragma: no cover - Pythons without the C accelerator
+        encoder = json.JSONEncoder()
+        return lambda value, level: encoder.iterencode(value)
+    # json.dumps(value) builds this same C encoder on every call (after three
+    # Python layers); one without circular-reference marks serves every thread
+    # at once (a structure holding itself fails as too deep instead).
+    made: Callable[[Any, int], Iterable[str]] = c_make_encoder(
+        None, _not_serializable, encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
+    return made
+
+
+_encode = _make_encoder()
+
+
+def dumps_bytes(value: Any) -> bytes:
+    """``json.dumps(value).encode("utf-8")``, byte for byte: a request body."""
+    return "".join(_encode(value, 0)).encode("utf-8")

@@ -23,7 +23,6 @@ from __future__ import annotations
 import abc
 import copy
 import functools
-import json
 import os
 import threading
 from typing import (
@@ -44,6 +43,7 @@ import attrs
 from .._engine.failures import scrub_error
 from .._engine.http import HttpClient
 from .._engine.response import HttpResponse
+from .._json import dumps_bytes
 from .._json import loads as strict_loads
 from .._redact import Scrubber, redact_headers, request_secrets, shorten_media
 from .._wellformed import PARSE_ERRORS, check_output
@@ -207,7 +207,7 @@ class RestAPI(ModelAPI):
         Shared by generation and token counting: the same HTTP client,
         timeout, credential scrubbing, call record and error mapping.
         """
-        data = json.dumps(request.body).encode("utf-8")
+        data = dumps_bytes(request.body)
         headers = self.sign(request, data)
         secrets = self.secrets()
         # Errors (status >= 300) come back with every credential already scrubbed.
@@ -293,7 +293,7 @@ class RestAPI(ModelAPI):
         from ._streaming import open_rest_stream
 
         request = self.stream_request(self.build_request(input, tools, tool_choice, config), config)
-        data = json.dumps(request.body).encode("utf-8")
+        data = dumps_bytes(request.body)
         headers = self.sign(request, data)
         scrubber = Scrubber(request_secrets(headers, request.url, self.secrets()))
 
