@@ -112,7 +112,7 @@ FIRST_CALL = {
         "data=sys.argv[2], headers={'Content-Type': 'application/json', "
         "'Authorization': 'Bearer sk-bench'}).json()"
     ),
-    "requests + attrs + 19 classes + post (design floor)": (
+    "requests + attrs + 8 classes + post (design floor)": (
         f"import sys; sys.path.insert(0, {BENCH_DIR!r}); import cold_floor; "
         "cold_floor.first_call(sys.argv[1], sys.argv[2])"
     ),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, 
 
 import attrs
 
+from ._record import Record
 from ._support import check_supported
 from .api import ModelAPI
 from .config import GenerateConfig
@@ -41,14 +42,27 @@ ToolsInput = Union[Sequence[Any], ToolSource]
 or one ``ToolSource``; sources are expanded by the caller (``Model.prepare``)."""
 
 
-@attrs.frozen
-class GenerateRequest:
+class GenerateRequest(Record):
     """One generation, normalised: what the API is asked, with which config."""
+
+    __slots__ = ("config", "input", "tool_choice", "tools")
 
     input: List[ChatMessage]
     tools: List[ToolInfo]
     tool_choice: ToolChoice
     config: GenerateConfig
+
+    def __init__(
+        self,
+        input: List[ChatMessage],
+        tools: List[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> None:
+        self.input = input
+        self.tools = tools
+        self.tool_choice = tool_choice
+        self.config = config
 
 
 def prepare_request(

@@ -21,6 +21,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 import attrs
 
+from ._record import Record
 from ._serde import Serializable
 
 __all__ = [
@@ -55,12 +56,20 @@ class ModelRequestId(Serializable):
     status: int
 
 
-@attrs.define
-class ResponseHeaders:
+class ResponseHeaders(Record):
     """The latest response headers (lower-cased) seen during one attempt, and its status."""
 
-    latest: Optional[Dict[str, str]] = None
-    status: Optional[int] = None
+    __slots__ = ("latest", "status")
+    __hash__ = None  # type: ignore[assignment]  # changed as responses arrive
+
+    latest: Optional[Dict[str, str]]
+    status: Optional[int]
+
+    def __init__(
+        self, latest: Optional[Dict[str, str]] = None, status: Optional[int] = None
+    ) -> None:
+        self.latest = latest
+        self.status = status
 
 
 active: ContextVar[Optional[ResponseHeaders]] = ContextVar(

@@ -30,8 +30,6 @@ from typing import (
     Union,
 )
 
-import attrs
-
 from ._engine import observe
 from ._models import (
     forget,
@@ -319,7 +317,7 @@ class Model:
             run_request = functools.partial(stream_output, observer=observer)
         if observe.observers:  # hooks see (and may change) the request before the cache does
             if request.config is self.config:  # a hook registered since _prepare_call
-                request = attrs.evolve(request, config=self.config.merge(None))
+                request = request.replace(config=self.config.merge(None))
             observe.before(self.api, request, policy is not None)
         if policy is None:
             output = run_request(self.api, request)

@@ -36,6 +36,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit._config_checks",
         "modelkit._config_types",
         "modelkit._lazy",
+        "modelkit._record",
         "modelkit._json",
         "modelkit._copy",
         "modelkit._env",

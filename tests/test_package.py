@@ -11,8 +11,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Dict, List
 
 import modelkit
+from modelkit._record import Record
 
 SEED_NAMES = {
     "get_model",
@@ -194,17 +196,20 @@ def test_a_first_http_call_leaves_what_it_does_not_need_unloaded(tmp_path: Path)
 
 
 _FIRST_CALL_CLASSES = r"""
-import json, sys
+import gc, json, sys
 import attrs
 import modelkit
-model = modelkit.get_model("openai/gpt-4o", base_url=sys.argv[1] + "/v1", api_key="sk-test")
+model = modelkit.get_model(sys.argv[2], base_url=sys.argv[1] + "/v1", api_key="sk-test")
 assert model.generate("hi").completion
-built = set()
-for name, module in list(sys.modules.items()):
-    if name.startswith("modelkit"):
-        for value in list(vars(module).values()):
-            if isinstance(value, type) and attrs.has(value) and value.__module__ == name:
-                built.add(f"{name}.{value.__qualname__}")
+gc.collect()
+built, seen, todo = set(), set(), [object]
+while todo:  # every class alive, wherever it is defined or kept
+    for sub in type.__subclasses__(todo.pop()):
+        if sub not in seen:
+            seen.add(sub)
+            todo.append(sub)
+            if attrs.has(sub) and sub.__module__.startswith("modelkit"):
+                built.add(f"{sub.__module__}.{sub.__qualname__}")
 typed = [m for m in ("modelkit.config", "modelkit.model") if "GenerateConfigArgs" in vars(sys.modules[m])]
 print(json.dumps({"built": sorted(built), "typed_dicts": typed}))
 """
@@ -218,10 +223,33 @@ FIRST_CALL_NEEDS = {
     "modelkit.output.ChatCompletionChoice",
     "modelkit.output.ModelOutput",
     "modelkit.output.ModelCall",
+}
+"""The attrs classes a first plain-text OpenAI call makes an instance of (and
+``ChatMessageBase``, their base): ``benchmarks/cold_floor.py`` defines the same
+ones to measure the design's own floor (docs/engine.md, cold start). All are
+public types; modelkit's internal records (``INTERNAL_RECORDS``) are plain classes."""
+
+FIRST_CALL_STILL_BUILDS = {
+    "modelkit._response_headers.ModelRequestId",
+    "modelkit.messages.ChatMessageSystem",
+    "modelkit.messages.ChatMessageTool",
+    "modelkit.tools._types.ToolFunction",
+}
+"""Public classes a first call does not use but still builds: defined in modules it
+imports for their other names (docs/engine.md says what deferring them would take)."""
+
+PRICED_FIRST_CALL_BUILDS = {
     "modelkit.info._types.ModelCost",
     "modelkit.info._types.ModelInfo",
-    "modelkit._response_headers.ResponseHeaders",
+    "modelkit.info._types.PeakHours",
+}
+"""What a first call of a model the bundled table prices builds beyond those: its
+``ModelInfo`` (with ``ModelCost``; ``PeakHours`` is defined beside them). The bench's
+``openai/gpt-4o`` is not in the table, so it builds none of the three."""
+
+INTERNAL_RECORDS = [
     "modelkit._prepare.GenerateRequest",
+    "modelkit._response_headers.ResponseHeaders",
     "modelkit._engine.response.HttpResponse",
     "modelkit.providers._rest.HttpRequest",
     "modelkit.providers.openai._request.WireOptions",
@@ -229,41 +257,69 @@ FIRST_CALL_NEEDS = {
     "modelkit._engine.retry.Backoff",
     "modelkit._engine.retry.RetryPolicy",
     "modelkit._engine.retry.Retrying",
-}
-"""The attrs classes a first plain-text OpenAI call makes an instance of (and
-``ChatMessageBase``, their base): ``benchmarks/cold_floor.py`` defines the same
-ones to measure the design's own floor (docs/engine.md, cold start)."""
-
-FIRST_CALL_STILL_BUILDS = {
     "modelkit._engine.retry.Decision",
-    "modelkit._response_headers.ModelRequestId",
-    "modelkit.messages.ChatMessageSystem",
-    "modelkit.messages.ChatMessageTool",
-    "modelkit.info._types.PeakHours",
-    "modelkit.tools._types.ToolFunction",
-}
-"""Classes a first call does not use but still builds: defined in modules it
-imports for their other names (docs/engine.md says what deferring them would take)."""
+]
+"""Records modelkit passes between its own layers: plain ``_record.Record`` classes, not
+attrs classes (each attrs class costs about 4 M instructions to build at a cold start)."""
 
 
-def test_a_first_http_call_builds_only_the_attrs_classes_listed(tmp_path: Path) -> None:
-    """Each attrs class costs its construction at a cold start (issue 24): a first
-    call builds only the ones listed, and not the GenerateConfigArgs TypedDict."""
+def _first_call_classes(tmp_path: Path, model: str) -> Dict[str, List[str]]:
+    """The attrs classes alive in a fresh process after one call of ``model`` (loopback)."""
     from loopback import LoopbackServer
 
     with LoopbackServer() as server:
         result = subprocess.run(
-            [sys.executable, "-c", _FIRST_CALL_CLASSES, server.url],
+            [sys.executable, "-c", _FIRST_CALL_CLASSES, server.url, model],
             capture_output=True,
             text=True,
             cwd=tmp_path,
             env={"HOME": str(tmp_path), "PYTHONPATH": str(Path(modelkit.__file__).parents[1])},
             check=True,
         )
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    found: Dict[str, List[str]] = json.loads(result.stdout.strip().splitlines()[-1])
+    return found
+
+
+def test_a_first_http_call_builds_only_the_attrs_classes_listed(tmp_path: Path) -> None:
+    """Each attrs class costs its construction at a cold start (issue 24): a first
+    call builds only the ones listed, and not the GenerateConfigArgs TypedDict."""
+    found = _first_call_classes(tmp_path, "openai/gpt-4o")
     assert FIRST_CALL_NEEDS <= set(found["built"])
     assert set(found["built"]) - FIRST_CALL_NEEDS <= FIRST_CALL_STILL_BUILDS
     assert found["typed_dicts"] == []
+
+
+def test_a_first_call_of_a_priced_model_builds_its_model_info_too(tmp_path: Path) -> None:
+    """Pricing a call parses the model's table entry (``ModelInfo``, ``ModelCost``);
+    a model the table does not list (``openai/gpt-4o`` above) builds neither."""
+    found = _first_call_classes(tmp_path, "openai/gpt-5-mini")
+    allowed = FIRST_CALL_NEEDS | FIRST_CALL_STILL_BUILDS | PRICED_FIRST_CALL_BUILDS
+    assert set(found["built"]) - allowed == set()
+    assert {"modelkit.info._types.ModelCost", "modelkit.info._types.ModelInfo"} <= set(
+        found["built"]
+    )
+
+
+def test_every_attrs_class_a_first_call_may_build_is_a_public_type() -> None:
+    """The lists above hold public types only: an internal record built as an attrs
+    class again (or a private class added to a list to make the test pass) fails here."""
+    import importlib
+
+    import modelkit.info
+
+    exported = [getattr(modelkit, name) for name in modelkit.__all__]
+    exported += [getattr(modelkit.info, name) for name in modelkit.info.__all__]
+    public = {
+        f"{value.__module__}.{value.__qualname__}" for value in exported if isinstance(value, type)
+    }
+    listed = FIRST_CALL_NEEDS | FIRST_CALL_STILL_BUILDS | PRICED_FIRST_CALL_BUILDS
+    assert listed - public == set()
+    for name in INTERNAL_RECORDS:
+        module, _, short = name.rpartition(".")
+        assert name not in public
+        cls = getattr(importlib.import_module(module), short)
+        assert not hasattr(cls, "__attrs_attrs__"), name
+        assert issubclass(cls, Record) and "__dict__" not in dir(cls), name
 
 
 def test_the_design_floor_defines_the_classes_a_first_call_needs_with_their_fields() -> None:

@@ -5,22 +5,30 @@ from __future__ import annotations
 import json
 from typing import Any, Dict
 
-import attrs
-
 from .._json import loads as strict_loads
+from .._record import Record
 from .._redact import Scrubber
 
 __all__ = ["HttpResponse"]
 
 
-@attrs.frozen
-class HttpResponse:
+class HttpResponse(Record):
     """A response read in full: status, lower-cased headers, raw body, time."""
+
+    __slots__ = ("content", "elapsed", "headers", "status")
 
     status: int
     headers: Dict[str, str]
     content: bytes
     elapsed: float
+
+    def __init__(
+        self, status: int, headers: Dict[str, str], content: bytes, elapsed: float
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.content = content
+        self.elapsed = elapsed
 
     def json(self) -> Any:
         """The body parsed as JSON (``ValueError`` when it is not, or is hostile: ``_json``)."""
@@ -54,4 +62,4 @@ class HttpResponse:
         headers = scrubber.headers(self.headers)
         if content is self.content and headers == self.headers:
             return self
-        return attrs.evolve(self, headers=headers, content=content)
+        return self.replace(headers=headers, content=content)

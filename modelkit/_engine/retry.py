@@ -20,8 +20,7 @@ import random
 import time
 from typing import TYPE_CHECKING, Callable, Mapping, Optional
 
-import attrs
-
+from .._record import Record
 from ..errors import APIError, as_quota_error, is_quota
 
 if TYPE_CHECKING:
@@ -44,22 +43,38 @@ __all__ = [
 DEFAULT_MAX_RETRIES = 5
 
 
-@attrs.frozen
-class Backoff:
+class Backoff(Record):
     """Exponential backoff with jitter: ``initial * multiplier**n``, capped.
 
     The n-th retry (from 0) waits that long times a random factor in
     ``[1 - jitter, 1]``, so waits never exceed ``maximum``.
     """
 
-    initial: float = 0.5
-    multiplier: float = 2.0
-    maximum: float = 30.0
-    jitter: float = 0.25
+    __slots__ = ("initial", "jitter", "maximum", "multiplier")
+
+    initial: float
+    multiplier: float
+    maximum: float
+    jitter: float
+
+    def __init__(
+        self,
+        initial: float = 0.5,
+        multiplier: float = 2.0,
+        maximum: float = 30.0,
+        jitter: float = 0.25,
+    ) -> None:
+        self.initial = initial
+        self.multiplier = multiplier
+        self.maximum = maximum
+        self.jitter = jitter
 
     def __call__(self, retry: int, rand: Callable[[], float] = random.random) -> float:
         base = min(self.initial * self.multiplier ** min(retry, 64), self.maximum)
         return base * (1.0 - self.jitter * rand())
+
+
+_BACKOFF = Backoff()
 
 
 def retry_after(
@@ -114,16 +129,20 @@ def is_retryable(api: ModelAPI, error: BaseException) -> bool:
     return bool(retry_decision(api, error))
 
 
-@attrs.frozen
-class Decision:
+class Decision(Record):
     """Retry after ``wait`` seconds, or (``wait is None``) give up, and why."""
+
+    __slots__ = ("reason", "wait")
 
     wait: Optional[float]
     reason: str
 
+    def __init__(self, wait: Optional[float], reason: str) -> None:
+        self.wait = wait
+        self.reason = reason
 
-@attrs.frozen
-class RetryPolicy:
+
+class RetryPolicy(Record):
     """When to retry and how long to wait.
 
     Args:
@@ -132,8 +151,14 @@ class RetryPolicy:
             asking for more makes the call give up at once.
     """
 
-    backoff: Backoff = Backoff()
-    max_retry_after: float = 120.0
+    __slots__ = ("backoff", "max_retry_after")
+
+    backoff: Backoff
+    max_retry_after: float
+
+    def __init__(self, backoff: Optional[Backoff] = None, max_retry_after: float = 120.0) -> None:
+        self.backoff = _BACKOFF if backoff is None else backoff
+        self.max_retry_after = max_retry_after
 
     def decide(
         self,
@@ -184,12 +209,33 @@ class RetryPolicy:
         return Decision(wait, "retry-after" if hinted is not None else "backoff")
 
 
-@attrs.frozen
-class Retrying:
+_RANDOM = random.random  # (Retrying's field of that name hides the module in its class body)
+
+
+class Retrying(Record):
     """A ``RetryPolicy`` with the functions it sleeps and reads time with."""
 
-    policy: RetryPolicy = RetryPolicy()
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
-    random: Callable[[], float] = random.random
-    now: Callable[[], float] = time.time
+    __slots__ = ("clock", "now", "policy", "random", "sleep")
+
+    policy: RetryPolicy
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
+    random: Callable[[], float]
+    now: Callable[[], float]
+
+    def __init__(
+        self,
+        policy: Optional[RetryPolicy] = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        random: Callable[[], float] = _RANDOM,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.policy = _POLICY if policy is None else policy
+        self.sleep = sleep
+        self.clock = clock
+        self.random = random
+        self.now = now
+
+
+_POLICY = RetryPolicy()

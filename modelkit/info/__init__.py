@@ -12,8 +12,9 @@ the engine, batch and ``Model`` import it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .._lazy import lazy_exports
 from ._cost import CACHE_WRITE_1H_MULTIPLIER, compute_model_cost
 from ._table import (
     ENV_VAR,
@@ -23,7 +24,9 @@ from ._table import (
     set_model_cost,
     set_model_info,
 )
-from ._types import ModelCost, ModelInfo, PeakHours
+
+if TYPE_CHECKING:
+    from ._types import ModelCost, ModelInfo, PeakHours
 
 __all__ = [
     "CACHE_WRITE_1H_MULTIPLIER",
@@ -40,8 +43,15 @@ __all__ = [
 ]
 
 
+_type_exports = lazy_exports(
+    __name__, {name: "._types" for name in ("ModelCost", "ModelInfo", "PeakHours")}
+)
+
+
 def __getattr__(name: str) -> Any:
-    # PRICES_DATE reads the bundled file, so only when asked for.
+    # PRICES_DATE reads the bundled file, so only when asked for; the types are
+    # built when first used (a first call of a model the table does not price
+    # builds none of them: docs/engine.md, cold start).
     if name == "PRICES_DATE":
         return prices_date()
-    raise AttributeError(f"module 'modelkit.info' has no attribute {name!r}")
+    return _type_exports(name)

@@ -14,10 +14,12 @@ per finished call: the cost, or ``None`` when the model has no price.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ..output import ModelOutput, ModelUsage
-from ._types import ModelCost
+
+if TYPE_CHECKING:  # the classes are built when the table parses an entry, not by a first call
+    from ._types import ModelCost
 
 __all__ = ["CACHE_WRITE_1H_MULTIPLIER", "compute_model_cost", "price_output", "usage_cost"]
 

@@ -16,10 +16,13 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from ..errors import ConfigError
-from ._types import ModelCost, ModelInfo
+
+if TYPE_CHECKING:  # (built by the first entry parsed: a first call of a model
+    # the table does not list builds neither class)
+    from ._types import ModelCost, ModelInfo
 
 __all__ = [
     "ENV_VAR",
@@ -128,6 +131,8 @@ def parse_entry(key: str, entry: Any, where: str) -> Tuple[ModelInfo, List[str]]
         raise ConfigError(
             f"{where}: models[{key!r}]: keys are 'provider/model' and values JSON objects"
         )
+    from ._types import ModelInfo
+
     fields = {k: v for k, v in entry.items() if k not in PROVENANCE}
     cost = fields.get("cost")
     if isinstance(cost, dict):
@@ -246,6 +251,8 @@ def set_model_info(model: str, info: ModelInfo) -> None:
     Raises:
         ConfigError: ``info`` is not a ``ModelInfo``.
     """
+    from ._types import ModelInfo
+
     if not isinstance(info, ModelInfo):
         raise ConfigError(f"set_model_info: a ModelInfo is needed, got {type(info).__name__}")
     with _lock:
@@ -261,6 +268,8 @@ def set_model_cost(model: str, cost: ModelCost) -> None:
             ``ModelInfo`` that has a ``cost``), or ``cost`` is not a ``ModelCost``.
     """
     import attrs
+
+    from ._types import ModelCost
 
     if not isinstance(cost, ModelCost):
         raise ConfigError(f"set_model_cost: a ModelCost is needed, got {type(cost).__name__}")

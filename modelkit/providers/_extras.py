@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from typing import Dict, TypeVar
 
-import attrs
-
 from .._config_fields import credential_header
 from ..config import GenerateConfig
 from ..errors import ConfigError
@@ -43,4 +41,4 @@ def with_extras(request: R, config: GenerateConfig) -> R:
             del headers[existing]
         headers[name] = value
     body = {**request.body, **(config.extra_body or {})}  # type: ignore[attr-defined]
-    return attrs.evolve(request, headers=headers, body=body)  # type: ignore[misc]  # an HttpRequest
+    return request.replace(headers=headers, body=body)  # type: ignore[attr-defined,no-any-return]

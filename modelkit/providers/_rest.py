@@ -38,13 +38,12 @@ from typing import (
     Union,
 )
 
-import attrs
-
 from .._engine.failures import scrub_error
 from .._engine.http import HttpClient
 from .._engine.response import HttpResponse
 from .._json import dumps_bytes
 from .._json import loads as strict_loads
+from .._record import Record
 from .._redact import Scrubber, redact_headers, request_secrets, shorten_media
 from .._wellformed import PARSE_ERRORS, check_output
 from ..api import ModelAPI
@@ -86,13 +85,28 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class HttpRequest:
-    """A request ready to send: where, with which headers, and the JSON body."""
+class HttpRequest(Record):
+    """A request ready to send: where, with which headers, and the JSON body.
+
+    Its repr shows the headers redacted (no credential in a log or a traceback).
+    """
+
+    __slots__ = ("body", "headers", "url")
 
     url: str
-    headers: Dict[str, str] = attrs.field(repr=lambda h: repr(redact_headers(h)))
-    body: Dict[str, Any] = attrs.field(factory=dict)
+    headers: Dict[str, str]
+    body: Dict[str, Any]
+
+    def __init__(
+        self, url: str, headers: Dict[str, str], body: Optional[Dict[str, Any]] = None
+    ) -> None:
+        self.url = url
+        self.headers = headers
+        self.body = {} if body is None else body
+
+    def __repr__(self) -> str:
+        headers = repr(redact_headers(self.headers))
+        return f"HttpRequest(url={self.url!r}, headers={headers}, body={self.body!r})"
 
 
 class RestAPI(ModelAPI):
@@ -278,7 +292,7 @@ class RestAPI(ModelAPI):
 
     def stream_request(self, request: HttpRequest, config: GenerateConfig) -> HttpRequest:
         """``request`` asking for a stream (by default: ``"stream": true`` in the body)."""
-        return attrs.evolve(request, body={**request.body, "stream": True})
+        return request.replace(body={**request.body, "stream": True})
 
     def stream(
         self,

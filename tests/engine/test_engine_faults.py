@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from typing import Any, Dict
 
-import attrs
 import pytest
 from engine_provider import KEY, FakeTime, loopback_model
 from loopback import LoopbackServer, Reply
@@ -284,7 +283,7 @@ def test_a_late_wake_up_still_makes_a_valid_last_attempt(loopback: LoopbackServe
     def oversleep(seconds: float) -> None:
         fake.sleep(seconds + 5)  # the OS woke us long after the deadline
 
-    retrying = attrs.evolve(fake.retrying(), sleep=oversleep)
+    retrying = fake.retrying().replace(sleep=oversleep)
     loopback.script(Reply(503, "busy"))
     try:  # 1 ms may or may not be enough for the loopback server to answer
         run_request(model.api, model.prepare("hi", config={"timeout": 2}), retrying)

@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-import attrs
-
+from ..._record import Record
 from ...config import GenerateConfig
 from ...errors import ConfigError
 from ...messages import (
@@ -44,8 +43,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class WireOptions:
+class WireOptions(Record):
     """How one model or server wants the OpenAI request shaped.
 
     Args:
@@ -81,20 +79,69 @@ class WireOptions:
             ``"openai"``, or ``"grok"`` for xAI's Responses API.
     """
 
-    system_role: str = "system"
-    max_tokens_field: str = "max_tokens"
-    unsupported: FrozenSet[str] = frozenset()
-    extra_fields: Tuple[str, ...] = ()
-    reasoning_effort: Optional[str] = "reasoning_effort"
-    efforts: EffortMap = ()
-    thinking_switch: bool = False
-    reasoning_field: Optional[str] = None
-    reasoning_details: bool = False
-    max_stop_seqs: Optional[int] = None
-    logprobs_as_count: bool = False
-    logprobs_need_top: bool = False
-    response_format: Optional[str] = "json_schema"
-    server_tools: str = "openai"
+    __slots__ = (
+        "efforts",
+        "extra_fields",
+        "logprobs_as_count",
+        "logprobs_need_top",
+        "max_stop_seqs",
+        "max_tokens_field",
+        "reasoning_details",
+        "reasoning_effort",
+        "reasoning_field",
+        "response_format",
+        "server_tools",
+        "system_role",
+        "thinking_switch",
+        "unsupported",
+    )
+
+    system_role: str
+    max_tokens_field: str
+    unsupported: FrozenSet[str]
+    extra_fields: Tuple[str, ...]
+    reasoning_effort: Optional[str]
+    efforts: EffortMap
+    thinking_switch: bool
+    reasoning_field: Optional[str]
+    reasoning_details: bool
+    max_stop_seqs: Optional[int]
+    logprobs_as_count: bool
+    logprobs_need_top: bool
+    response_format: Optional[str]
+    server_tools: str
+
+    def __init__(
+        self,
+        system_role: str = "system",
+        max_tokens_field: str = "max_tokens",
+        unsupported: FrozenSet[str] = frozenset(),
+        extra_fields: Tuple[str, ...] = (),
+        reasoning_effort: Optional[str] = "reasoning_effort",
+        efforts: EffortMap = (),
+        thinking_switch: bool = False,
+        reasoning_field: Optional[str] = None,
+        reasoning_details: bool = False,
+        max_stop_seqs: Optional[int] = None,
+        logprobs_as_count: bool = False,
+        logprobs_need_top: bool = False,
+        response_format: Optional[str] = "json_schema",
+        server_tools: str = "openai",
+    ) -> None:
+        self.system_role = system_role
+        self.max_tokens_field = max_tokens_field
+        self.unsupported = unsupported
+        self.extra_fields = extra_fields
+        self.reasoning_effort = reasoning_effort
+        self.efforts = efforts
+        self.thinking_switch = thinking_switch
+        self.reasoning_field = reasoning_field
+        self.reasoning_details = reasoning_details
+        self.max_stop_seqs = max_stop_seqs
+        self.logprobs_as_count = logprobs_as_count
+        self.logprobs_need_top = logprobs_need_top
+        self.response_format = response_format
+        self.server_tools = server_tools
 
 
 def effort_not_sent(config: GenerateConfig, options: WireOptions) -> bool:

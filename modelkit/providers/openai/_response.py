@@ -20,9 +20,8 @@ import json
 from collections.abc import Mapping  # isinstance() against it: typing.Mapping adds a Python layer
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-import attrs
-
 from ..._json import loads as strict_json
+from ..._record import Record
 from ...errors import APIError, BadRequestError, QuotaExceededError
 from ...messages import ChatMessageAssistant
 from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
@@ -67,8 +66,7 @@ _POLICY_CODES = frozenset({"bio_policy", "cyber_policy"})
 """Refusal codes Inspect maps to a ``content_filter`` stop (``cyber`` its category)."""
 
 
-@attrs.frozen
-class ParseOptions:
+class ParseOptions(Record):
     """How to read one server's responses.
 
     Args:
@@ -81,9 +79,18 @@ class ParseOptions:
             call, in dollars (OpenRouter), and becomes ``usage.total_cost``.
     """
 
-    think_tags: bool = False
-    reasoning_parts: bool = False
-    reported_cost: bool = False
+    __slots__ = ("reasoning_parts", "reported_cost", "think_tags")
+
+    think_tags: bool
+    reasoning_parts: bool
+    reported_cost: bool
+
+    def __init__(
+        self, think_tags: bool = False, reasoning_parts: bool = False, reported_cost: bool = False
+    ) -> None:
+        self.think_tags = think_tags
+        self.reasoning_parts = reasoning_parts
+        self.reported_cost = reported_cost
 
 
 def parse_completion(body: Mapping[str, Any], model: str, options: ParseOptions) -> ModelOutput:

@@ -282,9 +282,9 @@ class OpenAICompatibleAPI(OpenAIAPI):
         if self.settings.model_rules is not None:
             extra = self.settings.model_rules(self.model_name)
             if extra:
-                wire = attrs.evolve(wire, unsupported=wire.unsupported | extra)
+                wire = wire.replace(unsupported=wire.unsupported | extra)
         if self.settings.efforts is not None:
-            wire = attrs.evolve(wire, efforts=self.settings.efforts(self.model_name))
+            wire = wire.replace(efforts=self.settings.efforts(self.model_name))
         return wire
 
     def parse_options(self) -> ParseOptions:
