@@ -22,6 +22,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from typing import Callable, List, Optional, Tuple
 
 __all__ = ["MAX_DELAY", "Alarm", "Watchdog", "watchdog"]
@@ -68,6 +69,7 @@ class Watchdog:
         self._clock = clock
         self._order = itertools.count()
         self._reset()
+        _watchdogs.add(self)
 
     def _reset(self) -> None:
         """Forget every alarm and the thread (a new object, or a forked child)."""
@@ -87,8 +89,10 @@ class Watchdog:
             delay = 0.0 if delay < 0.0 else MAX_DELAY
         alarm = Alarm(self, self._clock() + delay, action)
         with self._lock:
-            thread = self._thread
-            if thread is None or self._pid != os.getpid() or not thread.is_alive():
+            # (A forked child's watchdog was reset by _after_fork_in_child, and a
+            # thread that ended cleared _thread: no system call or thread query
+            # per alarm where fork hooks exist.)
+            if self._thread is None or (not _FORK_HOOKS and self._pid != os.getpid()):
                 self._start()
             earliest = self._heap[0][0] if self._heap else None
             heapq.heappush(self._heap, (alarm.when, next(self._order), alarm))
@@ -102,7 +106,11 @@ class Watchdog:
         heapq.heapify(self._heap)
         self._cancelled = 0
         self._thread = threading.Thread(target=self._run, name="modelkit-watchdog", daemon=True)
-        self._thread.start()
+        try:
+            self._thread.start()
+        except BaseException:  # (no thread to be had now: the next alarm tries again)
+            self._thread = None
+            raise
 
     def _cancel(self, alarm: Alarm) -> bool:
         with self._lock:
@@ -118,6 +126,14 @@ class Watchdog:
             return True
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        finally:  # (never expected: the loop outlives every exception) the next alarm restarts it
+            with self._lock:
+                if self._thread is threading.current_thread():
+                    self._thread = None
+
+    def _serve(self) -> None:
         while True:
             try:
                 due = self._next_due()
@@ -164,12 +180,19 @@ def watchdog() -> Watchdog:
     return shared
 
 
+_watchdogs: weakref.WeakSet[Watchdog] = weakref.WeakSet()
+"""Every watchdog made: a forked child resets each."""
+
+
 def _after_fork_in_child() -> None:
     global _shared_lock
     _shared_lock = threading.Lock()
-    if shared is not None:
-        shared._reset()
+    for each in list(_watchdogs):
+        each._reset()
 
 
-if hasattr(os, "register_at_fork"):
+_FORK_HOOKS = hasattr(os, "register_at_fork")
+"""Whether a forked child resets the watchdog itself (else ``schedule`` compares pids)."""
+
+if _FORK_HOOKS:
     os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -5,6 +5,7 @@ Also the watchdog that enforces deadlines (``modelkit._engine.deadline``).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -264,6 +265,43 @@ def test_no_delay_kills_the_watchdog(bad: float) -> None:
     done = threading.Event()
     watchdog.schedule(0.01, done.set)
     assert done.wait(2), "a later alarm must still fire"
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_watchdog_whose_thread_ended_starts_another_for_the_next_alarm() -> None:
+    """``schedule`` asks no thread whether it is alive: an ending thread says so itself."""
+    watchdog = Watchdog()
+    first = threading.Event()
+    watchdog.schedule(0.01, first.set)
+    assert first.wait(2)
+    thread = watchdog._thread
+    assert thread is not None
+
+    def stop() -> None:  # what the loop's Exception handlers do not catch: the thread ends
+        raise SystemExit
+
+    watchdog.schedule(0.01, stop)
+    thread.join(2)
+    assert not thread.is_alive() and watchdog._thread is None
+    again = threading.Event()
+    watchdog.schedule(0.01, again.set)
+    assert again.wait(2), "the next alarm must start a new thread"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_alarms_fire_in_a_forked_child_on_every_watchdog() -> None:
+    """A child has none of its parent's threads: each watchdog starts its own there."""
+    watchdog = Watchdog()  # not the shared one
+    started = threading.Event()
+    watchdog.schedule(0.01, started.set)
+    assert started.wait(2)
+    pid = os.fork()
+    if pid == 0:
+        fired = threading.Event()
+        watchdog.schedule(0.01, fired.set)
+        os._exit(0 if fired.wait(2) else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "no alarm fired in the child"
 
 
 def test_an_infinite_timeout_is_served_and_later_deadlines_still_hold(
