@@ -370,16 +370,41 @@ def _with_defaults(
         )
         _BASE_NAMES.update({name.lower(): name for name in _BASE_HEADERS})
     sent = dict(headers)
-    given = set(map(str.lower, sent))
-    for lowered, name in _BASE_NAMES.items():
-        if lowered not in given:
-            sent[name] = _BASE_HEADERS[name]
-    for name, value in auth.items():
-        if name.lower() not in given:
-            sent[name] = value
-    if data is not None and "content-length" not in given:
+    names = tuple(sent)
+    plan = _plans.get(names) if not auth else None
+    if plan is None:
+        plan = _plan(names, auth)
+    added, length = plan
+    if added:
+        sent.update(added)
+    if length and data is not None:
         sent["Content-Length"] = str(len(data))
     return sent
+
+
+_plans: Dict[Tuple[str, ...], Tuple[Dict[str, str], bool]] = {}
+"""``_plan``'s answers by the names of a request's headers (a URL without userinfo)."""
+
+
+def _plan(names: Tuple[str, ...], auth: Mapping[str, str]) -> Tuple[Dict[str, str], bool]:
+    """The headers ``requests`` adds to headers named ``names``, and whether the length goes too.
+
+    What a request adds depends only on the names it has (which it already
+    sends; case-insensitively): worked out once per set of names.
+    """
+    given = set(map(str.lower, names))
+    added = {
+        name: _BASE_HEADERS[name] for lowered, name in _BASE_NAMES.items() if lowered not in given
+    }
+    for name, value in auth.items():
+        if name.lower() not in given:
+            added[name] = value
+    plan = (added, "content-length" not in given)
+    if not auth:
+        if len(_plans) >= 64:
+            _plans.clear()
+        _plans[names] = plan
+    return plan
 
 
 def _after_fork_in_child() -> None:

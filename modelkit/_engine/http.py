@@ -168,7 +168,7 @@ class HttpClient:
             )
             raw = response.raw
             status = response.status_code
-            lowered = {name.lower(): value for name, value in raw.headers.items()}
+            lowered = _lowered(raw.headers)
             record_lowered_headers(lowered, status)  # for the call's request ids
             if 300 <= status < 400:
                 raise self._redirected(status, lowered)
@@ -271,6 +271,19 @@ class HttpClient:
         idle, self._idle = self._idle, []
         for channel in idle:
             channel.close()
+
+
+def _lowered(headers: Any) -> Dict[str, str]:
+    """Response ``headers`` as a dict, names lower-cased; a repeated header's last value.
+
+    urllib3's ``HTTPHeaderDict`` (1.26 and 2.x) keeps each header under its
+    lower-cased name as ``[name, value, ...]``: read there, without its
+    ``items()`` generator; anything else (a cassette's headers) through ``items()``.
+    """
+    container = getattr(headers, "_container", None)
+    if type(container) is dict and type(headers).__module__ == "urllib3._collections":
+        return {name: values[-1] for name, values in container.items()}
+    return {name.lower(): value for name, value in headers.items()}
 
 
 _clients: weakref.WeakSet[HttpClient] = weakref.WeakSet()

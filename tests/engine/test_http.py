@@ -352,3 +352,52 @@ def test_netrc_never_replaces_the_api_credentials(
     client = HttpClient("p", "m")
     client.post(loopback.url, b"{}", {**HEADERS, "Authorization": "Bearer sk-x"}, timeout=5)
     assert loopback.requests[0].headers["authorization"] == "Bearer sk-x"
+
+
+def test_the_headers_requests_adds_are_worked_out_once_per_set_of_names() -> None:
+    """``_with_defaults`` remembers what it adds by header names only: each body still
+    gets its own length, a header the caller set wins, URL credentials are never kept."""
+    from modelkit._engine import channel
+
+    one = channel._with_defaults({"Content-Type": "application/json"}, {}, b"{}")
+    two = channel._with_defaults({"Content-Type": "text/plain"}, {}, b"[1, 2]")
+    assert list(one) == list(two) == [
+        "Content-Type",
+        "User-Agent",
+        "Accept-Encoding",
+        "Accept",
+        "Connection",
+        "Content-Length",
+    ]
+    assert (one["Content-Length"], two["Content-Length"]) == ("2", "6")
+    assert two["Content-Type"] == "text/plain"
+    mine = channel._with_defaults({"user-agent": "me/1", "content-length": "9"}, {}, b"{}")
+    assert mine["user-agent"] == "me/1" and mine["content-length"] == "9"
+    assert "User-Agent" not in mine and "Content-Length" not in mine
+    assert channel._with_defaults({}, {}, None) == channel._with_defaults({}, {}, None)
+    assert "Content-Length" not in channel._with_defaults({}, {}, None)
+    basic = {"Authorization": "Basic dTpwdw=="}
+    with_auth = channel._with_defaults({"Content-Type": "application/json"}, basic, b"{}")
+    assert with_auth["Authorization"] == "Basic dTpwdw=="
+    assert "dTpwdw" not in repr(channel._plans), "URL credentials stay out of the memo"
+    own = channel._with_defaults({"Authorization": "Bearer sk-mine"}, basic, b"{}")
+    assert own["Authorization"] == "Bearer sk-mine"
+
+
+def test_response_headers_are_read_lower_cased_the_last_repeat_winning() -> None:
+    from urllib3._collections import HTTPHeaderDict
+
+    from modelkit._engine.http import _lowered
+
+    raw = HTTPHeaderDict()
+    raw.add("Content-Type", "application/json")
+    raw.add("X-Request-ID", "req_1")
+    raw.add("Set-Cookie", "a=1")
+    raw.add("set-cookie", "b=2")
+    expected = {name.lower(): value for name, value in raw.items()}
+    assert _lowered(raw) == expected == {
+        "content-type": "application/json",
+        "x-request-id": "req_1",
+        "set-cookie": "b=2",
+    }
+    assert _lowered({"X-Other": "1"}) == {"x-other": "1"}  # a cassette's plain mapping
