@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional
 
-import attrs
-
+from ._lazy import lazy_exports
 from ._record import Record
-from ._serde import Serializable
+
+if TYPE_CHECKING:
+    from ._request_id import ModelRequestId
 
 __all__ = [
     "REQUEST_ID_HEADERS",
@@ -39,21 +40,6 @@ REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "mistral
 """Response headers that carry a provider's request id (lower case), as Inspect reads them."""
 
 _MAX_ID = 256  # a request id longer than this is not one; never store a server's essay
-
-
-@attrs.define
-class ModelRequestId(Serializable):
-    """A provider's request id, read from an HTTP response (Inspect's type).
-
-    Args:
-        id: the request id.
-        header: the response header it came from (e.g. ``x-request-id``).
-        status: the HTTP status of the response.
-    """
-
-    id: str
-    header: str
-    status: int
 
 
 class ResponseHeaders(Record):
@@ -134,13 +120,18 @@ def request_ids(
     if not headers:
         return []
     held = [secret for secret in secrets if secret]
-    return [
-        ModelRequestId(id=headers[name], header=name, status=status)
+    found = [
+        name
         for name in REQUEST_ID_HEADERS
         if headers.get(name)
         and len(headers[name]) <= _MAX_ID
         and not any(secret in headers[name] for secret in held)
     ]
+    if not found:
+        return []
+    from ._request_id import ModelRequestId  # (built by the first response carrying an id)
+
+    return [ModelRequestId(id=headers[name], header=name, status=status) for name in found]
 
 
 # Compiled (and cached by re) by the first error carrying retry headers, not at import.
@@ -162,3 +153,6 @@ def retry_headers(headers: Mapping[str, str]) -> Dict[str, str]:
     if headers.get("x-should-retry") in ("true", "false"):
         out["x-should-retry"] = headers["x-should-retry"]
     return out
+
+
+__getattr__ = lazy_exports(__name__, {"ModelRequestId": "._request_id"})

@@ -28,8 +28,8 @@ from typing import (
 
 import attrs
 
+from . import _response_headers
 from ._lazy import LazyModule, lazy_exports
-from ._response_headers import ModelRequestId
 from ._serde import Decoder, Serializable, list_of
 from .errors import ResponseFormatError
 from .messages import ChatMessageAssistant
@@ -336,7 +336,7 @@ class ModelCall(Serializable):
     url: Optional[str] = None
     headers: Optional[Dict[str, str]] = None
     total_cost: Optional[float] = None
-    request_ids: Optional[List[ModelRequestId]] = None
+    request_ids: Optional[List[_response_headers.ModelRequestId]] = None
     _pending: Optional[Callable[[], Dict[str, Any]]] = attrs.field(
         default=None, init=False, eq=False, repr=False, metadata={"transient": True}
     )
@@ -346,7 +346,9 @@ class ModelCall(Serializable):
     _modelkit_only: ClassVar[FrozenSet[str]] = frozenset(
         {"status", "url", "headers", "total_cost", "request_ids"}
     )
-    _decoders: ClassVar[Dict[str, Decoder]] = {"request_ids": list_of(ModelRequestId.from_dict)}
+    _decoders: ClassVar[Dict[str, Decoder]] = {
+        "request_ids": list_of(lambda data: _response_headers.ModelRequestId.from_dict(data))
+    }
 
     @classmethod
     def deferred(cls, build: Callable[[], Dict[str, Any]], **known: Any) -> ModelCall:

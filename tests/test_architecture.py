@@ -30,6 +30,7 @@ LAYERS: List[Tuple[str, ...]] = [
         "modelkit._pydantic_style",
         "modelkit._retry_decision",
         "modelkit._response_headers",
+        "modelkit._request_id",
         "modelkit._redact",
         "modelkit._redis",
         "modelkit._config_fields",

@@ -230,7 +230,6 @@ ones to measure the design's own floor (docs/engine.md, cold start). All are
 public types; modelkit's internal records (``INTERNAL_RECORDS``) are plain classes."""
 
 FIRST_CALL_STILL_BUILDS = {
-    "modelkit._response_headers.ModelRequestId",
     "modelkit.messages.ChatMessageSystem",
     "modelkit.messages.ChatMessageTool",
     "modelkit.tools._types.ToolFunction",

@@ -1,0 +1,89 @@
+"""Public types built on first use (issue 24, cold start) stay what they were.
+
+Each class here is defined in a module loaded only when the class is first
+asked for, and exported (PEP 562) by the module it has always belonged to:
+its ``__module__`` is still that module, so it pickles, documents and
+resolves its hints from there. A first call that does not use one never
+builds it (``tests/test_package.py`` lists what a first call builds).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pickle
+import subprocess
+import sys
+import typing
+from pathlib import Path
+from typing import Any, Callable, Dict, Tuple
+
+import attrs
+import pytest
+
+import modelkit
+
+DEFERRED_TYPES: Dict[str, Tuple[str, Callable[[Any], Any]]] = {
+    "modelkit._response_headers.ModelRequestId": (
+        "modelkit._request_id",
+        lambda cls: cls(id="req_1", header="x-request-id", status=200),
+    ),
+}
+"""Public class -> (the module defining it, a maker of an instance)."""
+
+
+def _load(name: str) -> Any:
+    module, _, short = name.rpartition(".")
+    return getattr(importlib.import_module(module), short)
+
+
+@pytest.mark.parametrize("name", sorted(DEFERRED_TYPES))
+def test_a_deferred_type_keeps_its_module_fields_and_pickling(name: str) -> None:
+    cls = _load(name)
+    maker = DEFERRED_TYPES[name][1]
+    assert attrs.has(cls) and f"{cls.__module__}.{cls.__qualname__}" == name
+    assert getattr(modelkit, cls.__name__) is cls
+    value = maker(cls)
+    assert pickle.loads(pickle.dumps(value)) == value
+    assert type(value).from_dict(value.to_dict()) == value
+    typing.get_type_hints(cls)  # resolves from the module it belongs to
+
+
+_FRESH = r"""
+import importlib, json, sys
+name, defining = sys.argv[1], sys.argv[2]
+module, _, short = name.rpartition(".")
+exporting = importlib.import_module(module)
+before = [short in vars(exporting), defining in sys.modules]
+getattr(exporting, short)
+print(json.dumps(before + [short in vars(exporting), defining in sys.modules]))
+"""
+
+
+@pytest.mark.parametrize("name", sorted(DEFERRED_TYPES))
+def test_importing_the_exporting_module_does_not_build_a_deferred_type(
+    name: str, tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _FRESH, name, DEFERRED_TYPES[name][0]],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"HOME": str(tmp_path), "PYTHONPATH": str(Path(modelkit.__file__).parents[1])},
+        check=True,
+    )
+    assert json.loads(result.stdout) == [False, False, True, True]
+
+
+def test_a_call_record_decodes_and_checks_its_request_ids() -> None:
+    """``ModelCall.request_ids`` names ``ModelRequestId`` through its module: decoding
+    and the type hint resolve it when needed."""
+    from modelkit._response_headers import ModelRequestId, request_ids
+
+    ids = request_ids({"x-request-id": "req_9", "content-type": "text/plain"}, 200)
+    assert ids == [ModelRequestId(id="req_9", header="x-request-id", status=200)]
+    assert request_ids({"content-type": "text/plain"}, 200) == []
+    call = modelkit.ModelCall(request={}, request_ids=ids)
+    assert modelkit.ModelCall.from_dict(call.to_dict()) == call
+    hints = typing.get_type_hints(modelkit.ModelCall)
+    assert hints["request_ids"] == typing.Optional[typing.List[ModelRequestId]]
