@@ -28,10 +28,11 @@ from .messages import (
     ChatMessageUser,
     message_from_dict,
 )
-from .tools._types import ToolChoice, ToolFunction, ToolSource
+from .tools._types import ToolSource
 
 if TYPE_CHECKING:
     from ._content import Content
+    from .tools._choice import ToolChoice
     from .tools._records import ToolInfo
 
 __all__ = ["GenerateRequest", "ModelInput", "ToolsInput", "input_messages", "prepare_request"]
@@ -231,13 +232,16 @@ def _with_model_input(tools: Sequence[Any], messages: List[ChatMessage]) -> List
 
 
 def _check_tool_choice(choice: ToolChoice, tools: List[ToolInfo]) -> None:
-    if isinstance(choice, ToolFunction):
-        if choice.name not in {t.name for t in tools}:
-            raise ConfigError(f"tool_choice names {choice.name!r}, which is not among the tools")
-    elif choice not in ("auto", "any", "none"):
+    if isinstance(choice, str) and choice in ("auto", "any", "none"):
+        return
+    from .tools._choice import ToolFunction  # (a string choice never builds the class)
+
+    if not isinstance(choice, ToolFunction):
         raise ConfigError(
             f"tool_choice must be 'auto', 'any', 'none' or ToolFunction(name), got {choice!r}"
         )
+    if choice.name not in {t.name for t in tools}:
+        raise ConfigError(f"tool_choice names {choice.name!r}, which is not among the tools")
 
 
 def _tools_named_in(messages: List[ChatMessage]) -> List[ToolInfo]:

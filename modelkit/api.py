@@ -35,11 +35,11 @@ from .config import GenerateConfig
 from .errors import APIError, ConfigError, MissingAPIKeyError, RateLimitError
 from .messages import ChatMessage
 from .output import ModelCall, ModelOutput, ModelUsage
-from .tools._types import ToolChoice
 
 if TYPE_CHECKING:
     from ._events import APIStream
     from ._retry_decision import RetryDecision
+    from .tools._choice import ToolChoice
     from .tools._records import ToolInfo
 
 __all__ = [

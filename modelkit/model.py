@@ -47,7 +47,6 @@ from .errors import ConfigError
 from .hooks._probe import arm as _arm_telemetry
 from .messages import ChatMessage
 from .output import ModelOutput, ModelUsage
-from .tools._types import ToolChoice
 
 _arm_telemetry()  # OpenTelemetry spans, if configured, decided at the first call (hooks/_probe)
 
@@ -57,6 +56,7 @@ if TYPE_CHECKING:
     from ._on_stream import StreamObserver
     from ._stream_events import StreamHandler
     from .batch import BatchHandle, BatchStatus
+    from .tools._choice import ToolChoice
     from .tools._loop import GenerateLoopResult
 
 __all__ = ["GenerateRequest", "Model", "ModelInput", "ModelRecipe", "ToolsInput", "get_model"]

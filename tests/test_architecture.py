@@ -44,6 +44,7 @@ LAYERS: List[Tuple[str, ...]] = [
     ),
     (
         "modelkit.tools._types",
+        "modelkit.tools._choice",
         "modelkit.tools._records",
         "modelkit.tools._hints",
         "modelkit.tools._docstrings",

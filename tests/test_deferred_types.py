@@ -28,6 +28,7 @@ DEFERRED_TYPES: Dict[str, Tuple[str, Callable[[Any], Any]]] = {
         "modelkit._request_id",
         lambda cls: cls(id="req_1", header="x-request-id", status=200),
     ),
+    "modelkit.tools._types.ToolFunction": ("modelkit.tools._choice", lambda cls: cls(name="f")),
 }
 """Public class -> (the module defining it, a maker of an instance)."""
 
@@ -87,3 +88,31 @@ def test_a_call_record_decodes_and_checks_its_request_ids() -> None:
     assert modelkit.ModelCall.from_dict(call.to_dict()) == call
     hints = typing.get_type_hints(modelkit.ModelCall)
     assert hints["request_ids"] == typing.Optional[typing.List[ModelRequestId]]
+
+
+def test_a_named_tool_choice_is_checked_and_sent_as_before() -> None:
+    """``ToolFunction`` and ``ToolChoice`` come from ``tools._choice`` on first use:
+    a named choice is still checked against the tools and sent as OpenAI's object."""
+    from modelkit._prepare import _check_tool_choice
+    from modelkit.errors import ConfigError
+    from modelkit.providers.openai._request import tool_choice_to_wire
+    from modelkit.tools import ToolChoice, ToolFunction, ToolInfo
+    from modelkit.tools._types import tool_choice_to_dict
+
+    assert typing.get_args(ToolChoice)[1] is ToolFunction
+    tools = [ToolInfo(name="f", description="d")]
+    _check_tool_choice(ToolFunction(name="f"), tools)
+    _check_tool_choice("any", tools)
+    with pytest.raises(ConfigError, match="'g', which is not among the tools"):
+        _check_tool_choice(ToolFunction(name="g"), tools)
+    with pytest.raises(ConfigError, match="tool_choice must be"):
+        _check_tool_choice({"name": "f"}, tools)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="tool_choice must be"):
+        _check_tool_choice("sometimes", tools)  # type: ignore[arg-type]
+    assert tool_choice_to_wire(ToolFunction(name="f")) == {
+        "type": "function",
+        "function": {"name": "f"},
+    }
+    assert tool_choice_to_wire("any") == "required" and tool_choice_to_wire("none") == "none"
+    assert tool_choice_to_dict(ToolFunction(name="f")) == {"name": "f"}
+    assert tool_choice_to_dict("auto") == "auto"

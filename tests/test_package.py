@@ -232,7 +232,6 @@ public types; modelkit's internal records (``INTERNAL_RECORDS``) are plain class
 FIRST_CALL_STILL_BUILDS = {
     "modelkit.messages.ChatMessageSystem",
     "modelkit.messages.ChatMessageTool",
-    "modelkit.tools._types.ToolFunction",
 }
 """Public classes a first call does not use but still builds: defined in modules it
 imports for their other names (docs/engine.md says what deferring them would take)."""

@@ -62,11 +62,11 @@ from ..errors import (
 )
 from ..messages import ChatMessage
 from ..output import ModelCall, ModelOutput
-from ..tools._types import ToolChoice
 from ._extras import with_extras  # config.extra_headers / extra_body
 
 if TYPE_CHECKING:
     from .._events import APIStream
+    from ..tools._choice import ToolChoice
     from ..tools._records import ToolInfo
     from ._streaming import StreamDecoder
 

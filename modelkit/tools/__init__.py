@@ -21,15 +21,14 @@ from typing import TYPE_CHECKING, Any
 from ._types import (
     INTERNAL_TOOL_TYPE,
     Tool,
-    ToolChoice,
     ToolError,
-    ToolFunction,
     ToolResult,
     ToolSource,
     internal_tool_type,
 )
 
 if TYPE_CHECKING:
+    from ._choice import ToolChoice, ToolFunction
     from ._decorator import tool
     from ._function import ToolDef
     from ._records import ToolCall, ToolCallError, ToolInfo, ToolParam, ToolParams
@@ -71,4 +70,8 @@ def __getattr__(name: str) -> Any:
         from . import _records
 
         return getattr(_records, name)
+    if name in ("ToolChoice", "ToolFunction"):  # nor a call leaving tool_choice a string
+        from . import _choice
+
+        return getattr(_choice, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

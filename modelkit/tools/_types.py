@@ -7,8 +7,9 @@ steers which tool the model uses; a ``Tool`` is any plain callable offered
 as a tool. ``ToolDef`` (a callable with its ``ToolInfo``) lives in
 ``_function``, beside the code that builds one from a function.
 ``ToolInfo``, ``ToolParam(s)``, ``ToolCall`` and ``ToolCallError`` are
-defined in ``_records`` and exported here on first use: a call without
-tools builds none of them (issue 24, cold start).
+defined in ``_records``, ``ToolFunction`` and ``ToolChoice`` in ``_choice``,
+and exported here on first use: a call without tools or a named tool
+choice builds none of them (issue 24, cold start).
 """
 
 from __future__ import annotations
@@ -17,20 +18,16 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Callable,
-    Literal,
     Optional,
     Protocol,
     Sequence,
-    Union,
     runtime_checkable,
 )
 
-import attrs
-
 from .._lazy import lazy_exports
-from .._serde import Serializable
 
 if TYPE_CHECKING:
+    from ._choice import ToolChoice, ToolFunction
     from ._records import (
         ToolCall,
         ToolCallError,
@@ -104,34 +101,26 @@ class ToolSource(Protocol):
         ...
 
 
-@attrs.define
-class ToolFunction(Serializable):
-    """A ``ToolChoice`` naming the one tool the model must call."""
-
-    name: str
-
-
-ToolChoice = Union[Literal["auto", "any", "none"], ToolFunction]
-"""``"auto"``: the model decides; ``"any"``: it must call some tool;
-``"none"``: it must not call one; ``ToolFunction(name)``: it must call that one."""
-
-
 def tool_choice_to_dict(choice: ToolChoice) -> Any:
     """A ``ToolChoice`` as JSON-ready data (a string or ``{"name": ...}``)."""
-    return choice.to_dict() if isinstance(choice, ToolFunction) else choice
+    return choice if isinstance(choice, str) else choice.to_dict()
 
 
 __getattr__ = lazy_exports(
     __name__,
     {
-        name: "._records"
-        for name in (
-            "ToolCall",
-            "ToolCallError",
-            "ToolCallErrorType",
-            "ToolInfo",
-            "ToolParam",
-            "ToolParams",
-        )
+        **{
+            name: "._records"
+            for name in (
+                "ToolCall",
+                "ToolCallError",
+                "ToolCallErrorType",
+                "ToolInfo",
+                "ToolParam",
+                "ToolParams",
+            )
+        },
+        "ToolChoice": "._choice",
+        "ToolFunction": "._choice",
     },
 )

@@ -24,12 +24,12 @@ from ...messages import (
     ChatMessageTool,
     ChatMessageUser,
 )
-from ...tools._types import ToolChoice, ToolFunction
 from .._effort import EffortMap, map_effort
 
 if TYPE_CHECKING:
     from ..._content import Content, ContentDocument, ContentReasoning
     from ..._response_schema import ResponseSchema
+    from ...tools._choice import ToolChoice
     from ...tools._records import ToolCall, ToolInfo
 
 __all__ = [
@@ -303,9 +303,9 @@ def tools_to_wire(tools: Sequence[ToolInfo]) -> List[Dict[str, Any]]:
 
 def tool_choice_to_wire(choice: ToolChoice) -> Any:
     """``auto``/``none`` as is, ``any`` as ``required``, a named tool as an object."""
-    if isinstance(choice, ToolFunction):
-        return {"type": "function", "function": {"name": choice.name}}
-    return "required" if choice == "any" else choice
+    if isinstance(choice, str):
+        return "required" if choice == "any" else choice
+    return {"type": "function", "function": {"name": choice.name}}
 
 
 def messages_to_wire(messages: List[ChatMessage], options: WireOptions) -> List[Dict[str, Any]]:

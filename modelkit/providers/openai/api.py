@@ -40,7 +40,6 @@ from ...config import GenerateConfig
 from ...errors import APIError, ConfigError, MissingAPIKeyError, ResponseFormatError
 from ...messages import ChatMessage
 from ...output import ModelCall, ModelOutput
-from ...tools._types import ToolChoice
 from .._common import env_first
 from .._effort import openai_effort_map, warn_not_sent
 from .._rest import HttpRequest, RestAPI, json_or_none
@@ -54,6 +53,7 @@ from ._response import (
 
 if TYPE_CHECKING:
     from ..._events import APIStream
+    from ...tools._choice import ToolChoice
     from ...tools._records import ToolInfo
     from .._streaming import StreamDecoder
 
