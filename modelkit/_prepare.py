@@ -20,24 +20,20 @@ from ._support import check_supported
 from .api import ModelAPI
 from .config import GenerateConfig
 from .errors import ConfigError
-from .messages import (
-    ChatMessage,
-    ChatMessageAssistant,
-    ChatMessageSystem,
-    ChatMessageTool,
-    ChatMessageUser,
-    message_from_dict,
-)
+from .messages import ChatMessageAssistant, ChatMessageBase, ChatMessageUser, message_from_dict
 from .tools._types import ToolSource
 
 if TYPE_CHECKING:
     from ._content import Content
+    from .messages import ChatMessage
     from .tools._choice import ToolChoice
     from .tools._records import ToolInfo
 
 __all__ = ["GenerateRequest", "ModelInput", "ToolsInput", "input_messages", "prepare_request"]
 
-ModelInput = Union[str, Sequence[Union[ChatMessage, Mapping[str, Any]]]]
+ModelInput = Union[str, Sequence[Union["ChatMessage", Mapping[str, Any]]]]
+"""A prompt string, or a list of chat messages or their dicts (``ChatMessage`` named
+for type checkers: the union is built with the system and tool messages, on first use)."""
 ToolsInput = Union[Sequence[Any], ToolSource]
 """Tools: a list of functions, ``ToolDef``, ``ToolInfo`` and ``ToolSource``,
 or one ``ToolSource``; sources are expanded by the caller (``Model.prepare``)."""
@@ -87,6 +83,8 @@ def prepare_request(
         [ChatMessageUser(content=input)] if type(input) is str else input_messages(input)
     )
     if config.system_message:
+        from .messages import ChatMessageSystem  # (a plain prompt never builds it)
+
         messages.insert(0, ChatMessageSystem(content=config.system_message))
     infos: List[ToolInfo] = []
     if tools:  # tools from functions (schemas, docstrings: ~2 ms to import) only when given
@@ -135,8 +133,8 @@ def input_messages(input: ModelInput) -> List[ChatMessage]:
     for item in input:
         if isinstance(item, Mapping):
             messages.append(_checked(message_from_dict(item)))
-        elif isinstance(
-            item, (ChatMessageSystem, ChatMessageUser, ChatMessageAssistant, ChatMessageTool)
+        elif isinstance(item, (ChatMessageUser, ChatMessageAssistant)) or (
+            isinstance(item, ChatMessageBase) and _system_or_tool(item)
         ):
             messages.append(_checked(item))
         else:
@@ -146,6 +144,12 @@ def input_messages(input: ModelInput) -> List[ChatMessage]:
     if not messages:
         raise ConfigError("input is empty: give a prompt string or at least one message")
     return messages
+
+
+def _system_or_tool(message: ChatMessageBase) -> bool:
+    from .messages import ChatMessageSystem, ChatMessageTool  # built with the first such message
+
+    return isinstance(message, (ChatMessageSystem, ChatMessageTool))
 
 
 _STRING_FIELDS = ("text", "image", "audio", "video", "reasoning", "document")
@@ -216,6 +220,8 @@ def _with_model_input(tools: Sequence[Any], messages: List[ChatMessage]) -> List
     handlers = [d for d in map(attached_tool_def, tools) if d is not None and d.model_input]
     if not handlers:
         return messages
+    from .messages import ChatMessageTool
+
     out = list(messages)
     for definition in handlers:
         places = [

@@ -33,12 +33,12 @@ from typing import (
 from ._redact import redact_url
 from .config import GenerateConfig
 from .errors import APIError, ConfigError, MissingAPIKeyError, RateLimitError
-from .messages import ChatMessage
 from .output import ModelCall, ModelOutput, ModelUsage
 
 if TYPE_CHECKING:
     from ._events import APIStream
     from ._retry_decision import RetryDecision
+    from .messages import ChatMessage
     from .tools._choice import ToolChoice
     from .tools._records import ToolInfo
 

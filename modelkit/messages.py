@@ -19,7 +19,6 @@ response cache key.
 
 from __future__ import annotations
 
-import os
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -37,7 +36,9 @@ from typing import (
 import attrs
 
 from ._lazy import LazyModule, lazy_exports
-from ._serde import Decoder, Serializable
+from ._message_base import ChatMessageBase, _decode_content, _tool_calls_from_list
+from ._message_base import message_id as message_id  # (its home before: _history imports it)
+from ._serde import Decoder
 from .errors import ConfigError, shorten
 
 if TYPE_CHECKING:
@@ -54,8 +55,8 @@ if TYPE_CHECKING:
         ContentVideo,
         content_from_dict,
     )
+    from ._system_tool_messages import ChatMessageSystem, ChatMessageTool
     from .tools import _records as _tool_records
-    from .tools._records import ToolCall, ToolCallError
 else:
     # Content parts live in _content, imported by the first list of parts
     # (or a name asked of this module): a plain-text first call builds none
@@ -82,127 +83,6 @@ __all__ = [
     "content_from_dict",
     "message_from_dict",
 ]
-
-
-def _decode_content(value: Any) -> Any:
-    if isinstance(value, str):
-        return value
-    from ._content import content_from_dict
-
-    return [content_from_dict(part) for part in value]
-
-
-_decode_content.__dict__["keeps"] = str  # from_dict's builders skip the call for a string
-
-
-def _tool_calls_from_list(items: List[Any]) -> List[ToolCall]:
-    from .tools._records import ToolCall  # with the first tool call
-
-    return [ToolCall.from_dict(item) for item in items]
-
-
-def _tool_call_error(data: Any) -> ToolCallError:
-    from .tools._records import ToolCallError
-
-    return ToolCallError.from_dict(data)
-
-
-def message_id() -> str:
-    """A new random message id: 128 random bits as 32 hex digits (no import).
-
-    The bits come from ``os.urandom``, read for ``_ID_BATCH`` ids at once
-    (one system call, not one per message: a call makes two messages); a
-    forked child drops the ids its parent had read, so the two never share one.
-    """
-    while True:
-        try:
-            return _ids.pop()
-        except IndexError:  # (list.pop and extend are atomic: threads share the stock)
-            digits = os.urandom(16 * _ID_BATCH).hex()
-            _ids.extend([digits[i : i + 32] for i in range(0, 32 * _ID_BATCH, 32)])
-
-
-_ID_BATCH = 64
-_ids: List[str] = []
-"""Message ids read but not given out yet (``message_id``)."""
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_ids.clear)
-
-
-@attrs.define
-class ChatMessageBase(Serializable):
-    """What every chat message has.
-
-    Args:
-        content: a plain string or a list of content parts.
-        source: ``"input"``, ``"generate"`` or ``"operator"``: where the
-            message came from.
-        id: a unique id (made when not given; not compared, not sent).
-        metadata: your own data about the message (never sent to the model).
-    """
-
-    content: Union[str, List[_content.Content]]
-    source: Optional[Literal["input", "generate", "operator"]] = attrs.field(
-        default=None, kw_only=True
-    )
-    id: Optional[str] = attrs.field(default=None, kw_only=True, eq=False)
-    metadata: Optional[Dict[str, Any]] = attrs.field(default=None, kw_only=True)
-    role: Literal["system", "user", "assistant", "tool"] = attrs.field(default="user", init=False)
-
-    _decoders: ClassVar[Dict[str, Decoder]] = {"content": _decode_content}
-    _dump_first: ClassVar[Tuple[str, ...]] = ("id", "content", "source", "metadata", "role")
-
-    def __attrs_post_init__(self) -> None:
-        if self.id is None:
-            self.id = message_id()
-
-    @property
-    def text(self) -> str:
-        """The text of the message: the string, or its text parts joined by newlines."""
-        if isinstance(self.content, str):
-            return self.content
-        from ._content import ContentText
-
-        return "\n".join(part.text for part in self.content if isinstance(part, ContentText))
-
-    @text.setter
-    def text(self, text: str) -> None:
-        """Set the text, as Inspect does: a string content is replaced; in a
-        list, the first text part takes ``text`` (other text parts go, media
-        stays), or one is appended."""
-        if isinstance(self.content, str):
-            self.content = text
-            return
-        from ._content import ContentText
-
-        parts: List[Content] = []
-        placed = False
-        for part in self.content:
-            if not isinstance(part, ContentText):
-                parts.append(part)
-            elif not placed:
-                parts.append(ContentText(text=text))
-                placed = True
-        if not placed:
-            parts.append(ContentText(text=text))
-        self.content = parts
-
-    @property
-    def content_list(self) -> List[Content]:
-        """The content as a list of parts (a string is one text part)."""
-        if isinstance(self.content, str):
-            from ._content import ContentText
-
-            return [ContentText(text=self.content)]
-        return self.content
-
-
-@attrs.define
-class ChatMessageSystem(ChatMessageBase):
-    """A system message."""
-
-    role: Literal["system"] = attrs.field(default="system", init=False)
 
 
 @attrs.define
@@ -240,35 +120,16 @@ class ChatMessageAssistant(ChatMessageBase):
     }
 
 
-@attrs.define
-class ChatMessageTool(ChatMessageBase):
-    """The result of a tool call.
+if TYPE_CHECKING:
+    ChatMessage = Union[ChatMessageSystem, ChatMessageUser, ChatMessageAssistant, ChatMessageTool]
 
-    Args:
-        tool_call_id: the id of the call this answers.
-        function: the name of the tool that was called.
-        error: what went wrong, when the call failed.
-    """
+_HINT_NAMES = (Any, ClassVar, Dict, List, Literal, Optional, Tuple, Union, Decoder, _tool_records)
+"""The names the hints of ``ChatMessageBase``, ``ChatMessageSystem`` and ``ChatMessageTool``
+use: they are defined in ``_message_base`` and ``_system_tool_messages`` with this module
+as their ``__module__``, so ``typing.get_type_hints`` resolves them here."""
 
-    tool_call_id: Optional[str] = attrs.field(default=None, kw_only=True)
-    function: Optional[str] = attrs.field(default=None, kw_only=True)
-    error: Optional[_tool_records.ToolCallError] = attrs.field(default=None, kw_only=True)
-    role: Literal["tool"] = attrs.field(default="tool", init=False)
-
-    _decoders: ClassVar[Dict[str, Decoder]] = {
-        "content": _decode_content,
-        "error": _tool_call_error,
-    }
-
-
-ChatMessage = Union[ChatMessageSystem, ChatMessageUser, ChatMessageAssistant, ChatMessageTool]
-
-_MESSAGE_ROLES: Dict[str, Any] = {
-    "system": ChatMessageSystem,
-    "user": ChatMessageUser,
-    "assistant": ChatMessageAssistant,
-    "tool": ChatMessageTool,
-}
+_RARE_ROLES = {"system": "ChatMessageSystem", "tool": "ChatMessageTool"}
+"""Roles whose classes live in ``_system_tool_messages`` (exported here on first use)."""
 
 
 def message_from_dict(data: Mapping[str, Any]) -> ChatMessage:
@@ -278,7 +139,7 @@ def message_from_dict(data: Mapping[str, Any]) -> ChatMessage:
         ConfigError: ``data`` has no ``role``, or one that is not a role
             (the message says which roles there are).
     """
-    roles = ", ".join(repr(role) for role in _MESSAGE_ROLES)
+    roles = "'system', 'user', 'assistant', 'tool'"
     if "role" not in data:
         keys = ", ".join(repr(key) for key in list(data)[:8]) or "none"
         raise ConfigError(
@@ -286,7 +147,13 @@ def message_from_dict(data: Mapping[str, Any]) -> ChatMessage:
             f'e.g. {{"role": "user", "content": "Hello"}}'
         )
     role = data["role"]
-    cls = _MESSAGE_ROLES.get(role) if isinstance(role, str) else None
+    cls: Any = None
+    if role == "user":
+        cls = ChatMessageUser
+    elif role == "assistant":
+        cls = ChatMessageAssistant
+    elif isinstance(role, str) and role in _RARE_ROLES:
+        cls = __getattr__(_RARE_ROLES[role])
     if cls is None:
         raise ConfigError(
             f"message role {shorten(repr(role), 80)} is not a role; give one of {roles}"
@@ -295,7 +162,7 @@ def message_from_dict(data: Mapping[str, Any]) -> ChatMessage:
     return message
 
 
-__getattr__ = lazy_exports(
+_content_exports = lazy_exports(
     __name__,
     {
         name: "._content"
@@ -313,3 +180,19 @@ __getattr__ = lazy_exports(
         )
     },
 )
+
+
+def __getattr__(name: str) -> Any:
+    # The system and tool messages (and the ChatMessage union naming them) are
+    # built on first use: a plain prompt builds neither (issue 24, cold start).
+    if name in ("ChatMessageSystem", "ChatMessageTool", "ChatMessage"):
+        from ._system_tool_messages import ChatMessageSystem, ChatMessageTool
+
+        namespace = globals()
+        namespace["ChatMessageSystem"] = ChatMessageSystem
+        namespace["ChatMessageTool"] = ChatMessageTool
+        namespace["ChatMessage"] = Union[
+            ChatMessageSystem, ChatMessageUser, ChatMessageAssistant, ChatMessageTool
+        ]
+        return namespace[name]
+    return _content_exports(name)

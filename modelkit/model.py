@@ -45,7 +45,6 @@ from .api import ModelAPI, resolve_provider
 from .config import GenerateConfig, holds_no_containers
 from .errors import ConfigError
 from .hooks._probe import arm as _arm_telemetry
-from .messages import ChatMessage
 from .output import ModelOutput, ModelUsage
 
 _arm_telemetry()  # OpenTelemetry spans, if configured, decided at the first call (hooks/_probe)
@@ -56,6 +55,7 @@ if TYPE_CHECKING:
     from ._on_stream import StreamObserver
     from ._stream_events import StreamHandler
     from .batch import BatchHandle, BatchStatus
+    from .messages import ChatMessage
     from .tools._choice import ToolChoice
     from .tools._loop import GenerateLoopResult
 

@@ -62,7 +62,9 @@ LAYERS: List[Tuple[str, ...]] = [
     (
         "modelkit._citation",
         "modelkit._content",
+        "modelkit._message_base",
         "modelkit.messages",
+        "modelkit._system_tool_messages",
         "modelkit.config",
         "modelkit._config_args",
         "modelkit.output",

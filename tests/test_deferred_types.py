@@ -29,6 +29,14 @@ DEFERRED_TYPES: Dict[str, Tuple[str, Callable[[Any], Any]]] = {
         lambda cls: cls(id="req_1", header="x-request-id", status=200),
     ),
     "modelkit.tools._types.ToolFunction": ("modelkit.tools._choice", lambda cls: cls(name="f")),
+    "modelkit.messages.ChatMessageSystem": (
+        "modelkit._system_tool_messages",
+        lambda cls: cls(content="Be brief.", id="m1"),
+    ),
+    "modelkit.messages.ChatMessageTool": (
+        "modelkit._system_tool_messages",
+        lambda cls: cls(content="42", tool_call_id="call_1", function="f", id="m2"),
+    ),
 }
 """Public class -> (the module defining it, a maker of an instance)."""
 
@@ -116,3 +124,58 @@ def test_a_named_tool_choice_is_checked_and_sent_as_before() -> None:
     assert tool_choice_to_wire("any") == "required" and tool_choice_to_wire("none") == "none"
     assert tool_choice_to_dict(ToolFunction(name="f")) == {"name": "f"}
     assert tool_choice_to_dict("auto") == "auto"
+
+
+def test_system_and_tool_messages_work_as_before_from_every_entry() -> None:
+    """Built on first use, the system and tool messages are still what ``ChatMessage``
+    names, what ``message_from_dict`` makes for their roles, accepted as input and
+    sent to OpenAI as before."""
+    from modelkit import messages
+    from modelkit._prepare import input_messages
+    from modelkit.providers.openai._request import WireOptions, messages_to_wire
+
+    system, tool = messages.ChatMessageSystem, messages.ChatMessageTool
+    assert typing.get_args(messages.ChatMessage) == (
+        system,
+        messages.ChatMessageUser,
+        messages.ChatMessageAssistant,
+        tool,
+    )
+    assert modelkit.ChatMessage == messages.ChatMessage
+    assert issubclass(system, messages.ChatMessageBase) and system(content="x").role == "system"
+    assert type(messages.message_from_dict({"role": "system", "content": "s"})) is system
+    made = messages.message_from_dict({"role": "tool", "content": "r", "tool_call_id": "c"})
+    assert type(made) is tool and made.tool_call_id == "c"
+    given = [
+        system(content="s"),
+        messages.ChatMessageUser(content="u"),
+        tool(content="r", tool_call_id="c"),
+    ]
+    assert input_messages(given) == given
+    assert messages_to_wire(given, WireOptions(system_role="developer")) == [
+        {"role": "developer", "content": "s"},
+        {"role": "user", "content": "u"},
+        {"role": "tool", "tool_call_id": "c", "content": "r"},
+    ]
+
+
+_PLAIN_MESSAGES = r"""
+import json, sys
+import modelkit.messages as m
+from modelkit._prepare import input_messages
+input_messages([m.ChatMessageUser(content="u"), m.ChatMessageAssistant(content="a")])
+m.message_from_dict({"role": "user", "content": "u"})
+print(json.dumps(["modelkit._system_tool_messages" in sys.modules, "ChatMessage" in vars(m)]))
+"""
+
+
+def test_user_and_assistant_messages_build_no_system_or_tool_class(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _PLAIN_MESSAGES],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"HOME": str(tmp_path), "PYTHONPATH": str(Path(modelkit.__file__).parents[1])},
+        check=True,
+    )
+    assert json.loads(result.stdout) == [False, False]

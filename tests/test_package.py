@@ -11,7 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Set
 
 import modelkit
 from modelkit._record import Record
@@ -229,12 +229,11 @@ FIRST_CALL_NEEDS = {
 ones to measure the design's own floor (docs/engine.md, cold start). All are
 public types; modelkit's internal records (``INTERNAL_RECORDS``) are plain classes."""
 
-FIRST_CALL_STILL_BUILDS = {
-    "modelkit.messages.ChatMessageSystem",
-    "modelkit.messages.ChatMessageTool",
-}
-"""Public classes a first call does not use but still builds: defined in modules it
-imports for their other names (docs/engine.md says what deferring them would take)."""
+FIRST_CALL_STILL_BUILDS: Set[str] = set()
+"""Public classes a first call does not use but still builds (none now: the system and
+tool messages, ``ToolFunction`` and ``ModelRequestId`` are built on first use;
+``tests/test_deferred_types.py``). A class added here must be one a deferral cannot reach
+(docs/engine.md, cold start, says what each would take)."""
 
 PRICED_FIRST_CALL_BUILDS = {
     "modelkit.info._types.ModelCost",

@@ -60,12 +60,12 @@ from ..errors import (
     error_codes,
     shorten,
 )
-from ..messages import ChatMessage
 from ..output import ModelCall, ModelOutput
 from ._extras import with_extras  # config.extra_headers / extra_body
 
 if TYPE_CHECKING:
     from .._events import APIStream
+    from ..messages import ChatMessage
     from ..tools._choice import ToolChoice
     from ..tools._records import ToolInfo
     from ._streaming import StreamDecoder

@@ -17,18 +17,13 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence
 from ..._record import Record
 from ...config import GenerateConfig
 from ...errors import ConfigError
-from ...messages import (
-    ChatMessage,
-    ChatMessageAssistant,
-    ChatMessageSystem,
-    ChatMessageTool,
-    ChatMessageUser,
-)
+from ...messages import ChatMessageAssistant, ChatMessageUser
 from .._effort import EffortMap, map_effort
 
 if TYPE_CHECKING:
     from ..._content import Content, ContentDocument, ContentReasoning
     from ..._response_schema import ResponseSchema
+    from ...messages import ChatMessage
     from ...tools._choice import ToolChoice
     from ...tools._records import ToolCall, ToolInfo
 
@@ -320,12 +315,14 @@ def messages_to_wire(messages: List[ChatMessage], options: WireOptions) -> List[
 
 
 def _message_to_wire(message: ChatMessage, options: WireOptions) -> Dict[str, Any]:
-    if isinstance(message, ChatMessageSystem):
-        return {"role": options.system_role, "content": message.text}
     if isinstance(message, ChatMessageUser):
         return {"role": "user", "content": _user_content(message.content)}
     if isinstance(message, ChatMessageAssistant):
         return _assistant_to_wire(message, options)
+    from ...messages import ChatMessageSystem, ChatMessageTool  # (built with the first one)
+
+    if isinstance(message, ChatMessageSystem):
+        return {"role": options.system_role, "content": message.text}
     if isinstance(message, ChatMessageTool):
         if not message.tool_call_id:
             raise ConfigError(

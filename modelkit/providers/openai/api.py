@@ -38,7 +38,6 @@ from ..._engine.response import HttpResponse
 from ...api import modelapi
 from ...config import GenerateConfig
 from ...errors import APIError, ConfigError, MissingAPIKeyError, ResponseFormatError
-from ...messages import ChatMessage
 from ...output import ModelCall, ModelOutput
 from .._common import env_first
 from .._effort import openai_effort_map, warn_not_sent
@@ -53,6 +52,7 @@ from ._response import (
 
 if TYPE_CHECKING:
     from ..._events import APIStream
+    from ...messages import ChatMessage
     from ...tools._choice import ToolChoice
     from ...tools._records import ToolInfo
     from .._streaming import StreamDecoder
