@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import copy
 import functools
+import operator
 from typing import (
     TYPE_CHECKING,
     Any,
+    Callable,
     ClassVar,
     Dict,
     FrozenSet,
@@ -327,10 +329,16 @@ _CONTAINERS = tuple(  # fields that may hold a dict or a list
 
 def holds_no_containers(config: GenerateConfig) -> bool:
     """No field of ``config`` holds a dict or a list (``merge`` would copy none)."""
-    for name in _CONTAINERS:
-        if getattr(config, name) is not None:
-            return False
-    return True
+    held: bool = _containers_of(config) == _NO_CONTAINERS  # (one C call reads them all)
+    return held
+
+
+_containers_of: Callable[[GenerateConfig], Any] = (
+    operator.attrgetter(*_CONTAINERS)
+    if len(_CONTAINERS) > 1  # (one name: attrgetter gives the value, not a tuple)
+    else lambda config: tuple(getattr(config, name) for name in _CONTAINERS)
+)
+_NO_CONTAINERS = (None,) * len(_CONTAINERS)
 
 
 def _unshared(config: GenerateConfig) -> GenerateConfig:

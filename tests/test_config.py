@@ -221,3 +221,15 @@ def test_model_validate_drops_unknown_keys_only_when_deserializing() -> None:
         GenerateConfig.model_validate(data)
     config = GenerateConfig.model_validate(data, context={"deserializing": True})
     assert config.temperature == 0 and "response_format" not in config.model_dump()
+
+
+def test_holds_no_containers_sees_each_dict_or_list_field() -> None:
+    """A call reads the model's config in place only when no field holds a dict or a list."""
+    from modelkit.config import _CONTAINERS, holds_no_containers
+
+    assert holds_no_containers(GenerateConfig(temperature=0.5, max_tokens=10))
+    assert len(_CONTAINERS) > 1
+    for name in _CONTAINERS:
+        config = GenerateConfig()
+        object.__setattr__(config, name, [])  # (any container, whatever the field's own type)
+        assert not holds_no_containers(config), name

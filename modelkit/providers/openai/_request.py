@@ -223,10 +223,17 @@ def config_params(
     params: Dict[str, Any] = {}
     if config.max_tokens is not None:
         params[options.max_tokens_field] = config.max_tokens
-    for name in ("temperature", "top_p", "frequency_penalty", "presence_penalty", "seed"):
-        value = getattr(config, name)
-        if value is not None:
-            params[name] = value
+    # (each field read by name, not by getattr in a loop: every call reads them)
+    if config.temperature is not None:
+        params["temperature"] = config.temperature
+    if config.top_p is not None:
+        params["top_p"] = config.top_p
+    if config.frequency_penalty is not None:
+        params["frequency_penalty"] = config.frequency_penalty
+    if config.presence_penalty is not None:
+        params["presence_penalty"] = config.presence_penalty
+    if config.seed is not None:
+        params["seed"] = config.seed
     if config.stop_seqs is not None:
         limit = options.max_stop_seqs
         if limit is not None and len(config.stop_seqs) > limit:
@@ -259,11 +266,13 @@ def config_params(
         value = getattr(config, name)
         if value is not None:
             params[name] = value
-    for name in sorted(options.unsupported & params.keys()) if options.unsupported else ():
-        if name == "n" and params[name] == 1:
-            continue
-        del params[name]
-        dropped.append(name)
+    unsupported = options.unsupported
+    if params and unsupported and not unsupported.isdisjoint(params):
+        for name in sorted(unsupported.intersection(params)):
+            if name == "n" and params[name] == 1:
+                continue
+            del params[name]
+            dropped.append(name)
     return params, dropped
 
 
