@@ -242,7 +242,8 @@ class Model:
         answer = (_call_path or _load_call_path())[0]
         request = self._prepare_call(input, tools, tool_choice, config)
         settings = request.config
-        policy = _policy(settings.cache if cache is None else cache)
+        setting = settings.cache if cache is None else cache
+        policy = None if setting is None or setting is False else _policy(setting)
         if on_stream is None and not settings.fallback_models and not settings.fail_on_refusal:
             return self._generate_request(request, policy)  # what answer() would do alone
         observer = None if on_stream is None else self._observer(on_stream)

@@ -361,11 +361,12 @@ class ModelCall(Serializable):
         ``known`` does not give.
         """
         call = cls.__new__(cls)
-        known.setdefault("total_cost", None)
-        known.setdefault("request_ids", None)  # set after the attempt, without building
-        for name, value in known.items():
-            object.__setattr__(call, name, value)
-        object.__setattr__(call, "_pending", build)
+        put = object.__setattr__
+        put(call, "total_cost", None)
+        put(call, "request_ids", None)  # set after the attempt, without building
+        for name, value in known.items():  # (may replace either)
+            put(call, name, value)
+        put(call, "_pending", build)
         return call
 
     def __getattr__(self, name: str) -> Any:

@@ -179,16 +179,14 @@ def _attempts(
 ) -> Any:
     operation = operation or _generate
     config, clock = request.config, retrying.clock
-    max_retries = DEFAULT_MAX_RETRIES if config.max_retries is None else config.max_retries
     start = clock()
     deadline = None if config.timeout is None else start + config.timeout
-    where = (api.provider, api.model_name)
     attempts = 0
     while True:
         attempts += 1
         if gate is not None:  # every budget wait (each attempt's) ends by the deadline
             left = None if deadline is None else deadline - clock()
-            gate.before_request(left, config.timeout, where)
+            gate.before_request(left, config.timeout, (api.provider, api.model_name))
         remaining = None if deadline is None else deadline - clock()
         if config.attempt_timeout is not None:  # each attempt gets at most this, within timeout
             limit = config.attempt_timeout
@@ -231,6 +229,7 @@ def _attempts(
             if observed is not None:
                 observed.finish(api, output, clock() - sent, attempts - 1)
             return output
+        max_retries = DEFAULT_MAX_RETRIES if config.max_retries is None else config.max_retries
         retry_or_raise(
             api, output, call, attempts, max_retries, deadline, start, retrying, observed
         )

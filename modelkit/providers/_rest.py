@@ -25,6 +25,7 @@ import copy
 import functools
 import os
 import threading
+import typing
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -211,15 +212,20 @@ class RestAPI(ModelAPI):
         request = self.build_request(input, tools, tool_choice, config)
         if config.extra_headers or config.extra_body:
             request = with_extras(request, config)
-        return self.exchange(request, config, functools.partial(self.output_of, config=config))
+        return self.exchange(request, config, None)  # parsed by output_of
 
     def exchange(
-        self, request: HttpRequest, config: GenerateConfig, parse: Callable[[Any, HttpResponse], T]
+        self,
+        request: HttpRequest,
+        config: GenerateConfig,
+        parse: Optional[Callable[[Any, HttpResponse], T]],
     ) -> Tuple[Union[T, Exception], ModelCall]:
         """Post ``request`` and ``parse`` a successful JSON body; ``(result or error, call)``.
 
         Shared by generation and token counting: the same HTTP client,
         timeout, credential scrubbing, call record and error mapping.
+        ``parse=None`` is generation's: ``output_of(body, response, config)``
+        (without a ``functools.partial`` made and called per call).
         """
         data = dumps_bytes(request.body)
         headers = self.sign(request, data)
@@ -242,6 +248,8 @@ class RestAPI(ModelAPI):
             text = _clean_text(request, headers, secrets, response)
             return self.format_error(f"response is not JSON: {shorten(text, 300)}"), call
         try:
+            if parse is None:
+                return typing.cast(T, self.output_of(body, response, config)), call
             return parse(body, response), call
         except PARSE_ERRORS as exc:
             scrubber = Scrubber(request_secrets(headers, request.url, secrets))
