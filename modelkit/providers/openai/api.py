@@ -388,7 +388,9 @@ class OpenAIAPI(RestAPI):
         return body
 
     def parse_response(self, body: Any, response: HttpResponse) -> ModelOutput:
-        return self.parse_body(body)
+        if self.responses_api or type(self).parse_body is not OpenAIAPI.parse_body:
+            return self.parse_body(body)
+        return parse_completion(body, self.model_name, self.parse_options())  # (parse_body's)
 
     def parse_body(self, body: Any) -> ModelOutput:
         """A successful response body as a ``ModelOutput`` (either API)."""
