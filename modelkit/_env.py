@@ -13,7 +13,11 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, List, Optional, Tuple
 
-__all__ = ["env_value", "env_values"]
+__all__ = ["LIMITS_URL_VAR", "env_value", "env_values"]
+
+LIMITS_URL_VAR = "MODELKIT_LIMITS_URL"
+"""Names the Redis server that makes connection limits and budgets fleet-wide
+(``_engine.fleet``; read here too, so a call without one never imports it)."""
 
 
 def env_value(name: str) -> Optional[str]:

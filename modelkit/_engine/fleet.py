@@ -32,7 +32,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Dict, Optional, Set, Tuple
 
-from .._env import env_value
+from .._env import LIMITS_URL_VAR, env_value
 from .._redis import is_redis_url, link_for
 from ..errors import APITimeoutError, ConfigError
 from .budget import LocalBucket, RedisBucket, charge_for
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LEASE_SECONDS", "LIMITS_URL_VAR", "OPEN", "Gate", "LimitsWarning", "gate_for"]
 
-LIMITS_URL_VAR = "MODELKIT_LIMITS_URL"
 """The environment variable naming the Redis server that holds fleet-wide limits."""
 
 LEASE_SECONDS = 30.0

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 import attrs
 
 from .. import _response_headers as seen_headers
+from .._env import LIMITS_URL_VAR, env_value
 from .._response_headers import ResponseHeaders, request_ids, retry_headers
 from ..api import Compacted
 from ..errors import APIError, APITimeoutError
@@ -31,7 +32,6 @@ from ..info._cost import price_output
 from ..output import ModelCall, ModelOutput
 from . import limits, observe
 from .adaptive import AdaptiveLimit, adaptive_for, adaptive_settings
-from .fleet import OPEN, Gate, gate_for
 from .limits import limit_for
 from .pool import is_awaitable, resolve
 from .retry import DEFAULT_MAX_RETRIES, Retrying, as_quota_error, is_quota, retry_decision
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .._prepare import GenerateRequest
     from ..api import ModelAPI
     from ..config import GenerateConfig
+    from .fleet import Gate
 
 Operation = Callable[["ModelAPI", "GenerateRequest", "GenerateConfig"], Any]
 """One attempt's call to the provider: ``api.generate`` or ``api.count_tokens``."""
@@ -155,8 +156,17 @@ def _run(
             observed.fail(api, error)
         raise
     try:
+        if (
+            not env_value(LIMITS_URL_VAR)
+            and not config.requests_per_minute
+            and not config.tokens_per_minute
+        ):  # no fleet limit, no budget: nothing to enter, wait for or charge (and
+            # _engine.fleet, with the Redis and budget code, is never imported)
+            return _attempts(api, request, retrying, None, adaptive, operation, observed)
+        from .fleet import OPEN, gate_for
+
         gate = gate_for(key, size, config)
-        if gate is OPEN:  # no fleet limit, no budget: nothing to enter, wait for or charge
+        if gate is OPEN:  # (a blank $MODELKIT_LIMITS_URL)
             return _attempts(api, request, retrying, None, adaptive, operation, observed)
         with gate:
             return _attempts(api, request, retrying, gate, adaptive, operation, observed)
