@@ -97,7 +97,11 @@ def prepare_request(
     choice: ToolChoice = tool_choice or ("auto" if infos else "none")
     if tool_choice:  # (the default just made is valid)
         _check_tool_choice(choice, infos)
-    if not infos and api.tools_required():
+    if (
+        not infos
+        and type(api).tools_required is not ModelAPI.tools_required
+        and api.tools_required()
+    ):
         infos = _tools_named_in(messages)
         choice = "none"
     if type(input) is str:

@@ -35,6 +35,7 @@ wherever ``Location`` points. The answer is an ``APIError`` naming it.
 
 from __future__ import annotations
 
+import operator
 import os
 import time
 import weakref
@@ -282,8 +283,11 @@ def _lowered(headers: Any) -> Dict[str, str]:
     """
     container = getattr(headers, "_container", None)
     if type(container) is dict and type(headers).__module__ == "urllib3._collections":
-        return {name: values[-1] for name, values in container.items()}
+        return dict(zip(container, map(_last, container.values())))  # (no Python frame)
     return {name.lower(): value for name, value in headers.items()}
+
+
+_last = operator.itemgetter(-1)
 
 
 _clients: weakref.WeakSet[HttpClient] = weakref.WeakSet()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any, Dict
 
 import pytest
 import responses
@@ -329,3 +330,30 @@ def test_error_reported_with_status_200_is_an_api_error() -> None:
     assert isinstance(result, RateLimitError)
     assert "Rate limit exceeded" in str(result)
     assert FAKE_KEY not in json.dumps(call.to_dict())
+
+
+@pytest.mark.parametrize(
+    ("fields", "metadata"),
+    [
+        ({"id": "chatcmpl-1", "system_fingerprint": "fp_1"}, {"id": "chatcmpl-1", "system_fingerprint": "fp_1"}),
+        ({"id": "chatcmpl-1"}, {"id": "chatcmpl-1"}),
+        ({"system_fingerprint": "fp_1", "id": ""}, {"system_fingerprint": "fp_1"}),
+        ({"id": None}, None),
+        ({}, None),
+    ],
+)
+def test_the_response_id_and_fingerprint_become_the_output_metadata(
+    fields: Dict[str, Any], metadata: Any
+) -> None:
+    """A chat.completion's ``id`` and ``system_fingerprint`` (those set, in that order)."""
+    from modelkit.providers.openai._response import ParseOptions, parse_completion
+
+    body = {
+        "object": "chat.completion",
+        "model": "gpt-4o",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+        **fields,
+    }
+    output = parse_completion(body, "gpt-4o", ParseOptions())
+    assert output.metadata == metadata
+    assert list(output.metadata or {}) == list(metadata or {})

@@ -111,8 +111,11 @@ def parse_completion(body: Mapping[str, Any], model: str, options: ParseOptions)
         if refusal:
             refusals.append(refusal)
     metadata = None
-    if body.get("id") or body.get("system_fingerprint"):
-        metadata = {key: body[key] for key in ("id", "system_fingerprint") if body.get(key)}
+    response_id, fingerprint = body.get("id"), body.get("system_fingerprint")
+    if response_id or fingerprint:  # (each set one, in this order; no comprehension frame)
+        metadata = {"id": response_id} if response_id else {}
+        if fingerprint:
+            metadata["system_fingerprint"] = fingerprint
     return ModelOutput(
         model=model,
         choices=choices,
