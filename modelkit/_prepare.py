@@ -21,22 +21,23 @@ from .api import ModelAPI
 from .config import GenerateConfig
 from .errors import ConfigError
 from .messages import ChatMessageAssistant, ChatMessageBase, ChatMessageUser, message_from_dict
-from .tools._types import ToolSource
 
 if TYPE_CHECKING:
     from ._content import Content
     from .messages import ChatMessage
     from .tools._choice import ToolChoice
     from .tools._records import ToolInfo
+    from .tools._types import ToolSource
 
 __all__ = ["GenerateRequest", "ModelInput", "ToolsInput", "input_messages", "prepare_request"]
 
 ModelInput = Union[str, Sequence[Union["ChatMessage", Mapping[str, Any]]]]
 """A prompt string, or a list of chat messages or their dicts (``ChatMessage`` named
 for type checkers: the union is built with the system and tool messages, on first use)."""
-ToolsInput = Union[Sequence[Any], ToolSource]
+ToolsInput = Union[Sequence[Any], "ToolSource"]
 """Tools: a list of functions, ``ToolDef``, ``ToolInfo`` and ``ToolSource``,
-or one ``ToolSource``; sources are expanded by the caller (``Model.prepare``)."""
+or one ``ToolSource``; sources are expanded by the caller (``Model.prepare``).
+(``ToolSource`` named for type checkers: a call without tools imports no tool module.)"""
 
 
 class GenerateRequest(Record):
@@ -89,6 +90,7 @@ def prepare_request(
     infos: List[ToolInfo] = []
     if tools:  # tools from functions (schemas, docstrings: ~2 ms to import) only when given
         from .tools._function import to_tool_info
+        from .tools._types import ToolSource
 
         if isinstance(tools, ToolSource) and not isinstance(tools, Sequence):
             raise ConfigError("prepare_request() takes tools with their ToolSources expanded")

@@ -31,7 +31,6 @@ from ..errors import APIError, APITimeoutError
 from ..info._cost import price_output
 from ..output import ModelCall, ModelOutput
 from . import limits, observe
-from .adaptive import AdaptiveLimit, adaptive_for, adaptive_settings
 from .limits import limit_for
 from .pool import is_awaitable, resolve
 from .retry import DEFAULT_MAX_RETRIES, Retrying, as_quota_error, is_quota, retry_decision
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
     from .._prepare import GenerateRequest
     from ..api import ModelAPI
     from ..config import GenerateConfig
+    from .adaptive import AdaptiveLimit
     from .fleet import Gate
 
 Operation = Callable[["ModelAPI", "GenerateRequest", "GenerateConfig"], Any]
@@ -145,6 +145,8 @@ def _run(
     limit = limits.registry.get(key) or limit_for(key, size)
     adaptive = None
     if config.adaptive_connections is not None and config.adaptive_connections is not False:
+        from .adaptive import adaptive_for, adaptive_settings  # (only when asked for)
+
         settings = adaptive_settings(config.adaptive_connections, size)
         if settings is not None:
             adaptive = adaptive_for(key, limit, settings)
