@@ -174,6 +174,7 @@ DEFERRED = [
     "modelkit._engine.adaptive",
     "modelkit.tools",
     "modelkit.tools._types",
+    "modelkit.providers.openai._citations",
     "modelkit.providers._counting",
     "modelkit.providers._think",
     "modelkit.tools.builtin._server",

@@ -28,7 +28,6 @@ from ...output import ChatCompletionChoice, ModelOutput, ModelUsage, StopReason
 from .._common import settled_stop_details
 from .._fields import content_of, count
 from .._rest import error_from_status
-from ._citations import annotations_to_citations
 
 if TYPE_CHECKING:
     from ..._content import Content
@@ -176,7 +175,11 @@ def assistant_from_wire(
         if match:
             reasoning, text = match.group(1).strip(), text[match.end() :]
     annotations = message.get("annotations")
-    citations = annotations_to_citations(annotations) if annotations else None
+    citations = None
+    if annotations:  # (url citations: web search answers; a plain answer has none)
+        from ._citations import annotations_to_citations
+
+        citations = annotations_to_citations(annotations)
     content: Any = text
     with_reasoning = reasoning is not None and options.reasoning_parts
     if citations or with_reasoning:  # content parts: their classes load with the first
