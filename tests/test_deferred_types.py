@@ -10,16 +10,14 @@ builds it (``tests/test_package.py`` lists what a first call builds).
 from __future__ import annotations
 
 import importlib
-import json
 import pickle
-import subprocess
-import sys
 import typing
 from pathlib import Path
 from typing import Any, Callable, Dict, Tuple
 
 import attrs
 import pytest
+from fresh_python import run_fresh
 
 import modelkit
 
@@ -73,15 +71,8 @@ print(json.dumps(before + [short in vars(exporting), defining in sys.modules]))
 def test_importing_the_exporting_module_does_not_build_a_deferred_type(
     name: str, tmp_path: Path
 ) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _FRESH, name, DEFERRED_TYPES[name][0]],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={"HOME": str(tmp_path), "PYTHONPATH": str(Path(modelkit.__file__).parents[1])},
-        check=True,
-    )
-    assert json.loads(result.stdout) == [False, False, True, True]
+    result = run_fresh(_FRESH, name, DEFERRED_TYPES[name][0], home=tmp_path)
+    assert result == [False, False, True, True]
 
 
 def test_a_call_record_decodes_and_checks_its_request_ids() -> None:
@@ -170,12 +161,4 @@ print(json.dumps(["modelkit._system_tool_messages" in sys.modules, "ChatMessage"
 
 
 def test_user_and_assistant_messages_build_no_system_or_tool_class(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _PLAIN_MESSAGES],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={"HOME": str(tmp_path), "PYTHONPATH": str(Path(modelkit.__file__).parents[1])},
-        check=True,
-    )
-    assert json.loads(result.stdout) == [False, False]
+    assert run_fresh(_PLAIN_MESSAGES, home=tmp_path) == [False, False]

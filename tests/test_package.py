@@ -8,10 +8,10 @@ import at cold start. Checked in a fresh interpreter with an audit hook.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Dict, List, Set
+
+from fresh_python import run_fresh
 
 import modelkit
 from modelkit._record import Record
@@ -83,20 +83,7 @@ print(json.dumps({"events": events, "loaded": loaded}))
 
 
 def test_import_is_cheap_and_side_effect_free(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={
-            "HOME": str(tmp_path),
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(Path(modelkit.__file__).parents[1]),
-            "PYTHONDONTWRITEBYTECODE": "1",  # bytecode caching is Python's, not ours
-        },
-        check=True,
-    )
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = run_fresh(_PROBE, home=tmp_path)
     assert report["loaded"] == []
     assert report["events"] == []
     assert list(tmp_path.iterdir()) == []
@@ -138,15 +125,7 @@ print(json.dumps(sorted(m for m in heavy if m in sys.modules)))
 
 def test_an_offline_first_call_imports_nothing_heavy(tmp_path: Path) -> None:
     """mockllm needs no HTTP, asyncio, sqlite or thread pool: none is imported."""
-    result = subprocess.run(
-        [sys.executable, "-c", _FIRST_CALL],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={"HOME": str(tmp_path), "PYTHONPATH": str(Path(modelkit.__file__).parents[1])},
-        check=True,
-    )
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    assert run_fresh(_FIRST_CALL, home=tmp_path) == []
 
 
 _FIRST_HTTP_CALL = r"""
@@ -191,15 +170,8 @@ def test_a_first_http_call_leaves_what_it_does_not_need_unloaded(tmp_path: Path)
     from loopback import LoopbackServer
 
     with LoopbackServer() as server:
-        result = subprocess.run(
-            [sys.executable, "-c", _FIRST_HTTP_CALL, server.url, json.dumps(DEFERRED)],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env={"HOME": str(tmp_path), "PYTHONPATH": str(Path(modelkit.__file__).parents[1])},
-            check=True,
-        )
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+        result = run_fresh(_FIRST_HTTP_CALL, server.url, json.dumps(DEFERRED), home=tmp_path)
+    assert result == []
 
 
 _FIRST_CALL_CLASSES = r"""
@@ -272,15 +244,9 @@ def _first_call_classes(tmp_path: Path, model: str) -> Dict[str, List[str]]:
     from loopback import LoopbackServer
 
     with LoopbackServer() as server:
-        result = subprocess.run(
-            [sys.executable, "-c", _FIRST_CALL_CLASSES, server.url, model],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env={"HOME": str(tmp_path), "PYTHONPATH": str(Path(modelkit.__file__).parents[1])},
-            check=True,
+        found: Dict[str, List[str]] = run_fresh(
+            _FIRST_CALL_CLASSES, server.url, model, home=tmp_path
         )
-    found: Dict[str, List[str]] = json.loads(result.stdout.strip().splitlines()[-1])
     return found
 
 
